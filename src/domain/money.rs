@@ -1,0 +1,194 @@
+//! Money: ISO 4217 currencies and exact amounts.
+//!
+//! Every API speaks [`Decimal`]; the store keeps `i64` minor units of the account's currency (KRW has
+//! exponent 0, USD 2, …). An amount with more fractional digits than its currency allows is refused,
+//! never rounded: silently dropping a fraction of a won would make the ledger lie.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// The largest amount a single movement or balance may hold, in minor units (10^15). It keeps every
+/// sum the store computes far away from `i64` overflow.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
+/// An ISO 4217 currency that has a minor unit (so `XAU` or `XXX` are refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: iso_currency::Currency,
+    exponent: u32,
+}
+
+/// Why an amount or a currency code is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// Not an ISO 4217 code, or a code without a minor unit.
+    #[error("unknown currency {0:?} (expected an ISO 4217 code such as KRW)")]
+    UnknownCurrency(String),
+    /// More fractional digits than the currency has.
+    #[error("{amount} has more decimal places than {currency} allows ({exponent})")]
+    TooPrecise {
+        amount: Decimal,
+        currency: &'static str,
+        exponent: u32,
+    },
+    /// Zero or below where a positive amount is required.
+    #[error("the amount must be greater than zero")]
+    NotPositive,
+    /// Below zero where zero is allowed.
+    #[error("the amount must not be negative")]
+    Negative,
+    /// Above [`MAX_MINOR`] minor units.
+    #[error("the amount is too large")]
+    TooLarge,
+}
+
+impl Currency {
+    /// Looks up an ISO 4217 alphabetic code (case-sensitive, as the standard writes them).
+    pub fn from_code(code: &str) -> Result<Self, MoneyError> {
+        let unknown = || MoneyError::UnknownCurrency(code.to_owned());
+        let iso = iso_currency::Currency::from_code(code).ok_or_else(unknown)?;
+        let exponent = iso.exponent().ok_or_else(unknown)?;
+        Ok(Self {
+            code: iso,
+            exponent: u32::from(exponent),
+        })
+    }
+
+    /// The three-letter code.
+    pub fn code(&self) -> &'static str {
+        self.code.code()
+    }
+
+    /// Digits after the decimal point of the minor unit.
+    pub fn exponent(&self) -> u32 {
+        self.exponent
+    }
+
+    /// Converts an exact amount into minor units, refusing excess precision and absurd sizes.
+    /// The sign is kept; callers decide whether zero or negative amounts make sense.
+    pub fn to_minor(&self, amount: Decimal) -> Result<i64, MoneyError> {
+        let normalized = amount.normalize();
+        if normalized.scale() > self.exponent {
+            return Err(MoneyError::TooPrecise {
+                amount,
+                currency: self.code(),
+                exponent: self.exponent,
+            });
+        }
+        let scaled = normalized
+            .checked_mul(Decimal::from(10_i64.pow(self.exponent)))
+            .ok_or(MoneyError::TooLarge)?;
+        let minor = i64::try_from(scaled).map_err(|_| MoneyError::TooLarge)?;
+        if minor.abs() > MAX_MINOR {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(minor)
+    }
+
+    /// A positive amount in minor units (charges, refunds, top-ups).
+    pub fn to_positive_minor(&self, amount: Decimal) -> Result<i64, MoneyError> {
+        match self.to_minor(amount)? {
+            m if m > 0 => Ok(m),
+            _ => Err(MoneyError::NotPositive),
+        }
+    }
+
+    /// A non-negative amount in minor units (limits, thresholds, opening balances).
+    pub fn to_non_negative_minor(&self, amount: Decimal) -> Result<i64, MoneyError> {
+        match self.to_minor(amount)? {
+            m if m >= 0 => Ok(m),
+            _ => Err(MoneyError::Negative),
+        }
+    }
+
+    /// Minor units back to an exact decimal with the currency's scale (`1050` USD → `10.50`).
+    pub fn from_minor(&self, minor: i64) -> Decimal {
+        Decimal::new(minor, self.exponent)
+    }
+}
+
+impl FromStr for Currency {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::from_code(s)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An amount in a currency, held as minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    /// The currency the amount is in.
+    pub currency: Currency,
+    /// Amount in minor units of `currency`.
+    pub minor: i64,
+}
+
+impl Money {
+    /// The amount as an exact decimal.
+    pub fn amount(&self) -> Decimal {
+        self.currency.from_minor(self.minor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn minor_units_follow_the_currency_exponent() {
+        let krw = Currency::from_code("KRW").unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        let bhd = Currency::from_code("BHD").unwrap();
+        assert_eq!((krw.exponent(), usd.exponent(), bhd.exponent()), (0, 2, 3));
+        assert_eq!(krw.to_minor(dec("4300")), Ok(4300));
+        assert_eq!(
+            krw.to_minor(dec("4300.000")),
+            Ok(4300),
+            "trailing zeros are not precision"
+        );
+        assert_eq!(usd.to_minor(dec("10.5")), Ok(1050));
+        assert_eq!(bhd.to_minor(dec("0.001")), Ok(1));
+        assert_eq!(usd.from_minor(1050).to_string(), "10.50");
+        assert_eq!(krw.from_minor(4300).to_string(), "4300");
+    }
+
+    #[test]
+    fn excess_precision_and_bad_signs_are_refused_not_rounded() {
+        let krw = Currency::from_code("KRW").unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        assert!(matches!(
+            krw.to_minor(dec("0.5")),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            usd.to_minor(dec("1.001")),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert_eq!(krw.to_positive_minor(dec("0")), Err(MoneyError::NotPositive));
+        assert_eq!(krw.to_positive_minor(dec("-5")), Err(MoneyError::NotPositive));
+        assert_eq!(krw.to_non_negative_minor(dec("-5")), Err(MoneyError::Negative));
+        assert_eq!(krw.to_non_negative_minor(dec("0")), Ok(0));
+        assert_eq!(krw.to_minor(dec("1000000000000001")), Err(MoneyError::TooLarge));
+        assert_eq!(usd.to_minor(Decimal::MAX), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn unknown_or_unit_less_currencies_are_refused() {
+        assert!(Currency::from_code("KRW").is_ok());
+        assert!(Currency::from_code("krw").is_err());
+        assert!(Currency::from_code("ABC").is_err());
+        assert!(Currency::from_code("XAU").is_err(), "gold has no minor unit");
+    }
+}

@@ -1,0 +1,5 @@
+//! pxgate: a telecom open-API gateway.
+#![forbid(unsafe_code)]
+
+pub mod domain;
+pub mod store;

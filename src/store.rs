@@ -1,0 +1,158 @@
+//! The billing store: accounts and the ledger, behind one trait with two backends.
+//!
+//! [`Store`] is implemented by [`sqlite::SqliteStore`] (embedded default, one file, WAL) and
+//! [`postgres::PgStore`] (several gateway instances on one database). Both run the same SQL, kept
+//! once in [`sql`]; each backend only supplies how it opens a write transaction and its migrations.
+//! One test battery (`tests/it/store_battery.rs`) runs against both.
+//!
+//! Guarantees every implementation keeps:
+//! - a debit is one conditional `UPDATE … WHERE <every rule> RETURNING` inside a write
+//!   transaction, never read-then-write, so concurrent charges cannot overspend;
+//! - every balance change appends a ledger row in the same transaction, so an account's balance
+//!   always equals the sum of its ledger;
+//! - `(actor, reference_code)` is unique in the ledger: a retried request returns the first
+//!   outcome and never moves money twice.
+//!
+//! The store knows nothing about XML, JSON or HTTP; it returns [`StoreError`] and [`Refusal`] values
+//! that the layers above map to their wire forms.
+
+pub mod model;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::domain::{Moment, Msisdn};
+pub use model::{
+    Account, AccountPatch, AccountQuery, AccountStatus, EntryKind, Language, LedgerEntry, Moved, Movement,
+    NewAccount, Refusal,
+};
+
+/// Failures of store operations.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The business rules refuse the movement; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The account (or other addressed row) does not exist.
+    #[error("not found")]
+    NotFound,
+    /// An account for this number already exists.
+    #[error("already exists")]
+    AlreadyExists,
+    /// The reference code was already used by this caller for a different request.
+    #[error("reference code {0:?} was already used for a different request")]
+    ReferenceConflict(String),
+    /// The account cannot go from one status to the other (a closed account stays closed).
+    #[error("an account cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// Current status.
+        from: AccountStatus,
+        /// Requested status.
+        to: AccountStatus,
+    },
+    /// The movement cannot be applied by this operation (a programming error in the caller).
+    #[error("invalid movement: {0}")]
+    InvalidMovement(&'static str),
+    /// A row holds a value this version cannot read (a newer schema, or manual edits).
+    #[error("unreadable row: {0}")]
+    Corrupt(String),
+    /// The database failed or could not be reached.
+    #[error("database error: {0}")]
+    Backend(#[from] sqlx::Error),
+    /// Schema migration failed at start-up.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL {0:?}: expected sqlite://… or postgres://…")]
+    UnsupportedUrl(String),
+}
+
+/// Subscriber accounts and the ledger.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Opens an account; an opening balance above zero is recorded as a top-up.
+    async fn create_account(&self, new: &NewAccount, now: &Moment) -> Result<Account, StoreError>;
+
+    /// The account for a number, if any.
+    async fn account(&self, msisdn: &Msisdn) -> Result<Option<Account>, StoreError>;
+
+    /// One page of accounts in id order.
+    async fn list_accounts(&self, query: &AccountQuery) -> Result<Vec<Account>, StoreError>;
+
+    /// Changes settings (limits, expiry, threshold, preferences); [`StoreError::NotFound`] if absent.
+    async fn update_account(
+        &self,
+        msisdn: &Msisdn,
+        patch: &AccountPatch,
+        now: &Moment,
+    ) -> Result<Account, StoreError>;
+
+    /// Suspends, resumes or closes; setting the current status again is a no-op.
+    async fn set_status(
+        &self,
+        msisdn: &Msisdn,
+        status: AccountStatus,
+        now: &Moment,
+    ) -> Result<Account, StoreError>;
+
+    /// Moves money as the movement's kind says. A charge is refused unless the account is
+    /// registered, active, not expired, within its monthly limit and has the balance; a top-up,
+    /// refund, voucher or adjustment is refused for unknown or closed accounts, and a refund also
+    /// lowers the month-to-date spend. Idempotent on `(actor, reference_code)`.
+    async fn move_money(&self, movement: &Movement, now: &Moment) -> Result<Moved, StoreError>;
+
+    /// Ledger rows of an account, newest first, with ids below `before_id` when given.
+    async fn ledger(
+        &self,
+        msisdn: &Msisdn,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
+
+    /// The sum of an account's ledger amounts (an audit: it must equal the balance).
+    async fn ledger_sum(&self, msisdn: &Msisdn) -> Result<i64, StoreError>;
+
+    /// Charged this calendar month (operator zone), net of refunds; 0 for an unknown number.
+    async fn month_to_date_spend(&self, msisdn: &Msisdn, now: &Moment) -> Result<i64, StoreError> {
+        Ok(self.account(msisdn).await?.map_or(0, |a| a.spent_in(now)))
+    }
+}
+
+/// Everything durable the gateway keeps.
+#[async_trait]
+pub trait Store: AccountStore {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+
+    /// Succeeds when the database answers (readiness probe).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Connection settings, from the `[store]` section of the configuration.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
+    pub url: String,
+    /// Upper bound of pooled connections (readers, for SQLite).
+    pub max_connections: u32,
+}
+
+/// Opens the database named by the URL and brings its schema up to date.
+pub async fn connect(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    let url = options.url.as_str();
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(
+            sqlite::SqliteStore::open(url, options.max_connections).await?,
+        ))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(
+            postgres::PgStore::open(url, options.max_connections).await?,
+        ))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

@@ -1,0 +1,305 @@
+//! The SQL both backends run, written once.
+//!
+//! SQLite and PostgreSQL accept the same text for everything the store does (`$N` placeholders,
+//! `RETURNING`, `CASE`, `COALESCE`), so the statements live here and [`impl_account_store!`]
+//! instantiates the one implementation of [`AccountStore`](super::AccountStore) for each backend.
+//! A backend supplies only `reader()` (a pool for reads) and `begin_write()` (how it opens a
+//! transaction that will write: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL, where
+//! the conditional `UPDATE` takes the row lock itself).
+//!
+//! Why a macro rather than generic code: sqlx's generic bounds over `Database` must be repeated on
+//! every function and hide the SQL behind pages of `where` clauses; the macro keeps one readable
+//! body, type-checked separately for each backend.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use super::StoreError;
+use super::model::{Account, AccountStatus, EntryKind, Language, LedgerEntry, Movement, Refusal};
+use crate::domain::{Currency, Moment, Msisdn, money::MAX_MINOR};
+
+/// The columns of `accounts`, in [`AccountRow`] order.
+macro_rules! account_columns {
+    () => {
+        "id, msisdn, status, currency, balance, reserved, overdraft_limit, monthly_limit, month_key, \
+         month_spent, low_balance_threshold, credit_expiry, notify_receipt, notify_low_balance, \
+         language, created_at, updated_at"
+    };
+}
+
+/// The columns of a ledger row joined with its account's number, in [`LedgerRow`] order.
+macro_rules! ledger_columns {
+    () => {
+        "l.id, a.msisdn, l.kind, l.amount, l.reserved_delta, l.balance_after, l.actor, \
+         l.reference_code, l.description, l.created_at \
+         FROM ledger l JOIN accounts a ON a.id = l.account_id"
+    };
+}
+
+pub(super) const SELECT_ACCOUNT: &str =
+    concat!("SELECT ", account_columns!(), " FROM accounts WHERE msisdn = $1");
+
+pub(super) const LIST_ACCOUNTS: &str = concat!(
+    "SELECT ",
+    account_columns!(),
+    " FROM accounts WHERE status = COALESCE($1, status) AND id > $2 ORDER BY id LIMIT $3"
+);
+
+pub(super) const INSERT_ACCOUNT: &str = concat!(
+    "INSERT INTO accounts (msisdn, status, currency, balance, overdraft_limit, monthly_limit, \
+     month_key, low_balance_threshold, credit_expiry, notify_receipt, notify_low_balance, language, \
+     created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ",
+    account_columns!()
+);
+
+/// `$2/$4/$6` say whether to set the nullable field that follows; other fields keep their value
+/// when bound to NULL.
+pub(super) const UPDATE_ACCOUNT: &str = concat!(
+    "UPDATE accounts SET \
+       monthly_limit = CASE WHEN $2 THEN $3 ELSE monthly_limit END, \
+       low_balance_threshold = CASE WHEN $4 THEN $5 ELSE low_balance_threshold END, \
+       credit_expiry = CASE WHEN $6 THEN $7 ELSE credit_expiry END, \
+       notify_receipt = COALESCE($8, notify_receipt), \
+       notify_low_balance = COALESCE($9, notify_low_balance), \
+       language = COALESCE($10, language), \
+       updated_at = $11 \
+     WHERE msisdn = $1 RETURNING ",
+    account_columns!()
+);
+
+/// A closed account stays closed: the transition is refused by the `WHERE`.
+pub(super) const SET_STATUS: &str = concat!(
+    "UPDATE accounts SET status = $2, updated_at = $3 WHERE msisdn = $1 AND status <> 'closed' RETURNING ",
+    account_columns!()
+);
+
+/// The debit: every rule of the charge in one conditional update, so concurrent debits serialize
+/// on the row and none can overspend. `$1` amount, `$2` current month, `$3` now, `$4` number,
+/// `$5` currency, `$6` today. [`debit_refusal`] explains a refusal afterwards.
+pub(super) const DEBIT: &str = concat!(
+    "UPDATE accounts SET \
+       balance = balance - $1, \
+       month_spent = CASE WHEN month_key = $2 THEN month_spent + $1 ELSE $1 END, \
+       month_key = $2, \
+       updated_at = $3 \
+     WHERE msisdn = $4 AND currency = $5 AND status = 'active' \
+       AND (credit_expiry IS NULL OR credit_expiry >= $6) \
+       AND balance - reserved + overdraft_limit >= $1 \
+       AND (monthly_limit IS NULL \
+            OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + $1 <= monthly_limit) \
+     RETURNING ",
+    account_columns!()
+);
+
+/// Top-up, voucher, adjustment: `$1` amount, `$2` now, `$3` number, `$4` currency, `$5` ceiling.
+pub(super) const CREDIT: &str = concat!(
+    "UPDATE accounts SET balance = balance + $1, updated_at = $2 \
+     WHERE msisdn = $3 AND currency = $4 AND status <> 'closed' AND balance <= $5 - $1 \
+     RETURNING ",
+    account_columns!()
+);
+
+/// A refund also gives back this month's spend: `$1` amount, `$2` current month, `$3` now,
+/// `$4` number, `$5` currency, `$6` ceiling.
+pub(super) const REFUND: &str = concat!(
+    "UPDATE accounts SET \
+       balance = balance + $1, \
+       month_spent = CASE WHEN month_key = $2 \
+                          THEN (CASE WHEN month_spent > $1 THEN month_spent - $1 ELSE 0 END) \
+                          ELSE month_spent END, \
+       updated_at = $3 \
+     WHERE msisdn = $4 AND currency = $5 AND status <> 'closed' AND balance <= $6 - $1 \
+     RETURNING ",
+    account_columns!()
+);
+
+pub(super) const INSERT_LEDGER: &str = "INSERT INTO ledger \
+     (account_id, kind, amount, reserved_delta, balance_after, actor, reference_code, description, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+
+pub(super) const FIND_REFERENCE: &str = concat!(
+    "SELECT ",
+    ledger_columns!(),
+    " WHERE l.actor = $1 AND l.reference_code = $2"
+);
+
+pub(super) const LEDGER_PAGE: &str = concat!(
+    "SELECT ",
+    ledger_columns!(),
+    " WHERE a.msisdn = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3"
+);
+
+/// `SUM(BIGINT)` is NUMERIC on PostgreSQL; the cast keeps one Rust type for both backends.
+pub(super) const LEDGER_SUM: &str = "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) \
+     FROM ledger l JOIN accounts a ON a.id = l.account_id WHERE a.msisdn = $1";
+
+/// The largest balance a credit may produce.
+pub(super) const BALANCE_CEILING: i64 = MAX_MINOR * 100;
+
+/// A row of `accounts` as the database returns it.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct AccountRow {
+    id: i64,
+    msisdn: String,
+    status: String,
+    currency: String,
+    balance: i64,
+    reserved: i64,
+    overdraft_limit: i64,
+    monthly_limit: Option<i64>,
+    month_key: String,
+    month_spent: i64,
+    low_balance_threshold: Option<i64>,
+    credit_expiry: Option<String>,
+    notify_receipt: bool,
+    notify_low_balance: bool,
+    language: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt(format!("account {}: {what}", r.id));
+        Ok(Self {
+            id: r.id,
+            status: AccountStatus::from_str(&r.status).map_err(corrupt)?,
+            currency: Currency::from_code(&r.currency).map_err(|e| corrupt(e.to_string()))?,
+            credit_expiry: r
+                .credit_expiry
+                .as_deref()
+                .map(parse_date)
+                .transpose()
+                .map_err(corrupt)?,
+            language: Language::from_str(&r.language).map_err(corrupt)?,
+            msisdn: Msisdn::from_stored(r.msisdn),
+            balance: r.balance,
+            reserved: r.reserved,
+            overdraft_limit: r.overdraft_limit,
+            monthly_limit: r.monthly_limit,
+            month: r.month_key,
+            month_spent: r.month_spent,
+            low_balance_threshold: r.low_balance_threshold,
+            notify_receipt: r.notify_receipt,
+            notify_low_balance: r.notify_low_balance,
+            created_at_ms: r.created_at,
+            updated_at_ms: r.updated_at,
+        })
+    }
+}
+
+/// A ledger row joined with its account's number.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct LedgerRow {
+    id: i64,
+    msisdn: String,
+    kind: String,
+    amount: i64,
+    reserved_delta: i64,
+    balance_after: i64,
+    actor: String,
+    reference_code: Option<String>,
+    description: String,
+    created_at: i64,
+}
+
+impl TryFrom<LedgerRow> for LedgerEntry {
+    type Error = StoreError;
+    fn try_from(r: LedgerRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: EntryKind::from_str(&r.kind)
+                .map_err(|e| StoreError::Corrupt(format!("ledger {}: {e}", r.id)))?,
+            id: r.id,
+            msisdn: Msisdn::from_stored(r.msisdn),
+            amount: r.amount,
+            reserved_delta: r.reserved_delta,
+            balance_after: r.balance_after,
+            actor: r.actor,
+            reference_code: r.reference_code,
+            description: r.description,
+            created_at_ms: r.created_at,
+        })
+    }
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("bad date {s:?}: {e}"))
+}
+
+/// How dates are written to the database (and compared as text).
+pub(super) fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Why the conditional debit matched no row, judged from the account as it is now. The order is
+/// the paper's: registered, not suspended, not expired, within the monthly limit, enough balance.
+pub(super) fn debit_refusal(account: Option<&Account>, m: &Movement, now: &Moment) -> Refusal {
+    let Some(a) = account else {
+        return Refusal::Unregistered;
+    };
+    match a.status {
+        AccountStatus::Suspended => return Refusal::Suspended,
+        AccountStatus::Closed => return Refusal::Closed,
+        AccountStatus::Active => {}
+    }
+    if a.currency != m.currency {
+        return Refusal::CurrencyMismatch;
+    }
+    if a.credit_expiry.is_some_and(|d| d < now.today) {
+        return Refusal::Expired;
+    }
+    if a.monthly_limit
+        .is_some_and(|limit| a.spent_in(now) + m.amount > limit)
+    {
+        return Refusal::MonthlyLimitExceeded;
+    }
+    Refusal::InsufficientBalance
+}
+
+/// Why a credit matched no row.
+pub(super) fn credit_refusal(account: Option<&Account>, m: &Movement) -> Refusal {
+    match account {
+        None => Refusal::Unregistered,
+        Some(a) if a.status == AccountStatus::Closed => Refusal::Closed,
+        Some(a) if a.currency != m.currency => Refusal::CurrencyMismatch,
+        Some(_) => Refusal::BalanceCeiling,
+    }
+}
+
+/// A retry with a reference code already used: the same request gets its first outcome, a
+/// different one is refused.
+pub(super) fn check_replay(previous: &LedgerEntry, m: &Movement) -> Result<(), StoreError> {
+    let same = previous.msisdn == m.msisdn && previous.kind == m.kind && previous.amount.abs() == m.amount;
+    if same {
+        Ok(())
+    } else {
+        Err(StoreError::ReferenceConflict(
+            m.reference_code.clone().unwrap_or_default(),
+        ))
+    }
+}
+
+/// Whether an error is a unique-constraint violation (the same check on both backends).
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// The signed change of the balance a movement makes.
+pub(super) fn signed_amount(m: &Movement) -> i64 {
+    match m.kind {
+        EntryKind::Charge | EntryKind::ReservationCharge => -m.amount,
+        _ => m.amount,
+    }
+}
+
+mod account_store;
+pub(super) use account_store::{impl_account_store, impl_move_money};
+
+/// What a backend type tells the shared implementation about itself.
+pub(super) trait Backend {
+    /// The sqlx database driver.
+    type Db: sqlx::Database;
+}

@@ -1,0 +1,159 @@
+//! Shared set-up for the integration tests: real databases, real sockets.
+//!
+//! SQLite tests get a fresh file in a temporary directory. PostgreSQL tests get a fresh schema on
+//! the server named by `PXGATE_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`), so
+//! tests run in parallel; the schema is dropped when the test ends. If that server cannot be
+//! reached the PostgreSQL tests are skipped with a loud line, except when `CI` is set: then they fail.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{TimeZone, Utc};
+use pxgate::domain::{Currency, Locale, ManualClock, Moment, Msisdn};
+use pxgate::store::{self, AccountStatus, Language, NewAccount, Store, StoreOptions};
+use sqlx::Connection;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A database for one test; removes itself when dropped.
+pub(crate) struct TestDb {
+    pub(crate) store: Arc<dyn Store>,
+    /// Set for SQLite: the directory holding the file.
+    _dir: Option<tempfile::TempDir>,
+    /// Set for PostgreSQL: the server and the schema to drop.
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub(crate) async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("pxgate.db").display());
+        let store = store::connect(&StoreOptions {
+            url,
+            max_connections: 4,
+        })
+        .await
+        .expect("open sqlite");
+        Self {
+            store,
+            _dir: Some(dir),
+            pg_schema: None,
+        }
+    }
+
+    /// `None` when PostgreSQL is unreachable outside CI.
+    pub(crate) async fn postgres() -> Option<Self> {
+        let (base, schema) = pg_schema().await?;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options[search_path]={schema}");
+        let store = store::connect(&StoreOptions {
+            url,
+            max_connections: 8,
+        })
+        .await
+        .expect("open postgres");
+        Some(Self {
+            store,
+            _dir: None,
+            pg_schema: Some((base, schema)),
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.pg_schema.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on itself: use a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
+                    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Creates a fresh schema; `None` (after a loud line) when the server is unreachable outside CI.
+async fn pg_schema() -> Option<(String, String)> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = std::env::var("PXGATE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
+    let mut conn = match sqlx::PgConnection::connect(&base).await {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_some() => panic!("PostgreSQL at {base} is required in CI: {e}"),
+        Err(e) => {
+            eprintln!("!!! SKIPPING PostgreSQL test: {base} unreachable ({e}); set PXGATE_TEST_PG_URL !!!");
+            return None;
+        }
+    };
+    let schema = format!(
+        "pxt_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let sql = format!("CREATE SCHEMA {schema}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .expect("create schema");
+    Some((base, schema))
+}
+
+/// Seoul calendar, with a clock the test moves.
+pub(crate) struct TestTime {
+    pub(crate) locale: Locale,
+    pub(crate) clock: ManualClock,
+}
+
+impl TestTime {
+    /// 2026-11-15 12:00 in Seoul.
+    pub(crate) fn new() -> Self {
+        let start = Utc
+            .with_ymd_and_hms(2026, 11, 15, 3, 0, 0)
+            .single()
+            .expect("valid time");
+        Self {
+            locale: Locale::default(),
+            clock: ManualClock::new(start),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Moment {
+        use pxgate::domain::Clock;
+        self.locale.moment(self.clock.now())
+    }
+}
+
+pub(crate) fn krw() -> Currency {
+    Currency::from_code("KRW").expect("KRW")
+}
+
+pub(crate) fn msisdn(n: &str) -> Msisdn {
+    Msisdn::parse(n, "82").expect("valid test number")
+}
+
+/// An active KRW account with a balance and no limits.
+pub(crate) fn new_account(number: &str, balance: i64) -> NewAccount {
+    NewAccount {
+        msisdn: msisdn(number),
+        currency: krw(),
+        opening_balance: balance,
+        monthly_limit: None,
+        low_balance_threshold: None,
+        credit_expiry: None,
+        overdraft_limit: 0,
+        notify_receipt: true,
+        notify_low_balance: true,
+        language: Language::Ko,
+        status: AccountStatus::Active,
+        actor: "operator:test".to_owned(),
+    }
+}

@@ -1,0 +1,6 @@
+//! pxgate integration tests: one binary, real databases and sockets.
+// Test code: a failed unwrap is a failed test, and scenario tests read best top to bottom.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)]
+
+mod harness;
+mod store_battery;
