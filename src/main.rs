@@ -1,1 +1,133 @@
-fn main() {}
+//! The `pxgate` binary: parses the command line and runs the chosen command.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use pxgate::admin::{self, OperatorTokens};
+use pxgate::cli::{Cli, Command};
+use pxgate::config::{self, Config, EX_USAGE};
+use pxgate::domain::SystemClock;
+use pxgate::server::{self, AppState};
+use pxgate::store::{self, StoreOptions};
+use pxgate::{demo, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pxgate: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve { config } => match load(&config) {
+            Ok(config) => serve(config).await,
+            Err(code) => return code,
+        },
+        Command::Migrate { config } => match load(&config) {
+            Ok(config) => migrate(&config).await,
+            Err(code) => return code,
+        },
+        Command::Demo { http, smpp, data } => {
+            telemetry::init_tracing(config::LogFormat::Text);
+            demo::run(demo::DemoOptions { http, smpp, data }, shutdown_signal())
+                .await
+                .map_err(Into::into)
+        }
+        Command::GenToken { name } => {
+            gen_token(&name);
+            Ok(())
+        }
+        Command::Admin(args) => pxgate::cli::admin::run(args).await.map_err(Into::into),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pxgate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads and validates the configuration; on failure prints why and yields exit code 64.
+fn load(path: &Path) -> Result<Config, ExitCode> {
+    Config::load(path, config::env_overrides()).map_err(|e| {
+        eprintln!("pxgate: {e}");
+        ExitCode::from(u8::try_from(EX_USAGE).unwrap_or(64))
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    telemetry::init_tracing(config.log.format);
+    let store = store::connect(&store_options(&config))
+        .await
+        .context("opening the store")?;
+    let listener = bind(config.http.listen).await?;
+    let operators = OperatorTokens::from_config(&config.admin.operators);
+    let state = AppState::new(&config, store, Arc::new(SystemClock), operators);
+    tracing::info!(addr = %config.http.listen, store = state.store().backend(), "pxgate listening");
+    server::run(listener, server::router(state, &config.http), shutdown_signal()).await?;
+    tracing::info!("pxgate stopped");
+    Ok(())
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = store::connect(&store_options(config))
+        .await
+        .context("migrating the store")?;
+    println!("{} schema is up to date", store.backend());
+    Ok(())
+}
+
+fn store_options(config: &Config) -> StoreOptions {
+    StoreOptions {
+        url: config.store.url.clone(),
+        max_connections: config.store.max_connections,
+    }
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+fn gen_token(name: &str) {
+    let token = admin::generate_token();
+    println!("token (give it to the operator; it is not stored anywhere): {token}");
+    println!();
+    println!("[[admin.operators]]");
+    println!("name = {name:?}");
+    println!("token_sha256 = \"{}\"", admin::hex(&admin::token_digest(&token)));
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

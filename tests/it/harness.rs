@@ -157,3 +157,78 @@ pub(crate) fn new_account(number: &str, balance: i64) -> NewAccount {
         actor: "operator:test".to_owned(),
     }
 }
+
+/// Instantiates each `async fn check(db: &TestDb)` once per backend.
+macro_rules! battery {
+    ($($check:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $check() {
+                    let db = crate::harness::TestDb::sqlite().await;
+                    super::$check(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $check() {
+                    let Some(db) = crate::harness::TestDb::postgres().await else { return };
+                    super::$check(&db).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use battery;
+
+/// The operator token every test gateway accepts.
+pub(crate) const OPERATOR_TOKEN: &str = "test-operator-token";
+
+/// A gateway serving on 127.0.0.1:0 over a test database, stopped when dropped.
+pub(crate) struct TestGateway {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestGateway {
+    pub(crate) async fn start(db: &TestDb) -> Self {
+        use pxgate::admin::OperatorTokens;
+        use pxgate::config::Config;
+        use pxgate::server::{self, AppState};
+        let mut config = Config::with_store("sqlite://unused");
+        config.http.body_limit_bytes = 16 * 1024;
+        let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
+        let clock = Arc::new(pxgate::domain::SystemClock);
+        let state = AppState::new(&config, Arc::clone(&db.store), clock, operators);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = server::router(state, &config.http);
+        tokio::spawn(server::run(listener, router, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+        }
+    }
+
+    /// A request to `path` with the operator token.
+    pub(crate) fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}/admin/v1{path}", self.base))
+            .bearer_auth(OPERATOR_TOKEN)
+    }
+}
+
+impl Drop for TestGateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -2,5 +2,7 @@
 // Test code: a failed unwrap is a failed test, and scenario tests read best top to bottom.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
+mod admin_api;
+mod cli;
 mod harness;
 mod store_battery;

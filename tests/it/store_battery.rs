@@ -9,31 +9,7 @@ use pxgate::store::{
     AccountPatch, AccountQuery, AccountStatus, EntryKind, Movement, Refusal, Store, StoreError,
 };
 
-use crate::harness::{TestDb, TestTime, krw, msisdn, new_account};
-
-/// Instantiates each check once per backend.
-macro_rules! battery {
-    ($($check:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $check() {
-                    let db = crate::harness::TestDb::sqlite().await;
-                    super::$check(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $check() {
-                    let Some(db) = crate::harness::TestDb::postgres().await else { return };
-                    super::$check(&db).await;
-                }
-            )*
-        }
-    };
-}
+use crate::harness::{TestDb, TestTime, battery, krw, msisdn, new_account};
 
 battery!(
     accounts_are_created_read_listed_and_updated,

@@ -1,0 +1,159 @@
+//! The operator admin API, `/admin/v1/…` (JSON; errors as RFC 9457 problem details).
+//!
+//! Operators authenticate with bearer tokens configured in `[[admin.operators]]`; only the SHA-256
+//! of each token is configured, and a presented token is compared against every digest in
+//! constant time. The admin API talks to the store directly: provisioning is not a third-party
+//! operation and does not pass the application framework.
+
+pub mod accounts;
+pub mod extract;
+pub mod problem;
+pub mod views;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::config::OperatorConfig;
+use crate::server::AppState;
+use problem::Problem;
+
+/// An authenticated operator, put in the request extensions by [`require_operator`].
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// The configured name.
+    pub name: String,
+}
+
+impl Operator {
+    /// How the ledger names this operator.
+    pub fn actor(&self) -> String {
+        format!("operator:{}", self.name)
+    }
+}
+
+/// The configured operator tokens, as SHA-256 digests.
+#[derive(Debug, Default)]
+pub struct OperatorTokens(Vec<(String, [u8; 32])>);
+
+impl OperatorTokens {
+    /// From validated configuration (digests are 64 hex digits).
+    pub fn from_config(operators: &[OperatorConfig]) -> Self {
+        Self(
+            operators
+                .iter()
+                .filter_map(|o| Some((o.name.clone(), parse_hex(&o.token_sha256)?)))
+                .collect(),
+        )
+    }
+
+    /// Adds one operator by its token (for `demo`, which makes its own token).
+    pub fn with_token(mut self, name: &str, token: &str) -> Self {
+        self.0.push((name.to_owned(), token_digest(token)));
+        self
+    }
+
+    /// The operator holding `token`, if any. Every digest is compared, in constant time, so the
+    /// answer's timing does not tell which operator (or how much of a digest) matched.
+    pub fn authenticate(&self, token: &str) -> Option<Operator> {
+        let digest = token_digest(token);
+        let mut found = None;
+        for (name, expected) in &self.0 {
+            if bool::from(expected.ct_eq(&digest)) {
+                found = Some(Operator { name: name.clone() });
+            }
+        }
+        found
+    }
+}
+
+/// SHA-256 of a token.
+pub fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Lower-case hex of a digest, as configuration holds it.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_hex(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0_u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// A fresh 256-bit token, URL-safe base64.
+pub fn generate_token() -> String {
+    let mut bytes = [0_u8; 32];
+    // The OS random source failing is not recoverable for a security token.
+    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("no OS randomness: {e}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The admin routes, all behind operator authentication.
+pub fn routes(state: AppState) -> Router<AppState> {
+    use accounts as a;
+    Router::new()
+        .route("/accounts", post(a::create).get(a::list))
+        .route("/accounts/{msisdn}", get(a::show).patch(a::update))
+        .route("/accounts/{msisdn}/suspend", post(a::suspend))
+        .route("/accounts/{msisdn}/resume", post(a::resume))
+        .route("/accounts/{msisdn}/close", post(a::close))
+        .route("/accounts/{msisdn}/topups", post(a::topup))
+        .route("/accounts/{msisdn}/ledger", get(a::ledger))
+        .route_layer(middleware::from_fn_with_state(state, require_operator))
+}
+
+/// Rejects requests without a valid operator token; logs the refusal once, never the token.
+async fn require_operator(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, Problem> {
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let Some(token) = presented else {
+        tracing::warn!(path = %req.uri().path(), "admin request without a bearer token");
+        return Err(Problem::unauthorized());
+    };
+    let Some(operator) = state.operators().authenticate(token.trim()) else {
+        tracing::warn!(path = %req.uri().path(), "admin request with an unknown token");
+        return Err(Problem::unauthorized());
+    };
+    req.extensions_mut().insert(operator);
+    Ok(next.run(req).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_configured_token_authenticates() {
+        let token = generate_token();
+        let config = OperatorConfig {
+            name: "ops".into(),
+            token_sha256: hex(&token_digest(&token)),
+        };
+        let tokens = OperatorTokens::from_config(&[config]);
+        assert_eq!(
+            tokens.authenticate(&token).map(|o| o.name).as_deref(),
+            Some("ops")
+        );
+        assert!(tokens.authenticate("guess").is_none());
+        assert!(tokens.authenticate("").is_none());
+        assert_ne!(generate_token(), token, "tokens are random");
+    }
+}

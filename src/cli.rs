@@ -1,0 +1,54 @@
+//! The `pxgate` command line: `serve`, `migrate`, `demo`, `gen-token` and the `admin` client.
+
+pub mod admin;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// pxgate: Parlay X / OneAPI gateway for payment, account management and SMS.
+#[derive(Debug, Parser)]
+#[command(name = "pxgate", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway with a configuration file.
+    Serve {
+        /// TOML configuration (see pxgate.example.toml).
+        #[arg(long, short, env = "PXGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate {
+        /// TOML configuration (see pxgate.example.toml).
+        #[arg(long, short, env = "PXGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Run the gateway on SQLite with demo data, and print what to try.
+    Demo {
+        /// HTTP address of the gateway.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        http: SocketAddr,
+        /// SMPP address of the SMSC simulator.
+        #[arg(long, default_value = "127.0.0.1:2775")]
+        smpp: SocketAddr,
+        /// Directory for the database and demo.json (kept between runs).
+        #[arg(long, default_value = "./pxgate-demo")]
+        data: PathBuf,
+    },
+    /// Print a new operator token and the configuration lines that admit it.
+    GenToken {
+        /// Operator name for the configuration snippet.
+        #[arg(long, default_value = "ops")]
+        name: String,
+    },
+    /// Operate a running gateway through its admin API.
+    Admin(admin::AdminArgs),
+}

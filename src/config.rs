@@ -1,0 +1,348 @@
+//! Configuration: plain data read from TOML plus `PXGATE_<SECTION>__<KEY>` environment overrides,
+//! validated completely before anything binds.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`), every default is written here, and validation
+//! reports every problem at once, each naming its key. `main` exits with 64 (EX_USAGE) on any of
+//! them. `pxgate.example.toml` documents every key and is parsed by a test.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Currency, Locale};
+
+/// Exit code for configuration errors (sysexits.h `EX_USAGE`).
+pub const EX_USAGE: i32 = 64;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The HTTP listener serving SOAP, REST and the admin API.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// The database.
+    pub store: StoreConfig,
+    /// Calendar, numbering and currency defaults of the operator.
+    #[serde(default)]
+    pub locale: LocaleConfig,
+    /// The operator admin API.
+    #[serde(default)]
+    pub admin: AdminConfig,
+    /// Logging.
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub body_limit_bytes: usize,
+    /// A request still running after this many seconds is answered with 408.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://path/to/pxgate.db` or `postgres://user@host:5432/db`.
+    pub url: String,
+    /// Most pooled connections (read connections on SQLite; writes use one).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_max_connections() -> u32 {
+    8
+}
+
+/// `[locale]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocaleConfig {
+    /// IANA zone in which calendar months and expiry dates are counted.
+    pub time_zone: String,
+    /// Country code for national numbers (`010…` → `+82 10…`).
+    pub default_country_code: String,
+    /// Currency of new accounts when none is given.
+    pub default_currency: String,
+}
+
+impl Default for LocaleConfig {
+    fn default() -> Self {
+        Self {
+            time_zone: "Asia/Seoul".to_owned(),
+            default_country_code: "82".to_owned(),
+            default_currency: "KRW".to_owned(),
+        }
+    }
+}
+
+/// `[admin]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Operators allowed to use the admin API, each with the SHA-256 of its bearer token.
+    pub operators: Vec<OperatorConfig>,
+}
+
+/// `[[admin.operators]]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// Shown in the ledger as `operator:<name>`.
+    pub name: String,
+    /// Lower-case hex SHA-256 of the token (`pxgate gen-token` prints both).
+    pub token_sha256: String,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` (default) or `json`. The level comes from `RUST_LOG` (default `info`).
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is missing or unreadable.
+    #[error("cannot read {path}: {reason}")]
+    Unreadable {
+        /// The file named on the command line.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// Not valid TOML, an unknown key, or a value of the wrong type.
+    #[error("{0}")]
+    Syntax(String),
+    /// Values that parse but cannot work, one line per key.
+    #[error("invalid configuration:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Reads `path`, applies `PXGATE_<SECTION>__<KEY>` overrides from `env`, and validates.
+    pub fn load(path: &Path, env: Env) -> Result<Self, ConfigError> {
+        std::fs::metadata(path).map_err(|e| ConfigError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_figment(Figment::new().merge(Toml::file_exact(path)).merge(env))
+    }
+
+    /// Parses a TOML text (no environment), then validates.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::new().merge(Toml::string(text)))
+    }
+
+    /// A configuration from defaults plus the given store URL (used by `demo` and tests).
+    pub fn with_store(url: &str) -> Self {
+        Self {
+            http: HttpConfig::default(),
+            store: StoreConfig {
+                url: url.to_owned(),
+                max_connections: default_max_connections(),
+            },
+            locale: LocaleConfig::default(),
+            admin: AdminConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Self = figment
+            .extract()
+            .map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value; reports all problems together.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errors = Vec::new();
+        if self.http.body_limit_bytes == 0 {
+            errors.push("http.body_limit_bytes: must be greater than 0".to_owned());
+        }
+        if self.http.request_timeout_secs == 0 {
+            errors.push("http.request_timeout_secs: must be greater than 0".to_owned());
+        }
+        let url = &self.store.url;
+        if !["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|p| url.starts_with(p))
+        {
+            errors.push(format!(
+                "store.url: {url:?} is neither sqlite://… nor postgres://…"
+            ));
+        }
+        if self.store.max_connections == 0 {
+            errors.push("store.max_connections: must be greater than 0".to_owned());
+        }
+        self.locale.check(&mut errors);
+        self.admin.check(&mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(errors))
+        }
+    }
+
+    /// The validated calendar and numbering settings.
+    pub fn locale(&self) -> Locale {
+        Locale {
+            time_zone: chrono_tz::Tz::from_str(&self.locale.time_zone).unwrap_or(chrono_tz::Asia::Seoul),
+            default_country_code: self.locale.default_country_code.clone(),
+        }
+    }
+
+    /// The currency of new accounts.
+    pub fn default_currency(&self) -> Currency {
+        Currency::from_code(&self.locale.default_currency).unwrap_or_else(|_| {
+            Currency::from_code("KRW").unwrap_or_else(|_| unreachable!("KRW is ISO 4217"))
+        })
+    }
+}
+
+impl LocaleConfig {
+    fn check(&self, errors: &mut Vec<String>) {
+        if chrono_tz::Tz::from_str(&self.time_zone).is_err() {
+            errors.push(format!(
+                "locale.time_zone: {:?} is not an IANA time zone",
+                self.time_zone
+            ));
+        }
+        let cc = &self.default_country_code;
+        if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) || cc.starts_with('0') {
+            errors.push(format!(
+                "locale.default_country_code: {cc:?} is not a country calling code"
+            ));
+        }
+        if let Err(e) = Currency::from_code(&self.default_currency) {
+            errors.push(format!("locale.default_currency: {e}"));
+        }
+    }
+}
+
+impl AdminConfig {
+    fn check(&self, errors: &mut Vec<String>) {
+        let mut seen = std::collections::HashSet::new();
+        for (i, op) in self.operators.iter().enumerate() {
+            let key = format!("admin.operators[{i}]");
+            if op.name.trim().is_empty() || op.name.len() > 64 {
+                errors.push(format!("{key}.name: must be 1 to 64 characters"));
+            } else if !seen.insert(op.name.as_str()) {
+                errors.push(format!("{key}.name: {:?} is configured twice", op.name));
+            }
+            let hash = &op.token_sha256;
+            if hash.len() != 64
+                || !hash
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
+                errors.push(format!("{key}.token_sha256: must be 64 lower-case hex digits"));
+            }
+        }
+    }
+}
+
+/// Environment overrides: `PXGATE_STORE__URL=…` sets `store.url`. Only names with `__` are
+/// configuration, so `PXGATE_ADMIN_TOKEN` (a CLI setting) is not mistaken for a key.
+pub fn env_overrides() -> Env {
+    Env::prefixed("PXGATE_")
+        .filter(|key| key.as_str().contains("__"))
+        .split("__")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_parses_and_validates() {
+        let text = include_str!("../pxgate.example.toml");
+        let config = Config::from_toml(text).expect("example config is valid");
+        assert_eq!(config.locale.time_zone, "Asia/Seoul");
+        assert!(!config.admin.operators.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key() {
+        let err = Config::from_toml("[store]\nurl = \"sqlite://x.db\"\nurll = 1\n").unwrap_err();
+        assert!(err.to_string().contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn every_invalid_value_is_reported_at_once() {
+        let text = r#"
+            [http]
+            body_limit_bytes = 0
+            [store]
+            url = "mysql://x"
+            [locale]
+            time_zone = "Mars/Olympus"
+            default_country_code = "0x"
+            default_currency = "XYZ"
+            [[admin.operators]]
+            name = "ops"
+            token_sha256 = "abc"
+        "#;
+        let ConfigError::Invalid(errors) = Config::from_toml(text).unwrap_err() else {
+            panic!("not Invalid")
+        };
+        let keys: Vec<&str> = errors.iter().map(|e| e.split(':').next().unwrap_or("")).collect();
+        assert_eq!(
+            keys,
+            [
+                "http.body_limit_bytes",
+                "store.url",
+                "locale.time_zone",
+                "locale.default_country_code",
+                "locale.default_currency",
+                "admin.operators[0].token_sha256"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_reported_with_its_path() {
+        let err = Config::load(
+            Path::new("/nonexistent/pxgate.toml"),
+            Env::prefixed("PXGATE_TEST_NONE_"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/pxgate.toml"));
+    }
+}

@@ -1,0 +1,158 @@
+//! The HTTP server: shared state, the router with its layers, and `run`.
+//!
+//! `run` is handed an already-bound listener and a shutdown future, so tests bind port 0 and run
+//! the whole gateway in-process; nothing here reads the environment or binds a socket.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router, middleware};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::admin::extract::BodyLimit;
+use crate::admin::problem::Problem;
+use crate::admin::{self, OperatorTokens};
+use crate::config::{Config, HttpConfig};
+use crate::domain::{Clock, Currency, Locale, Moment};
+use crate::store::Store;
+use crate::telemetry;
+
+/// What every request handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+struct Shared {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    locale: Locale,
+    default_currency: Currency,
+    operators: OperatorTokens,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Assembles the state from validated configuration, an open store and a clock.
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        operators: OperatorTokens,
+    ) -> Self {
+        Self(Arc::new(Shared {
+            store,
+            clock,
+            locale: config.locale(),
+            default_currency: config.default_currency(),
+            operators,
+            metrics: telemetry::metrics(),
+        }))
+    }
+
+    /// The billing store.
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+
+    /// "Now" in the operator's calendar.
+    pub fn now(&self) -> Moment {
+        self.0.locale.moment(self.0.clock.now())
+    }
+
+    /// The operator's calendar and numbering defaults.
+    pub fn locale(&self) -> &Locale {
+        &self.0.locale
+    }
+
+    /// Currency of accounts opened without one.
+    pub fn default_currency(&self) -> Currency {
+        self.0.default_currency
+    }
+
+    /// Configured admin tokens.
+    pub fn operators(&self) -> &OperatorTokens {
+        &self.0.operators
+    }
+}
+
+/// The whole HTTP surface. Layers wrap from the inside out: the last one listed sees the request
+/// first.
+pub fn router(state: AppState, http: &HttpConfig) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest("/admin/v1", admin::routes(state.clone()))
+        // Counts matched requests by route template (needs the routing done, hence route_layer).
+        .route_layer(middleware::from_fn(telemetry::track))
+        .fallback(not_found)
+        .with_state(state)
+        // Extractors read the limit to name it in a 413.
+        .layer(Extension(BodyLimit(http.body_limit_bytes)))
+        // Bodies above the limit are refused by the extractors, before any parsing.
+        .layer(DefaultBodyLimit::max(http.body_limit_bytes))
+        // A handler still running after the timeout is dropped and answered 408.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(http.request_timeout_secs),
+        ))
+        // One span per request; RUST_LOG=tower_http=debug shows them.
+        .layer(TraceLayer::new_for_http())
+        // A bug that panics costs one request a 500, never the connection or the process.
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness: the store answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store().ping().await {
+        Ok(()) => {
+            Json(serde_json::json!({ "status": "ready", "store": state.store().backend() })).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            let body = serde_json::json!({ "status": "unavailable", "store": state.store().backend() });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut response = state.0.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such resource")
+}

@@ -1,0 +1,204 @@
+//! The `pxgate` binary: the admin CLI against a live gateway, and `pxgate demo` from scratch.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
+
+battery!(the_admin_cli_manages_accounts_and_reports_refusals);
+
+const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
+
+async fn pxgate(gw: &TestGateway, token: &str, args: &[&str]) -> Output {
+    let mut command = tokio::process::Command::new(PXGATE);
+    command
+        .args(["admin", "--url", &gw.base, "--token", token])
+        .args(args);
+    command
+        .env_remove("PXGATE_ADMIN_URL")
+        .env_remove("PXGATE_ADMIN_TOKEN");
+    command.output().await.expect("run pxgate")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every admin subcommand works against a gateway on a real socket; a refusal exits non-zero
+/// with the server's message.
+async fn the_admin_cli_manages_accounts_and_reports_refusals(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    let t = OPERATOR_TOKEN;
+    let created = pxgate(
+        &gw,
+        t,
+        &[
+            "accounts",
+            "create",
+            "010-7000-0001",
+            "--balance",
+            "5000",
+            "--monthly-limit",
+            "20000",
+        ],
+    )
+    .await;
+    assert!(created.status.success(), "{created:?}");
+    assert!(stdout(&created).contains("+821070000001"));
+    let topup = pxgate(
+        &gw,
+        t,
+        &["accounts", "topup", "01070000001", "1500", "--reference", "cli-1"],
+    )
+    .await;
+    assert_eq!(stdout(&topup).trim(), "topped up 1500 KRW; balance now 6500");
+    let again = pxgate(
+        &gw,
+        t,
+        &["accounts", "topup", "01070000001", "1500", "--reference", "cli-1"],
+    )
+    .await;
+    assert!(stdout(&again).contains("already applied earlier"));
+    for args in [
+        &["accounts", "set-limit", "01070000001", "none"][..],
+        &["accounts", "set-expiry", "01070000001", "2027-12-31"],
+        &["accounts", "set-threshold", "01070000001", "700"],
+        &["accounts", "suspend", "01070000001"],
+        &["accounts", "resume", "01070000001"],
+    ] {
+        let out = pxgate(&gw, t, args).await;
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let json = pxgate(&gw, t, &["accounts", "get", "01070000001", "--json"]).await;
+    let account: Value = serde_json::from_slice(&json.stdout).expect("--json prints JSON");
+    assert_eq!(account["monthly_limit"], Value::Null);
+    assert_eq!(
+        (
+            account["credit_expiry"].as_str(),
+            account["low_balance_threshold"].as_i64()
+        ),
+        (Some("2027-12-31"), Some(700))
+    );
+    let list = pxgate(&gw, t, &["accounts", "list", "--status", "active"]).await;
+    assert!(stdout(&list).contains("+821070000001") && stdout(&list).contains("6500"));
+    let ledger = pxgate(&gw, t, &["accounts", "ledger", "01070000001"]).await;
+    assert!(stdout(&ledger).contains("cli-1"));
+
+    let refused = pxgate(
+        &gw,
+        t,
+        &["accounts", "topup", "01070000001", "0.5", "--reference", "cli-2"],
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("amount: 0.5 has more decimal places than KRW allows")
+    );
+    let unauthorized = pxgate(&gw, "not-the-token", &["accounts", "list"]).await;
+    assert!(!unauthorized.status.success());
+    assert!(String::from_utf8_lossy(&unauthorized.stderr).contains("401 Unauthorized"));
+}
+
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `pxgate demo` on a free port and waits (bounded) for its demo.json.
+fn start_demo(dir: &Path) -> (Demo, Value) {
+    let manifest = dir.join("demo.json");
+    let _ = std::fs::remove_file(&manifest);
+    let child = Command::new(PXGATE)
+        .args(["demo", "--http", "127.0.0.1:0", "--data"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start demo");
+    let demo = Demo(child);
+    for _ in 0..300 {
+        if let Some(v) = std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
+            return (demo, v);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("demo.json did not appear within 15 s");
+}
+
+/// The README's run command: demo.json appears with a working token and the seeded accounts, and
+/// a restart on the same directory keeps the data and the token.
+#[tokio::test]
+async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (demo, manifest) = start_demo(dir.path());
+    let base = manifest["gateway"]["url"].as_str().unwrap().to_owned();
+    let token = manifest["operator"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(manifest["accounts"].as_array().unwrap().len(), 5);
+    let http = reqwest::Client::new();
+    let account = |n: &str| {
+        http.get(format!("{base}/admin/v1/accounts/{n}"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let rich: Value = account("+821012340001").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (rich["status"].as_str(), rich["balance"].as_i64()),
+        (Some("active"), Some(50_000))
+    );
+    let near: Value = account("+821012340004").await.unwrap().json().await.unwrap();
+    assert_eq!(near["month_to_date_spend"], 28_500);
+    let topup = serde_json::json!({"amount": 1000, "reference_code": "restart-check"});
+    let url = format!("{base}/admin/v1/accounts/+821012340001/topups");
+    assert_eq!(
+        http.post(&url)
+            .bearer_auth(&token)
+            .json(&topup)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    drop(demo);
+
+    let (_demo, again) = start_demo(dir.path());
+    assert_eq!(
+        again["operator"]["token"].as_str(),
+        Some(token.as_str()),
+        "the token survives a restart"
+    );
+    let base = again["gateway"]["url"].as_str().unwrap();
+    let url = format!("{base}/admin/v1/accounts/+821012340001");
+    let rich: Value = http
+        .get(url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rich["balance"], 51_000, "the data survives a restart");
+    let url = format!("{base}/admin/v1/accounts/+821012340004");
+    let near: Value = http
+        .get(url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(near["month_to_date_spend"], 28_500, "seeding is not repeated");
+}
