@@ -1,0 +1,29 @@
+//! `pxload`: load driver. One subcommand per scenario; scenarios live in `pxsim::load`.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "pxload", about = "Load driver for pxgate and its SMSC simulator")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Bind one transceiver and push submit_sm with a window; report accepted/s and latency.
+    Smpp(pxsim::load::smpp::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let report = match cli.scenario {
+        Scenario::Smpp(args) => pxsim::load::smpp::run(args)
+            .await
+            .context("smpp scenario failed")?,
+    };
+    print!("{report}");
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The receipt scheduler: one task holding a bounded timer heap, firing deliver_sm delivery
+//! receipts (SMPP v5.0 §4.8.4.* receipted_message_id, message_state; v3.4 Appendix B text)
+//! to a receiver or transceiver of the submitting system_id. Runs on tokio time, so tests
+//! can pause and advance it.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::str::FromStr as _;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use rusmpp::CommandStatus;
+use rusmpp::pdus::DeliverSm;
+use rusmpp::tlvs::MessageDeliveryRequestTlvValue;
+use rusmpp::types::{COctetString, OctetString};
+use rusmpp::values::{EsmClass, MessageState, MessageType, Npi, Ton};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::frame::Out;
+use super::registry::Link;
+use crate::receipt::receipt_text;
+use crate::shared::Shared;
+use crate::store::{Record, format_id};
+
+/// A receipt due at `due` for message `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct ReceiptJob {
+    pub(crate) due: Instant,
+    pub(crate) id: u64,
+}
+
+/// How long one slow receiver may hold up the scheduler before its receipt is dropped.
+const SEND_PATIENCE: Duration = Duration::from_secs(1);
+
+/// Run until shutdown.
+pub(crate) async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<ReceiptJob>) {
+    let mut heap: BinaryHeap<Reverse<ReceiptJob>> = BinaryHeap::new();
+    let max = shared.config.limits.max_pending_receipts;
+    loop {
+        let next_due = heap.peek().map(|Reverse(j)| j.due);
+        tokio::select! {
+            () = shared.shutdown.cancelled() => return,
+            job = rx.recv() => match job {
+                Some(job) if heap.len() < max => heap.push(Reverse(job)),
+                Some(_) => { shared.counters.receipts_dropped.fetch_add(1, Relaxed); }
+                None => return,
+            },
+            () = sleep_until(next_due) => {
+                let now = Instant::now();
+                while heap.peek().is_some_and(|Reverse(j)| j.due <= now) {
+                    if let Some(Reverse(job)) = heap.pop() {
+                        fire(&shared, job.id).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn fire(shared: &Shared, id: u64) {
+    let Some(rec) = shared
+        .store
+        .with(id, |r| (!r.cancelled).then(|| r.clone()))
+        .flatten()
+    else {
+        return;
+    };
+    let Some(link) = shared.registry.pick(Some(&rec.system_id)) else {
+        shared.counters.receipts_dropped.fetch_add(1, Relaxed);
+        return;
+    };
+    for dest in &rec.dests {
+        let out = Out::cmd(
+            CommandStatus::EsmeRok,
+            link.next_seq(),
+            build(shared, id, &rec, dest, &link),
+        );
+        let sent = tokio::time::timeout(SEND_PATIENCE, link.send(out, &shared.counters)).await;
+        let counter = if matches!(sent, Ok(Ok(()))) {
+            &shared.counters.receipts_sent
+        } else {
+            &shared.counters.receipts_dropped
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+}
+
+fn build(shared: &Shared, id: u64, rec: &Record, dest: &str, link: &Link) -> DeliverSm {
+    let msg_id = format_id(id);
+    let done = shared.clock.at(rec.done_at);
+    let text = receipt_text(&msg_id, rec.submitted, done, rec.outcome, &rec.text);
+    let receipt_class = EsmClass {
+        message_type: MessageType::ShortMessageContainsMCDeliveryReceipt,
+        ..Default::default()
+    };
+    let mut builder = DeliverSm::builder()
+        // The receipt travels back: from the handset to the original sender.
+        .source_addr_ton(Ton::International)
+        .source_addr_npi(Npi::Isdn)
+        .source_addr(COctetString::from_str(dest).unwrap_or_default())
+        .destination_addr(COctetString::from_str(&rec.source).unwrap_or_default())
+        .esm_class(receipt_class)
+        .short_message(OctetString::from_str(&text).unwrap_or_default());
+    // TLVs exist from SMPP 3.4 on; a 3.3 peer gets the text only.
+    if link.version() >= 0x34 {
+        builder = builder
+            .push_tlv(MessageDeliveryRequestTlvValue::ReceiptedMessageId(
+                COctetString::from_str(&msg_id).unwrap_or_default(),
+            ))
+            .push_tlv(MessageDeliveryRequestTlvValue::MessageState(MessageState::from(
+                rec.outcome.message_state(),
+            )));
+    }
+    builder.build()
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the simulator over TCP on 127.0.0.1 port 0.
+
+mod config;
+mod faults;
+mod handsets;
+mod interop;
+mod sessions;
+mod support;
