@@ -33,6 +33,12 @@ pub struct Config {
     /// The operator admin API.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// The application framework: credentials, agreements, throttling.
+    #[serde(default)]
+    pub framework: FrameworkConfig,
+    /// Payment settings.
+    #[serde(default)]
+    pub payment: PaymentConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -115,6 +121,89 @@ pub struct OperatorConfig {
     pub token_sha256: String,
 }
 
+/// `[framework]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrameworkConfig {
+    /// Base64 of 32 random bytes: the AES-256-GCM key that seals application secrets in the
+    /// database. Required; best given as `PXGATE_FRAMEWORK__SECRET_KEY` (`pxgate gen-key`).
+    pub secret_key: Option<String>,
+    /// How far a WS-Security `Created` may be from the gateway's clock, seconds.
+    pub created_window_secs: u64,
+    /// Lifetime of OAuth 2.0 access tokens, seconds.
+    pub token_ttl_secs: u64,
+    /// Requests per second for operations no agreement rate covers.
+    pub default_rate_per_second: u32,
+    /// Burst for operations no agreement rate covers.
+    pub default_burst: u32,
+    /// Failed authentications allowed per source address and per username each minute.
+    pub auth_failures_per_minute: u32,
+    /// How long an instance trusts what it read about an application, seconds. Changes made
+    /// through this instance apply at once; changes made through others within this time.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for FrameworkConfig {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            created_window_secs: 300,
+            token_ttl_secs: 3600,
+            default_rate_per_second: 100,
+            default_burst: 200,
+            auth_failures_per_minute: 10,
+            cache_ttl_secs: 5,
+        }
+    }
+}
+
+impl FrameworkConfig {
+    fn check(&self, errors: &mut Vec<String>) {
+        match &self.secret_key {
+            None => errors.push(
+                "framework.secret_key: required (base64 of 32 random bytes; `pxgate gen-key` makes one)"
+                    .to_owned(),
+            ),
+            Some(key) => {
+                if let Err(e) = crate::framework::secrets::SecretBox::from_base64(key) {
+                    errors.push(format!("framework.secret_key: {e}"));
+                }
+            }
+        }
+        for (key, value) in [
+            ("created_window_secs", self.created_window_secs),
+            ("token_ttl_secs", self.token_ttl_secs),
+            ("default_rate_per_second", u64::from(self.default_rate_per_second)),
+            ("default_burst", u64::from(self.default_burst)),
+            (
+                "auth_failures_per_minute",
+                u64::from(self.auth_failures_per_minute),
+            ),
+        ] {
+            if value == 0 {
+                errors.push(format!("framework.{key}: must be greater than 0"));
+            }
+        }
+    }
+}
+
+/// `[payment]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentConfig {
+    /// Seconds a reservation holds money before the gateway releases it (renewed by
+    /// reserveAdditional…).
+    pub reservation_ttl_secs: u64,
+}
+
+impl Default for PaymentConfig {
+    fn default() -> Self {
+        Self {
+            reservation_ttl_secs: 900,
+        }
+    }
+}
+
 /// `[log]`
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -168,8 +257,9 @@ impl Config {
         Self::from_figment(Figment::new().merge(Toml::string(text)))
     }
 
-    /// A configuration from defaults plus the given store URL (used by `demo` and tests).
-    pub fn with_store(url: &str) -> Self {
+    /// A configuration from defaults plus the given store URL and secret key (used by `demo`
+    /// and tests).
+    pub fn with_store(url: &str, secret_key: &str) -> Self {
         Self {
             http: HttpConfig::default(),
             store: StoreConfig {
@@ -178,6 +268,11 @@ impl Config {
             },
             locale: LocaleConfig::default(),
             admin: AdminConfig::default(),
+            framework: FrameworkConfig {
+                secret_key: Some(secret_key.to_owned()),
+                ..FrameworkConfig::default()
+            },
+            payment: PaymentConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -213,6 +308,10 @@ impl Config {
         }
         self.locale.check(&mut errors);
         self.admin.check(&mut errors);
+        self.framework.check(&mut errors);
+        if self.payment.reservation_ttl_secs == 0 {
+            errors.push("payment.reservation_ttl_secs: must be greater than 0".to_owned());
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -318,6 +417,9 @@ mod tests {
             [[admin.operators]]
             name = "ops"
             token_sha256 = "abc"
+            [framework]
+            secret_key = "c2hvcnQ="
+            default_burst = 0
         "#;
         let ConfigError::Invalid(errors) = Config::from_toml(text).unwrap_err() else {
             panic!("not Invalid")
@@ -331,7 +433,9 @@ mod tests {
                 "locale.time_zone",
                 "locale.default_country_code",
                 "locale.default_currency",
-                "admin.operators[0].token_sha256"
+                "admin.operators[0].token_sha256",
+                "framework.secret_key",
+                "framework.default_burst"
             ]
         );
     }

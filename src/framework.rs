@@ -1,0 +1,453 @@
+//! The application framework: who may call what, how often, and for how much.
+//!
+//! Nothing reaches a service capability function without passing [`Framework::authorize`]: it
+//! authenticates the credentials (WS-Security UsernameToken, HTTP Basic, OAuth 2.0 bearer token),
+//! checks the application's status, its agreement's validity and grants, and its request rate, and
+//! returns a [`Permit`] that every `scf` entry point requires. Refusals are [`AuthError`] values;
+//! the bindings map them to the wire (SOAP fault, REST error) in one place each.
+//!
+//! What it reads about an application is cached for `cache_ttl_secs`; changes made through the
+//! admin API of this instance apply at once ([`Framework::forget_app`]).
+
+pub mod agreement;
+pub mod auth;
+pub mod operation;
+pub mod permit;
+pub mod secrets;
+pub mod throttle;
+pub mod usage;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+
+pub use agreement::{Agreement, ServiceAgreement};
+pub use auth::{Credentials, PasswordType, UsernameToken};
+pub use operation::{Operation, Scope, Service};
+pub use permit::{AppInfo, Permit};
+
+use crate::config::FrameworkConfig;
+use crate::domain::Clock;
+use crate::store::Store;
+use crate::store::apps::{App, AppStatus, Credential};
+use agreement::{Denial, Rate};
+use auth::{FailureLimiter, NonceCache, PasswordFailure};
+use secrets::SecretBox;
+use throttle::Throttle;
+use usage::{Call, UsageRecorder};
+
+/// Why a call is refused. Each variant maps to one wire answer per binding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No credentials were presented.
+    #[error("no credentials")]
+    Missing,
+    /// Unknown user, wrong password, revoked credential or unknown/expired token. One variant on
+    /// purpose: the answer must not tell which.
+    #[error("invalid credentials")]
+    BadCredentials,
+    /// A WS-Security `Created` outside the allowed window.
+    #[error("stale or incomplete WS-Security timestamp")]
+    Stale,
+    /// A WS-Security nonce used before within the window.
+    #[error("replayed WS-Security nonce")]
+    Replayed,
+    /// Too many failed attempts from this address or for this username.
+    #[error("too many failed authentications; retry after {} s", .retry_after.as_secs().max(1))]
+    LockedOut {
+        /// When the lock-out ends.
+        retry_after: Duration,
+    },
+    /// The application is suspended or revoked.
+    #[error("application {0}")]
+    AppInactive(AppStatus),
+    /// The agreement is not valid at this time (or could not be read).
+    #[error("service agreement not valid now")]
+    AgreementNotValid,
+    /// The operation is not granted by the agreement.
+    #[error("{0} is not in the service agreement")]
+    NotAllowed(Operation),
+    /// The application's request rate for this operation is used up.
+    #[error("request rate exceeded; retry after {} ms", .retry_after.as_millis())]
+    Throttled {
+        /// When the next request would pass.
+        retry_after: Duration,
+    },
+    /// The store could not be read.
+    #[error("framework data unavailable")]
+    Unavailable,
+}
+
+impl AuthError {
+    /// The usage-record outcome for this refusal.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Missing => "auth_missing",
+            Self::BadCredentials => "auth_failed",
+            Self::Stale => "auth_stale",
+            Self::Replayed => "auth_replayed",
+            Self::LockedOut { .. } => "auth_locked_out",
+            Self::AppInactive(AppStatus::Revoked) => "app_revoked",
+            Self::AppInactive(_) => "app_suspended",
+            Self::AgreementNotValid => "agreement_not_valid",
+            Self::NotAllowed(_) => "not_allowed",
+            Self::Throttled { .. } => "throttled",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// Whether the caller failed to prove who it is (HTTP 401), as opposed to being refused.
+    pub fn is_authentication(&self) -> bool {
+        matches!(
+            self,
+            Self::Missing | Self::BadCredentials | Self::Stale | Self::Replayed | Self::LockedOut { .. }
+        )
+    }
+}
+
+/// What the framework knows about one credential and its application.
+struct Entry {
+    app: Arc<AppInfo>,
+    status: AppStatus,
+    /// `None` when the stored agreement cannot be compiled: every call is then refused.
+    agreement_ok: bool,
+    secret: String,
+    revoked: bool,
+    fetched: Instant,
+}
+
+/// An issued OAuth 2.0 access token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The bearer token; only its digest is stored.
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// The framework, shared by every binding.
+pub struct Framework {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    secrets: SecretBox,
+    window: Duration,
+    token_ttl: Duration,
+    default_rate: Rate,
+    cache_ttl: Duration,
+    entries: DashMap<String, Arc<Entry>>,
+    tokens: DashMap<String, (String, i64, Instant)>,
+    nonces: NonceCache,
+    failures: FailureLimiter,
+    throttle: Throttle,
+    usage: UsageRecorder,
+}
+
+impl Framework {
+    /// Builds the framework from validated configuration.
+    pub fn new(
+        config: &FrameworkConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, String> {
+        let key = config
+            .secret_key
+            .as_deref()
+            .ok_or("framework.secret_key is required")?;
+        let nz = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
+        Ok(Self {
+            store,
+            clock,
+            secrets: SecretBox::from_base64(key).map_err(|e| format!("framework.secret_key: {e}"))?,
+            window: Duration::from_secs(config.created_window_secs),
+            token_ttl: Duration::from_secs(config.token_ttl_secs),
+            default_rate: Rate {
+                per_second: nz(config.default_rate_per_second),
+                burst: nz(config.default_burst),
+            },
+            cache_ttl: Duration::from_secs(config.cache_ttl_secs),
+            entries: DashMap::new(),
+            tokens: DashMap::new(),
+            nonces: NonceCache::default(),
+            failures: FailureLimiter::new(nz(config.auth_failures_per_minute)),
+            throttle: Throttle::default(),
+            usage: UsageRecorder::default(),
+        })
+    }
+
+    /// The secret sealer (the admin API seals new credentials with it).
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
+    /// Authenticates, checks status, agreement and rate, and returns the permit for `operation`.
+    /// A refusal is logged once and counted in the usage records.
+    pub async fn authorize(
+        &self,
+        credentials: &Credentials,
+        operation: Operation,
+        peer: IpAddr,
+    ) -> Result<Permit, AuthError> {
+        let started = Instant::now();
+        let (app_id, result) = match self.authenticate(credentials, peer).await {
+            Ok(entry) => (
+                Some(entry.app.id.clone()),
+                self.permit(&entry, operation, started),
+            ),
+            Err(e) => (None, Err(e)),
+        };
+        if let Err(e) = &result {
+            let app = app_id.as_deref().unwrap_or("-");
+            let user = credentials.username().unwrap_or("-");
+            tracing::info!(app, user, %peer, operation = operation.name(), reason = %e, "call refused");
+            self.record(app, operation, e.outcome(), started.elapsed(), None);
+        }
+        result
+    }
+
+    /// Counts a finished call in the usage records.
+    pub fn complete(&self, permit: &Permit, outcome: &str, amount: Option<(i64, &'static str)>) {
+        self.record(
+            &permit.app().id,
+            permit.operation(),
+            outcome,
+            permit.started().elapsed(),
+            amount,
+        );
+    }
+
+    fn record(
+        &self,
+        app_id: &str,
+        operation: Operation,
+        outcome: &str,
+        latency: Duration,
+        amount: Option<(i64, &'static str)>,
+    ) {
+        let at_ms = self.clock.now().timestamp_millis();
+        self.usage.record(&Call {
+            app_id,
+            operation: operation.name(),
+            outcome,
+            at_ms,
+            latency,
+            amount,
+        });
+    }
+
+    /// Writes the pending usage counts to the store (kept for the next flush if that fails).
+    pub async fn flush_usage(&self) {
+        let rows = self.usage.take();
+        if rows.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.record_usage(&rows).await {
+            tracing::warn!(error = %e, rows = rows.len(), "usage not written; will retry");
+            self.usage.restore(rows);
+        }
+    }
+
+    /// Forgets what is cached about an application (after the admin API changed it).
+    pub fn forget_app(&self, app_id: &str) {
+        self.entries.retain(|_, e| e.app.id != app_id);
+        self.tokens.clear();
+    }
+
+    fn permit(&self, entry: &Entry, operation: Operation, started: Instant) -> Result<Permit, AuthError> {
+        if entry.status != AppStatus::Active {
+            return Err(AuthError::AppInactive(entry.status));
+        }
+        if !entry.agreement_ok {
+            return Err(AuthError::AgreementNotValid);
+        }
+        match entry.app.agreement.check(operation, self.clock.now()) {
+            Ok(()) => {}
+            Err(Denial::NotAllowed) => return Err(AuthError::NotAllowed(operation)),
+            Err(Denial::NotYetValid | Denial::Expired) => return Err(AuthError::AgreementNotValid),
+        }
+        let (scope, rate) = entry
+            .app
+            .agreement
+            .rate_for(operation)
+            .unwrap_or((Scope::Operation(operation), self.default_rate));
+        self.throttle
+            .check(&entry.app.id, scope, rate)
+            .map_err(|retry_after| AuthError::Throttled { retry_after })?;
+        Ok(Permit::new(Arc::clone(&entry.app), operation, started))
+    }
+
+    async fn authenticate(&self, credentials: &Credentials, peer: IpAddr) -> Result<Arc<Entry>, AuthError> {
+        if matches!(credentials, Credentials::None) {
+            return Err(AuthError::Missing);
+        }
+        let username = credentials.username();
+        self.failures
+            .check(peer, username)
+            .map_err(|retry_after| AuthError::LockedOut { retry_after })?;
+        let verdict = self.verify(credentials).await;
+        if matches!(
+            verdict,
+            Err(AuthError::BadCredentials | AuthError::Stale | AuthError::Replayed)
+        ) {
+            self.failures.failed(peer, username);
+        }
+        verdict
+    }
+
+    async fn verify(&self, credentials: &Credentials) -> Result<Arc<Entry>, AuthError> {
+        match credentials {
+            Credentials::None => Err(AuthError::Missing),
+            Credentials::UsernameToken(token) => {
+                let entry = self.live_entry(&token.username).await?;
+                let now = self.clock.now();
+                match auth::check_username_token(token, &entry.secret, now, self.window, &self.nonces) {
+                    Ok(()) => Ok(entry),
+                    Err(PasswordFailure::Mismatch) => Err(AuthError::BadCredentials),
+                    Err(PasswordFailure::Incomplete | PasswordFailure::Stale) => Err(AuthError::Stale),
+                    Err(PasswordFailure::Replayed) => Err(AuthError::Replayed),
+                }
+            }
+            Credentials::Basic { username, password } => {
+                let entry = self.live_entry(username).await?;
+                if auth::equal(password.as_bytes(), entry.secret.as_bytes()) {
+                    Ok(entry)
+                } else {
+                    Err(AuthError::BadCredentials)
+                }
+            }
+            Credentials::Bearer(token) => {
+                let username = self.token_owner(token).await?;
+                self.live_entry(&username).await
+            }
+        }
+    }
+
+    /// The entry for a username, refusing unknown and revoked credentials.
+    async fn live_entry(&self, username: &str) -> Result<Arc<Entry>, AuthError> {
+        let entry = self.entry(username).await?.ok_or(AuthError::BadCredentials)?;
+        if entry.revoked {
+            Err(AuthError::BadCredentials)
+        } else {
+            Ok(entry)
+        }
+    }
+
+    async fn entry(&self, username: &str) -> Result<Option<Arc<Entry>>, AuthError> {
+        if let Some(e) = self.entries.get(username)
+            && e.fetched.elapsed() < self.cache_ttl
+        {
+            return Ok(Some(Arc::clone(&e)));
+        }
+        let loaded = self.store.credential(username).await.map_err(|e| {
+            tracing::error!(error = %e, "reading a credential failed");
+            AuthError::Unavailable
+        })?;
+        let Some((credential, app)) = loaded else {
+            return Ok(None);
+        };
+        let entry = Arc::new(self.compile(&credential, app)?);
+        self.entries.insert(username.to_owned(), Arc::clone(&entry));
+        Ok(Some(entry))
+    }
+
+    fn compile(&self, credential: &Credential, app: App) -> Result<Entry, AuthError> {
+        let Some(secret) = self.secrets.open(&credential.username, &credential.sealed_secret) else {
+            tracing::error!(user = %credential.username, "a stored secret does not open with the configured key");
+            return Err(AuthError::BadCredentials);
+        };
+        let compiled = serde_json::from_str::<ServiceAgreement>(&app.agreement)
+            .map_err(|e| vec![(String::new(), e.to_string())])
+            .and_then(|doc| Agreement::compile(&doc));
+        let (agreement, agreement_ok) = match compiled {
+            Ok(a) => (a, true),
+            Err(errors) => {
+                tracing::error!(app = %app.id, ?errors, "stored service agreement is invalid; refusing its calls");
+                (
+                    Agreement::compile(&deny_all()).unwrap_or_else(|_| unreachable!("deny-all compiles")),
+                    false,
+                )
+            }
+        };
+        Ok(Entry {
+            app: Arc::new(AppInfo {
+                id: app.id,
+                name: app.name,
+                agreement,
+            }),
+            status: app.status,
+            agreement_ok,
+            secret,
+            revoked: credential.revoked_at_ms.is_some(),
+            fetched: Instant::now(),
+        })
+    }
+
+    async fn token_owner(&self, token: &str) -> Result<String, AuthError> {
+        let digest = crate::admin::hex(&crate::admin::token_digest(token));
+        let now_ms = self.clock.now().timestamp_millis();
+        if let Some(t) = self.tokens.get(&digest)
+            && t.1 > now_ms
+            && t.2.elapsed() < self.cache_ttl
+        {
+            return Ok(t.0.clone());
+        }
+        let owner = self.store.token_owner(&digest, now_ms).await.map_err(|e| {
+            tracing::error!(error = %e, "reading a token failed");
+            AuthError::Unavailable
+        })?;
+        let username = owner.ok_or(AuthError::BadCredentials)?;
+        let expires = now_ms + i64::try_from(self.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        self.tokens
+            .insert(digest, (username.clone(), expires, Instant::now()));
+        Ok(username)
+    }
+
+    /// OAuth 2.0 client credentials grant (RFC 6749 §4.4): checks the client like HTTP Basic and
+    /// the application like any call, then issues a short-lived bearer token.
+    pub async fn issue_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        peer: IpAddr,
+    ) -> Result<IssuedToken, AuthError> {
+        let credentials = Credentials::Basic {
+            username: client_id.to_owned(),
+            password: client_secret.to_owned(),
+        };
+        let entry = self.authenticate(&credentials, peer).await?;
+        if entry.status != AppStatus::Active {
+            return Err(AuthError::AppInactive(entry.status));
+        }
+        let access_token = crate::admin::generate_token();
+        let digest = crate::admin::hex(&crate::admin::token_digest(&access_token));
+        let expires_ms =
+            self.clock.now().timestamp_millis() + i64::try_from(self.token_ttl.as_millis()).unwrap_or(0);
+        self.store
+            .insert_token(&digest, client_id, expires_ms)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "storing a token failed");
+                AuthError::Unavailable
+            })?;
+        tracing::info!(app = %entry.app.id, user = client_id, "access token issued");
+        Ok(IssuedToken {
+            access_token,
+            expires_in: self.token_ttl.as_secs(),
+        })
+    }
+}
+
+fn deny_all() -> ServiceAgreement {
+    ServiceAgreement {
+        allow: vec!["*".to_owned()],
+        rates: Vec::new(),
+        spend_limits: Vec::new(),
+        sms_senders: Vec::new(),
+        callback_hosts: Vec::new(),
+        valid_from: None,
+        valid_until: Some(chrono::DateTime::UNIX_EPOCH),
+        max_sms_addresses: 1,
+    }
+}

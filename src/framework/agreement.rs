@@ -1,0 +1,373 @@
+//! Service agreements: what one application may call, how often, and for how much.
+//!
+//! [`ServiceAgreement`] is the document operators write (JSON through the admin API, kept as-is in
+//! the store); [`Agreement`] is its checked, compiled form the framework decides with. Compiling
+//! reports every invalid field at once.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::operation::{Operation, Scope};
+use crate::domain::Currency;
+
+/// The agreement as operators write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAgreement {
+    /// What may be called: `*`, a group (`Payment`, `AccountManagement`, `SMS`), a service
+    /// (`AmountCharging`) or an operation (`AmountCharging.chargeAmount`).
+    pub allow: Vec<String>,
+    /// Request rates; the most specific rule covering an operation applies, and every operation a
+    /// rule covers shares its budget. Operations no rule covers get the gateway default.
+    #[serde(default)]
+    pub rates: Vec<RateRule>,
+    /// Money caps per currency.
+    #[serde(default)]
+    pub spend_limits: Vec<SpendLimit>,
+    /// Sender names and short codes the application may send SMS from.
+    #[serde(default)]
+    pub sms_senders: Vec<String>,
+    /// Hosts the application's callback URLs may point at.
+    #[serde(default)]
+    pub callback_hosts: Vec<String>,
+    /// Not usable before this instant.
+    #[serde(default)]
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Not usable from this instant on.
+    #[serde(default)]
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Most addresses in one sendSms.
+    #[serde(default = "default_max_sms_addresses")]
+    pub max_sms_addresses: u32,
+}
+
+fn default_max_sms_addresses() -> u32 {
+    10
+}
+
+/// One request-rate rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateRule {
+    /// A scope, as in `allow`.
+    pub scope: String,
+    /// Sustained requests per second.
+    pub per_second: u32,
+    /// Requests allowed at once above the sustained rate (default: `per_second`).
+    #[serde(default)]
+    pub burst: Option<u32>,
+}
+
+/// Money caps in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpendLimit {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Most a single charge may be.
+    #[serde(default)]
+    pub per_charge: Option<Decimal>,
+    /// Most the application may charge all subscribers together in a day (operator zone).
+    #[serde(default)]
+    pub daily: Option<Decimal>,
+    /// Most the application may charge all subscribers together in a calendar month.
+    #[serde(default)]
+    pub monthly: Option<Decimal>,
+}
+
+/// A request rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    /// Sustained requests per second.
+    pub per_second: NonZeroU32,
+    /// Burst size.
+    pub burst: NonZeroU32,
+}
+
+/// Checked money caps, minor units of their currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Caps {
+    /// Most per charge.
+    pub per_charge: Option<i64>,
+    /// Most per day, all subscribers together.
+    pub daily: Option<i64>,
+    /// Most per calendar month, all subscribers together.
+    pub monthly: Option<i64>,
+}
+
+/// A checked agreement.
+#[derive(Debug, Clone)]
+pub struct Agreement {
+    allow: Vec<Scope>,
+    rates: Vec<(Scope, Rate)>,
+    caps: HashMap<Currency, Caps>,
+    /// Allowed SMS sender names and short codes.
+    pub sms_senders: Vec<String>,
+    /// Allowed callback hosts.
+    pub callback_hosts: Vec<String>,
+    /// Start of validity.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// End of validity (exclusive).
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Most addresses per sendSms.
+    pub max_sms_addresses: u32,
+}
+
+/// Why the agreement does not let a call through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// Before `valid_from`.
+    NotYetValid,
+    /// At or after `valid_until`.
+    Expired,
+    /// The operation is not granted.
+    NotAllowed,
+}
+
+impl Agreement {
+    /// Checks an agreement document; every problem is reported as `(field, message)`.
+    pub fn compile(doc: &ServiceAgreement) -> Result<Self, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        let allow = compile_scopes(doc, &mut errors);
+        let rates = compile_rates(doc, &mut errors);
+        let caps = compile_caps(doc, &mut errors);
+        if let (Some(from), Some(until)) = (doc.valid_from, doc.valid_until)
+            && from >= until
+        {
+            errors.push(("valid_until".to_owned(), "must be after valid_from".to_owned()));
+        }
+        if doc.max_sms_addresses == 0 {
+            errors.push(("max_sms_addresses".to_owned(), "must be at least 1".to_owned()));
+        }
+        for (i, host) in doc.callback_hosts.iter().enumerate() {
+            if host.is_empty() || host.contains(['/', ' ', ':']) {
+                errors.push((
+                    format!("callback_hosts[{i}]"),
+                    "must be a bare host name or address".to_owned(),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            allow,
+            rates,
+            caps,
+            sms_senders: doc.sms_senders.clone(),
+            callback_hosts: doc
+                .callback_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            valid_from: doc.valid_from,
+            valid_until: doc.valid_until,
+            max_sms_addresses: doc.max_sms_addresses,
+        })
+    }
+
+    /// Whether `op` may be called at `now`.
+    pub fn check(&self, op: Operation, now: DateTime<Utc>) -> Result<(), Denial> {
+        if self.valid_from.is_some_and(|from| now < from) {
+            return Err(Denial::NotYetValid);
+        }
+        if self.valid_until.is_some_and(|until| now >= until) {
+            return Err(Denial::Expired);
+        }
+        if self.allow.iter().any(|s| s.covers(op)) {
+            Ok(())
+        } else {
+            Err(Denial::NotAllowed)
+        }
+    }
+
+    /// The rate rule for `op`: the most specific covering rule and the scope it applies to.
+    pub fn rate_for(&self, op: Operation) -> Option<(Scope, Rate)> {
+        self.rates
+            .iter()
+            .filter(|(s, _)| s.covers(op))
+            .max_by_key(|(s, _)| s.specificity())
+            .copied()
+    }
+
+    /// Money caps for a currency (none: no caps).
+    pub fn caps(&self, currency: Currency) -> Caps {
+        self.caps.get(&currency).copied().unwrap_or_default()
+    }
+
+    /// Whether the application may send from this sender name or short code.
+    pub fn allows_sender(&self, sender: &str) -> bool {
+        self.sms_senders.iter().any(|s| s == sender)
+    }
+
+    /// Whether a callback URL's host is allowed.
+    pub fn allows_callback_host(&self, host: &str) -> bool {
+        self.callback_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+fn compile_scopes(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> Vec<Scope> {
+    if doc.allow.is_empty() {
+        errors.push(("allow".to_owned(), "must grant at least one scope".to_owned()));
+    }
+    doc.allow
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            Scope::parse(s).or_else(|| {
+                errors.push((
+                    format!("allow[{i}]"),
+                    format!("{s:?} names no group, service or operation"),
+                ));
+                None
+            })
+        })
+        .collect()
+}
+
+fn compile_rates(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> Vec<(Scope, Rate)> {
+    let mut rates = Vec::new();
+    for (i, rule) in doc.rates.iter().enumerate() {
+        let scope = Scope::parse(&rule.scope);
+        if scope.is_none() {
+            errors.push((
+                format!("rates[{i}].scope"),
+                format!("{:?} names nothing", rule.scope),
+            ));
+        }
+        let per_second = NonZeroU32::new(rule.per_second);
+        if per_second.is_none() {
+            errors.push((format!("rates[{i}].per_second"), "must be at least 1".to_owned()));
+        }
+        let burst = NonZeroU32::new(rule.burst.unwrap_or(rule.per_second));
+        if burst.is_none() {
+            errors.push((format!("rates[{i}].burst"), "must be at least 1".to_owned()));
+        }
+        if let (Some(scope), Some(per_second), Some(burst)) = (scope, per_second, burst) {
+            rates.push((scope, Rate { per_second, burst }));
+        }
+    }
+    rates
+}
+
+fn compile_caps(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> HashMap<Currency, Caps> {
+    let mut caps = HashMap::new();
+    for (i, limit) in doc.spend_limits.iter().enumerate() {
+        let Ok(currency) = Currency::from_code(&limit.currency) else {
+            errors.push((
+                format!("spend_limits[{i}].currency"),
+                format!("unknown currency {:?}", limit.currency),
+            ));
+            continue;
+        };
+        let mut amount = |name: &str, v: Option<Decimal>| {
+            v.and_then(|d| {
+                currency
+                    .to_positive_minor(d)
+                    .map_err(|e| errors.push((format!("spend_limits[{i}].{name}"), e.to_string())))
+                    .ok()
+            })
+        };
+        let compiled = Caps {
+            per_charge: amount("per_charge", limit.per_charge),
+            daily: amount("daily", limit.daily),
+            monthly: amount("monthly", limit.monthly),
+        };
+        if caps.insert(currency, compiled).is_some() {
+            errors.push((
+                format!("spend_limits[{i}].currency"),
+                format!("{currency} is listed twice"),
+            ));
+        }
+    }
+    caps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(json: serde_json::Value) -> ServiceAgreement {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn grants_rates_and_caps_compile() {
+        let a = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["Payment", "SendSms.sendSms"],
+            "rates": [{"scope": "Payment", "per_second": 50}, {"scope": "AmountCharging.chargeAmount", "per_second": 5, "burst": 10}],
+            "spend_limits": [{"currency": "KRW", "per_charge": 50000, "daily": "1000000"}],
+        })))
+        .unwrap();
+        let now = Utc::now();
+        assert_eq!(a.check(Operation::ChargeAmount, now), Ok(()));
+        assert_eq!(a.check(Operation::SendSms, now), Ok(()));
+        assert_eq!(a.check(Operation::GetReceivedSms, now), Err(Denial::NotAllowed));
+        let (scope, rate) = a.rate_for(Operation::ChargeAmount).unwrap();
+        assert_eq!(
+            (scope, rate.per_second.get(), rate.burst.get()),
+            (Scope::Operation(Operation::ChargeAmount), 5, 10)
+        );
+        assert_eq!(
+            a.rate_for(Operation::RefundAmount).unwrap().0,
+            Scope::parse("Payment").unwrap()
+        );
+        assert!(a.rate_for(Operation::SendSms).is_none());
+        let krw = Currency::from_code("KRW").unwrap();
+        assert_eq!(
+            a.caps(krw),
+            Caps {
+                per_charge: Some(50_000),
+                daily: Some(1_000_000),
+                monthly: None
+            }
+        );
+        assert_eq!(a.caps(Currency::from_code("USD").unwrap()), Caps::default());
+    }
+
+    #[test]
+    fn validity_is_a_half_open_interval() {
+        let from = Utc::now();
+        let until = from + chrono::TimeDelta::days(1);
+        let a = Agreement::compile(&doc(
+            serde_json::json!({"allow": ["*"], "valid_from": from, "valid_until": until}),
+        ))
+        .unwrap();
+        assert_eq!(
+            a.check(Operation::GetBalance, from - chrono::TimeDelta::seconds(1)),
+            Err(Denial::NotYetValid)
+        );
+        assert_eq!(a.check(Operation::GetBalance, from), Ok(()));
+        assert_eq!(a.check(Operation::GetBalance, until), Err(Denial::Expired));
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported() {
+        let errors = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["Paymnet"],
+            "rates": [{"scope": "x", "per_second": 0}],
+            "spend_limits": [{"currency": "KRW", "per_charge": 0.5}, {"currency": "ZZZ"}],
+            "callback_hosts": ["http://x"],
+            "max_sms_addresses": 0,
+        })))
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "allow[0]",
+                "rates[0].scope",
+                "rates[0].per_second",
+                "rates[0].burst",
+                "spend_limits[0].per_charge",
+                "spend_limits[1].currency",
+                "max_sms_addresses",
+                "callback_hosts[0]"
+            ]
+        );
+    }
+}

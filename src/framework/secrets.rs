@@ -1,0 +1,126 @@
+//! Application secrets at rest: sealed with AES-256-GCM under a key that lives in the
+//! configuration (or environment), never in the database.
+//!
+//! WS-Security `PasswordDigest` needs the plain secret on the gateway side
+//! (Base64(SHA-1(nonce + created + password))), so secrets cannot be stored as one-way hashes;
+//! sealing them means a copy of the database alone reveals nothing. Each sealed value is bound to
+//! its username (AEAD associated data), so it cannot be moved to another credential.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine as _;
+
+/// Length of the AES-GCM nonce prefixed to every sealed value.
+const NONCE_LEN: usize = 12;
+
+/// Seals and opens application secrets.
+#[derive(Clone)]
+pub struct SecretBox {
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBox(..)")
+    }
+}
+
+impl SecretBox {
+    /// From a base64 (standard or URL-safe) encoding of 32 random bytes.
+    pub fn from_base64(key: &str) -> Result<Self, String> {
+        let engines = [
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ];
+        let bytes = engines
+            .iter()
+            .find_map(|e| e.decode(key.trim()).ok())
+            .ok_or_else(|| "is not base64".to_owned())?;
+        if bytes.len() != 32 {
+            return Err(format!("must decode to 32 bytes, not {}", bytes.len()));
+        }
+        let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|e| e.to_string())?;
+        Ok(Self { cipher })
+    }
+
+    /// A new random key, base64, for configuration.
+    pub fn generate_key() -> String {
+        base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>())
+    }
+
+    /// Encrypts `secret` for `username`: nonce ‖ ciphertext ‖ tag.
+    pub fn seal(&self, username: &str, secret: &str) -> Vec<u8> {
+        let nonce = random_bytes::<NONCE_LEN>();
+        let payload = Payload {
+            msg: secret.as_bytes(),
+            aad: username.as_bytes(),
+        };
+        let sealed = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), payload)
+            .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a short secret cannot fail"));
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    /// Decrypts a value sealed for `username`; `None` if it was sealed under another key or for
+    /// another username, or was tampered with.
+    pub fn open(&self, username: &str, sealed: &[u8]) -> Option<String> {
+        if sealed.len() <= NONCE_LEN {
+            return None;
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
+        let plain = self
+            .cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: body,
+                    aad: username.as_bytes(),
+                },
+            )
+            .ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+/// Random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0_u8; N];
+    // Without OS randomness no secret can be made safely; there is nothing to fall back to.
+    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("no OS randomness: {e}"));
+    bytes
+}
+
+/// A new application secret: 24 random bytes, URL-safe base64 (32 characters).
+pub fn generate_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<24>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key_and_username() {
+        let key = SecretBox::generate_key();
+        let sealer = SecretBox::from_base64(&key).unwrap();
+        let sealed = sealer.seal("shop-1", "s3cret");
+        assert!(
+            !sealed.windows(6).any(|w| w == b"s3cret"),
+            "the secret is not visible in the sealed form"
+        );
+        assert_eq!(sealer.open("shop-1", &sealed).as_deref(), Some("s3cret"));
+        assert_eq!(sealer.open("shop-2", &sealed), None, "bound to its username");
+        let other = SecretBox::from_base64(&SecretBox::generate_key()).unwrap();
+        assert_eq!(other.open("shop-1", &sealed), None, "bound to its key");
+        assert_eq!(sealer.open("shop-1", &sealed[..10]), None);
+    }
+
+    #[test]
+    fn keys_must_be_32_bytes_of_base64() {
+        assert!(SecretBox::from_base64("not base64!").is_err());
+        assert!(SecretBox::from_base64("AAAA").is_err());
+        assert_ne!(generate_secret(), generate_secret());
+    }
+}

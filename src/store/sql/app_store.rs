@@ -1,0 +1,429 @@
+//! The one implementation of [`AppStore`](crate::store::apps::AppStore), instantiated per backend.
+
+use std::str::FromStr;
+
+use crate::store::StoreError;
+use crate::store::apps::{App, AppStatus, Credential, UsageRow};
+
+pub(crate) const INSERT_APP: &str = "INSERT INTO applications \
+     (id, name, owner_contact, status, agreement, created_at, updated_at) \
+     VALUES ($1, $2, $3, 'active', $4, $5, $5) \
+     RETURNING id, name, owner_contact, status, agreement, created_at, updated_at";
+
+pub(crate) const SELECT_APP: &str = "SELECT id, name, owner_contact, status, agreement, created_at, updated_at \
+     FROM applications WHERE id = $1";
+
+pub(crate) const LIST_APPS: &str = "SELECT id, name, owner_contact, status, agreement, created_at, updated_at \
+     FROM applications ORDER BY id";
+
+pub(crate) const UPDATE_APP: &str = "UPDATE applications SET \
+       name = COALESCE($2, name), owner_contact = COALESCE($3, owner_contact), \
+       agreement = COALESCE($4, agreement), updated_at = $5 \
+     WHERE id = $1 \
+     RETURNING id, name, owner_contact, status, agreement, created_at, updated_at";
+
+/// A revoked application stays revoked: the transition is refused by the `WHERE`.
+pub(crate) const SET_APP_STATUS: &str = "UPDATE applications SET status = $2, updated_at = $3 \
+     WHERE id = $1 AND status <> 'revoked' \
+     RETURNING id, name, owner_contact, status, agreement, created_at, updated_at";
+
+pub(crate) const INSERT_CREDENTIAL: &str = "INSERT INTO credentials \
+     (username, app_id, sealed_secret, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const APP_CREDENTIALS: &str = "SELECT username, app_id, sealed_secret, created_at, revoked_at \
+     FROM credentials WHERE app_id = $1 ORDER BY created_at, username";
+
+pub(crate) const CREDENTIAL_WITH_APP: &str = "SELECT c.username, c.app_id, c.sealed_secret, c.created_at, c.revoked_at, \
+       a.id, a.name, a.owner_contact, a.status, a.agreement, a.created_at AS app_created_at, a.updated_at \
+     FROM credentials c JOIN applications a ON a.id = c.app_id WHERE c.username = $1";
+
+pub(crate) const REVOKE_CREDENTIAL: &str = "UPDATE credentials SET revoked_at = $3 \
+     WHERE app_id = $1 AND username = $2 AND revoked_at IS NULL";
+
+pub(crate) const DELETE_CREDENTIAL_TOKENS: &str = "DELETE FROM oauth_tokens WHERE username = $1";
+
+pub(crate) const INSERT_TOKEN: &str =
+    "INSERT INTO oauth_tokens (token_sha256, username, expires_at) VALUES ($1, $2, $3)";
+
+/// Issuing a token is also the moment to forget the ones that have expired.
+pub(crate) const PURGE_TOKENS: &str = "DELETE FROM oauth_tokens WHERE expires_at <= $1";
+
+pub(crate) const TOKEN_OWNER: &str =
+    "SELECT username FROM oauth_tokens WHERE token_sha256 = $1 AND expires_at > $2";
+
+pub(crate) const UPSERT_USAGE: &str = "INSERT INTO usage \
+     (app_id, operation, outcome, minute, currency, calls, latency_us, amount) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (app_id, minute, operation, outcome, currency) DO UPDATE SET \
+       calls = usage.calls + excluded.calls, \
+       latency_us = usage.latency_us + excluded.latency_us, \
+       amount = usage.amount + excluded.amount";
+
+pub(crate) const SELECT_USAGE: &str = "SELECT app_id, operation, outcome, minute, currency, calls, latency_us, amount \
+     FROM usage WHERE app_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute, operation, outcome";
+
+/// A row of `applications`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AppRow {
+    id: String,
+    name: String,
+    owner_contact: String,
+    status: String,
+    agreement: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<AppRow> for App {
+    type Error = StoreError;
+    fn try_from(r: AppRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            status: AppStatus::from_str(&r.status)
+                .map_err(|e| StoreError::Corrupt(format!("application {}: {e}", r.id)))?,
+            id: r.id,
+            name: r.name,
+            owner_contact: r.owner_contact,
+            agreement: r.agreement,
+            created_at_ms: r.created_at,
+            updated_at_ms: r.updated_at,
+        })
+    }
+}
+
+/// A row of `credentials`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CredentialRow {
+    username: String,
+    app_id: String,
+    sealed_secret: Vec<u8>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl From<CredentialRow> for Credential {
+    fn from(r: CredentialRow) -> Self {
+        Self {
+            username: r.username,
+            app_id: r.app_id,
+            sealed_secret: r.sealed_secret,
+            created_at_ms: r.created_at,
+            revoked_at_ms: r.revoked_at,
+        }
+    }
+}
+
+/// A credential joined with its application.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CredentialAppRow {
+    #[sqlx(flatten)]
+    credential: CredentialRow,
+    id: String,
+    name: String,
+    owner_contact: String,
+    status: String,
+    agreement: String,
+    app_created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CredentialAppRow> for (Credential, App) {
+    type Error = StoreError;
+    fn try_from(r: CredentialAppRow) -> Result<Self, StoreError> {
+        let app = App::try_from(AppRow {
+            id: r.id,
+            name: r.name,
+            owner_contact: r.owner_contact,
+            status: r.status,
+            agreement: r.agreement,
+            created_at: r.app_created_at,
+            updated_at: r.updated_at,
+        })?;
+        Ok((r.credential.into(), app))
+    }
+}
+
+/// A row of `usage`.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UsageDbRow {
+    app_id: String,
+    operation: String,
+    outcome: String,
+    minute: i64,
+    currency: String,
+    calls: i64,
+    latency_us: i64,
+    amount: i64,
+}
+
+impl From<UsageDbRow> for UsageRow {
+    fn from(r: UsageDbRow) -> Self {
+        Self {
+            app_id: r.app_id,
+            operation: r.operation,
+            outcome: r.outcome,
+            minute_ms: r.minute,
+            currency: r.currency,
+            calls: r.calls,
+            latency_us: r.latency_us,
+            amount: r.amount,
+        }
+    }
+}
+
+/// Implements `AppStore` for a backend (see `impl_account_store!` for the contract).
+macro_rules! impl_app_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::apps::AppStore for $store {
+            async fn create_app(
+                &self,
+                new: &$crate::store::apps::NewApp,
+                now_ms: i64,
+            ) -> Result<$crate::store::apps::App, $crate::store::StoreError> {
+                use $crate::store::sql::{app_store as q, is_unique_violation};
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, q::AppRow>(q::INSERT_APP)
+                    .bind(&new.id)
+                    .bind(&new.name)
+                    .bind(&new.owner_contact)
+                    .bind(&new.agreement)
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await;
+                let row = match row {
+                    Ok(row) => row,
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err($crate::store::StoreError::AlreadyExists);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                tx.commit().await?;
+                row.try_into()
+            }
+
+            async fn app(
+                &self,
+                id: &str,
+            ) -> Result<Option<$crate::store::apps::App>, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                sqlx::query_as::<_, q::AppRow>(q::SELECT_APP)
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .map(TryInto::try_into)
+                    .transpose()
+            }
+
+            async fn list_apps(&self) -> Result<Vec<$crate::store::apps::App>, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                sqlx::query_as::<_, q::AppRow>(q::LIST_APPS)
+                    .fetch_all(self.reader())
+                    .await?
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect()
+            }
+
+            async fn update_app(
+                &self,
+                id: &str,
+                patch: &$crate::store::apps::AppPatch,
+                now_ms: i64,
+            ) -> Result<$crate::store::apps::App, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, q::AppRow>(q::UPDATE_APP)
+                    .bind(id)
+                    .bind(&patch.name)
+                    .bind(&patch.owner_contact)
+                    .bind(&patch.agreement)
+                    .bind(now_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound)?;
+                tx.commit().await?;
+                row.try_into()
+            }
+
+            async fn set_app_status(
+                &self,
+                id: &str,
+                status: $crate::store::apps::AppStatus,
+                now_ms: i64,
+            ) -> Result<$crate::store::apps::App, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, q::AppRow>(q::SET_APP_STATUS)
+                    .bind(id)
+                    .bind(status.as_str())
+                    .bind(now_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                if let Some(row) = row {
+                    return row.try_into();
+                }
+                match self.app(id).await? {
+                    None => Err($crate::store::StoreError::NotFound),
+                    Some(app) if app.status == status => Ok(app),
+                    Some(_) => Err($crate::store::StoreError::InvalidAppTransition),
+                }
+            }
+
+            async fn add_credential(
+                &self,
+                c: &$crate::store::apps::Credential,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::{app_store as q, is_unique_violation};
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(q::INSERT_CREDENTIAL)
+                    .bind(&c.username)
+                    .bind(&c.app_id)
+                    .bind(&c.sealed_secret)
+                    .bind(c.created_at_ms)
+                    .bind(c.revoked_at_ms)
+                    .execute(&mut *tx)
+                    .await;
+                match done {
+                    Ok(_) => {}
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err($crate::store::StoreError::AlreadyExists);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn credentials(
+                &self,
+                app_id: &str,
+            ) -> Result<Vec<$crate::store::apps::Credential>, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let rows = sqlx::query_as::<_, q::CredentialRow>(q::APP_CREDENTIALS)
+                    .bind(app_id)
+                    .fetch_all(self.reader())
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn credential(
+                &self,
+                username: &str,
+            ) -> Result<
+                Option<($crate::store::apps::Credential, $crate::store::apps::App)>,
+                $crate::store::StoreError,
+            > {
+                use $crate::store::sql::app_store as q;
+                sqlx::query_as::<_, q::CredentialAppRow>(q::CREDENTIAL_WITH_APP)
+                    .bind(username)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .map(TryInto::try_into)
+                    .transpose()
+            }
+
+            async fn revoke_credential(
+                &self,
+                app_id: &str,
+                username: &str,
+                now_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let mut tx = self.begin_write().await?;
+                let revoked = sqlx::query(q::REVOKE_CREDENTIAL)
+                    .bind(app_id)
+                    .bind(username)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if revoked == 0 {
+                    return Err($crate::store::StoreError::NotFound);
+                }
+                sqlx::query(q::DELETE_CREDENTIAL_TOKENS)
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_token(
+                &self,
+                token_sha256: &str,
+                username: &str,
+                expires_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(q::PURGE_TOKENS)
+                    .bind(expires_ms - 86_400_000)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(q::INSERT_TOKEN)
+                    .bind(token_sha256)
+                    .bind(username)
+                    .bind(expires_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn token_owner(
+                &self,
+                token_sha256: &str,
+                now_ms: i64,
+            ) -> Result<Option<String>, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                Ok(sqlx::query_scalar::<_, String>(q::TOKEN_OWNER)
+                    .bind(token_sha256)
+                    .bind(now_ms)
+                    .fetch_optional(self.reader())
+                    .await?)
+            }
+
+            async fn record_usage(
+                &self,
+                rows: &[$crate::store::apps::UsageRow],
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let mut tx = self.begin_write().await?;
+                for r in rows {
+                    sqlx::query(q::UPSERT_USAGE)
+                        .bind(&r.app_id)
+                        .bind(&r.operation)
+                        .bind(&r.outcome)
+                        .bind(r.minute_ms)
+                        .bind(&r.currency)
+                        .bind(r.calls)
+                        .bind(r.latency_us)
+                        .bind(r.amount)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn usage(
+                &self,
+                app_id: &str,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> Result<Vec<$crate::store::apps::UsageRow>, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let rows = sqlx::query_as::<_, q::UsageDbRow>(q::SELECT_USAGE)
+                    .bind(app_id)
+                    .bind(from_ms)
+                    .bind(to_ms)
+                    .fetch_all(self.reader())
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_app_store;
