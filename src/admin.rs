@@ -6,6 +6,8 @@
 //! operation and does not pass the application framework.
 
 pub mod accounts;
+pub mod app_views;
+pub mod apps;
 pub mod extract;
 pub mod problem;
 pub mod views;
@@ -15,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -102,6 +104,7 @@ pub fn generate_token() -> String {
 /// The admin routes, all behind operator authentication.
 pub fn routes(state: AppState) -> Router<AppState> {
     use accounts as a;
+    use apps as p;
     Router::new()
         .route("/accounts", post(a::create).get(a::list))
         .route("/accounts/{msisdn}", get(a::show).patch(a::update))
@@ -110,6 +113,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{msisdn}/close", post(a::close))
         .route("/accounts/{msisdn}/topups", post(a::topup))
         .route("/accounts/{msisdn}/ledger", get(a::ledger))
+        .route("/apps", post(p::create).get(p::list))
+        .route("/apps/{id}", get(p::show).patch(p::update))
+        .route("/apps/{id}/agreement", put(p::set_agreement))
+        .route("/apps/{id}/suspend", post(p::suspend))
+        .route("/apps/{id}/resume", post(p::resume))
+        .route("/apps/{id}/revoke", post(p::revoke))
+        .route("/apps/{id}/credentials", post(p::add_credential))
+        .route("/apps/{id}/credentials/{username}", delete(p::revoke_credential))
+        .route("/apps/{id}/usage", get(p::usage::report))
         .route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 

@@ -1,6 +1,7 @@
 //! The `pxgate` command line: `serve`, `migrate`, `demo`, `gen-token` and the `admin` client.
 
 pub mod admin;
+pub mod apps;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ pub enum Command {
         /// SMPP address of the SMSC simulator.
         #[arg(long, default_value = "127.0.0.1:2775")]
         smpp: SocketAddr,
+        /// HTTP address of the SMSC simulator (handset inbox, MO injection).
+        #[arg(long, default_value = "127.0.0.1:8025")]
+        smsc_http: SocketAddr,
         /// Directory for the database and demo.json (kept between runs).
         #[arg(long, default_value = "./pxgate-demo")]
         data: PathBuf,

@@ -19,7 +19,9 @@ use super::problem::{FieldError, Problem};
 use super::views::{AccountPage, AccountView, LedgerPage, LedgerView, TopupView};
 use crate::domain::{Currency, Msisdn};
 use crate::server::AppState;
-use crate::store::{AccountPatch, AccountQuery, AccountStatus, EntryKind, Language, Movement, NewAccount};
+use crate::store::{
+    AccountPatch, AccountQuery, AccountStatus, EntryKind, Language, Limits, Movement, NewAccount,
+};
 
 /// Largest page the list endpoints return.
 const MAX_PAGE: i64 = 500;
@@ -334,6 +336,7 @@ impl Topup {
             actor: operator.actor(),
             reference_code: Some(reference),
             description,
+            limits: Limits::default(),
         })
     }
 }

@@ -153,6 +153,7 @@ impl From<StoreError> for Problem {
             StoreError::InvalidTransition { from, to } => {
                 Self::conflict(format!("an account that is {from} cannot become {to}"))
             }
+            StoreError::InvalidAppTransition => Self::conflict("a revoked application stays revoked"),
             StoreError::Refused(Refusal::CurrencyMismatch) => {
                 Self::invalid_field("currency", "not the account's currency")
             }

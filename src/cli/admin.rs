@@ -36,6 +36,12 @@ pub enum Resource {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Third-party applications.
+    Apps {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::apps::AppCommand,
+    },
 }
 
 /// `pxgate admin accounts …`
@@ -162,13 +168,17 @@ pub enum CliError {
 
 /// Runs an admin command and prints its result.
 pub async fn run(args: AdminArgs) -> Result<(), CliError> {
-    let Resource::Accounts { command } = &args.resource;
-    let (method, path, body) = request_for(command)?;
-    let value = call(&args, method, &path, body).await?;
-    let out = if args.json {
-        serde_json::to_string_pretty(&value).unwrap_or_default()
-    } else {
-        render(command, &value)
+    let out = match &args.resource {
+        Resource::Accounts { command } => {
+            let (method, path, body) = request_for(command)?;
+            let value = call(&args, method, &path, body).await?;
+            if args.json {
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            } else {
+                render(command, &value)
+            }
+        }
+        Resource::Apps { command } => super::apps::run(&args, command).await?,
     };
     println!("{out}");
     Ok(())
@@ -202,8 +212,8 @@ fn path_of(msisdn: &str) -> String {
     format!("/admin/v1/accounts/{}", msisdn.trim())
 }
 
-/// `?k=v&…` of the parameters that are set (values are numbers or plain words).
-fn query(pairs: &[(&str, Option<String>)]) -> String {
+/// `?k=v&…` of the parameters that are set (values are numbers, plain words or already encoded).
+pub(crate) fn query(pairs: &[(&str, Option<String>)]) -> String {
     let set: Vec<String> = pairs
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
@@ -298,7 +308,13 @@ fn request_for(command: &AccountCommand) -> Result<(Method, String, Option<Value
     })
 }
 
-async fn call(args: &AdminArgs, method: Method, path: &str, body: Option<Value>) -> Result<Value, CliError> {
+/// Sends one admin request; the server's problem details become [`CliError::Refused`].
+pub(crate) async fn call(
+    args: &AdminArgs,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, CliError> {
     let url = format!("{}{}", args.url.trim_end_matches('/'), path);
     let mut request = reqwest::Client::new().request(method, url);
     if let Some(token) = &args.token {
@@ -324,7 +340,8 @@ async fn call(args: &AdminArgs, method: Method, path: &str, body: Option<Value>)
     Err(CliError::Refused(message))
 }
 
-fn text(v: &Value) -> String {
+/// A JSON value as a table cell (`-` for null).
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::Null => "-".to_owned(),
         Value::String(s) => s.clone(),
@@ -383,7 +400,7 @@ fn render(command: &AccountCommand, value: &Value) -> String {
 }
 
 /// A table with one row per element of `items`, one column per `(header, key)`.
-fn rows(columns: &[(&str, &str)], items: &Value) -> String {
+pub(crate) fn rows(columns: &[(&str, &str)], items: &Value) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY);
     table.set_header(columns.iter().map(|(h, _)| *h));
@@ -394,7 +411,7 @@ fn rows(columns: &[(&str, &str)], items: &Value) -> String {
 }
 
 /// A two-column table of one object's fields.
-fn record(value: &Value) -> String {
+pub(crate) fn record(value: &Value) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY);
     for (key, v) in value.as_object().into_iter().flatten() {
