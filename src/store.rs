@@ -16,7 +16,9 @@
 //! The store knows nothing about XML, JSON or HTTP; it returns [`StoreError`] and [`Refusal`] values
 //! that the layers above map to their wire forms.
 
+pub mod apps;
 pub mod model;
+pub mod payment;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -27,8 +29,8 @@ use async_trait::async_trait;
 
 use crate::domain::{Moment, Msisdn};
 pub use model::{
-    Account, AccountPatch, AccountQuery, AccountStatus, EntryKind, Language, LedgerEntry, Moved, Movement,
-    NewAccount, Refusal,
+    Account, AccountPatch, AccountQuery, AccountStatus, EntryKind, Language, LedgerEntry, Limits, Moved,
+    Movement, NewAccount, Refusal,
 };
 
 /// Failures of store operations.
@@ -54,6 +56,15 @@ pub enum StoreError {
         /// Requested status.
         to: AccountStatus,
     },
+    /// No reservation with this id belongs to the caller.
+    #[error("no such reservation")]
+    ReservationNotFound,
+    /// The reservation cannot do what was asked (released, expired, or holding too little).
+    #[error("reservation is {0}")]
+    ReservationClosed(&'static str),
+    /// A revoked application cannot change status.
+    #[error("a revoked application stays revoked")]
+    InvalidAppTransition,
     /// The movement cannot be applied by this operation (a programming error in the caller).
     #[error("invalid movement: {0}")]
     InvalidMovement(&'static str),
@@ -124,7 +135,7 @@ pub trait AccountStore: Send + Sync {
 
 /// Everything durable the gateway keeps.
 #[async_trait]
-pub trait Store: AccountStore {
+pub trait Store: AccountStore + apps::AppStore + payment::PaymentStore {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

@@ -303,6 +303,26 @@ pub struct Movement {
     pub reference_code: Option<String>,
     /// Statement text.
     pub description: String,
+    /// Limits that apply besides the account's own.
+    pub limits: Limits,
+}
+
+/// Limits on a movement set by the caller's agreement, checked in the movement's transaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Most the actor may charge all accounts together today (operator zone), minor units.
+    pub actor_daily: Option<i64>,
+    /// Most the actor may charge all accounts together this calendar month, minor units.
+    pub actor_monthly: Option<i64>,
+    /// A refund may not exceed what the actor charged this account, net of its refunds.
+    pub refund_within_charges: bool,
+}
+
+impl Limits {
+    /// Whether the actor's spend must be counted for this movement.
+    pub fn counts_actor_spend(&self) -> bool {
+        self.actor_daily.is_some() || self.actor_monthly.is_some()
+    }
 }
 
 /// The result of a movement.
@@ -343,4 +363,13 @@ pub enum Refusal {
     /// The credit would take the balance past the largest amount the store keeps.
     #[error("the balance would exceed its ceiling")]
     BalanceCeiling,
+    /// The charge would take the actor's spend today past its daily cap.
+    #[error("the application's daily spending limit would be exceeded")]
+    ActorDailyLimit,
+    /// The charge would take the actor's spend this month past its monthly cap.
+    #[error("the application's monthly spending limit would be exceeded")]
+    ActorMonthlyLimit,
+    /// The refund is larger than what the actor charged this account, net of its refunds.
+    #[error("the refund exceeds what was charged")]
+    RefundExceedsCharges,
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use super::sql::{Backend, impl_account_store};
+use super::sql::{Backend, impl_account_store, impl_app_store, impl_payment_store};
 use super::{Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -43,6 +43,8 @@ impl Backend for PgStore {
 }
 
 impl_account_store!(PgStore);
+impl_app_store!(PgStore);
+impl_payment_store!(PgStore);
 
 #[async_trait]
 impl Store for PgStore {

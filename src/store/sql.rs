@@ -75,6 +75,20 @@ pub(super) const SET_STATUS: &str = concat!(
     account_columns!()
 );
 
+/// A reservation being charged: the money leaves `reserved` and the balance together, and the
+/// month's spend grows (the limit was checked when the money was reserved). `$1` amount, `$2`
+/// current month, `$3` now, `$4` account id.
+pub(super) const DEBIT_RESERVED: &str = concat!(
+    "UPDATE accounts SET \
+       balance = balance - $1, \
+       reserved = reserved - $1, \
+       month_spent = CASE WHEN month_key = $2 THEN month_spent + $1 ELSE $1 END, \
+       month_key = $2, \
+       updated_at = $3 \
+     WHERE id = $4 AND reserved >= $1 RETURNING ",
+    account_columns!()
+);
+
 /// The debit: every rule of the charge in one conditional update, so concurrent debits serialize
 /// on the row and none can overspend. `$1` amount, `$2` current month, `$3` now, `$4` number,
 /// `$5` currency, `$6` today. [`debit_refusal`] explains a refusal afterwards.
@@ -88,7 +102,7 @@ pub(super) const DEBIT: &str = concat!(
        AND (credit_expiry IS NULL OR credit_expiry >= $6) \
        AND balance - reserved + overdraft_limit >= $1 \
        AND (monthly_limit IS NULL \
-            OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + $1 <= monthly_limit) \
+            OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + reserved + $1 <= monthly_limit) \
      RETURNING ",
     account_columns!()
 );
@@ -114,6 +128,21 @@ pub(super) const REFUND: &str = concat!(
      RETURNING ",
     account_columns!()
 );
+
+/// Adds to an actor's spend counter for a period and returns the new total.
+pub(super) const BUMP_ACTOR_SPEND: &str = "INSERT INTO app_spend (actor, currency, period, spent) \
+     VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (actor, currency, period) DO UPDATE SET spent = app_spend.spent + excluded.spent \
+     RETURNING spent";
+
+/// A refund gives back to the actor's counters of the current day and month.
+pub(super) const RETURN_ACTOR_SPEND: &str = "UPDATE app_spend \
+     SET spent = CASE WHEN spent > $4 THEN spent - $4 ELSE 0 END \
+     WHERE actor = $1 AND currency = $2 AND period IN ($3, $5)";
+
+/// What an actor charged an account, net of its refunds (negative: ledger amounts of charges are).
+pub(super) const ACTOR_NET_CHARGES: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger \
+     WHERE account_id = $1 AND actor = $2 AND kind IN ('charge', 'reservation_charge', 'refund')";
 
 pub(super) const INSERT_LEDGER: &str = "INSERT INTO ledger \
      (account_id, kind, amount, reserved_delta, balance_after, actor, reference_code, description, created_at) \
@@ -236,7 +265,12 @@ pub(super) fn date_text(d: NaiveDate) -> String {
 
 /// Why the conditional debit matched no row, judged from the account as it is now. The order is
 /// the paper's: registered, not suspended, not expired, within the monthly limit, enough balance.
-pub(super) fn debit_refusal(account: Option<&Account>, m: &Movement, now: &Moment) -> Refusal {
+pub(super) fn debit_refusal(
+    account: Option<&Account>,
+    currency: Currency,
+    amount: i64,
+    now: &Moment,
+) -> Refusal {
     let Some(a) = account else {
         return Refusal::Unregistered;
     };
@@ -245,18 +279,23 @@ pub(super) fn debit_refusal(account: Option<&Account>, m: &Movement, now: &Momen
         AccountStatus::Closed => return Refusal::Closed,
         AccountStatus::Active => {}
     }
-    if a.currency != m.currency {
+    if a.currency != currency {
         return Refusal::CurrencyMismatch;
     }
     if a.credit_expiry.is_some_and(|d| d < now.today) {
         return Refusal::Expired;
     }
     if a.monthly_limit
-        .is_some_and(|limit| a.spent_in(now) + m.amount > limit)
+        .is_some_and(|limit| a.spent_in(now) + a.reserved + amount > limit)
     {
         return Refusal::MonthlyLimitExceeded;
     }
     Refusal::InsufficientBalance
+}
+
+/// The spend-counter periods of a moment: its day and its month.
+pub(super) fn spend_periods(now: &Moment) -> (String, String) {
+    (format!("D:{}", date_text(now.today)), format!("M:{}", now.month))
 }
 
 /// Why a credit matched no row.
@@ -287,16 +326,71 @@ pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// The signed change of the balance a movement makes.
-pub(super) fn signed_amount(m: &Movement) -> i64 {
-    match m.kind {
-        EntryKind::Charge | EntryKind::ReservationCharge => -m.amount,
-        _ => m.amount,
+/// The movement a reservation charge makes, for the idempotency and limit checks.
+pub(super) fn reservation_movement(
+    r: &super::payment::Reservation,
+    c: &super::payment::ReservationCharge,
+) -> Movement {
+    Movement {
+        msisdn: r.msisdn.clone(),
+        kind: EntryKind::ReservationCharge,
+        amount: c.amount,
+        currency: r.currency,
+        actor: c.actor.clone(),
+        reference_code: c.reference_code.clone(),
+        description: c.description.clone(),
+        limits: c.limits,
+    }
+}
+
+/// A ledger row about to be written.
+pub(super) struct Draft<'a> {
+    pub(super) kind: EntryKind,
+    /// Signed change of the balance.
+    pub(super) amount: i64,
+    /// Signed change of the reserved part.
+    pub(super) reserved_delta: i64,
+    pub(super) actor: &'a str,
+    pub(super) reference_code: Option<&'a str>,
+    pub(super) description: &'a str,
+}
+
+impl<'a> Draft<'a> {
+    /// The row recording a plain movement (charges take, everything else gives).
+    pub(super) fn of(m: &'a Movement) -> Self {
+        Self {
+            kind: m.kind,
+            amount: if m.kind.is_debit() { -m.amount } else { m.amount },
+            reserved_delta: 0,
+            actor: &m.actor,
+            reference_code: m.reference_code.as_deref(),
+            description: &m.description,
+        }
+    }
+
+    /// The entry as written, once the database has given it an id.
+    pub(super) fn entry(&self, id: i64, account: &Account, now: &Moment) -> LedgerEntry {
+        LedgerEntry {
+            id,
+            msisdn: account.msisdn.clone(),
+            kind: self.kind,
+            amount: self.amount,
+            reserved_delta: self.reserved_delta,
+            balance_after: account.balance,
+            actor: self.actor.to_owned(),
+            reference_code: self.reference_code.map(str::to_owned),
+            description: self.description.to_owned(),
+            created_at_ms: now.at_ms,
+        }
     }
 }
 
 mod account_store;
+pub(super) mod app_store;
+pub(super) mod payment_store;
 pub(super) use account_store::{impl_account_store, impl_move_money};
+pub(super) use app_store::impl_app_store;
+pub(super) use payment_store::impl_payment_store;
 
 /// What a backend type tells the shared implementation about itself.
 pub(super) trait Backend {

@@ -14,7 +14,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use super::sql::{Backend, impl_account_store};
+use super::sql::{Backend, impl_account_store, impl_app_store, impl_payment_store};
 use super::{Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -68,6 +68,8 @@ impl Backend for SqliteStore {
 }
 
 impl_account_store!(SqliteStore);
+impl_app_store!(SqliteStore);
+impl_payment_store!(SqliteStore);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -214,13 +214,18 @@ macro_rules! impl_move_money {
                         tx.rollback().await?;
                         let account = self.account(&m.msisdn).await?;
                         return Err(StoreError::Refused(if m.kind.is_debit() {
-                            sql::debit_refusal(account.as_ref(), m, now)
+                            sql::debit_refusal(account.as_ref(), m.currency, m.amount, now)
                         } else {
                             sql::credit_refusal(account.as_ref(), m)
                         }));
                     };
                     let account = Account::try_from(row)?;
-                    let entry = match self.append_entry(&mut tx, &account, m, now).await {
+                    if let Some(refusal) = self.check_limits(&mut tx, &account, m, now).await? {
+                        tx.rollback().await?;
+                        return Err(StoreError::Refused(refusal));
+                    }
+                    let draft = sql::Draft::of(m);
+                    let entry = match self.append_entry(&mut tx, &account, &draft, now).await {
                         Ok(entry) => entry,
                         Err(e) if round == 0 && sql::is_unique_violation(&e) => {
                             tx.rollback().await?;
@@ -258,39 +263,80 @@ macro_rules! impl_move_money {
                     .transpose()
             }
 
-            /// Appends the ledger row recording a movement that was just applied to `account`.
+            /// Appends a ledger row for a change just applied to `account`.
             async fn append_entry(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
+                account: &$crate::store::Account,
+                draft: &$crate::store::sql::Draft<'_>,
+                now: &$crate::domain::Moment,
+            ) -> Result<$crate::store::LedgerEntry, sqlx::Error> {
+                let id = sqlx::query_scalar::<_, i64>($crate::store::sql::INSERT_LEDGER)
+                    .bind(account.id)
+                    .bind(draft.kind.as_str())
+                    .bind(draft.amount)
+                    .bind(draft.reserved_delta)
+                    .bind(account.balance)
+                    .bind(draft.actor)
+                    .bind(draft.reference_code)
+                    .bind(draft.description)
+                    .bind(now.at_ms)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                Ok(draft.entry(id, account, now))
+            }
+
+            /// Checks and counts the caller's limits inside the movement's transaction: the actor's
+            /// daily and monthly spend (only when its agreement caps them, so uncapped callers never
+            /// contend on a counter row), and a refund's bound by what the actor charged.
+            async fn check_limits(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
                 account: &$crate::store::Account,
                 m: &$crate::store::Movement,
                 now: &$crate::domain::Moment,
-            ) -> Result<$crate::store::LedgerEntry, sqlx::Error> {
-                use $crate::store::sql;
-                let id = sqlx::query_scalar::<_, i64>(sql::INSERT_LEDGER)
-                    .bind(account.id)
-                    .bind(m.kind.as_str())
-                    .bind(sql::signed_amount(m))
-                    .bind(0_i64)
-                    .bind(account.balance)
-                    .bind(&m.actor)
-                    .bind(&m.reference_code)
-                    .bind(&m.description)
-                    .bind(now.at_ms)
-                    .fetch_one(&mut **tx)
-                    .await?;
-                Ok($crate::store::LedgerEntry {
-                    id,
-                    msisdn: m.msisdn.clone(),
-                    kind: m.kind,
-                    amount: sql::signed_amount(m),
-                    reserved_delta: 0,
-                    balance_after: account.balance,
-                    actor: m.actor.clone(),
-                    reference_code: m.reference_code.clone(),
-                    description: m.description.clone(),
-                    created_at_ms: now.at_ms,
-                })
+            ) -> Result<Option<$crate::store::Refusal>, sqlx::Error> {
+                use $crate::store::{EntryKind, Refusal, sql};
+                let (day, month) = sql::spend_periods(now);
+                if m.kind.is_debit() && m.limits.counts_actor_spend() {
+                    let caps = [
+                        (&day, m.limits.actor_daily, Refusal::ActorDailyLimit),
+                        (&month, m.limits.actor_monthly, Refusal::ActorMonthlyLimit),
+                    ];
+                    for (period, cap, refusal) in caps {
+                        let spent = sqlx::query_scalar::<_, i64>(sql::BUMP_ACTOR_SPEND)
+                            .bind(&m.actor)
+                            .bind(m.currency.code())
+                            .bind(period)
+                            .bind(m.amount)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        if cap.is_some_and(|c| spent > c) {
+                            return Ok(Some(refusal));
+                        }
+                    }
+                }
+                if m.kind == EntryKind::Refund {
+                    if m.limits.refund_within_charges {
+                        let net = sqlx::query_scalar::<_, i64>(sql::ACTOR_NET_CHARGES)
+                            .bind(account.id)
+                            .bind(&m.actor)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        if -net < m.amount {
+                            return Ok(Some(Refusal::RefundExceedsCharges));
+                        }
+                    }
+                    sqlx::query(sql::RETURN_ACTOR_SPEND)
+                        .bind(&m.actor)
+                        .bind(m.currency.code())
+                        .bind(&day)
+                        .bind(m.amount)
+                        .bind(&month)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(None)
             }
 
             /// Runs the movement's conditional update; `None` when a rule refused it.

@@ -1,0 +1,56 @@
+//! Service capability functions: the business rules of Payment, Account Management and SMS,
+//! protocol-neutral. Bindings (`soap`, `rest`) turn wire input into the typed requests here, call
+//! one function with the [`Permit`](crate::framework::Permit) the framework issued, and turn the
+//! typed result or [`ScfError`] into wire output. Nothing here sees XML or JSON.
+
+pub mod error;
+pub mod payment;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::{Exception, ExceptionKind, ScfError};
+
+use crate::domain::{Clock, Locale, Moment};
+use crate::store::{Store, StoreError};
+
+/// Settings of the service functions (`[payment]` in the configuration).
+#[derive(Debug, Clone)]
+pub struct ScfSettings {
+    /// How long a reservation holds money before it is released automatically.
+    pub reservation_ttl: Duration,
+}
+
+/// The service capability functions and what they need.
+pub struct Scf {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    locale: Locale,
+    settings: ScfSettings,
+}
+
+impl Scf {
+    /// Service functions over a store, a clock and the operator's calendar.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, locale: Locale, settings: ScfSettings) -> Self {
+        Self {
+            store,
+            clock,
+            locale,
+            settings,
+        }
+    }
+
+    fn now(&self) -> Moment {
+        self.locale.moment(self.clock.now())
+    }
+}
+
+/// Store failures that are not business refusals become internal errors (logged once, at the
+/// binding). Each call site maps the refusals it expects before falling back to this.
+fn internal(e: StoreError) -> ScfError {
+    match e {
+        StoreError::Refused(r) => ScfError::Refused(r),
+        StoreError::ReferenceConflict(code) => ScfError::ReferenceConflict(code),
+        other => ScfError::Internal(other.to_string()),
+    }
+}

@@ -1,0 +1,237 @@
+//! The errors of the service capability functions, and the one catalogue of Parlay X exceptions
+//! they become. Bindings render an [`Exception`] in their own wire form (SOAP fault, OneAPI
+//! `requestError`); which code a refusal gets is decided here, once, for both.
+//!
+//! Codes: ES 202 391-1 §10 common faults (SVC0001–SVC0008, POL0001–POL0009), Part 6 SVC0270,
+//! OneAPI's de-facto payment codes (POL1000, POL1001, POL1009, POL1010, POL0254), and pxgate's
+//! private codes (≥ 1000, ES 202 391-1 §10: "1000–9999 may be used by third parties"). All are
+//! listed in `docs/faults.md`.
+
+use crate::store::Refusal;
+
+/// Service or policy exception (ES 202 391-1 §5.3–5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExceptionKind {
+    /// The request cannot be processed as sent (SVC…).
+    Service,
+    /// The request is valid but a policy refuses it (POL…).
+    Policy,
+}
+
+/// A Parlay X exception: an id, its text template with `%1`, `%2` …, and the values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// Service or policy.
+    pub kind: ExceptionKind,
+    /// `SVC0002`, `POL1000`, …
+    pub id: &'static str,
+    /// The catalogue text with its `%N` placeholders.
+    pub text: &'static str,
+    /// Values for the placeholders.
+    pub variables: Vec<String>,
+}
+
+impl Exception {
+    fn service(id: &'static str, text: &'static str, variables: Vec<String>) -> Self {
+        Self {
+            kind: ExceptionKind::Service,
+            id,
+            text,
+            variables,
+        }
+    }
+
+    fn policy(id: &'static str, text: &'static str, variables: Vec<String>) -> Self {
+        Self {
+            kind: ExceptionKind::Policy,
+            id,
+            text,
+            variables,
+        }
+    }
+
+    /// The text with its placeholders filled in.
+    pub fn message(&self) -> String {
+        let mut out = self.text.to_owned();
+        for (i, v) in self.variables.iter().enumerate().rev() {
+            out = out.replace(&format!("%{}", i + 1), v);
+        }
+        out
+    }
+
+    /// Whether the caller sent something wrong (SOAP `faultcode` Client) rather than the service
+    /// refusing or failing (Server).
+    pub fn is_client_error(&self) -> bool {
+        self.kind == ExceptionKind::Service && self.id != "SVC0001" && self.id != "SVC0270"
+    }
+}
+
+/// Why a service capability function did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScfError {
+    /// A message part is missing or malformed (SVC0002 with the part's name).
+    #[error("invalid input value for message part {part}: {reason}")]
+    InvalidInput {
+        /// The message part, e.g. `endUserIdentifier` or `charge.amount`.
+        part: String,
+        /// What is wrong with it (logged, not sent).
+        reason: String,
+    },
+    /// The charging information cannot be used: wrong currency, too precise, unknown code (SVC0007).
+    #[error("invalid charging information: {0}")]
+    InvalidCharging(String),
+    /// The account's rules refuse the movement.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The amount is above the agreement's per-charge cap.
+    #[error("the amount exceeds the per-charge limit")]
+    PerChargeLimit,
+    /// The reference code was used before by this application for a different request.
+    #[error("reference code {0} already used for a different request")]
+    ReferenceConflict(String),
+    /// No open reservation with this id belongs to the caller.
+    #[error("unknown reservation {0}")]
+    UnknownReservation(String),
+    /// The reservation was released, expired, or does not hold enough.
+    #[error("reservation {0} cannot do this: {1}")]
+    ReservationClosed(String, &'static str),
+    /// The store or another internal part failed; logged once where it is mapped to the wire.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ScfError {
+    /// An invalid message part.
+    pub fn invalid(part: impl Into<String>, reason: impl ToString) -> Self {
+        Self::InvalidInput {
+            part: part.into(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The exception this error is answered with.
+    pub fn exception(&self) -> Exception {
+        match self {
+            Self::InvalidInput { part, .. } => Exception::service(
+                "SVC0002",
+                "Invalid input value for message part %1",
+                vec![part.clone()],
+            ),
+            Self::InvalidCharging(_) => Exception::service("SVC0007", "Invalid charging information", vec![]),
+            Self::Refused(r) => refusal_exception(*r),
+            Self::PerChargeLimit => Exception::policy(
+                "POL0254",
+                "The amount exceeds the operator limit for a single charge",
+                vec![],
+            ),
+            Self::ReferenceConflict(code) => Exception::service(
+                "SVC1001",
+                "Reference code %1 was already used for a different request",
+                vec![code.clone()],
+            ),
+            Self::UnknownReservation(id) => Exception::service(
+                "SVC0002",
+                "Invalid input value for message part %1",
+                vec![format!("reservationIdentifier ({id})")],
+            ),
+            Self::ReservationClosed(id, why) => Exception::policy(
+                "POL1015",
+                "Reservation %1 cannot be used: %2",
+                vec![id.clone(), (*why).to_owned()],
+            ),
+            Self::Internal(_) => Exception::service(
+                "SVC0001",
+                "A service error occurred. Error code is %1",
+                vec!["internal".to_owned()],
+            ),
+        }
+    }
+
+    /// The short outcome for usage records: the exception id.
+    pub fn outcome(&self) -> &'static str {
+        self.exception().id
+    }
+}
+
+/// The paper's account checks, each its own exception.
+fn refusal_exception(r: Refusal) -> Exception {
+    let payment = || vec!["payment".to_owned()];
+    match r {
+        Refusal::Unregistered => {
+            Exception::policy("POL1009", "User has not been provisioned for %1", payment())
+        }
+        Refusal::Suspended => Exception::policy("POL1010", "User has been suspended from %1", payment()),
+        Refusal::Closed => Exception::policy("POL1011", "User account has been closed for %1", payment()),
+        Refusal::Expired => Exception::policy("POL1012", "User credit has expired for %1", payment()),
+        Refusal::MonthlyLimitExceeded => Exception::policy(
+            "POL1001",
+            "The %1 operator charging limit for this user has been exceeded",
+            vec!["monthly".to_owned()],
+        ),
+        Refusal::InsufficientBalance => {
+            Exception::policy("POL1000", "User has insufficient credit for transaction", vec![])
+        }
+        Refusal::CurrencyMismatch => Exception::service("SVC0007", "Invalid charging information", vec![]),
+        Refusal::BalanceCeiling => Exception::service(
+            "SVC0270",
+            "Charging operation failed, the charge was not applied",
+            vec![],
+        ),
+        Refusal::ActorDailyLimit => Exception::policy(
+            "POL1013",
+            "The application's %1 spending limit has been exceeded",
+            vec!["daily".to_owned()],
+        ),
+        Refusal::ActorMonthlyLimit => Exception::policy(
+            "POL1013",
+            "The application's %1 spending limit has been exceeded",
+            vec!["monthly".to_owned()],
+        ),
+        Refusal::RefundExceedsCharges => Exception::policy(
+            "POL1014",
+            "The refund exceeds what this application charged the user",
+            vec![],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_fill_their_placeholders() {
+        let e = ScfError::invalid("charge.amount", "bad").exception();
+        assert_eq!(
+            (e.id, e.message().as_str()),
+            ("SVC0002", "Invalid input value for message part charge.amount")
+        );
+        assert!(e.is_client_error());
+        let e = ScfError::Refused(Refusal::MonthlyLimitExceeded).exception();
+        assert_eq!(
+            e.message(),
+            "The monthly operator charging limit for this user has been exceeded"
+        );
+        assert!(!e.is_client_error());
+        assert!(!ScfError::Internal("x".into()).exception().is_client_error());
+    }
+
+    #[test]
+    fn every_account_refusal_has_its_own_code() {
+        let codes: Vec<&str> = [
+            Refusal::Unregistered,
+            Refusal::Suspended,
+            Refusal::Closed,
+            Refusal::Expired,
+            Refusal::MonthlyLimitExceeded,
+            Refusal::InsufficientBalance,
+        ]
+        .into_iter()
+        .map(|r| refusal_exception(r).id)
+        .collect();
+        assert_eq!(
+            codes,
+            ["POL1009", "POL1010", "POL1011", "POL1012", "POL1001", "POL1000"]
+        );
+    }
+}

@@ -1,0 +1,505 @@
+//! Payment (ES 202 391-6): amount charging, volume charging, and reservations of both, with the
+//! paper's account checks (registered, not suspended, not expired, within the monthly limit,
+//! enough balance) applied by the store in the same statement that moves the money.
+//!
+//! Functions are named after the Parlay X operations; bindings call exactly one per request.
+
+use rust_decimal::Decimal;
+
+use super::{Scf, ScfError, internal};
+use crate::domain::{Currency, Moment, Msisdn};
+use crate::framework::Permit;
+use crate::store::payment::{NewReservation, ReservationCharge};
+use crate::store::{EntryKind, Limits, Movement};
+
+/// Longest referenceCode, description or billing text accepted.
+const MAX_TEXT: usize = 256;
+
+/// `common:ChargingInformation`: what to charge (ES 202 391-1 §8.4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChargingInformation {
+    /// Billing text shown to the subscriber.
+    pub description: String,
+    /// ISO 4217 code; the account's currency when absent.
+    pub currency: Option<String>,
+    /// The amount; when absent, `code` names a tariff.
+    pub amount: Option<Decimal>,
+    /// A charging code (a tariff of the operator) used when no amount is given.
+    pub code: Option<String>,
+}
+
+/// `payment:Property`: a name/value parameter of volume charging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    /// Parameter name (`tariff` selects the tariff).
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// `chargeAmount` / `refundAmount`.
+#[derive(Debug, Clone)]
+pub struct AmountRequest {
+    /// `endUserIdentifier` as sent (`tel:` URI or national number).
+    pub end_user: String,
+    /// `charge`.
+    pub charge: ChargingInformation,
+    /// `referenceCode`: the application's idempotency key.
+    pub reference_code: String,
+}
+
+/// `chargeVolume` / `refundVolume`.
+#[derive(Debug, Clone)]
+pub struct VolumeRequest {
+    /// `endUserIdentifier`.
+    pub end_user: String,
+    /// `volume`, in the tariff's units.
+    pub volume: i64,
+    /// `billingText`.
+    pub billing_text: String,
+    /// `parameters`.
+    pub parameters: Vec<Property>,
+    /// `referenceCode`.
+    pub reference_code: String,
+}
+
+/// `getAmount` (VolumeCharging and ReserveVolumeCharging).
+#[derive(Debug, Clone)]
+pub struct VolumeQuery {
+    /// `endUserIdentifier`.
+    pub end_user: String,
+    /// `volume`.
+    pub volume: i64,
+    /// `parameters`.
+    pub parameters: Vec<Property>,
+}
+
+/// `reserveAmount`.
+#[derive(Debug, Clone)]
+pub struct ReserveAmountRequest {
+    /// `endUserIdentifier`.
+    pub end_user: String,
+    /// `charge`.
+    pub charge: ChargingInformation,
+}
+
+/// `reserveAdditionalAmount` (a negative amount reserves less).
+#[derive(Debug, Clone)]
+pub struct AdjustAmountRequest {
+    /// `reservationIdentifier`.
+    pub reservation_id: String,
+    /// `charge`.
+    pub charge: ChargingInformation,
+}
+
+/// `chargeReservation` of ReserveAmountCharging.
+#[derive(Debug, Clone)]
+pub struct ChargeAmountReservationRequest {
+    /// `reservationIdentifier`.
+    pub reservation_id: String,
+    /// `charge`.
+    pub charge: ChargingInformation,
+    /// `referenceCode`.
+    pub reference_code: String,
+}
+
+/// `reserveVolume`.
+#[derive(Debug, Clone)]
+pub struct ReserveVolumeRequest {
+    /// `endUserIdentifier`.
+    pub end_user: String,
+    /// `volume`.
+    pub volume: i64,
+    /// `billingText`.
+    pub billing_text: String,
+    /// `parameters`.
+    pub parameters: Vec<Property>,
+}
+
+/// `reserveAdditionalVolume` (a negative volume reserves less).
+#[derive(Debug, Clone)]
+pub struct AdjustVolumeRequest {
+    /// `reservationIdentifier`.
+    pub reservation_id: String,
+    /// `volume`.
+    pub volume: i64,
+    /// `billingText`.
+    pub billing_text: String,
+    /// `parameters`.
+    pub parameters: Vec<Property>,
+}
+
+/// `chargeReservation` of ReserveVolumeCharging.
+#[derive(Debug, Clone)]
+pub struct ChargeVolumeReservationRequest {
+    /// `reservationIdentifier`.
+    pub reservation_id: String,
+    /// `volume`.
+    pub volume: i64,
+    /// `billingText`.
+    pub billing_text: String,
+    /// `referenceCode`.
+    pub reference_code: String,
+    /// `parameters`.
+    pub parameters: Vec<Property>,
+}
+
+/// The outcome of a charge or refund.
+#[derive(Debug, Clone)]
+pub struct Charged {
+    /// The amount moved.
+    pub amount: Decimal,
+    /// Its currency.
+    pub currency: Currency,
+    /// The balance right after.
+    pub balance: Decimal,
+    /// The ledger entry (the server's reference for the transaction).
+    pub entry_id: i64,
+    /// `true` when the reference code had been used for this same request: nothing moved now.
+    pub replayed: bool,
+}
+
+/// An amount resolved against the account or the tariff.
+struct Priced {
+    msisdn: Msisdn,
+    currency: Currency,
+    amount: i64,
+}
+
+impl Scf {
+    /// `chargeAmount`: debits the account after the paper's checks and the agreement's caps.
+    pub async fn charge_amount(&self, permit: &Permit, req: &AmountRequest) -> Result<Charged, ScfError> {
+        let now = self.now();
+        let priced = self.price_amount(&req.end_user, &req.charge).await?;
+        let m = self.movement(
+            permit,
+            priced,
+            EntryKind::Charge,
+            &req.reference_code,
+            &req.charge.description,
+        )?;
+        self.apply(m, &now).await
+    }
+
+    /// `refundAmount`: credits back at most what this application charged the account.
+    pub async fn refund_amount(&self, permit: &Permit, req: &AmountRequest) -> Result<Charged, ScfError> {
+        let now = self.now();
+        let priced = self.price_amount(&req.end_user, &req.charge).await?;
+        let m = self.movement(
+            permit,
+            priced,
+            EntryKind::Refund,
+            &req.reference_code,
+            &req.charge.description,
+        )?;
+        self.apply(m, &now).await
+    }
+
+    /// `chargeVolume`: the tariff turns the volume into money, then as `chargeAmount`.
+    pub async fn charge_volume(&self, permit: &Permit, req: &VolumeRequest) -> Result<Charged, ScfError> {
+        let now = self.now();
+        let priced = self
+            .price_volume(&req.end_user, req.volume, &req.parameters)
+            .await?;
+        let m = self.movement(
+            permit,
+            priced,
+            EntryKind::Charge,
+            &req.reference_code,
+            &req.billing_text,
+        )?;
+        self.apply(m, &now).await
+    }
+
+    /// `refundVolume`.
+    pub async fn refund_volume(&self, permit: &Permit, req: &VolumeRequest) -> Result<Charged, ScfError> {
+        let now = self.now();
+        let priced = self
+            .price_volume(&req.end_user, req.volume, &req.parameters)
+            .await?;
+        let m = self.movement(
+            permit,
+            priced,
+            EntryKind::Refund,
+            &req.reference_code,
+            &req.billing_text,
+        )?;
+        self.apply(m, &now).await
+    }
+
+    /// `getAmount`: what a volume would cost this subscriber; nothing moves.
+    pub async fn get_amount(&self, _permit: &Permit, req: &VolumeQuery) -> Result<Decimal, ScfError> {
+        let priced = self
+            .price_volume(&req.end_user, req.volume, &req.parameters)
+            .await?;
+        Ok(priced.currency.from_minor(priced.amount))
+    }
+
+    /// `reserveAmount`: holds money; returns the reservationIdentifier.
+    pub async fn reserve_amount(
+        &self,
+        permit: &Permit,
+        req: &ReserveAmountRequest,
+    ) -> Result<String, ScfError> {
+        let priced = self.price_amount(&req.end_user, &req.charge).await?;
+        self.reserve(permit, priced, &req.charge.description).await
+    }
+
+    /// `reserveVolume`.
+    pub async fn reserve_volume(
+        &self,
+        permit: &Permit,
+        req: &ReserveVolumeRequest,
+    ) -> Result<String, ScfError> {
+        let priced = self
+            .price_volume(&req.end_user, req.volume, &req.parameters)
+            .await?;
+        self.reserve(permit, priced, &req.billing_text).await
+    }
+
+    /// `reserveAdditionalAmount`: holds more, or (negative amount) less; renews the expiry.
+    pub async fn reserve_additional_amount(
+        &self,
+        permit: &Permit,
+        req: &AdjustAmountRequest,
+    ) -> Result<(), ScfError> {
+        let r = self.open_reservation(permit, &req.reservation_id).await?;
+        let delta = signed_amount(&req.charge, r.currency)?;
+        self.adjust(permit, &req.reservation_id, delta).await
+    }
+
+    /// `reserveAdditionalVolume`.
+    pub async fn reserve_additional_volume(
+        &self,
+        permit: &Permit,
+        req: &AdjustVolumeRequest,
+    ) -> Result<(), ScfError> {
+        let r = self.open_reservation(permit, &req.reservation_id).await?;
+        let unit = self.tariff_price(&req.parameters, r.currency).await?;
+        let delta = req
+            .volume
+            .checked_mul(unit)
+            .ok_or_else(|| ScfError::invalid("volume", "too large"))?;
+        if delta == 0 {
+            return Err(ScfError::invalid("volume", "must not be zero"));
+        }
+        self.adjust(permit, &req.reservation_id, delta).await
+    }
+
+    /// `chargeReservation` (ReserveAmountCharging): charges part or all of what is held.
+    pub async fn charge_amount_reservation(
+        &self,
+        permit: &Permit,
+        req: &ChargeAmountReservationRequest,
+    ) -> Result<Charged, ScfError> {
+        let r = self.open_reservation(permit, &req.reservation_id).await?;
+        let amount = positive_amount(&req.charge, r.currency)?;
+        let text = &req.charge.description;
+        self.charge_held(
+            permit,
+            &req.reservation_id,
+            amount,
+            r.currency,
+            &req.reference_code,
+            text,
+        )
+        .await
+    }
+
+    /// `chargeReservation` (ReserveVolumeCharging).
+    pub async fn charge_volume_reservation(
+        &self,
+        permit: &Permit,
+        req: &ChargeVolumeReservationRequest,
+    ) -> Result<Charged, ScfError> {
+        let r = self.open_reservation(permit, &req.reservation_id).await?;
+        check_volume(req.volume)?;
+        let unit = self.tariff_price(&req.parameters, r.currency).await?;
+        let amount = req
+            .volume
+            .checked_mul(unit)
+            .ok_or_else(|| ScfError::invalid("volume", "too large"))?;
+        let text = &req.billing_text;
+        self.charge_held(
+            permit,
+            &req.reservation_id,
+            amount,
+            r.currency,
+            &req.reference_code,
+            text,
+        )
+        .await
+    }
+
+    /// `releaseReservation` (both reserve interfaces): returns what is still held.
+    pub async fn release_reservation(&self, permit: &Permit, reservation_id: &str) -> Result<(), ScfError> {
+        let now = self.now();
+        self.store
+            .release_reservation(reservation_id, &permit.actor(), &now)
+            .await
+            .map_err(|e| reservation_error(e, reservation_id))?;
+        Ok(())
+    }
+
+    /// Releases reservations whose time ran out (called periodically by the server).
+    pub async fn expire_reservations(&self) -> Result<u64, ScfError> {
+        self.store
+            .expire_reservations(&self.now())
+            .await
+            .map_err(internal)
+    }
+}
+
+mod pricing;
+use pricing::{check_volume, positive_amount, reservation_error, signed_amount};
+
+impl Scf {
+    fn movement(
+        &self,
+        permit: &Permit,
+        priced: Priced,
+        kind: EntryKind,
+        reference_code: &str,
+        description: &str,
+    ) -> Result<Movement, ScfError> {
+        let reference = checked_text("referenceCode", reference_code, true)?;
+        let description = checked_text("description", description, false)?;
+        let caps = permit.app().agreement.caps(priced.currency);
+        if kind.is_debit() && caps.per_charge.is_some_and(|cap| priced.amount > cap) {
+            return Err(ScfError::PerChargeLimit);
+        }
+        Ok(Movement {
+            msisdn: priced.msisdn,
+            kind,
+            amount: priced.amount,
+            currency: priced.currency,
+            actor: permit.actor(),
+            reference_code: Some(reference),
+            description,
+            limits: Limits {
+                actor_daily: caps.daily,
+                actor_monthly: caps.monthly,
+                refund_within_charges: kind == EntryKind::Refund,
+            },
+        })
+    }
+
+    async fn apply(&self, m: Movement, now: &Moment) -> Result<Charged, ScfError> {
+        let moved = self.store.move_money(&m, now).await.map_err(internal)?;
+        Ok(Charged {
+            amount: m.currency.from_minor(m.amount),
+            currency: m.currency,
+            balance: m.currency.from_minor(moved.account.balance),
+            entry_id: moved.entry.id,
+            replayed: moved.replayed,
+        })
+    }
+
+    async fn reserve(&self, permit: &Permit, priced: Priced, description: &str) -> Result<String, ScfError> {
+        let now = self.now();
+        let description = checked_text("description", description, false)?;
+        let caps = permit.app().agreement.caps(priced.currency);
+        if caps.per_charge.is_some_and(|cap| priced.amount > cap) {
+            return Err(ScfError::PerChargeLimit);
+        }
+        let new = NewReservation {
+            id: new_reservation_id(),
+            msisdn: priced.msisdn,
+            actor: permit.actor(),
+            amount: priced.amount,
+            currency: priced.currency,
+            description,
+            expires_at_ms: self.expiry(&now),
+        };
+        let r = self.store.reserve(&new, &now).await.map_err(internal)?;
+        Ok(r.id)
+    }
+
+    async fn adjust(&self, permit: &Permit, id: &str, delta: i64) -> Result<(), ScfError> {
+        let now = self.now();
+        self.store
+            .adjust_reservation(id, &permit.actor(), delta, self.expiry(&now), &now)
+            .await
+            .map_err(|e| reservation_error(e, id))?;
+        Ok(())
+    }
+
+    async fn charge_held(
+        &self,
+        permit: &Permit,
+        id: &str,
+        amount: i64,
+        currency: Currency,
+        reference_code: &str,
+        description: &str,
+    ) -> Result<Charged, ScfError> {
+        let now = self.now();
+        let caps = permit.app().agreement.caps(currency);
+        let charge = ReservationCharge {
+            id: id.to_owned(),
+            actor: permit.actor(),
+            amount,
+            reference_code: Some(checked_text("referenceCode", reference_code, true)?),
+            description: checked_text("description", description, false)?,
+            limits: Limits {
+                actor_daily: caps.daily,
+                actor_monthly: caps.monthly,
+                refund_within_charges: false,
+            },
+        };
+        let (_, moved) = self
+            .store
+            .charge_reservation(&charge, &now)
+            .await
+            .map_err(|e| reservation_error(e, id))?;
+        Ok(Charged {
+            amount: currency.from_minor(amount),
+            currency,
+            balance: currency.from_minor(moved.account.balance),
+            entry_id: moved.entry.id,
+            replayed: moved.replayed,
+        })
+    }
+
+    /// The caller's open reservation, or the fault for an unknown/foreign/finished one.
+    async fn open_reservation(
+        &self,
+        permit: &Permit,
+        id: &str,
+    ) -> Result<crate::store::payment::Reservation, ScfError> {
+        let found = self.store.reservation(id).await.map_err(internal)?;
+        found
+            .filter(|r| r.actor == permit.actor())
+            .ok_or_else(|| ScfError::UnknownReservation(id.to_owned()))
+    }
+
+    fn expiry(&self, now: &Moment) -> i64 {
+        now.at_ms + i64::try_from(self.settings.reservation_ttl.as_millis()).unwrap_or(i64::MAX / 2)
+    }
+
+    fn parse_end_user(&self, raw: &str) -> Result<Msisdn, ScfError> {
+        Msisdn::parse(raw, &self.locale.default_country_code)
+            .map_err(|e| ScfError::invalid("endUserIdentifier", e))
+    }
+}
+
+/// A required or optional free text, bounded.
+fn checked_text(part: &str, text: &str, required: bool) -> Result<String, ScfError> {
+    let text = text.trim();
+    if required && text.is_empty() {
+        return Err(ScfError::invalid(part, "must not be empty"));
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(ScfError::invalid(
+            part,
+            format!("longer than {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// An unguessable reservation identifier.
+fn new_reservation_id() -> String {
+    let bytes = crate::framework::secrets::random_bytes::<16>();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

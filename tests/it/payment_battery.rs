@@ -1,0 +1,369 @@
+//! Payment guarantees of the store (reservations, application spend caps, refund bounds, tariffs)
+//! on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use futures::future::join_all;
+use pxgate::store::payment::{NewReservation, ReservationCharge, ReservationStatus, Tariff};
+use pxgate::store::{EntryKind, Limits, Movement, Refusal, Store, StoreError};
+
+use crate::harness::{TestDb, TestTime, battery, krw, msisdn, new_account};
+
+battery!(
+    a_reservation_holds_charges_adjusts_and_releases,
+    held_money_counts_against_balance_and_monthly_limit,
+    concurrent_reservations_never_overspend,
+    reservations_expire_and_belong_to_their_application,
+    concurrent_charges_never_pass_the_application_spend_cap,
+    refunds_never_exceed_what_the_application_charged,
+    tariffs_are_kept_replaced_and_removed,
+);
+
+fn reservation(id: &str, number: &str, amount: i64, t: &TestTime) -> NewReservation {
+    NewReservation {
+        id: id.to_owned(),
+        msisdn: msisdn(number),
+        actor: "app:shop".to_owned(),
+        amount,
+        currency: krw(),
+        description: "game session".to_owned(),
+        expires_at_ms: t.now().at_ms + 60_000,
+    }
+}
+
+fn charge_of(id: &str, amount: i64, reference: Option<&str>) -> ReservationCharge {
+    ReservationCharge {
+        id: id.to_owned(),
+        actor: "app:shop".to_owned(),
+        amount,
+        reference_code: reference.map(str::to_owned),
+        description: "game minutes".to_owned(),
+        limits: Limits::default(),
+    }
+}
+
+fn movement(number: &str, kind: EntryKind, amount: i64, actor: &str, limits: Limits) -> Movement {
+    Movement {
+        msisdn: msisdn(number),
+        kind,
+        amount,
+        currency: krw(),
+        actor: actor.to_owned(),
+        reference_code: None,
+        description: "test".to_owned(),
+        limits,
+    }
+}
+
+async fn balances(store: &dyn Store, number: &str) -> (i64, i64) {
+    let a = store.account(&msisdn(number)).await.unwrap().unwrap();
+    let entries = store.ledger(&msisdn(number), None, 1000).await.unwrap();
+    let reserved_sum: i64 = entries.iter().map(|e| e.reserved_delta).sum();
+    assert_eq!(
+        a.balance,
+        store.ledger_sum(&msisdn(number)).await.unwrap(),
+        "balance = ledger sum"
+    );
+    assert_eq!(
+        a.reserved, reserved_sum,
+        "reserved = sum of reservation movements"
+    );
+    (a.balance, a.reserved)
+}
+
+/// Reserve 500, charge 200 of it, hold 100 more, 50 less, refuse charging more than is held,
+/// release the rest; balance and reserved always match the ledger.
+async fn a_reservation_holds_charges_adjusts_and_releases(db: &TestDb) {
+    let t = TestTime::new();
+    let s = db.store.as_ref();
+    let n = "010-9100-0001";
+    s.create_account(&new_account(n, 1000), &t.now()).await.unwrap();
+    let r = s.reserve(&reservation("r1", n, 500, &t), &t.now()).await.unwrap();
+    assert_eq!((r.held, r.status), (500, ReservationStatus::Open));
+    assert_eq!(balances(s, n).await, (1000, 500));
+    let (r, moved) = s
+        .charge_reservation(&charge_of("r1", 200, Some("c1")), &t.now())
+        .await
+        .unwrap();
+    assert_eq!((r.held, r.charged, moved.account.balance), (300, 200, 800));
+    let (_, again) = s
+        .charge_reservation(&charge_of("r1", 200, Some("c1")), &t.now())
+        .await
+        .unwrap();
+    assert!(
+        again.replayed && again.entry.id == moved.entry.id,
+        "a retried charge is answered, not repeated"
+    );
+    let later = t.now().at_ms + 120_000;
+    assert_eq!(
+        s.adjust_reservation("r1", "app:shop", 100, later, &t.now())
+            .await
+            .unwrap()
+            .held,
+        400
+    );
+    let r = s
+        .adjust_reservation("r1", "app:shop", -50, later, &t.now())
+        .await
+        .unwrap();
+    assert_eq!((r.held, r.expires_at_ms), (350, later));
+    assert!(matches!(
+        s.charge_reservation(&charge_of("r1", 351, None), &t.now()).await,
+        Err(StoreError::ReservationClosed(_))
+    ));
+    assert_eq!(balances(s, n).await, (800, 350));
+    let (r, released) = s.release_reservation("r1", "app:shop", &t.now()).await.unwrap();
+    assert_eq!(
+        (released, r.status, r.held),
+        (350, ReservationStatus::Released, 0)
+    );
+    assert_eq!(balances(s, n).await, (800, 0));
+    assert!(matches!(
+        s.charge_reservation(&charge_of("r1", 1, None), &t.now()).await,
+        Err(StoreError::ReservationClosed("released"))
+    ));
+    assert_eq!(s.account(&msisdn(n)).await.unwrap().unwrap().month_spent, 200);
+}
+
+/// While held, money is neither available to other charges nor under the monthly limit.
+async fn held_money_counts_against_balance_and_monthly_limit(db: &TestDb) {
+    let t = TestTime::new();
+    let s = db.store.as_ref();
+    s.create_account(&new_account("010-9100-0002", 1000), &t.now())
+        .await
+        .unwrap();
+    s.reserve(&reservation("r2", "010-9100-0002", 700, &t), &t.now())
+        .await
+        .unwrap();
+    let m = movement(
+        "010-9100-0002",
+        EntryKind::Charge,
+        400,
+        "app:shop",
+        Limits::default(),
+    );
+    assert!(matches!(
+        s.move_money(&m, &t.now()).await,
+        Err(StoreError::Refused(Refusal::InsufficientBalance))
+    ));
+    let mut limited = new_account("010-9100-0003", 10_000);
+    limited.monthly_limit = Some(1000);
+    s.create_account(&limited, &t.now()).await.unwrap();
+    s.reserve(&reservation("r3", "010-9100-0003", 700, &t), &t.now())
+        .await
+        .unwrap();
+    let m = movement(
+        "010-9100-0003",
+        EntryKind::Charge,
+        400,
+        "app:shop",
+        Limits::default(),
+    );
+    assert!(matches!(
+        s.move_money(&m, &t.now()).await,
+        Err(StoreError::Refused(Refusal::MonthlyLimitExceeded))
+    ));
+    assert!(matches!(
+        s.reserve(&reservation("r4", "010-9100-0003", 400, &t), &t.now())
+            .await,
+        Err(StoreError::Refused(Refusal::MonthlyLimitExceeded))
+    ));
+    s.charge_reservation(&charge_of("r3", 700, None), &t.now())
+        .await
+        .unwrap();
+    let m = movement(
+        "010-9100-0003",
+        EntryKind::Charge,
+        300,
+        "app:shop",
+        Limits::default(),
+    );
+    s.move_money(&m, &t.now()).await.unwrap();
+    assert_eq!(balances(s, "010-9100-0003").await, (9000, 0));
+}
+
+/// 50 concurrent reservations of 100 against 1,000: exactly 10 are held.
+async fn concurrent_reservations_never_overspend(db: &TestDb) {
+    let t = TestTime::new();
+    let n = "010-9100-0004";
+    db.store
+        .create_account(&new_account(n, 1000), &t.now())
+        .await
+        .unwrap();
+    let tasks = (0..50).map(|i| {
+        let store = Arc::clone(&db.store);
+        let new = reservation(&format!("c{i}"), n, 100, &t);
+        let now = t.now();
+        tokio::spawn(async move { store.reserve(&new, &now).await })
+    });
+    let results: Vec<_> = join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 10);
+    assert_eq!(balances(db.store.as_ref(), n).await, (1000, 1000));
+}
+
+/// A reservation past its time cannot be charged and is released by the sweep; another
+/// application's reservation looks unknown.
+async fn reservations_expire_and_belong_to_their_application(db: &TestDb) {
+    let t = TestTime::new();
+    let s = db.store.as_ref();
+    let n = "010-9100-0005";
+    s.create_account(&new_account(n, 1000), &t.now()).await.unwrap();
+    s.reserve(&reservation("r5", n, 300, &t), &t.now()).await.unwrap();
+    let mut foreign = charge_of("r5", 10, None);
+    foreign.actor = "app:news".to_owned();
+    assert!(matches!(
+        s.charge_reservation(&foreign, &t.now()).await,
+        Err(StoreError::ReservationNotFound)
+    ));
+    assert!(matches!(
+        s.release_reservation("r5", "app:news", &t.now()).await,
+        Err(StoreError::ReservationNotFound)
+    ));
+    assert!(matches!(
+        s.release_reservation("nope", "app:shop", &t.now()).await,
+        Err(StoreError::ReservationNotFound)
+    ));
+    assert_eq!(s.expire_reservations(&t.now()).await.unwrap(), 0);
+    t.clock.advance(TimeDelta::minutes(2));
+    assert!(matches!(
+        s.charge_reservation(&charge_of("r5", 10, None), &t.now()).await,
+        Err(StoreError::ReservationClosed("expired"))
+    ));
+    assert_eq!(s.expire_reservations(&t.now()).await.unwrap(), 1);
+    assert_eq!(
+        s.reservation("r5").await.unwrap().unwrap().status,
+        ReservationStatus::Expired
+    );
+    assert_eq!(balances(s, n).await, (1000, 0));
+}
+
+/// 100 concurrent charges of 10 by one application capped at 500 a day: exactly 50 pass, across
+/// many accounts; another application is not affected.
+async fn concurrent_charges_never_pass_the_application_spend_cap(db: &TestDb) {
+    let t = TestTime::new();
+    for i in 0..10 {
+        db.store
+            .create_account(&new_account(&format!("010-9200-000{i}"), 1000), &t.now())
+            .await
+            .unwrap();
+    }
+    let capped = Limits {
+        actor_daily: Some(500),
+        actor_monthly: Some(10_000),
+        refund_within_charges: false,
+    };
+    let tasks = (0..100).map(|i| {
+        let store = Arc::clone(&db.store);
+        let m = movement(
+            &format!("010-9200-000{}", i % 10),
+            EntryKind::Charge,
+            10,
+            "app:shop",
+            capped,
+        );
+        let now = t.now();
+        tokio::spawn(async move { store.move_money(&m, &now).await })
+    });
+    let results: Vec<_> = join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let capped_out = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Refused(Refusal::ActorDailyLimit))))
+        .count();
+    assert_eq!((ok, capped_out), (50, 50));
+    let mut total = 0;
+    for i in 0..10 {
+        total += 1000 - balances(db.store.as_ref(), &format!("010-9200-000{i}")).await.0;
+    }
+    assert_eq!(total, 500);
+    let other = movement("010-9200-0000", EntryKind::Charge, 10, "app:news", capped);
+    db.store.move_money(&other, &t.now()).await.unwrap();
+    t.clock.advance(TimeDelta::days(1));
+    let next_day = movement("010-9200-0001", EntryKind::Charge, 10, "app:shop", capped);
+    db.store.move_money(&next_day, &t.now()).await.unwrap();
+}
+
+/// A refund is bounded by what that application charged that account, net of its refunds.
+async fn refunds_never_exceed_what_the_application_charged(db: &TestDb) {
+    let t = TestTime::new();
+    let s = db.store.as_ref();
+    let n = "010-9300-0001";
+    s.create_account(&new_account(n, 1000), &t.now()).await.unwrap();
+    let bounded = Limits {
+        refund_within_charges: true,
+        ..Limits::default()
+    };
+    s.move_money(
+        &movement(n, EntryKind::Charge, 300, "app:shop", Limits::default()),
+        &t.now(),
+    )
+    .await
+    .unwrap();
+    s.move_money(
+        &movement(n, EntryKind::Refund, 200, "app:shop", bounded),
+        &t.now(),
+    )
+    .await
+    .unwrap();
+    for (actor, amount) in [("app:shop", 101), ("app:news", 1)] {
+        let refund = movement(n, EntryKind::Refund, amount, actor, bounded);
+        assert!(matches!(
+            s.move_money(&refund, &t.now()).await,
+            Err(StoreError::Refused(Refusal::RefundExceedsCharges))
+        ));
+    }
+    s.move_money(
+        &movement(n, EntryKind::Refund, 100, "app:shop", bounded),
+        &t.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(balances(s, n).await, (1000, 0));
+}
+
+/// Tariffs are created, replaced, listed and removed.
+async fn tariffs_are_kept_replaced_and_removed(db: &TestDb) {
+    let s = db.store.as_ref();
+    let data = Tariff {
+        code: "data-mb".into(),
+        currency: krw(),
+        unit_price: 10,
+        description: "per MB".into(),
+    };
+    s.put_tariff(&data, 1).await.unwrap();
+    s.put_tariff(
+        &Tariff {
+            unit_price: 12,
+            ..data.clone()
+        },
+        2,
+    )
+    .await
+    .unwrap();
+    s.put_tariff(
+        &Tariff {
+            code: "default".into(),
+            ..data.clone()
+        },
+        3,
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.tariff("data-mb").await.unwrap().unwrap().unit_price, 12);
+    assert_eq!(
+        s.tariffs()
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect::<Vec<_>>(),
+        ["data-mb", "default"]
+    );
+    s.delete_tariff("data-mb").await.unwrap();
+    assert!(s.tariff("data-mb").await.unwrap().is_none());
+    assert!(matches!(
+        s.delete_tariff("data-mb").await,
+        Err(StoreError::NotFound)
+    ));
+}
