@@ -1,0 +1,306 @@
+//! The HTTP side of SOAP: the Payment endpoints, their `?wsdl`, and the published WSDL/XSD files.
+//!
+//! Owns: turning an HTTP request into one authorized service call and its answer, in this order —
+//! media type (SOAP 1.1 `text/xml` or 1.2 `application/soap+xml`, else 415), body within the size
+//! limit (else 413), a safe envelope ([`envelope::parse`]), the operation (the first child of `Body`,
+//! which must be in the endpoint's local namespace: Parlay X sends `SOAPAction: ""`, so SOAPAction is
+//! ignored), the credentials (WS-Security UsernameToken first, else the HTTP `Authorization` header),
+//! [`Framework::authorize`](crate::framework::Framework::authorize), then the operation itself
+//! ([`payment`]), and finally [`Framework::complete`](crate::framework::Framework::complete) so every
+//! authorized call is counted once.
+//!
+//! Must not know: the store or any business rule. Errors reach the wire only through [`super::map`].
+
+mod payment;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use self::payment::{Endpoint, Failure};
+use super::envelope::{self, EnvelopeError, Limits};
+use super::fault::{self, Fault};
+use super::map::{auth_response, fault_response, scf_fault, soap_response};
+use super::{SoapVersion, wsdl};
+use crate::admin::extract::BodyLimit;
+use crate::framework::{Credentials, Operation};
+use crate::server::AppState;
+
+/// The SOAP routes: `POST` and `GET ?wsdl` on every Payment endpoint, `GET /wsdl/{name}` and
+/// `GET /schemas/{name}`.
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/wsdl/{name}", get(wsdl_file))
+        .route("/schemas/{name}", get(schema_file));
+    for path in wsdl::service_paths() {
+        let Some(endpoint) = Endpoint::for_path(path) else {
+            tracing::error!(path, "a published service path has no endpoint; not mounted");
+            continue;
+        };
+        let post = move |State(state): State<AppState>, request: Request| dispatch(state, endpoint, request);
+        let get = move |uri: Uri, headers: HeaderMap| service_wsdl(path, uri, headers);
+        router = router.route(path, axum::routing::post(post).get(get));
+    }
+    router
+}
+
+/// What the request said about itself before its body was read.
+struct Head {
+    version: SoapVersion,
+    authorization: Option<String>,
+    peer: IpAddr,
+    limit: Option<usize>,
+}
+
+/// One SOAP request, from bytes to bytes.
+async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Response {
+    let Some(head) = head(&request) else {
+        return unsupported_media_type();
+    };
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(e) => return body_rejection(head.version, &e),
+    };
+    let limits = Limits {
+        max_body_bytes: head.limit.unwrap_or(usize::MAX),
+        ..Limits::default()
+    };
+    let envelope = match envelope::parse(&body, &limits) {
+        Ok(envelope) => envelope,
+        Err(e) => return envelope_fault(head.version, &e),
+    };
+    // The envelope's own namespace decides the answer's version (a 1.2 envelope sent as text/xml
+    // is still answered in 1.2).
+    let version = envelope.version;
+    let Some(operation) = operation(endpoint, &envelope.operation) else {
+        let part = format!("Body/{}", envelope.operation);
+        let unknown = Fault::service(
+            "SVC0002",
+            "Invalid input value for message part %1",
+            vec![part],
+            true,
+        );
+        return fault_response(version, &unknown);
+    };
+    let credentials = match (envelope.security.clone(), &head.authorization) {
+        (Some(token), _) => Credentials::UsernameToken(token),
+        (None, Some(value)) => Credentials::from_authorization(value),
+        (None, None) => Credentials::None,
+    };
+    let framework = state.framework();
+    let permit = match framework.authorize(&credentials, operation, head.peer).await {
+        Ok(permit) => permit,
+        Err(e) => return auth_response(version, &e),
+    };
+    match payment::call(state.scf(), &permit, version, envelope.payload).await {
+        Ok(reply) => {
+            framework.complete(&permit, "ok", reply.amount);
+            soap_response(version, StatusCode::OK, reply.body)
+        }
+        Err(Failure::Invalid(part)) => {
+            framework.complete(&permit, "SVC0002", None);
+            fault_response(version, &Fault::invalid_part(&part))
+        }
+        Err(Failure::Scf(e)) => {
+            framework.complete(&permit, e.outcome(), None);
+            fault_response(version, &scf_fault(&e))
+        }
+    }
+}
+
+/// Media type, credentials header, peer and body limit; `None` for anything but SOAP.
+fn head(request: &Request) -> Option<Head> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    let version = if media.eq_ignore_ascii_case("text/xml") {
+        SoapVersion::V11
+    } else if media.eq_ignore_ascii_case("application/soap+xml") {
+        SoapVersion::V12
+    } else {
+        return None;
+    };
+    // Without ConnectInfo (a router driven in-process) every caller shares one lock-out bucket.
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    Some(Head {
+        version,
+        authorization: request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        peer,
+        limit: request.extensions().get::<BodyLimit>().map(|l| l.0),
+    })
+}
+
+/// 415 with a SOAP 1.1 fault (the request's version is unknown): only SOAP is spoken here.
+fn unsupported_media_type() -> Response {
+    let refused = Fault::service_error("UnsupportedMediaType", true);
+    let mut response = fault_response(SoapVersion::V11, &refused);
+    *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+    response
+}
+
+/// A body that could not be read: over the limit is 413, a broken connection 400.
+fn body_rejection(version: SoapVersion, e: &BytesRejection) -> Response {
+    let (status, code) = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        (StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLarge")
+    } else {
+        (StatusCode::BAD_REQUEST, "RequestBodyUnreadable")
+    };
+    let mut response = fault_response(version, &Fault::service_error(code, true));
+    *response.status_mut() = status;
+    response
+}
+
+/// The fault for an envelope [`envelope::parse`] refused, in the version it is written in.
+fn envelope_fault(guess: SoapVersion, e: &EnvelopeError) -> Response {
+    let version = match e {
+        EnvelopeError::VersionMismatch { .. } => SoapVersion::V11,
+        EnvelopeError::MustUnderstand { version, .. } | EnvelopeError::InvalidSecurity { version, .. } => {
+            *version
+        }
+        _ => guess,
+    };
+    let status = if matches!(e, EnvelopeError::TooLarge { .. }) {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    soap_response(version, status, fault::for_envelope_error(guess, e))
+}
+
+/// The operation an element names on this endpoint: its local name must be one of the service's
+/// operations and its namespace the service's local namespace (ES 202 391-1 §12.2).
+fn operation(endpoint: Endpoint, element: &super::QName) -> Option<Operation> {
+    if element.ns != endpoint.interface.namespace() {
+        return None;
+    }
+    Operation::find(endpoint.service, &element.local)
+}
+
+/// `GET {service path}?wsdl`: the service WSDL, addressed to the host the client used.
+async fn service_wsdl(path: &'static str, uri: Uri, headers: HeaderMap) -> Response {
+    let wants_wsdl = uri.query().is_some_and(|q| {
+        q.split('&').any(|pair| {
+            pair.split('=')
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case("wsdl"))
+        })
+    });
+    if !wants_wsdl {
+        let mut response = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "POST a SOAP envelope here, or GET ?wsdl for the service description\n",
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    match wsdl::service_document(path) {
+        Some((_, text)) => document_response(text, &uri, &headers),
+        None => not_found(),
+    }
+}
+
+/// `GET /wsdl/{name}`: a published WSDL.
+async fn wsdl_file(Path(name): Path<String>, uri: Uri, headers: HeaderMap) -> Response {
+    published(&name, ".wsdl", &uri, &headers)
+}
+
+/// `GET /schemas/{name}`: a published XSD.
+async fn schema_file(Path(name): Path<String>, uri: Uri, headers: HeaderMap) -> Response {
+    published(&name, ".xsd", &uri, &headers)
+}
+
+fn published(name: &str, suffix: &str, uri: &Uri, headers: &HeaderMap) -> Response {
+    match wsdl::document(name).filter(|_| name.ends_with(suffix)) {
+        Some(text) => document_response(text, uri, headers),
+        None => not_found(),
+    }
+}
+
+fn document_response(text: &str, uri: &Uri, headers: &HeaderMap) -> Response {
+    let body = wsdl::with_address(text, &origin(uri, headers));
+    ([(header::CONTENT_TYPE, wsdl::CONTENT_TYPE)], body).into_response()
+}
+
+/// `scheme://host[:port]` the client addressed: `X-Forwarded-Proto` (set by a TLS-terminating proxy)
+/// or `http`, and the `Host` header (HTTP/1.1) or the URI authority (HTTP/2).
+fn origin(uri: &Uri, headers: &HeaderMap) -> String {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let scheme = match text("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    let host = text("host")
+        .filter(|h| !h.is_empty() && !h.contains(['/', '"', '<', '>', ' ']))
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(ToString::to_string));
+    match host {
+        Some(host) => format!("{scheme}://{host}"),
+        None => wsdl::DEFAULT_ORIGIN.to_owned(),
+    }
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "no such document\n").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_the_host_the_client_used() {
+        let uri: Uri = "/AmountChargingService/services/AmountCharging?wsdl"
+            .parse()
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        assert_eq!(origin(&uri, &headers), wsdl::DEFAULT_ORIGIN);
+        headers.insert(header::HOST, HeaderValue::from_static("gw.example:8443"));
+        assert_eq!(origin(&uri, &headers), "http://gw.example:8443");
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert_eq!(origin(&uri, &headers), "https://gw.example:8443");
+        headers.insert(header::HOST, HeaderValue::from_static("evil\"><x"));
+        assert_eq!(
+            origin(&uri, &headers),
+            wsdl::DEFAULT_ORIGIN,
+            "a Host unfit for an attribute is not used"
+        );
+    }
+
+    #[test]
+    fn an_operation_must_be_in_the_endpoints_namespace() {
+        let endpoint = Endpoint::for_path("/AmountChargingService/services/AmountCharging").unwrap();
+        let ns = endpoint.interface.namespace();
+        let qname = |ns: &str, local: &str| super::super::QName::new(ns, local);
+        assert_eq!(
+            operation(endpoint, &qname(ns, "chargeAmount")),
+            Some(Operation::ChargeAmount)
+        );
+        assert_eq!(operation(endpoint, &qname("", "chargeAmount")), None);
+        assert_eq!(operation(endpoint, &qname(ns, "chargeVolume")), None);
+        let volume =
+            Endpoint::for_path("/ReserveVolumeChargingService/services/ReserveVolumeCharging").unwrap();
+        assert_eq!(
+            operation(volume, &qname(volume.interface.namespace(), "getAmount")),
+            Some(Operation::GetReservedVolumeAmount)
+        );
+    }
+}
