@@ -1,22 +1,24 @@
-//! `pxgate demo`: the gateway on SQLite with demo data, ready to call.
+//! `pxgate demo`: the gateway on SQLite with demo data and the SMSC simulator, ready to call.
 //!
-//! The data directory keeps the database and `demo.json` (endpoints, the operator token, the
-//! seeded accounts) between runs: seeding is idempotent, so a restart keeps what was done.
+//! The data directory keeps the database, the secrets the demo made (operator token, the key that
+//! seals application secrets) and `demo.json` (endpoints, credentials, seeded accounts) between
+//! runs: seeding is idempotent, so a restart keeps what was done.
+
+mod seed;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeDelta};
 use serde_json::{Value, json};
 
 use crate::admin::{self, OperatorTokens};
 use crate::config::Config;
-use crate::domain::{Clock, Currency, Moment, Msisdn, SystemClock};
+use crate::domain::{Clock, Msisdn, SystemClock};
+use crate::framework::secrets::SecretBox;
 use crate::server::{self, AppState};
-use crate::store::{
-    self, AccountStatus, EntryKind, Language, Movement, NewAccount, Store, StoreError, StoreOptions,
-};
+use crate::soap::wsdl;
+use crate::store::{self, StoreError, StoreOptions};
 
 /// Name of the demo operator in the ledger.
 const OPERATOR: &str = "demo";
@@ -28,6 +30,8 @@ pub struct DemoOptions {
     pub http: SocketAddr,
     /// SMSC simulator SMPP address.
     pub smpp: SocketAddr,
+    /// SMSC simulator HTTP address (handset inbox, MO injection, faults).
+    pub smsc_http: SocketAddr,
     /// Data directory.
     pub data: PathBuf,
 }
@@ -46,7 +50,10 @@ pub enum DemoError {
     /// The database.
     #[error("database: {0}")]
     Store(#[from] StoreError),
-    /// The listener could not be bound.
+    /// The generated configuration was refused (a bug).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         /// The address asked for.
@@ -56,78 +63,14 @@ pub enum DemoError {
     },
 }
 
-/// One seeded account and why it is interesting.
-struct Seed {
-    number: &'static str,
-    note: &'static str,
-    balance: i64,
-    monthly_limit: Option<i64>,
-    threshold: Option<i64>,
-    status: AccountStatus,
-    language: Language,
-    /// Days from today to the credit expiry (negative: already expired).
-    expiry_days: i64,
-    /// Spent this month before the demo starts.
-    spent: i64,
+/// What the manifest and the "try this" lines need to know.
+struct Running {
+    base: String,
+    token: String,
+    apps: Vec<seed::DemoApp>,
+    smpp: SocketAddr,
+    smsc_http: String,
 }
-
-const SEEDS: &[Seed] = &[
-    Seed {
-        number: "010-1234-0001",
-        note: "active, 50,000 KRW, monthly limit 100,000",
-        balance: 50_000,
-        monthly_limit: Some(100_000),
-        threshold: Some(5_000),
-        status: AccountStatus::Active,
-        language: Language::Ko,
-        expiry_days: 365,
-        spent: 0,
-    },
-    Seed {
-        number: "010-1234-0002",
-        note: "suspended: charges are refused",
-        balance: 20_000,
-        monthly_limit: None,
-        threshold: Some(5_000),
-        status: AccountStatus::Suspended,
-        language: Language::Ko,
-        expiry_days: 365,
-        spent: 0,
-    },
-    Seed {
-        number: "010-1234-0003",
-        note: "credit expired yesterday: charges are refused",
-        balance: 10_000,
-        monthly_limit: None,
-        threshold: None,
-        status: AccountStatus::Active,
-        language: Language::Ko,
-        expiry_days: -1,
-        spent: 0,
-    },
-    Seed {
-        number: "010-1234-0004",
-        note: "near its monthly limit: 28,500 of 30,000 spent",
-        balance: 100_000,
-        monthly_limit: Some(30_000),
-        threshold: Some(5_000),
-        status: AccountStatus::Active,
-        language: Language::Ko,
-        expiry_days: 365,
-        spent: 28_500,
-    },
-    Seed {
-        number: "010-1234-0005",
-        note: "low balance: 800 KRW, alert below 1,000 (English SMS)",
-        balance: 800,
-        monthly_limit: None,
-        threshold: Some(1_000),
-        status: AccountStatus::Active,
-        language: Language::En,
-        expiry_days: 365,
-        spent: 0,
-    },
-];
 
 /// Runs the demo until `shutdown` completes.
 pub async fn run(
@@ -140,11 +83,11 @@ pub async fn run(
     };
     std::fs::create_dir_all(&options.data).map_err(io(&options.data))?;
     let data = std::fs::canonicalize(&options.data).map_err(io(&options.data))?;
-    let manifest = data.join("demo.json");
-    let token = operator_token(&data.join("operator.token")).map_err(io(&data))?;
-
-    let mut config = Config::with_store(&format!("sqlite://{}", data.join("pxgate.db").display()));
+    let token = keep_file(&data.join("operator.token"), admin::generate_token).map_err(io(&data))?;
+    let key = keep_file(&data.join("secret.key"), SecretBox::generate_key).map_err(io(&data))?;
+    let mut config = Config::with_store(&format!("sqlite://{}", data.join("pxgate.db").display()), &key);
     config.http.listen = options.http;
+
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
         max_connections: 4,
@@ -152,34 +95,55 @@ pub async fn run(
     .await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let now = config.locale().moment(clock.now());
-    seed(store.as_ref(), &config, &now).await?;
+    let secrets = SecretBox::from_base64(&key).map_err(DemoError::Config)?;
+    seed::accounts(store.as_ref(), &config, &now).await?;
+    let apps = seed::applications(store.as_ref(), &secrets, &now).await?;
+    seed::tariffs(store.as_ref(), &now).await?;
 
-    let listener = tokio::net::TcpListener::bind(options.http)
-        .await
-        .map_err(|source| DemoError::Bind {
-            addr: options.http,
-            source,
-        })?;
-    let base = format!("http://{}", listener.local_addr().map_err(io(&data))?);
-    let document = manifest_json(&base, &token, &config, &options);
-    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    std::fs::write(&manifest, text + "\n").map_err(io(&manifest))?;
-    print_try_this(&base, &token, &manifest);
+    let sim = start_smsc(&options).await?;
+    let listener = bind(options.http).await?;
+    let running = Running {
+        base: format!("http://{}", listener.local_addr().map_err(io(&data))?),
+        token,
+        apps,
+        smpp: sim.smpp_addr(),
+        smsc_http: format!("http://{}", sim.http_addr()),
+    };
+    write_manifest(&data, &running, &config).map_err(io(&data))?;
+    print_try_this(&running, &data);
 
-    let operators = OperatorTokens::default().with_token(OPERATOR, &token);
-    let state = AppState::new(&config, store, clock, operators);
-    server::run(listener, server::router(state, &config.http), shutdown)
-        .await
-        .map_err(|source| DemoError::Io { path: data, source })
+    let operators = OperatorTokens::default().with_token(OPERATOR, &running.token);
+    let state = AppState::new(&config, store, clock, operators).map_err(DemoError::Config)?;
+    let served = server::run(listener, state, &config.http, shutdown).await;
+    sim.shutdown().await;
+    served.map_err(|source| DemoError::Io { path: data, source })
 }
 
-/// The demo operator's token: made on the first run and kept in the data directory, so scripts
-/// and notes keep working across restarts.
-fn operator_token(path: &Path) -> std::io::Result<String> {
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DemoError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DemoError::Bind { addr, source })
+}
+
+/// The SMSC simulator, in-process: SMPP for the gateway, HTTP for the handset inbox.
+async fn start_smsc(options: &DemoOptions) -> Result<pxsim::SimHandle, DemoError> {
+    let smpp = bind(options.smpp).await?;
+    let http = bind(options.smsc_http).await?;
+    pxsim::start(smpp, http, pxsim::SimConfig::default())
+        .await
+        .map_err(|source| DemoError::Bind {
+            addr: options.smpp,
+            source,
+        })
+}
+
+/// A secret made on the first run and kept (owner-readable only) in the data directory, so the
+/// operator token, scripts and sealed application secrets keep working across restarts.
+fn keep_file(path: &Path, make: fn() -> String) -> std::io::Result<String> {
     match std::fs::read_to_string(path) {
         Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
         _ => {
-            let token = admin::generate_token();
+            let token = make();
             std::fs::write(path, format!("{token}\n"))?;
             #[cfg(unix)]
             {
@@ -191,92 +155,114 @@ fn operator_token(path: &Path) -> std::io::Result<String> {
     }
 }
 
-async fn seed(store: &dyn Store, config: &Config, now: &Moment) -> Result<(), StoreError> {
-    let cc = &config.locale.default_country_code;
-    let krw = Currency::from_code("KRW").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    for s in SEEDS {
-        let msisdn = Msisdn::parse(s.number, cc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let new = NewAccount {
-            msisdn: msisdn.clone(),
-            currency: krw,
-            opening_balance: s.balance,
-            monthly_limit: s.monthly_limit,
-            low_balance_threshold: s.threshold,
-            credit_expiry: Some(expiry(now.today, s.expiry_days)),
-            overdraft_limit: 0,
-            notify_receipt: true,
-            notify_low_balance: true,
-            language: s.language,
-            status: s.status,
-            actor: format!("operator:{OPERATOR}"),
-        };
-        match store.create_account(&new, now).await {
-            Ok(_) | Err(StoreError::AlreadyExists) => {}
-            Err(e) => return Err(e),
-        }
-        if s.spent > 0 {
-            // Keyed by month, so a restart in the same month replays instead of charging again.
-            let spend = Movement {
-                msisdn,
-                kind: EntryKind::Charge,
-                amount: s.spent,
-                currency: krw,
-                actor: format!("operator:{OPERATOR}"),
-                reference_code: Some(format!("demo-seed-spend-{}", now.month)),
-                description: "demo purchases earlier this month".to_owned(),
-            };
-            store.move_money(&spend, now).await?;
-        }
-    }
-    Ok(())
+/// Writes `demo.json` and the example request `charge.xml`.
+fn write_manifest(data: &Path, running: &Running, config: &Config) -> std::io::Result<()> {
+    let document = serde_json::to_string_pretty(&manifest(running, config)).unwrap_or_default();
+    std::fs::write(data.join("demo.json"), document + "\n")?;
+    std::fs::write(data.join("charge.xml"), CHARGE_EXAMPLE)
 }
 
-fn expiry(today: NaiveDate, days: i64) -> NaiveDate {
-    today + TimeDelta::days(days)
-}
-
-fn manifest_json(base: &str, token: &str, config: &Config, options: &DemoOptions) -> Value {
+fn manifest(r: &Running, config: &Config) -> Value {
+    let base = &r.base;
     let cc = &config.locale.default_country_code;
-    let accounts: Vec<Value> = SEEDS
+    let accounts: Vec<Value> = seed::SEEDS
         .iter()
         .filter_map(|s| {
             let m = Msisdn::parse(s.number, cc).ok()?;
-            Some(json!({ "msisdn": m.as_str(), "national": s.number, "note": s.note }))
+            let handset = format!("{}/handsets/{}", r.smsc_http, m.digits());
+            Some(json!({ "msisdn": m.as_str(), "national": s.number, "note": s.note, "handset": handset }))
         })
+        .collect();
+    let apps: Vec<Value> = r
+        .apps
+        .iter()
+        .map(|a| json!({ "id": a.id, "username": a.id, "password": a.secret, "allowed": a.grants }))
+        .collect();
+    let soap: serde_json::Map<String, Value> = wsdl::service_paths()
+        .map(|p| (service_name(p), json!(format!("{base}{p}"))))
         .collect();
     json!({
         "gateway": {
             "url": base,
             "admin_api": format!("{base}/admin/v1"),
+            "oauth_token": format!("{base}/oauth/token"),
             "health": format!("{base}/healthz"),
             "ready": format!("{base}/readyz"),
             "metrics": format!("{base}/metrics"),
         },
+        "soap": soap,
         "database": config.store.url,
-        "operator": { "name": OPERATOR, "token": token },
-        "smsc": { "smpp": options.smpp.to_string(), "status": "the SMSC simulator is not part of this build yet" },
+        "operator": { "name": OPERATOR, "token": r.token },
+        "applications": apps,
+        "smsc": {
+            "smpp": r.smpp.to_string(),
+            "system_id": "pxgate",
+            "password": "secret",
+            "http": r.smsc_http,
+            "handsets": format!("{}/handsets", r.smsc_http),
+        },
         "accounts": accounts,
     })
 }
 
+/// `/AmountChargingService/services/AmountCharging` → `AmountCharging`.
+fn service_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_owned()
+}
+
+/// A chargeAmount a client generated from the standard WSDL would send.
+const CHARGE_EXAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:loc="http://www.csapi.org/schema/parlayx/payment/amount_charging/v2_1/local">
+  <soapenv:Body>
+    <loc:chargeAmount>
+      <loc:endUserIdentifier>tel:+821012340001</loc:endUserIdentifier>
+      <loc:charge>
+        <description>Coffee, large</description>
+        <currency>KRW</currency>
+        <amount>4300</amount>
+      </loc:charge>
+      <loc:referenceCode>demo-order-0001</loc:referenceCode>
+    </loc:chargeAmount>
+  </soapenv:Body>
+</soapenv:Envelope>
+"#;
+
 #[allow(clippy::print_stdout)]
-fn print_try_this(base: &str, token: &str, manifest: &Path) {
-    println!("pxgate demo is running at {base}");
+fn print_try_this(r: &Running, data: &Path) {
+    let base = &r.base;
+    let shop = r
+        .apps
+        .iter()
+        .find(|a| a.id == "shop")
+        .map_or("", |a| a.secret.as_str());
     println!(
-        "endpoints, the operator token and the demo accounts: {}",
-        manifest.display()
+        "pxgate demo is running at {base}; SMSC simulator at {} (SMPP {})",
+        r.smsc_http, r.smpp
+    );
+    println!(
+        "endpoints, credentials and the demo accounts: {}",
+        data.join("demo.json").display()
     );
     println!();
     println!("Try:");
-    println!("  curl -s -H 'Authorization: Bearer {token}' {base}/admin/v1/accounts/+821012340001");
-    println!("  cargo run --release -- admin --url {base} --token {token} accounts list");
+    println!("  # charge 4,300 won to 010-1234-0001 as the \"shop\" application (Parlay X chargeAmount)");
+    println!(
+        "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/AmountChargingService/services/AmountCharging",
+        data.join("charge.xml").display()
+    );
+    println!("  # the account, as the operator sees it");
+    println!(
+        "  curl -s -H 'Authorization: Bearer {}' {base}/admin/v1/accounts/+821012340001",
+        r.token
+    );
+    println!(
+        "  cargo run --release -- admin --url {base} --token {} accounts ledger 010-1234-0001",
+        r.token
+    );
     println!();
     println!(
         "Press Ctrl-C to stop; the data stays in {} for the next run.",
-        manifest
-            .parent()
-            .map(Path::display)
-            .map(|d| d.to_string())
-            .unwrap_or_default()
+        data.display()
     );
 }

@@ -37,11 +37,20 @@ async fn run(cli: Cli) -> ExitCode {
             Ok(config) => migrate(&config).await,
             Err(code) => return code,
         },
-        Command::Demo { http, smpp, data } => {
+        Command::Demo {
+            http,
+            smpp,
+            smsc_http,
+            data,
+        } => {
             telemetry::init_tracing(config::LogFormat::Text);
-            demo::run(demo::DemoOptions { http, smpp, data }, shutdown_signal())
-                .await
-                .map_err(Into::into)
+            let options = demo::DemoOptions {
+                http,
+                smpp,
+                smsc_http,
+                data,
+            };
+            demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }
         Command::GenToken { name } => {
             gen_token(&name);
@@ -73,9 +82,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("opening the store")?;
     let listener = bind(config.http.listen).await?;
     let operators = OperatorTokens::from_config(&config.admin.operators);
-    let state = AppState::new(&config, store, Arc::new(SystemClock), operators);
+    let state =
+        AppState::new(&config, store, Arc::new(SystemClock), operators).map_err(anyhow::Error::msg)?;
     tracing::info!(addr = %config.http.listen, store = state.store().backend(), "pxgate listening");
-    server::run(listener, server::router(state, &config.http), shutdown_signal()).await?;
+    server::run(listener, state, &config.http, shutdown_signal()).await?;
     tracing::info!("pxgate stopped");
     Ok(())
 }

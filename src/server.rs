@@ -4,6 +4,7 @@
 //! the whole gateway in-process; nothing here reads the environment or binds a socket.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ use crate::admin::problem::Problem;
 use crate::admin::{self, OperatorTokens};
 use crate::config::{Config, HttpConfig};
 use crate::domain::{Clock, Currency, Locale, Moment};
+use crate::framework::Framework;
+use crate::scf::{Scf, ScfSettings};
 use crate::store::Store;
 use crate::telemetry;
 
@@ -32,6 +35,8 @@ pub struct AppState(Arc<Shared>);
 
 struct Shared {
     store: Arc<dyn Store>,
+    framework: Framework,
+    scf: Scf,
     clock: Arc<dyn Clock>,
     locale: Locale,
     default_currency: Currency,
@@ -46,15 +51,32 @@ impl AppState {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         operators: OperatorTokens,
-    ) -> Self {
-        Self(Arc::new(Shared {
+    ) -> Result<Self, String> {
+        let framework = Framework::new(&config.framework, Arc::clone(&store), Arc::clone(&clock))?;
+        let settings = ScfSettings {
+            reservation_ttl: Duration::from_secs(config.payment.reservation_ttl_secs),
+        };
+        let scf = Scf::new(Arc::clone(&store), Arc::clone(&clock), config.locale(), settings);
+        Ok(Self(Arc::new(Shared {
             store,
+            framework,
+            scf,
             clock,
             locale: config.locale(),
             default_currency: config.default_currency(),
             operators,
             metrics: telemetry::metrics(),
-        }))
+        })))
+    }
+
+    /// The application framework.
+    pub fn framework(&self) -> &Framework {
+        &self.0.framework
+    }
+
+    /// The service capability functions.
+    pub fn scf(&self) -> &Scf {
+        &self.0.scf
     }
 
     /// The billing store.
@@ -91,6 +113,10 @@ pub fn router(state: AppState, http: &HttpConfig) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/admin/v1", admin::routes(state.clone()))
+        // Parlay X SOAP endpoints, their WSDLs and schemas.
+        .merge(crate::soap::binding::routes())
+        // OAuth 2.0 client credentials token endpoint.
+        .merge(crate::oauth::routes())
         // Counts matched requests by route template (needs the routing done, hence route_layer).
         .route_layer(middleware::from_fn(telemetry::track))
         .fallback(not_found)
@@ -113,15 +139,38 @@ pub fn router(state: AppState, http: &HttpConfig) -> Router {
         }))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.
+/// How often usage counts are written to the store and due reservations released.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+
+/// Serves the gateway on `listener` until `shutdown` completes, then drains in-flight requests
+/// and writes the last usage counts.
 pub async fn run(
     listener: TcpListener,
-    router: Router,
+    state: AppState,
+    http: &HttpConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    // Peer addresses feed the failed-authentication lock-out.
+    let app = router(state.clone(), http).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    housekeeping.abort();
+    state.framework().flush_usage().await;
+    served
+}
+
+/// Background duties: usage counts to the store, expired reservations released.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+    loop {
+        tick.tick().await;
+        state.framework().flush_usage().await;
+        match state.scf().expire_reservations().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "expired reservations released"),
+            Err(e) => tracing::warn!(error = %e, "releasing expired reservations failed"),
+        }
+    }
 }
 
 /// Liveness: the process answers.

@@ -3,6 +3,7 @@
 //! Scenarios against the gateway (soap-charge, rest-charge, soap-sms) are added the same way.
 
 pub mod smpp;
+pub mod soap;
 
 use std::fmt;
 use std::time::Duration;

@@ -117,7 +117,16 @@ fn start_demo(dir: &Path) -> (Demo, Value) {
     let manifest = dir.join("demo.json");
     let _ = std::fs::remove_file(&manifest);
     let child = Command::new(PXGATE)
-        .args(["demo", "--http", "127.0.0.1:0", "--data"])
+        .args([
+            "demo",
+            "--http",
+            "127.0.0.1:0",
+            "--smpp",
+            "127.0.0.1:0",
+            "--smsc-http",
+            "127.0.0.1:0",
+            "--data",
+        ])
         .arg(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -145,6 +154,10 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
     let base = manifest["gateway"]["url"].as_str().unwrap().to_owned();
     let token = manifest["operator"]["token"].as_str().unwrap().to_owned();
     assert_eq!(manifest["accounts"].as_array().unwrap().len(), 5);
+    assert_eq!(manifest["applications"].as_array().unwrap().len(), 2);
+    let handsets = manifest["smsc"]["handsets"].as_str().unwrap().to_owned();
+    let inbox = reqwest::get(&handsets).await.unwrap();
+    assert_eq!(inbox.status(), 200, "the SMSC simulator runs with the demo");
     let http = reqwest::Client::new();
     let account = |n: &str| {
         http.get(format!("{base}/admin/v1/accounts/{n}"))
@@ -158,6 +171,26 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
     );
     let near: Value = account("+821012340004").await.unwrap().json().await.unwrap();
     assert_eq!(near["month_to_date_spend"], 28_500);
+    // The printed SOAP line: charge.xml posted with the shop's credentials charges 4,300 won.
+    let shop = manifest["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "shop")
+        .unwrap();
+    let charge = std::fs::read(dir.path().join("charge.xml")).unwrap();
+    let endpoint = manifest["soap"]["AmountCharging"].as_str().unwrap();
+    let soap = http
+        .post(endpoint)
+        .basic_auth(shop["username"].as_str().unwrap(), shop["password"].as_str())
+        .header("content-type", "text/xml")
+        .body(charge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(soap.status(), 200, "{}", soap.text().await.unwrap());
+    let charged: Value = account("+821012340001").await.unwrap().json().await.unwrap();
+    assert_eq!(charged["balance"], 45_700);
     let topup = serde_json::json!({"amount": 1000, "reference_code": "restart-check"});
     let url = format!("{base}/admin/v1/accounts/+821012340001/topups");
     assert_eq!(
@@ -189,7 +222,7 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
         .json()
         .await
         .unwrap();
-    assert_eq!(rich["balance"], 51_000, "the data survives a restart");
+    assert_eq!(rich["balance"], 46_700, "the data survives a restart");
     let url = format!("{base}/admin/v1/accounts/+821012340004");
     let near: Value = http
         .get(url)

@@ -183,6 +183,9 @@ macro_rules! battery {
 }
 pub(crate) use battery;
 
+/// The key sealing application secrets in test gateways.
+pub(crate) const TEST_SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 /// The operator token every test gateway accepts.
 pub(crate) const OPERATOR_TOKEN: &str = "test-operator-token";
 
@@ -198,18 +201,20 @@ impl TestGateway {
         use pxgate::admin::OperatorTokens;
         use pxgate::config::Config;
         use pxgate::server::{self, AppState};
-        let mut config = Config::with_store("sqlite://unused");
+        let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
         config.http.body_limit_bytes = 16 * 1024;
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
         let clock = Arc::new(pxgate::domain::SystemClock);
-        let state = AppState::new(&config, Arc::clone(&db.store), clock, operators);
+        let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let router = server::router(state, &config.http);
-        tokio::spawn(server::run(listener, router, async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(async move {
+            server::run(listener, state, &config.http, async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
         Self {
             base,
             http: reqwest::Client::new(),

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 mod admin_api;
+mod admin_apps;
 mod cli;
 mod harness;
+mod payment_battery;
+mod soap_framework;
 mod store_battery;

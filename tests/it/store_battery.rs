@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeDelta};
 use futures::future::join_all;
 use pxgate::domain::Currency;
 use pxgate::store::{
-    AccountPatch, AccountQuery, AccountStatus, EntryKind, Movement, Refusal, Store, StoreError,
+    AccountPatch, AccountQuery, AccountStatus, EntryKind, Limits, Movement, Refusal, Store, StoreError,
 };
 
 use crate::harness::{TestDb, TestTime, battery, krw, msisdn, new_account};
@@ -37,6 +37,7 @@ fn movement(number: &str, kind: EntryKind, amount: i64, reference: Option<&str>)
         actor: "app:shop".to_owned(),
         reference_code: reference.map(str::to_owned),
         description: "test".to_owned(),
+        limits: Limits::default(),
     }
 }
 

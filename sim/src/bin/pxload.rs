@@ -14,6 +14,8 @@ struct Cli {
 enum Scenario {
     /// Bind one transceiver and push submit_sm with a window; report accepted/s and latency.
     Smpp(pxsim::load::smpp::Args),
+    /// Parlay X chargeAmount with WS-Security against `pxgate demo` (reads its demo.json).
+    SoapCharge(pxsim::load::soap::Args),
 }
 
 #[tokio::main]
@@ -23,6 +25,9 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Smpp(args) => pxsim::load::smpp::run(args)
             .await
             .context("smpp scenario failed")?,
+        Scenario::SoapCharge(args) => pxsim::load::soap::run(args)
+            .await
+            .context("soap-charge scenario failed")?,
     };
     print!("{report}");
     Ok(())
