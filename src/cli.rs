@@ -1,5 +1,6 @@
 //! The `pxgate` command line: `serve`, `migrate`, `demo`, `gen-token` and the `admin` client.
 
+pub mod accounts;
 pub mod admin;
 pub mod apps;
 

@@ -3,8 +3,6 @@
 //! Input is validated here, every field at once, before the store is called; the store then
 //! applies each change in one transaction, so a refused request changes nothing.
 
-use std::fmt::Display;
-
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::Operator;
 use super::extract::{AdminJson, AdminQuery};
-use super::problem::{FieldError, Problem};
+use super::problem::{Fields, Problem};
 use super::views::{AccountPage, AccountView, LedgerPage, LedgerView, TopupView};
 use crate::domain::{Currency, Msisdn};
 use crate::server::AppState;
@@ -29,31 +27,6 @@ const MAX_PAGE: i64 = 500;
 const DEFAULT_PAGE: i64 = 50;
 /// Longest reference code or description accepted.
 const MAX_TEXT: usize = 256;
-
-/// Collects field errors so a request learns about all of them at once.
-#[derive(Default)]
-struct Fields(Vec<FieldError>);
-
-impl Fields {
-    fn check<T, E: Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.push(field, e)).ok()
-    }
-
-    fn push(&mut self, field: &str, message: impl Display) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.to_string(),
-        });
-    }
-
-    fn finish(self) -> Result<(), Problem> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Problem::invalid(self.0))
-        }
-    }
-}
 
 /// `Option<Option<T>>` from JSON: absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
 fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {

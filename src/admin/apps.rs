@@ -11,8 +11,6 @@
 
 pub mod usage;
 
-use std::fmt::Display;
-
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,8 +20,8 @@ use serde_json::Value;
 
 use super::Operator;
 use super::app_views::{AppList, AppView, CreatedApp, IssuedCredential};
-use super::extract::AdminJson;
-use super::problem::{FieldError, Problem};
+use super::extract::{AdminJson, field_path};
+use super::problem::{FieldError, Fields, Problem};
 use crate::framework::secrets::generate_secret;
 use crate::framework::{Agreement, ServiceAgreement};
 use crate::server::AppState;
@@ -37,66 +35,38 @@ const MAX_TEXT: usize = 128;
 /// How many user names are tried before giving up on issuing a credential.
 const USERNAME_ATTEMPTS: usize = 100;
 
-/// Collects field errors so a request learns about all of them at once.
-#[derive(Default)]
-struct Fields(Vec<FieldError>);
-
-impl Fields {
-    fn push(&mut self, field: &str, message: impl Display) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.to_string(),
-        });
+/// A trimmed text of 1 to [`MAX_TEXT`] characters.
+fn text(f: &mut Fields, field: &str, raw: &str) -> String {
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT {
+        f.push(field, format!("must be 1 to {MAX_TEXT} characters"));
     }
+    text.to_owned()
+}
 
-    /// A trimmed text of 1 to [`MAX_TEXT`] characters.
-    fn text(&mut self, field: &str, raw: &str) -> String {
-        let text = raw.trim();
-        if text.is_empty() || text.chars().count() > MAX_TEXT {
-            self.push(field, format!("must be 1 to {MAX_TEXT} characters"));
-        }
-        text.to_owned()
-    }
-
-    /// An agreement document, checked and turned into canonical JSON; errors are named
-    /// `agreement.<field>`.
-    fn agreement(&mut self, raw: Value) -> Option<String> {
-        let doc: ServiceAgreement = match serde_path_to_error::deserialize(raw) {
-            Ok(doc) => doc,
-            Err(e) => {
-                // Exact numbers travel as a private one-key map inside serde_json; hide that key.
-                let path = e.path().to_string().replace(".$serde_json::private::Number", "");
-                let field = if path == "." {
-                    "agreement".to_owned()
-                } else {
-                    format!("agreement.{path}")
-                };
-                self.push(&field, e.into_inner());
-                return None;
-            }
-        };
-        if let Err(errors) = Agreement::compile(&doc) {
-            for (field, message) in errors {
-                self.push(&format!("agreement.{field}"), message);
-            }
+/// An agreement document, checked and turned into canonical JSON; errors are named
+/// `agreement.<field>`.
+fn agreement(f: &mut Fields, raw: Value) -> Option<String> {
+    let doc: ServiceAgreement = match serde_path_to_error::deserialize(raw) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let path = field_path(e.path());
+            let field = if path == "." {
+                "agreement".to_owned()
+            } else {
+                format!("agreement.{path}")
+            };
+            f.push(&field, e.into_inner());
             return None;
         }
-        match serde_json::to_string(&doc) {
-            Ok(json) => Some(json),
-            Err(e) => {
-                self.push("agreement", e);
-                None
-            }
+    };
+    if let Err(errors) = Agreement::compile(&doc) {
+        for (field, message) in errors {
+            f.push(&format!("agreement.{field}"), message);
         }
+        return None;
     }
-
-    fn finish(self) -> Result<(), Problem> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Problem::invalid(self.0))
-        }
-    }
+    f.check("agreement", serde_json::to_string(&doc))
 }
 
 /// Why an id is not one: 1–32 of `[a-z0-9-]`, starting with a letter.
@@ -138,27 +108,32 @@ async fn view(state: &AppState, app: &App) -> Result<AppView, Problem> {
     Ok(AppView::new(app, &credentials))
 }
 
-/// Makes a credential for `app_id`: `<id>` for the first, `<id>-<n>` after; a name taken by
-/// another application's credential is skipped. The secret is sealed before it is stored.
+/// A credential for `app_id` with its secret sealed for `username`.
+fn sealed_credential(state: &AppState, app_id: &str, username: String, secret: &str) -> Credential {
+    Credential {
+        sealed_secret: state.framework().secrets().seal(&username, secret),
+        username,
+        app_id: app_id.to_owned(),
+        created_at_ms: state.now().at_ms,
+        revoked_at_ms: None,
+    }
+}
+
+/// Makes a further credential for `app_id`, named `<id>.<n>` (application ids have no dots, so
+/// no other application's credential can hold the name). The secret is sealed before it is stored.
 async fn issue_credential(state: &AppState, app_id: &str) -> Result<IssuedCredential, Problem> {
     let store = state.store();
     let mut n = store.credentials(app_id).await?.len() + 1;
     for _ in 0..USERNAME_ATTEMPTS {
-        let username = if n == 1 {
-            app_id.to_owned()
-        } else {
-            format!("{app_id}-{n}")
-        };
         let secret = generate_secret();
-        let credential = Credential {
-            sealed_secret: state.framework().secrets().seal(&username, &secret),
-            username: username.clone(),
-            app_id: app_id.to_owned(),
-            created_at_ms: state.now().at_ms,
-            revoked_at_ms: None,
-        };
+        let credential = sealed_credential(state, app_id, format!("{app_id}.{n}"), &secret);
         match store.add_credential(&credential).await {
-            Ok(()) => return Ok(IssuedCredential { username, secret }),
+            Ok(()) => {
+                return Ok(IssuedCredential {
+                    username: credential.username,
+                    secret,
+                });
+            }
             Err(StoreError::AlreadyExists) => n += 1,
             Err(e) => return Err(e.into()),
         }
@@ -184,9 +159,9 @@ impl CreateApp {
         if let Some(message) = id_error(&self.id) {
             f.push("id", message);
         }
-        let name = f.text("name", &self.name);
-        let owner_contact = f.text("owner_contact", &self.owner_contact);
-        let agreement = f.agreement(self.agreement);
+        let name = text(&mut f, "name", &self.name);
+        let owner_contact = text(&mut f, "owner_contact", &self.owner_contact);
+        let agreement = agreement(&mut f, self.agreement);
         f.finish()?;
         let Some(agreement) = agreement else {
             return Err(Problem::malformed("invalid agreement"));
@@ -200,21 +175,26 @@ impl CreateApp {
     }
 }
 
-/// `POST /apps`: registers an application and issues its first credential. Should issuing fail
-/// after the registration, the application stays registered without a credential; the operator
-/// then issues one with `POST /apps/{id}/credentials`.
+/// `POST /apps`: registers an application and issues its first credential, in one transaction.
 pub async fn create(
     State(state): State<AppState>,
     Extension(operator): Extension<Operator>,
     AdminJson(body): AdminJson<CreateApp>,
 ) -> Result<Response, Problem> {
     let new = body.validate()?;
+    // The first credential is named after the application, whose id is unique and never contains
+    // the dot that later credentials' names have: it cannot collide.
+    let secret = generate_secret();
+    let first = sealed_credential(&state, &new.id, new.id.clone(), &secret);
     let app = state
         .store()
-        .create_app(&new, state.now().at_ms)
+        .create_app(&new, &first, state.now().at_ms)
         .await
         .map_err(app_problem)?;
-    let credential = issue_credential(&state, &app.id).await?;
+    let credential = IssuedCredential {
+        username: first.username,
+        secret,
+    };
     state.framework().forget_app(&app.id);
     tracing::info!(operator = %operator.name, app = %app.id, user = %credential.username, "application registered");
     let location = format!("/admin/v1/apps/{}", app.id);
@@ -273,8 +253,8 @@ pub async fn update(
 ) -> Result<Json<AppView>, Problem> {
     let mut f = Fields::default();
     let patch = AppPatch {
-        name: body.name.map(|n| f.text("name", &n)),
-        owner_contact: body.owner_contact.map(|c| f.text("owner_contact", &c)),
+        name: body.name.map(|n| text(&mut f, "name", &n)),
+        owner_contact: body.owner_contact.map(|c| text(&mut f, "owner_contact", &c)),
         agreement: None,
     };
     f.finish()?;
@@ -289,7 +269,7 @@ pub async fn set_agreement(
     AdminJson(body): AdminJson<Value>,
 ) -> Result<Json<AppView>, Problem> {
     let mut f = Fields::default();
-    let agreement = f.agreement(body);
+    let agreement = agreement(&mut f, body);
     f.finish()?;
     let patch = AppPatch {
         agreement,

@@ -47,8 +47,7 @@ pub struct BodyLimit(pub usize);
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        // Exact numbers travel as a private one-key map inside serde_json; hide that key.
-        let path = e.path().to_string().replace(".$serde_json::private::Number", "");
+        let path = field_path(e.path());
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
             return Problem::malformed(format!("not valid JSON: {inner}"));
@@ -61,6 +60,12 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
 /// serde_json appends " at line 1 column 42"; the field name says more.
 fn strip_position(message: &str) -> String {
     message.split(" at line ").next().unwrap_or(message).to_owned()
+}
+
+/// The path of a bad field as operators write it (`charge.amount`, `rates[0].scope`).
+pub fn field_path(path: &serde_path_to_error::Path) -> String {
+    // Exact numbers travel as a private one-key map inside serde_json; hide that key.
+    path.to_string().replace(".$serde_json::private::Number", "")
 }
 
 /// Query parameters, rejected as a 400 problem.

@@ -138,6 +138,34 @@ impl Problem {
     }
 }
 
+/// Collects field errors so a request learns about all of them at once.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    /// Records an invalid field.
+    pub fn push(&mut self, field: &str, message: impl std::fmt::Display) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.to_string(),
+        });
+    }
+
+    /// The value of `result`, or `None` after recording its error against `field`.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.push(field, e)).ok()
+    }
+
+    /// `Ok` when nothing was recorded, else a 400 listing every field.
+    pub fn finish(self) -> Result<(), Problem> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::invalid(self.0))
+        }
+    }
+}
+
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         match e {

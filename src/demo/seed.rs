@@ -186,19 +186,16 @@ pub(super) async fn applications(
             owner_contact: "demo@pxgate.invalid".to_owned(),
             agreement: serde_json::to_string(&doc).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         };
-        let secret = match store.create_app(&new, now.at_ms).await {
-            Ok(_) => {
-                let secret = generate_secret();
-                let credential = Credential {
-                    username: id.to_owned(),
-                    app_id: id.to_owned(),
-                    sealed_secret: secrets.seal(id, &secret),
-                    created_at_ms: now.at_ms,
-                    revoked_at_ms: None,
-                };
-                store.add_credential(&credential).await?;
-                secret
-            }
+        let fresh = generate_secret();
+        let first = Credential {
+            username: id.to_owned(),
+            app_id: id.to_owned(),
+            sealed_secret: secrets.seal(id, &fresh),
+            created_at_ms: now.at_ms,
+            revoked_at_ms: None,
+        };
+        let secret = match store.create_app(&new, &first, now.at_ms).await {
+            Ok(_) => fresh,
             Err(StoreError::AlreadyExists) => {
                 let (credential, _) = store.credential(id).await?.ok_or(StoreError::NotFound)?;
                 secrets.open(id, &credential.sealed_secret).ok_or_else(|| {

@@ -132,8 +132,9 @@ pub struct UsageRow {
 /// Applications, credentials, tokens and usage.
 #[async_trait]
 pub trait AppStore: Send + Sync {
-    /// Registers an application; [`StoreError::AlreadyExists`] if the id is taken.
-    async fn create_app(&self, new: &NewApp, now_ms: i64) -> Result<App, StoreError>;
+    /// Registers an application together with its first credential, in one transaction;
+    /// [`StoreError::AlreadyExists`] if the id (or the credential's username) is taken.
+    async fn create_app(&self, new: &NewApp, first: &Credential, now_ms: i64) -> Result<App, StoreError>;
     /// One application.
     async fn app(&self, id: &str) -> Result<Option<App>, StoreError>;
     /// All applications, by id.

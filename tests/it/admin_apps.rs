@@ -224,12 +224,12 @@ async fn credentials_rotate(db: &TestDb) {
     let (status, _, second) = send(&gw, Method::POST, "/apps/shop/credentials", None).await;
     assert_eq!(
         (status, second["username"].as_str()),
-        (StatusCode::CREATED, Some("shop-2"))
+        (StatusCode::CREATED, Some("shop.2"))
     );
     assert_eq!(second["secret"].as_str().map(str::len), Some(32));
-    // An application whose id is another's credential name still gets a credential.
+    // Ids cannot contain the dot of later credentials' names, so no first credential collides.
     let other = register(&gw, "shop-2", &["*"]).await;
-    assert_eq!(other["credential"]["username"], "shop-2-2");
+    assert_eq!(other["credential"]["username"], "shop-2");
 
     let (status, text, _) = send(&gw, Method::DELETE, "/apps/shop/credentials/shop", None).await;
     assert_eq!((status, text.as_str()), (StatusCode::NO_CONTENT, ""));
@@ -248,13 +248,13 @@ async fn credentials_rotate(db: &TestDb) {
             credentials[1]["username"].as_str(),
             credentials[1]["revoked_at"].is_null()
         ),
-        (Some("shop-2"), true)
+        (Some("shop.2"), true)
     );
     assert!(!shown.contains(second["secret"].as_str().unwrap()));
     for path in [
         "/apps/shop/credentials/shop",
-        "/apps/shop/credentials/shop-2-2",
-        "/apps/nope/credentials/shop-2",
+        "/apps/shop/credentials/shop-2",
+        "/apps/nope/credentials/shop.2",
     ] {
         let (status, _, _) = send(&gw, Method::DELETE, path, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");

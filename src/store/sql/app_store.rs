@@ -178,6 +178,7 @@ macro_rules! impl_app_store {
             async fn create_app(
                 &self,
                 new: &$crate::store::apps::NewApp,
+                first: &$crate::store::apps::Credential,
                 now_ms: i64,
             ) -> Result<$crate::store::apps::App, $crate::store::StoreError> {
                 use $crate::store::sql::{app_store as q, is_unique_violation};
@@ -197,6 +198,21 @@ macro_rules! impl_app_store {
                     }
                     Err(e) => return Err(e.into()),
                 };
+                let inserted = sqlx::query(q::INSERT_CREDENTIAL)
+                    .bind(&first.username)
+                    .bind(&new.id)
+                    .bind(&first.sealed_secret)
+                    .bind(first.created_at_ms)
+                    .bind(first.revoked_at_ms)
+                    .execute(&mut *tx)
+                    .await;
+                match inserted {
+                    Ok(_) => {}
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err($crate::store::StoreError::AlreadyExists);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
                 tx.commit().await?;
                 row.try_into()
             }

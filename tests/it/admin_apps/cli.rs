@@ -48,7 +48,7 @@ async fn the_cli_registers_and_lists_apps(db: &TestDb) {
     assert!(set.status.success(), "{set:?}");
     let added = pxgate(&gw, &["add-credential", "shop", "--json"]).await;
     let added: Value = serde_json::from_slice(&added.stdout).unwrap();
-    assert_eq!(added["username"], "shop-2");
+    assert_eq!(added["username"], "shop.2");
     let revoked = pxgate(&gw, &["revoke-credential", "shop", "shop"]).await;
     assert_eq!(
         String::from_utf8_lossy(&revoked.stdout).trim(),
@@ -76,7 +76,7 @@ async fn the_cli_registers_and_lists_apps(db: &TestDb) {
     assert_eq!(list["apps"][0]["agreement"]["allow"], json!(["SMS"]));
     assert_eq!(list["apps"][0]["credentials"].as_array().unwrap().len(), 2);
     let table = pxgate(&gw, &["list"]).await;
-    assert!(String::from_utf8_lossy(&table.stdout).contains("shop-2"));
+    assert!(String::from_utf8_lossy(&table.stdout).contains("shop.2"));
 
     let refused = pxgate(
         &gw,
