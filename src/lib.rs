@@ -8,7 +8,11 @@
 //! | module | role |
 //! |---|---|
 //! | [`domain`] | validated values: E.164 numbers, currencies and exact amounts, injected time |
-//! | [`store`] | accounts and the append-only ledger behind one trait; SQLite and PostgreSQL |
+//! | [`store`] | accounts, ledger, reservations, applications, usage behind one trait; SQLite and PostgreSQL |
+//! | [`framework`] | who may call what: credentials, agreements, throttling, usage, the `Permit` |
+//! | [`scf`] | the business rules (Payment), protocol-neutral, and the Parlay X exception catalogue |
+//! | [`soap`] | the Parlay X SOAP binding: hardened parser, faults, WSDL/XSD documents, dispatch |
+//! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
@@ -16,13 +20,13 @@
 //! | [`telemetry`] | logs and Prometheus metrics |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |
 //!
-//! # A request, walked
+//! # A request, walked (SOAP `chargeAmount`)
 //!
 //! 1. `server::router` wraps it: panic guard, trace span, timeout, body limit, metrics.
-//! 2. `admin::require_operator` authenticates the operator's bearer token.
-//! 3. An `admin::accounts` handler validates every field into domain values.
-//! 4. The `store` applies the change in one transaction (a debit is one conditional `UPDATE`).
-//! 5. `admin::problem` turns any error into problem+json; the response goes back through the layers.
+//! 2. `soap::binding` parses the envelope and finds the operation by the Body's first child.
+//! 3. `framework::Framework::authorize` authenticates and authorizes it and returns a `Permit`.
+//! 4. `scf::payment` validates the typed request; the `store` debits in one conditional `UPDATE`.
+//! 5. `soap::map` turns any error into its fault; the response goes back through the layers.
 #![forbid(unsafe_code)]
 
 pub mod admin;
