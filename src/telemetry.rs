@@ -20,9 +20,11 @@ const LATENCY_BUCKETS: &[f64] = &[
 /// Installs the global tracing subscriber; the level comes from `RUST_LOG` (default `info`).
 pub fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr; stdout is for what a command prints (the demo's "try this", CLI output).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(std::io::stderr);
     // A second initialisation (tests start several gateways in one process) is harmless.
     let _ = match format {
         LogFormat::Text => builder.try_init(),

@@ -28,6 +28,21 @@ macro_rules! account_columns {
     };
 }
 
+/// The paper's rules for taking money, as a `WHERE` clause: the account is registered (the row
+/// exists), in the currency, active, its credit not expired, and the amount fits both the available
+/// balance and the monthly limit (money held by reservations counts against both). `$1` amount,
+/// `$2` current month, `$4` number, `$5` currency, `$6` today. Used by charges and reservations
+/// alike; [`debit_refusal`] explains, in the same order, why it matched no row.
+macro_rules! charge_rules {
+    () => {
+        "msisdn = $4 AND currency = $5 AND status = 'active' \
+         AND (credit_expiry IS NULL OR credit_expiry >= $6) \
+         AND balance - reserved + overdraft_limit >= $1 \
+         AND (monthly_limit IS NULL \
+              OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + reserved + $1 <= monthly_limit)"
+    };
+}
+
 /// The columns of a ledger row joined with its account's number, in [`LedgerRow`] order.
 macro_rules! ledger_columns {
     () => {
@@ -98,12 +113,9 @@ pub(super) const DEBIT: &str = concat!(
        month_spent = CASE WHEN month_key = $2 THEN month_spent + $1 ELSE $1 END, \
        month_key = $2, \
        updated_at = $3 \
-     WHERE msisdn = $4 AND currency = $5 AND status = 'active' \
-       AND (credit_expiry IS NULL OR credit_expiry >= $6) \
-       AND balance - reserved + overdraft_limit >= $1 \
-       AND (monthly_limit IS NULL \
-            OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + reserved + $1 <= monthly_limit) \
-     RETURNING ",
+     WHERE ",
+    charge_rules!(),
+    " RETURNING ",
     account_columns!()
 );
 
@@ -388,9 +400,13 @@ impl<'a> Draft<'a> {
 mod account_store;
 pub(super) mod app_store;
 pub(super) mod payment_store;
+pub(super) mod sms_store;
+pub(super) mod voucher_store;
 pub(super) use account_store::{impl_account_store, impl_move_money};
 pub(super) use app_store::impl_app_store;
 pub(super) use payment_store::impl_payment_store;
+pub(super) use sms_store::{claim_sms, impl_sms_store};
+pub(super) use voucher_store::impl_voucher_store;
 
 /// What a backend type tells the shared implementation about itself.
 pub(super) trait Backend {

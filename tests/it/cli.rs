@@ -133,12 +133,18 @@ fn start_demo(dir: &Path) -> (Demo, Value) {
         .spawn()
         .expect("start demo");
     let demo = Demo(child);
+    let value = wait_for_manifest(&manifest);
+    (demo, value)
+}
+
+/// Waits (bounded) for a demo to write its manifest.
+fn wait_for_manifest(manifest: &Path) -> Value {
     for _ in 0..300 {
-        if let Some(v) = std::fs::read_to_string(&manifest)
+        if let Some(v) = std::fs::read_to_string(manifest)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
         {
-            return (demo, v);
+            return v;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -234,4 +240,112 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
         .await
         .unwrap();
     assert_eq!(near["month_to_date_spend"], 28_500, "seeding is not repeated");
+}
+
+/// With debug logging on, nothing secret reaches the log: not an application's secret (right or
+/// wrong, in Basic or WS-Security), not an OAuth token, not the operator token.
+#[tokio::test]
+async fn secrets_never_appear_in_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gateway.log");
+    let child = Command::new(PXGATE)
+        .args([
+            "demo",
+            "--http",
+            "127.0.0.1:0",
+            "--smpp",
+            "127.0.0.1:0",
+            "--smsc-http",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start demo");
+    let demo = Demo(child);
+    let manifest = wait_for_manifest(&dir.path().join("demo.json"));
+    let shop = manifest["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "shop")
+        .unwrap()
+        .clone();
+    let secret = shop["password"].as_str().unwrap().to_owned();
+    let operator = manifest["operator"]["token"].as_str().unwrap().to_owned();
+    let endpoint = manifest["soap"]["AmountCharging"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let wrong = "not-the-secret-5c1a9e";
+    let charge = std::fs::read_to_string(dir.path().join("charge.xml")).unwrap();
+    for password in [secret.as_str(), wrong] {
+        http.post(&endpoint)
+            .basic_auth("shop", Some(password))
+            .header("content-type", "text/xml")
+            .body(charge.clone())
+            .send()
+            .await
+            .unwrap();
+        let with_token = charge.replace(
+            "<soapenv:Body>",
+            &format!(
+                r#"<soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><wsse:UsernameToken><wsse:Username>shop</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security></soapenv:Header><soapenv:Body>"#
+            ),
+        );
+        http.post(&endpoint)
+            .header("content-type", "text/xml")
+            .body(with_token)
+            .send()
+            .await
+            .unwrap();
+    }
+    let token: Value = http
+        .post(manifest["gateway"]["oauth_token"].as_str().unwrap())
+        .basic_auth("shop", Some(&secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = token["access_token"].as_str().unwrap().to_owned();
+    http.post(&endpoint)
+        .bearer_auth(&access)
+        .header("content-type", "text/xml")
+        .body(charge.clone())
+        .send()
+        .await
+        .unwrap();
+    let apps = format!("{}/apps/shop", manifest["gateway"]["admin_api"].as_str().unwrap());
+    let shown = http
+        .get(&apps)
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !shown.contains(&secret),
+        "the admin API never shows a secret again"
+    );
+    drop(demo);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("call refused"),
+        "the log has the refusals (debug logging was on)"
+    );
+    for (what, value) in [
+        ("secret", secret.as_str()),
+        ("wrong password", wrong),
+        ("access token", &access),
+        ("operator token", &operator),
+    ] {
+        assert!(!logged.contains(value), "the {what} appears in the log");
+    }
 }

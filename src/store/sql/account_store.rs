@@ -195,54 +195,79 @@ macro_rules! impl_move_money {
                         "reservations move through their own operations",
                     ));
                 }
-                // Two rounds at most: a concurrent request with the same reference code can win the
-                // unique index between our look-up and our insert (PostgreSQL); then we roll back
-                // and answer with the winner's outcome.
-                for round in 0..2 {
-                    let mut tx = self.begin_write().await?;
-                    if let Some(previous) = self.find_previous(&mut tx, m).await? {
-                        tx.rollback().await?;
-                        sql::check_replay(&previous, m)?;
-                        let account = self.account(&m.msisdn).await?.ok_or(StoreError::NotFound)?;
-                        return Ok(Moved {
-                            entry: previous,
-                            account,
-                            replayed: true,
-                        });
+                // Optimistic: apply the movement and let the unique index on (actor, reference_code)
+                // say whether this is a retry. The common case, a new request, then costs no look-up;
+                // a retry (or the loser of two concurrent first attempts) rolls back and answers with
+                // the first outcome. A refused movement is checked for a retry too: the first attempt
+                // may have moved the money that is now missing.
+                let mut tx = self.begin_write().await?;
+                let Some(row) = self.conditional_update(&mut tx, m, now).await? else {
+                    tx.rollback().await?;
+                    if let Some(moved) = self.replay(m).await? {
+                        return Ok(moved);
                     }
-                    let Some(row) = self.conditional_update(&mut tx, m, now).await? else {
-                        tx.rollback().await?;
-                        let account = self.account(&m.msisdn).await?;
-                        return Err(StoreError::Refused(if m.kind.is_debit() {
-                            sql::debit_refusal(account.as_ref(), m.currency, m.amount, now)
-                        } else {
-                            sql::credit_refusal(account.as_ref(), m)
-                        }));
+                    let account = self.account(&m.msisdn).await?;
+                    return Err(StoreError::Refused(if m.kind.is_debit() {
+                        sql::debit_refusal(account.as_ref(), m.currency, m.amount, now)
+                    } else {
+                        sql::credit_refusal(account.as_ref(), m)
+                    }));
+                };
+                let account = Account::try_from(row)?;
+                if let Some(refusal) = self.check_limits(&mut tx, &account, m, now).await? {
+                    tx.rollback().await?;
+                    return match self.replay(m).await? {
+                        Some(moved) => Ok(moved),
+                        None => Err(StoreError::Refused(refusal)),
                     };
-                    let account = Account::try_from(row)?;
-                    if let Some(refusal) = self.check_limits(&mut tx, &account, m, now).await? {
-                        tx.rollback().await?;
-                        return Err(StoreError::Refused(refusal));
-                    }
-                    let draft = sql::Draft::of(m);
-                    let entry = match self.append_entry(&mut tx, &account, &draft, now).await {
-                        Ok(entry) => entry,
-                        Err(e) if round == 0 && sql::is_unique_violation(&e) => {
-                            tx.rollback().await?;
-                            continue;
-                        }
-                        Err(e) => return Err(e.into()),
-                    };
-                    tx.commit().await?;
-                    return Ok(Moved {
-                        entry,
-                        account,
-                        replayed: false,
-                    });
                 }
-                Err(StoreError::ReferenceConflict(
-                    m.reference_code.clone().unwrap_or_default(),
-                ))
+                let draft = sql::Draft::of(m);
+                match self.append_entry(&mut tx, &account, &draft, now).await {
+                    Ok(entry) => {
+                        tx.commit().await?;
+                        Ok(Moved {
+                            entry,
+                            account,
+                            replayed: false,
+                        })
+                    }
+                    Err(e) if sql::is_unique_violation(&e) => {
+                        tx.rollback().await?;
+                        let code = m.reference_code.clone().unwrap_or_default();
+                        self.replay(m)
+                            .await?
+                            .ok_or(StoreError::ReferenceConflict(code))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            /// The first outcome of a request whose reference code was used before, if it was.
+            async fn replay(
+                &self,
+                m: &$crate::store::Movement,
+            ) -> Result<Option<$crate::store::Moved>, $crate::store::StoreError> {
+                use $crate::store::{AccountStore as _, Moved, StoreError, sql};
+                let Some(code) = &m.reference_code else {
+                    return Ok(None);
+                };
+                let previous = sqlx::query_as::<_, sql::LedgerRow>(sql::FIND_REFERENCE)
+                    .bind(&m.actor)
+                    .bind(code)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .map($crate::store::LedgerEntry::try_from)
+                    .transpose()?;
+                let Some(entry) = previous else {
+                    return Ok(None);
+                };
+                sql::check_replay(&entry, m)?;
+                let account = self.account(&m.msisdn).await?.ok_or(StoreError::NotFound)?;
+                Ok(Some(Moved {
+                    entry,
+                    account,
+                    replayed: true,
+                }))
             }
 
             /// The ledger entry already recorded for the movement's `(actor, reference_code)`.

@@ -12,13 +12,9 @@ use crate::store::payment::{Reservation, ReservationStatus, Tariff};
 /// Holds money on an account under the charge rules. `$1` amount, `$2` month, `$3` now,
 /// `$4` number, `$5` currency, `$6` today.
 pub(crate) const HOLD: &str = concat!(
-    "UPDATE accounts SET reserved = reserved + $1, updated_at = $3 \
-     WHERE msisdn = $4 AND currency = $5 AND status = 'active' \
-       AND (credit_expiry IS NULL OR credit_expiry >= $6) \
-       AND balance - reserved + overdraft_limit >= $1 \
-       AND (monthly_limit IS NULL \
-            OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + reserved + $1 <= monthly_limit) \
-     RETURNING ",
+    "UPDATE accounts SET reserved = reserved + $1, updated_at = $3 WHERE ",
+    charge_rules!(),
+    " RETURNING ",
     account_columns!()
 );
 
