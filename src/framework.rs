@@ -13,6 +13,7 @@ pub mod agreement;
 pub mod auth;
 pub mod operation;
 pub mod permit;
+pub mod refusal;
 pub mod secrets;
 pub mod throttle;
 pub mod usage;

@@ -350,6 +350,7 @@ impl Scf {
     }
 }
 
+pub mod lookup;
 mod pricing;
 use pricing::{check_volume, positive_amount, reservation_error, signed_amount};
 

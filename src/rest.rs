@@ -1,0 +1,266 @@
+//! The OneAPI REST binding under `/oneapi/v1`: Payment resources (parlayx-spec §5.3), pxgate's
+//! Account Management resources (no OneAPI standard exists; [`account`]), the OpenAPI
+//! 3.1 document generated from the handlers (`GET /oneapi/v1/openapi.json`) and a page rendering it
+//! (`GET /oneapi/v1/docs`).
+//!
+//! Owns: turning an HTTP request into one authorized service call and its answer, in this order —
+//! the JSON body ([`json`]: media type, size, duplicate keys, depth, then the typed request), the
+//! operation its `transactionOperationStatus` names, the credentials (HTTP Basic or an OAuth 2.0
+//! bearer token, [`Credentials::from_authorization`]),
+//! [`Framework::authorize`](crate::framework::Framework::authorize) with the same
+//! [`Operation`]s and throttles as SOAP, the one `scf` function, and
+//! [`Framework::complete`](crate::framework::Framework::complete) so every authorized call is
+//! counted once. Unknown URLs and methods under `/oneapi/v1` answer in the same JSON shape.
+//!
+//! Must not know: the store or any business rule. Errors reach the wire only through
+//! [`error::error_response`].
+
+mod account;
+pub mod account_json;
+mod docs;
+pub mod error;
+mod json;
+mod payment;
+pub mod payment_json;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Router, middleware};
+use utoipa::OpenApi as _;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::error::RestError;
+use crate::framework::{Credentials, Operation, Permit};
+use crate::scf::payment::Charged;
+use crate::server::AppState;
+
+/// Where the binding is mounted.
+pub const BASE: &str = "/oneapi/v1";
+
+/// The document's fixed parts; paths and schemas are added by the routes themselves.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "pxgate OneAPI", description = "OneAPI Payment (GSMA OneAPI / OMA ParlayREST shapes) and pxgate Account Management over JSON"),
+    tags((name = "payment", description = "Amount charging, refunds and reservations"),
+         (name = "account", description = "Account Management: balance, expiry, statement, recharges"),
+         (name = "meta", description = "This description"))
+)]
+struct ApiDoc;
+
+/// The REST routes, their OpenAPI document and its page, and a JSON 404/405 for anything else
+/// under `/oneapi/v1`.
+pub fn routes() -> Router<AppState> {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(payment::amount_transaction))
+        .routes(routes!(payment::amount_transaction_lookup))
+        .routes(routes!(payment::reservation::amount_reservation))
+        .routes(routes!(payment::reservation::reservation_update))
+        .routes(routes!(account::get_balance))
+        .routes(routes!(account::get_balance_types))
+        .routes(routes!(account::get_credit_expiry_date))
+        .routes(routes!(account::get_history))
+        .routes(routes!(account::recharge::balance_update))
+        .routes(routes!(account::recharge::voucher_update))
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs_page))
+        .split_for_parts();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    let json = Arc::new(doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document did not serialize");
+        "{}".to_owned()
+    }));
+    let page = Arc::new(docs::render(&doc));
+    router
+        .route(&format!("{BASE}/{{*rest}}"), any(not_found))
+        .route(BASE, any(not_found))
+        // The document and the page, built once from the routes above.
+        .layer(axum::Extension(Documents { json, page }))
+        // axum's own 404/405/400 rejections become OneAPI requestErrors.
+        .layer(middleware::map_response(as_request_error))
+}
+
+/// The OpenAPI document and its page, rendered once.
+#[derive(Clone)]
+struct Documents {
+    json: Arc<String>,
+    page: Arc<String>,
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(get, path = "/oneapi/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi_json(axum::Extension(docs): axum::Extension<Documents>) -> Response {
+    let headers = [(header::CONTENT_TYPE, "application/json")];
+    (headers, docs.json.as_str().to_owned()).into_response()
+}
+
+/// A self-contained HTML page listing the document's operations.
+#[utoipa::path(get, path = "/oneapi/v1/docs", tag = "meta",
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
+async fn docs_page(axum::Extension(docs): axum::Extension<Documents>) -> Response {
+    let headers = [(header::CONTENT_TYPE, "text/html; charset=utf-8")];
+    (headers, docs.page.as_str().to_owned()).into_response()
+}
+
+async fn not_found() -> RestError {
+    RestError::NotFound
+}
+
+/// Rejections written by axum itself (no route for the method, a path that does not decode) are
+/// plain text; answer them in the OneAPI shape like everything else here.
+async fn as_request_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let e = match status {
+        StatusCode::NOT_FOUND => RestError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => RestError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => RestError::TooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => RestError::UnsupportedMediaType,
+        _ if status.is_client_error() => crate::scf::ScfError::invalid("resourceURL", status).into(),
+        _ => return response,
+    };
+    let mut mapped = e.into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        mapped.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    mapped
+}
+
+/// Who is calling: the `Authorization` header and the peer address (for the lock-out).
+struct Caller {
+    authorization: Option<String>,
+    peer: IpAddr,
+}
+
+impl Caller {
+    fn of(request: &Request) -> Self {
+        // Without ConnectInfo (a router driven in-process) every caller shares one lock-out bucket.
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let authorization = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Self { authorization, peer }
+    }
+
+    /// The framework's permit for `operation`, or its refusal.
+    async fn permit(&self, state: &AppState, operation: Operation) -> Result<Permit, RestError> {
+        let credentials = self
+            .authorization
+            .as_deref()
+            .map_or(Credentials::None, Credentials::from_authorization);
+        Ok(state
+            .framework()
+            .authorize(&credentials, operation, self.peer)
+            .await?)
+    }
+}
+
+/// A successful call: the response and the money it moved (minor units, currency) for the usage
+/// records.
+struct Reply {
+    response: Response,
+    amount: Option<(i64, &'static str)>,
+}
+
+impl Reply {
+    fn plain(response: Response) -> Self {
+        Self {
+            response,
+            amount: None,
+        }
+    }
+
+    /// A reply to a call that moved `charged`; `sign` is -1 for refunds. A replayed request moved
+    /// nothing this time.
+    fn moved(response: Response, charged: &Charged, sign: i64) -> Self {
+        let amount = (!charged.replayed)
+            .then(|| charged.currency.to_minor(charged.amount).ok())
+            .flatten()
+            .map(|minor| (sign * minor, charged.currency.code()));
+        Self { response, amount }
+    }
+}
+
+/// Counts the permitted call once and answers it.
+fn finish(state: &AppState, permit: &Permit, result: Result<Reply, RestError>) -> Response {
+    let framework = state.framework();
+    match result {
+        Ok(reply) => {
+            framework.complete(permit, "ok", reply.amount);
+            reply.response
+        }
+        Err(e) => {
+            let outcome = match &e {
+                RestError::Scf(e) => e.outcome(),
+                RestError::NotFound => "not_found",
+                _ => "error",
+            };
+            framework.complete(permit, outcome, None);
+            e.into_response()
+        }
+    }
+}
+
+/// `/oneapi/v1/payment/{endUserId}/transactions/{collection}/{id}`, the end user URL-encoded
+/// (`tel:+82…` → `tel%3A%2B82…`). Relative to the gateway's origin.
+fn resource_url(end_user: &str, collection: &str, id: &str) -> String {
+    format!(
+        "{BASE}/payment/{}/transactions/{collection}/{}",
+        encode(end_user),
+        encode(id)
+    )
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_urls_encode_the_end_user() {
+        assert_eq!(
+            resource_url("tel:+821012345678", "amount", "42"),
+            "/oneapi/v1/payment/tel%3A%2B821012345678/transactions/amount/42"
+        );
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1() {
+        let (_, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+            .routes(routes!(payment::amount_transaction))
+            .split_for_parts();
+        assert!(docs::version(&doc).starts_with("3.1."), "{}", docs::version(&doc));
+    }
+}

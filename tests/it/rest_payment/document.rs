@@ -1,0 +1,123 @@
+//! The OpenAPI document and the docs page: OpenAPI 3.1, every route the binding serves listed, each
+//! listed operation really served, and unknown URLs or methods answered in the OneAPI error shape.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::{Reply, reply};
+use crate::harness::{TestDb, TestGateway, battery};
+
+battery!(
+    the_document_lists_every_route_and_only_served_ones,
+    unknown_urls_and_methods_are_oneapi_errors
+);
+
+/// Every route the REST binding mounts, as its template.
+const ROUTES: [(&str, &str); 12] = [
+    ("post", "/oneapi/v1/payment/{endUserId}/transactions/amount"),
+    (
+        "get",
+        "/oneapi/v1/payment/{endUserId}/transactions/amount/{serverReferenceCode}",
+    ),
+    (
+        "post",
+        "/oneapi/v1/payment/{endUserId}/transactions/amountReservation",
+    ),
+    (
+        "post",
+        "/oneapi/v1/payment/{endUserId}/transactions/amountReservation/{transactionId}",
+    ),
+    ("get", "/oneapi/v1/account/{endUserId}/balance"),
+    ("get", "/oneapi/v1/account/{endUserId}/balanceTypes"),
+    ("get", "/oneapi/v1/account/{endUserId}/creditExpiry"),
+    ("get", "/oneapi/v1/account/{endUserId}/history"),
+    ("post", "/oneapi/v1/account/{endUserId}/balanceUpdates"),
+    ("post", "/oneapi/v1/account/{endUserId}/voucherUpdates"),
+    ("get", "/oneapi/v1/openapi.json"),
+    ("get", "/oneapi/v1/docs"),
+];
+
+async fn the_document_lists_every_route_and_only_served_ones(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    let response = gw
+        .http
+        .get(format!("{}/oneapi/v1/openapi.json", gw.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let doc: Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1."),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let mut listed = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            listed.push((method.clone(), path.clone()));
+        }
+    }
+    let mut expected: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected, "the document lists exactly the routes served");
+    // Each listed operation is served: no 404 or 405 when called with that method.
+    for (method, path) in &listed {
+        let url = format!(
+            "{}{}",
+            gw.base,
+            path.replace("{endUserId}", "tel%3A%2B821012345678")
+                .replace("{transactionId}", "x")
+        );
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let status = gw.http.request(method, &url).send().await.unwrap().status();
+        assert!(
+            status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{path}: {status}"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    assert!(schemas.contains_key("AmountTransactionRequest") && schemas.contains_key("RequestError"));
+    let page = gw
+        .http
+        .get(format!("{}/oneapi/v1/docs", gw.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    for (_, path) in ROUTES {
+        assert!(html.contains(path), "{path} on the page");
+    }
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+}
+
+async fn unknown_urls_and_methods_are_oneapi_errors(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    let get = |path: &str| gw.http.get(format!("{}/oneapi/v1{path}", gw.base)).send();
+    let missing: Reply = reply(get("/payment/tel%3A%2B1/transactions/nothing").await.unwrap()).await;
+    missing.assert_error(StatusCode::NOT_FOUND, "SVC0002", "an unknown resource");
+    let wrong: Reply = reply(get("/payment/tel%3A%2B1/transactions/amount").await.unwrap()).await;
+    wrong.assert_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "SVC0002",
+        "GET on a POST resource",
+    );
+    assert_eq!(wrong.headers["allow"], "POST");
+}
