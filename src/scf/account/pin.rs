@@ -1,0 +1,89 @@
+//! The end-user PIN of Account Management (ES 202 391-7: every request may carry `endUserPin`;
+//! SVC0250 "End user authentication failed." when it does not authenticate the subscriber).
+//!
+//! A PIN matters only once the operator has set one on the account. It is kept as SHA-256 over a
+//! per-account random salt and the PIN, compared in constant time. Five wrong PINs in a row lock the
+//! account's Account Management out until the operator sets or clears the PIN. Each attempt is
+//! counted before it is judged (and the count cleared when it was right), so concurrent guesses
+//! cannot get past the limit.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::domain::Msisdn;
+use crate::scf::{Scf, ScfError, internal};
+use crate::store::vouchers::PinRecord;
+
+/// Wrong PINs in a row after which every request for the account is refused.
+pub const MAX_PIN_FAILURES: i64 = 5;
+
+/// A new salt and the digest of `pin` under it, for the store (both lower-case hex).
+pub fn seal_pin(pin: &str) -> (String, String) {
+    let salt = crate::admin::hex(&crate::framework::secrets::random_bytes::<16>());
+    let digest = pin_digest(&salt, pin);
+    (salt, digest)
+}
+
+fn pin_digest(salt: &str, pin: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update(b":");
+    hasher.update(pin.as_bytes());
+    crate::admin::hex(&hasher.finalize())
+}
+
+fn matches(record: &PinRecord, pin: &str) -> bool {
+    let presented = pin_digest(&record.salt, pin);
+    bool::from(presented.as_bytes().ct_eq(record.pin_sha256.as_bytes()))
+}
+
+impl Scf {
+    /// Checks `endUserPin` against the account's PIN, if it has one.
+    pub(super) async fn check_pin(&self, msisdn: &Msisdn, pin: Option<&str>) -> Result<(), ScfError> {
+        let Some(record) = self.store.pin(msisdn).await.map_err(internal)? else {
+            // No PIN set by the operator: the application's agreement is the only check.
+            return Ok(());
+        };
+        let pin = pin.map(str::trim).filter(|p| !p.is_empty());
+        let (Some(pin), true) = (pin, record.failures < MAX_PIN_FAILURES) else {
+            return Err(ScfError::EndUserAuthentication);
+        };
+        let now = self.now();
+        let claimed = self
+            .store
+            .claim_pin_attempt(msisdn, MAX_PIN_FAILURES, &now)
+            .await
+            .map_err(internal)?;
+        let Some(claimed) = claimed else {
+            return Err(ScfError::EndUserAuthentication);
+        };
+        if !matches(&claimed, pin) {
+            tracing::info!(msisdn = %msisdn, failures = claimed.failures, "wrong end-user PIN");
+            return Err(ScfError::EndUserAuthentication);
+        }
+        self.store
+            .reset_pin_failures(msisdn, &now)
+            .await
+            .map_err(internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_pin_matches_only_itself() {
+        let (salt, digest) = seal_pin("1234");
+        let record = PinRecord {
+            salt: salt.clone(),
+            pin_sha256: digest.clone(),
+            failures: 0,
+        };
+        assert!(matches(&record, "1234"));
+        assert!(!matches(&record, "1235"));
+        assert!(!matches(&record, ""));
+        let (other_salt, other) = seal_pin("1234");
+        assert_ne!((salt, digest), (other_salt, other), "salted per account");
+    }
+}

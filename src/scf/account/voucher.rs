@@ -1,0 +1,47 @@
+//! Voucher codes (ES 202 391-7 `voucherIdentifier`): what the buyer types in, and what the store
+//! keeps of it.
+//!
+//! A code is 16 random decimal digits (about 53 bits), shown in groups of four. The store keeps
+//! only its SHA-256, so a leaked database cannot be spent; spaces and dashes a subscriber types
+//! are ignored.
+
+use sha2::{Digest, Sha256};
+
+/// Digits in a voucher code.
+const CODE_DIGITS: usize = 16;
+
+/// A new random voucher code, `1234-5678-9012-3456`.
+pub fn new_voucher_code() -> String {
+    let random = u64::from_le_bytes(crate::framework::secrets::random_bytes::<8>());
+    // 2^64 is about 1844 × 10^16: reducing modulo 10^16 favours some codes by at most 1/1844,
+    // which does not make any code guessable.
+    let digits = format!("{:0width$}", random % 10_u64.pow(16), width = CODE_DIGITS);
+    let mut code = String::with_capacity(CODE_DIGITS + 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            code.push('-');
+        }
+        code.push(c);
+    }
+    code
+}
+
+/// The SHA-256 (lower-case hex) of a code, as the store keeps it; separators are ignored.
+pub fn voucher_digest(code: &str) -> String {
+    let canonical: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    crate::admin::hex(&Sha256::digest(canonical.to_ascii_uppercase().as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_grouped_digits_and_their_digest_ignores_separators() {
+        let code = new_voucher_code();
+        assert_eq!(code.len(), 19);
+        assert!(code.chars().all(|c| c.is_ascii_digit() || c == '-'));
+        assert_eq!(voucher_digest(&code), voucher_digest(&code.replace('-', " ")));
+        assert_ne!(voucher_digest(&code), voucher_digest(&new_voucher_code()));
+    }
+}

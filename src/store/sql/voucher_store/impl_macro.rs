@@ -1,0 +1,209 @@
+//! `impl_voucher_store!`: the shared implementation body (see `impl_account_store!` for the
+//! contract a backend type fulfils).
+
+/// Implements `AccountExtrasStore` for a backend type.
+macro_rules! impl_voucher_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::vouchers::AccountExtrasStore for $store {
+            async fn create_vouchers(
+                &self,
+                batch: &[$crate::store::vouchers::NewVoucher],
+                now: &$crate::domain::Moment,
+            ) -> Result<Vec<$crate::store::vouchers::Voucher>, $crate::store::StoreError> {
+                use $crate::store::sql::{self, voucher_store as q};
+                let mut tx = self.begin_write().await?;
+                let mut serials = Vec::with_capacity(batch.len());
+                for v in batch {
+                    let serial = sqlx::query_scalar::<_, i64>(q::INSERT_VOUCHER)
+                        .bind(&v.code_sha256)
+                        .bind(&v.batch)
+                        .bind(v.currency.code())
+                        .bind(v.value)
+                        .bind(sql::date_text(v.expires_on))
+                        .bind(now.at_ms)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    serials.push(serial);
+                }
+                let mut out = Vec::with_capacity(serials.len());
+                for serial in serials {
+                    let row = sqlx::query_as::<_, q::VoucherRow>(q::SELECT_VOUCHER)
+                        .bind(serial)
+                        .bind(sql::date_text(now.today))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    out.push($crate::store::vouchers::Voucher::try_from(row)?);
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn vouchers(
+                &self,
+                status: Option<$crate::store::vouchers::VoucherStatus>,
+                after_serial: i64,
+                limit: i64,
+                now: &$crate::domain::Moment,
+            ) -> Result<Vec<$crate::store::vouchers::Voucher>, $crate::store::StoreError> {
+                use $crate::store::sql::{self, voucher_store as q};
+                sqlx::query_as::<_, q::VoucherRow>(q::LIST_VOUCHERS)
+                    .bind(status.map_or("all", |s| s.as_str()))
+                    .bind(after_serial)
+                    .bind(sql::date_text(now.today))
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await?
+                    .into_iter()
+                    .map($crate::store::vouchers::Voucher::try_from)
+                    .collect()
+            }
+
+            async fn redeem_voucher(
+                &self,
+                redemption: &$crate::store::vouchers::Redemption,
+                now: &$crate::domain::Moment,
+            ) -> Result<$crate::store::Moved, $crate::store::StoreError> {
+                self.apply_redemption(redemption, now).await
+            }
+
+            async fn pin(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+            ) -> Result<Option<$crate::store::vouchers::PinRecord>, $crate::store::StoreError> {
+                use $crate::store::sql::voucher_store as q;
+                Ok(sqlx::query_as::<_, q::PinRow>(q::SELECT_PIN)
+                    .bind(msisdn.as_str())
+                    .fetch_optional(self.reader())
+                    .await?
+                    .map(Into::into))
+            }
+
+            async fn set_pin(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+                salt: &str,
+                pin_sha256: &str,
+                now: &$crate::domain::Moment,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::voucher_store as q;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_scalar::<_, i64>(q::UPSERT_PIN)
+                    .bind(msisdn.as_str())
+                    .bind(salt)
+                    .bind(pin_sha256)
+                    .bind(now.at_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row.map(|_| ()).ok_or($crate::store::StoreError::NotFound)
+            }
+
+            async fn clear_pin(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::AccountStore as _;
+                use $crate::store::sql::voucher_store as q;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(q::DELETE_PIN)
+                    .bind(msisdn.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                match self.account(msisdn).await? {
+                    Some(_) => Ok(()),
+                    None => Err($crate::store::StoreError::NotFound),
+                }
+            }
+
+            async fn claim_pin_attempt(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+                max_failures: i64,
+                now: &$crate::domain::Moment,
+            ) -> Result<Option<$crate::store::vouchers::PinRecord>, $crate::store::StoreError> {
+                use $crate::store::sql::voucher_store as q;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, q::PinRow>(q::CLAIM_PIN_ATTEMPT)
+                    .bind(msisdn.as_str())
+                    .bind(max_failures)
+                    .bind(now.at_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn reset_pin_failures(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+                now: &$crate::domain::Moment,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::voucher_store as q;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(q::RESET_PIN_FAILURES)
+                    .bind(msisdn.as_str())
+                    .bind(now.at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn extend_credit_expiry(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+                days: u64,
+                now: &$crate::domain::Moment,
+            ) -> Result<Option<chrono::NaiveDate>, $crate::store::StoreError> {
+                use $crate::store::StoreError;
+                use $crate::store::sql::{self, voucher_store as q};
+                let mut tx = self.begin_write().await?;
+                let current = sqlx::query_scalar::<_, Option<String>>(q::TOUCH_EXPIRY)
+                    .bind(msisdn.as_str())
+                    .bind(now.at_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let Some(current) = q::stored_expiry(current.as_deref())? else {
+                    tx.rollback().await?;
+                    return Ok(None);
+                };
+                let until = current
+                    .max(now.today)
+                    .checked_add_days(chrono::Days::new(days))
+                    .ok_or(StoreError::InvalidMovement("expiry beyond the calendar"))?;
+                sqlx::query(q::SET_EXPIRY)
+                    .bind(msisdn.as_str())
+                    .bind(sql::date_text(until))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(until))
+            }
+
+            async fn history(
+                &self,
+                msisdn: &$crate::domain::Msisdn,
+                until_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::LedgerEntry>, $crate::store::StoreError> {
+                use $crate::store::sql::{self, voucher_store as q};
+                sqlx::query_as::<_, sql::LedgerRow>(q::HISTORY)
+                    .bind(msisdn.as_str())
+                    .bind(until_ms)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await?
+                    .into_iter()
+                    .map($crate::store::LedgerEntry::try_from)
+                    .collect()
+            }
+        }
+
+        $crate::store::sql::voucher_store::impl_redeem!($store);
+    };
+}
+
+pub(crate) use impl_voucher_store;
