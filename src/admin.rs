@@ -11,6 +11,7 @@ pub mod apps;
 pub mod extract;
 pub mod problem;
 pub mod views;
+pub mod vouchers;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -113,6 +114,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/accounts/{msisdn}/close", post(a::close))
         .route("/accounts/{msisdn}/topups", post(a::topup))
         .route("/accounts/{msisdn}/ledger", get(a::ledger))
+        .route(
+            "/accounts/{msisdn}/pin",
+            put(vouchers::set_pin).delete(vouchers::clear_pin),
+        )
+        .route("/vouchers", post(vouchers::create).get(vouchers::list))
         .route("/apps", post(p::create).get(p::list))
         .route("/apps/{id}", get(p::show).patch(p::update))
         .route("/apps/{id}/agreement", put(p::set_agreement))

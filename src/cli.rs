@@ -47,6 +47,13 @@ pub enum Command {
         /// Directory for the database and demo.json (kept between runs).
         #[arg(long, default_value = "./pxgate-demo")]
         data: PathBuf,
+        /// Use this database instead of the directory's SQLite file (`postgres://…`).
+        #[arg(long)]
+        database: Option<String>,
+        /// SQLite durability: `full` (every answer survives a power cut) or `normal` (a process
+        /// crash); see docs/PERFORMANCE.md.
+        #[arg(long, value_enum, default_value = "full")]
+        sqlite_synchronous: crate::store::Durability,
     },
     /// Print a new operator token and the configuration lines that admit it.
     GenToken {

@@ -39,6 +39,12 @@ pub struct Config {
     /// Payment settings.
     #[serde(default)]
     pub payment: PaymentConfig,
+    /// Account Management policies.
+    #[serde(default)]
+    pub account: AccountConfig,
+    /// The SMSC link and SMS limits.
+    #[serde(default)]
+    pub smpp: crate::smpp::SmppConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -75,6 +81,10 @@ pub struct StoreConfig {
     /// Most pooled connections (read connections on SQLite; writes use one).
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
+    /// SQLite only: `full` (default) makes every answered transaction survive a power cut;
+    /// `normal` survives a crash of the gateway process but not of the machine, for more speed.
+    #[serde(default)]
+    pub sqlite_synchronous: crate::store::Durability,
 }
 
 fn default_max_connections() -> u32 {
@@ -204,6 +214,26 @@ impl Default for PaymentConfig {
     }
 }
 
+/// `[account]`: the operator policies of Account Management (ES 202 391-7).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    /// `balanceUpdate` with a `period` moves the credit expiry that many days past today or the
+    /// current expiry, whichever is later; `false`: the operator overrules every period.
+    pub recharge_extends_expiry: bool,
+    /// The `VouchersAccepted` service policy: `false` refuses every `voucherUpdate` (POL0220).
+    pub vouchers_accepted: bool,
+}
+
+impl Default for AccountConfig {
+    fn default() -> Self {
+        Self {
+            recharge_extends_expiry: true,
+            vouchers_accepted: true,
+        }
+    }
+}
+
 /// `[log]`
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -265,6 +295,7 @@ impl Config {
             store: StoreConfig {
                 url: url.to_owned(),
                 max_connections: default_max_connections(),
+                sqlite_synchronous: crate::store::Durability::default(),
             },
             locale: LocaleConfig::default(),
             admin: AdminConfig::default(),
@@ -273,6 +304,8 @@ impl Config {
                 ..FrameworkConfig::default()
             },
             payment: PaymentConfig::default(),
+            account: AccountConfig::default(),
+            smpp: crate::smpp::SmppConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -309,6 +342,7 @@ impl Config {
         self.locale.check(&mut errors);
         self.admin.check(&mut errors);
         self.framework.check(&mut errors);
+        self.smpp.check(&mut errors);
         if self.payment.reservation_ttl_secs == 0 {
             errors.push("payment.reservation_ttl_secs: must be greater than 0".to_owned());
         }

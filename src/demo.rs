@@ -34,6 +34,10 @@ pub struct DemoOptions {
     pub smsc_http: SocketAddr,
     /// Data directory.
     pub data: PathBuf,
+    /// Database instead of the directory's SQLite file (e.g. `postgres://…` to try PostgreSQL).
+    pub database: Option<String>,
+    /// SQLite's durability setting.
+    pub durability: crate::store::Durability,
 }
 
 /// Why the demo could not start.
@@ -88,9 +92,14 @@ pub async fn run(
     let mut config = Config::with_store(&format!("sqlite://{}", data.join("pxgate.db").display()), &key);
     config.http.listen = options.http;
 
+    if let Some(url) = &options.database {
+        config.store.url.clone_from(url);
+    }
+    config.store.sqlite_synchronous = options.durability;
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
-        max_connections: 4,
+        max_connections: 8,
+        durability: options.durability,
     })
     .await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

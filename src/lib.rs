@@ -10,12 +10,14 @@
 //! | [`domain`] | validated values: E.164 numbers, currencies and exact amounts, injected time |
 //! | [`store`] | accounts, ledger, reservations, applications, usage behind one trait; SQLite and PostgreSQL |
 //! | [`framework`] | who may call what: credentials, agreements, throttling, usage, the `Permit` |
-//! | [`scf`] | the business rules (Payment), protocol-neutral, and the Parlay X exception catalogue |
+//! | [`scf`] | the business rules (Payment, Account Management), protocol-neutral, and the Parlay X exception catalogue |
 //! | [`soap`] | the Parlay X SOAP binding: hardened parser, faults, WSDL/XSD documents, dispatch |
+//! | [`rest`] | the OneAPI REST binding (`/oneapi/v1`) over the same `scf` functions, with OpenAPI 3.1 |
 //! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
+//! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
 //! | [`server`] | shared state, the router and its layers, `run(listener, router, shutdown)` |
 //! | [`telemetry`] | logs and Prometheus metrics |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |
@@ -36,8 +38,10 @@ pub mod demo;
 pub mod domain;
 pub mod framework;
 pub mod oauth;
+pub mod rest;
 pub mod scf;
 pub mod server;
+pub mod smpp;
 pub mod soap;
 pub mod store;
 pub mod telemetry;

@@ -42,6 +42,8 @@ async fn run(cli: Cli) -> ExitCode {
             smpp,
             smsc_http,
             data,
+            database,
+            sqlite_synchronous,
         } => {
             telemetry::init_tracing(config::LogFormat::Text);
             let options = demo::DemoOptions {
@@ -49,6 +51,8 @@ async fn run(cli: Cli) -> ExitCode {
                 smpp,
                 smsc_http,
                 data,
+                database,
+                durability: sqlite_synchronous,
             };
             demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }
@@ -102,6 +106,7 @@ fn store_options(config: &Config) -> StoreOptions {
     StoreOptions {
         url: config.store.url.clone(),
         max_connections: config.store.max_connections,
+        durability: config.store.sqlite_synchronous,
     }
 }
 

@@ -3,8 +3,10 @@
 //! one function with the [`Permit`](crate::framework::Permit) the framework issued, and turn the
 //! typed result or [`ScfError`] into wire output. Nothing here sees XML or JSON.
 
+pub mod account;
 pub mod error;
 pub mod payment;
+pub mod sms;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +21,10 @@ use crate::store::{Store, StoreError};
 pub struct ScfSettings {
     /// How long a reservation holds money before it is released automatically.
     pub reservation_ttl: Duration,
+    /// `[smpp]`: encoding limits and the default sender for SMS, and the dispatcher's links.
+    pub smpp: crate::smpp::SmppConfig,
+    /// `[account]`: Account Management policies.
+    pub account: crate::config::AccountConfig,
 }
 
 /// The service capability functions and what they need.
@@ -38,6 +44,11 @@ impl Scf {
             locale,
             settings,
         }
+    }
+
+    /// The `[smpp]` settings (read by the SMS dispatcher).
+    pub fn smpp(&self) -> &crate::smpp::SmppConfig {
+        &self.settings.smpp
     }
 
     fn now(&self) -> Moment {

@@ -55,6 +55,8 @@ impl AppState {
         let framework = Framework::new(&config.framework, Arc::clone(&store), Arc::clone(&clock))?;
         let settings = ScfSettings {
             reservation_ttl: Duration::from_secs(config.payment.reservation_ttl_secs),
+            smpp: config.smpp.clone(),
+            account: config.account.clone(),
         };
         let scf = Scf::new(Arc::clone(&store), Arc::clone(&clock), config.locale(), settings);
         Ok(Self(Arc::new(Shared {
@@ -117,6 +119,8 @@ pub fn router(state: AppState, http: &HttpConfig) -> Router {
         .merge(crate::soap::binding::routes())
         // OAuth 2.0 client credentials token endpoint.
         .merge(crate::oauth::routes())
+        // OneAPI REST under /oneapi/v1, its OpenAPI document and docs page.
+        .merge(crate::rest::routes())
         // Counts matched requests by route template (needs the routing done, hence route_layer).
         .route_layer(middleware::from_fn(telemetry::track))
         .fallback(not_found)
@@ -151,10 +155,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    // The SMS dispatcher: SMPP links draining the outbox (they retry while the SMSC is away).
+    let smpp = crate::smpp::spawn(state.clone());
+    // notifySmsDeliveryReceipt callbacks to applications (durable, retried).
+    let sms_notifier = tokio::spawn(crate::soap::binding::sms_notifier(state.clone()));
     // Peer addresses feed the failed-authentication lock-out.
     let app = router(state.clone(), http).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     housekeeping.abort();
+    sms_notifier.abort();
+    smpp.shutdown().await;
     state.framework().flush_usage().await;
     served
 }

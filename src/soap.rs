@@ -13,11 +13,13 @@
 //! (ChargingInformation, ServiceException, …) are unqualified because the type schemas leave
 //! `elementFormDefault` at its default.
 
+pub mod account_xml;
 pub mod binding;
 pub mod envelope;
 pub mod fault;
 pub mod map;
 pub mod payment_xml;
+pub mod sms_xml;
 pub mod wsdl;
 pub mod xml;
 

@@ -20,8 +20,10 @@ pub mod apps;
 pub mod model;
 pub mod payment;
 pub mod postgres;
+pub mod sms;
 mod sql;
 pub mod sqlite;
+pub mod vouchers;
 
 use std::sync::Arc;
 
@@ -135,7 +137,9 @@ pub trait AccountStore: Send + Sync {
 
 /// Everything durable the gateway keeps.
 #[async_trait]
-pub trait Store: AccountStore + apps::AppStore + payment::PaymentStore {
+pub trait Store:
+    AccountStore + apps::AppStore + payment::PaymentStore + sms::SmsStore + vouchers::AccountExtrasStore
+{
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
@@ -150,6 +154,21 @@ pub struct StoreOptions {
     pub url: String,
     /// Upper bound of pooled connections (readers, for SQLite).
     pub max_connections: u32,
+    /// SQLite's `synchronous` setting (PostgreSQL commits durably by its own configuration).
+    pub durability: Durability,
+}
+
+/// How hard SQLite works to keep a committed transaction.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// `synchronous=FULL`: the WAL is synced at every commit; survives a power cut.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: synced at checkpoints; survives a process crash, not a power cut.
+    Normal,
 }
 
 /// Opens the database named by the URL and brings its schema up to date.
@@ -157,7 +176,7 @@ pub async fn connect(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreErro
     let url = options.url.as_str();
     if url.starts_with("sqlite:") {
         Ok(Arc::new(
-            sqlite::SqliteStore::open(url, options.max_connections).await?,
+            sqlite::SqliteStore::open(url, options.max_connections, options.durability).await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(

@@ -2,8 +2,8 @@
 //! async `run` returning a [`Report`]; `bin/pxload.rs` only wires subcommands to them.
 //! Scenarios against the gateway (soap-charge, rest-charge, soap-sms) are added the same way.
 
+pub mod charge;
 pub mod smpp;
-pub mod soap;
 
 use std::fmt;
 use std::time::Duration;

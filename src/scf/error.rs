@@ -3,6 +3,7 @@
 //! `requestError`); which code a refusal gets is decided here, once, for both.
 //!
 //! Codes: ES 202 391-1 §10 common faults (SVC0001–SVC0008, POL0001–POL0009), Part 6 SVC0270,
+//! Part 7 (ES 202 391-7 §9) SVC0250, SVC0251 and POL0220,
 //! OneAPI's de-facto payment codes (POL1000, POL1001, POL1009, POL1010, POL0254), and pxgate's
 //! private codes (≥ 1000, ES 202 391-1 §10: "1000–9999 may be used by third parties"). All are
 //! listed in `docs/faults.md`.
@@ -95,6 +96,42 @@ pub enum ScfError {
     /// The reservation was released, expired, or does not hold enough.
     #[error("reservation {0} cannot do this: {1}")]
     ReservationClosed(String, &'static str),
+    /// Account Management: the end-user PIN is missing, wrong, or locked out (SVC0250).
+    #[error("end user authentication failed")]
+    EndUserAuthentication,
+    /// Account Management: no usable voucher has this identifier (SVC0251).
+    #[error("voucher {0} is not valid")]
+    VoucherInvalid(String),
+    /// Account Management: the operator's `VouchersAccepted` policy is off (POL0220).
+    #[error("vouchers not accepted")]
+    VouchersNotAccepted,
+    /// Account Management: the number has no account (POL1009 for `account management`).
+    #[error("the number has no account")]
+    AccountUnregistered,
+    /// No address of a sendSms is a valid number (SVC0004).
+    #[error("no valid addresses")]
+    NoValidAddresses,
+    /// More addresses than the agreement's `max_sms_addresses` (POL0003).
+    #[error("too many addresses")]
+    TooManyAddresses,
+    /// The text needs more parts than `[smpp] max_parts` (SVC0280, with the most characters).
+    #[error("message too long: at most {0} characters")]
+    MessageTooLong(usize),
+    /// The senderName is not one of the agreement's `sms_senders` (POL0001).
+    #[error("sender {0:?} not allowed")]
+    SenderNotAllowed(String),
+    /// Charged SMS is not offered yet (POL0008).
+    #[error("charging is not supported")]
+    ChargingNotSupported,
+    /// The receiptRequest correlator was used before by this application (SVC0005).
+    #[error("duplicate correlator {0}")]
+    DuplicateCorrelator(String),
+    /// sendSmsLogo / sendSmsRingtone formats are not offered (SVC0281).
+    #[error("format not supported")]
+    FormatNotSupported,
+    /// No SMS request with this identifier belongs to the caller (SVC0002).
+    #[error("unknown request {0}")]
+    UnknownRequest(String),
     /// The store or another internal part failed; logged once where it is mapped to the wire.
     #[error("internal error: {0}")]
     Internal(String),
@@ -139,6 +176,26 @@ impl ScfError {
                 "Reservation %1 cannot be used: %2",
                 vec![id.clone(), (*why).to_owned()],
             ),
+            Self::EndUserAuthentication => {
+                Exception::service("SVC0250", "End user authentication failed.", vec![])
+            }
+            Self::VoucherInvalid(voucher) => {
+                Exception::service("SVC0251", "Voucher %1 is not valid.", vec![voucher.clone()])
+            }
+            Self::VouchersNotAccepted => Exception::policy("POL0220", "Vouchers not accepted.", vec![]),
+            Self::AccountUnregistered => Exception::policy(
+                "POL1009",
+                "User has not been provisioned for %1",
+                vec!["account management".to_owned()],
+            ),
+            Self::NoValidAddresses
+            | Self::TooManyAddresses
+            | Self::MessageTooLong(_)
+            | Self::SenderNotAllowed(_)
+            | Self::ChargingNotSupported
+            | Self::FormatNotSupported
+            | Self::DuplicateCorrelator(_)
+            | Self::UnknownRequest(_) => sms_exception(self),
             Self::Internal(_) => Exception::service(
                 "SVC0001",
                 "A service error occurred. Error code is %1",
@@ -150,6 +207,49 @@ impl ScfError {
     /// The short outcome for usage records: the exception id.
     pub fn outcome(&self) -> &'static str {
         self.exception().id
+    }
+}
+
+/// The Short Messaging refusals (ES 202 391-4 §8, ES 202 391-1 §10; `docs/faults.md`).
+fn sms_exception(e: &ScfError) -> Exception {
+    match e {
+        ScfError::NoValidAddresses => Exception::service(
+            "SVC0004",
+            "No valid addresses provided in message part %1",
+            vec!["addresses".to_owned()],
+        ),
+        ScfError::TooManyAddresses => Exception::policy(
+            "POL0003",
+            "Too many addresses specified in message part %1",
+            vec!["addresses".to_owned()],
+        ),
+        ScfError::MessageTooLong(max) => Exception::service(
+            "SVC0280",
+            "Message too long. Maximum length is %1 characters",
+            vec![max.to_string()],
+        ),
+        ScfError::SenderNotAllowed(_) => Exception::policy(
+            "POL0001",
+            "A policy error occurred. Error code is %1",
+            vec!["senderName not allowed".to_owned()],
+        ),
+        ScfError::ChargingNotSupported => Exception::policy("POL0008", "Charging is not supported", vec![]),
+        ScfError::FormatNotSupported => Exception::service("SVC0281", "Unrecognized data format", vec![]),
+        ScfError::DuplicateCorrelator(c) => Exception::service(
+            "SVC0005",
+            "Correlator %1 specified in message part %2 is a duplicate",
+            vec![c.clone(), "receiptRequest.correlator".to_owned()],
+        ),
+        ScfError::UnknownRequest(id) => Exception::service(
+            "SVC0002",
+            "Invalid input value for message part %1",
+            vec![format!("requestIdentifier ({id})")],
+        ),
+        other => Exception::service(
+            "SVC0001",
+            "A service error occurred. Error code is %1",
+            vec![format!("not an SMS error: {other}")],
+        ),
     }
 }
 

@@ -1,4 +1,5 @@
-//! The HTTP side of SOAP: the Payment endpoints, their `?wsdl`, and the published WSDL/XSD files.
+//! The HTTP side of SOAP: the Payment, SMS and Account Management endpoints, their `?wsdl`, and
+//! the published WSDL/XSD files.
 //!
 //! Owns: turning an HTTP request into one authorized service call and its answer, in this order —
 //! media type (SOAP 1.1 `text/xml` or 1.2 `application/soap+xml`, else 415), body within the size
@@ -11,7 +12,11 @@
 //!
 //! Must not know: the store or any business rule. Errors reach the wire only through [`super::map`].
 
+mod account;
 mod payment;
+mod sms;
+
+pub use self::sms::notify::run as sms_notifier;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -23,22 +28,25 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use self::payment::{Endpoint, Failure};
+use self::payment::Failure;
 use super::envelope::{self, EnvelopeError, Limits};
 use super::fault::{self, Fault};
 use super::map::{auth_response, fault_response, scf_fault, soap_response};
 use super::{SoapVersion, wsdl};
 use crate::admin::extract::BodyLimit;
-use crate::framework::{Credentials, Operation};
+use crate::framework::{Credentials, Operation, Service};
 use crate::server::AppState;
 
-/// The SOAP routes: `POST` and `GET ?wsdl` on every Payment endpoint, `GET /wsdl/{name}` and
+/// The SOAP routes: `POST` and `GET ?wsdl` on every Payment and SMS endpoint, `GET /wsdl/{name}` and
 /// `GET /schemas/{name}`.
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new()
         .route("/wsdl/{name}", get(wsdl_file))
         .route("/schemas/{name}", get(schema_file));
-    for path in wsdl::service_paths() {
+    for path in wsdl::service_paths()
+        .chain(wsdl::sms_service_paths())
+        .chain(wsdl::account_service_paths())
+    {
         let Some(endpoint) = Endpoint::for_path(path) else {
             tracing::error!(path, "a published service path has no endpoint; not mounted");
             continue;
@@ -48,6 +56,40 @@ pub fn routes() -> Router<AppState> {
         router = router.route(path, axum::routing::post(post).get(get));
     }
     router
+}
+
+/// A mounted SOAP endpoint: a Payment interface, an SMS interface (SendSms, ReceiveSms) or
+/// Account Management.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Endpoint {
+    Payment(payment::Endpoint),
+    Sms(sms::Endpoint),
+    AccountManagement(account::Endpoint),
+}
+
+impl Endpoint {
+    fn for_path(path: &str) -> Option<Self> {
+        payment::Endpoint::for_path(path)
+            .map(Self::Payment)
+            .or_else(|| sms::Endpoint::for_path(path).map(Self::Sms))
+            .or_else(|| account::Endpoint::for_path(path).map(Self::AccountManagement))
+    }
+
+    fn service(self) -> Service {
+        match self {
+            Self::Payment(e) => e.service,
+            Self::Sms(e) => e.service(),
+            Self::AccountManagement(e) => e.service(),
+        }
+    }
+
+    fn namespace(self) -> &'static str {
+        match self {
+            Self::Payment(e) => e.interface.namespace(),
+            Self::Sms(e) => e.namespace(),
+            Self::AccountManagement(e) => e.namespace(),
+        }
+    }
 }
 
 /// What the request said about itself before its body was read.
@@ -98,7 +140,14 @@ async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Resp
         Ok(permit) => permit,
         Err(e) => return auth_response(version, &e),
     };
-    match payment::call(state.scf(), &permit, version, envelope.payload).await {
+    let answer = match endpoint {
+        Endpoint::Payment(_) => payment::call(state.scf(), &permit, version, envelope.payload).await,
+        Endpoint::Sms(_) => sms::call(state.scf(), &permit, version, envelope.payload).await,
+        Endpoint::AccountManagement(_) => {
+            account::call(state.scf(), &permit, version, envelope.payload).await
+        }
+    };
+    match answer {
         Ok(reply) => {
             framework.complete(&permit, "ok", reply.amount);
             soap_response(version, StatusCode::OK, reply.body)
@@ -186,10 +235,10 @@ fn envelope_fault(guess: SoapVersion, e: &EnvelopeError) -> Response {
 /// The operation an element names on this endpoint: its local name must be one of the service's
 /// operations and its namespace the service's local namespace (ES 202 391-1 §12.2).
 fn operation(endpoint: Endpoint, element: &super::QName) -> Option<Operation> {
-    if element.ns != endpoint.interface.namespace() {
+    if element.ns != endpoint.namespace() {
         return None;
     }
-    Operation::find(endpoint.service, &element.local)
+    Operation::find(endpoint.service(), &element.local)
 }
 
 /// `GET {service path}?wsdl`: the service WSDL, addressed to the host the client used.
@@ -288,7 +337,7 @@ mod tests {
     #[test]
     fn an_operation_must_be_in_the_endpoints_namespace() {
         let endpoint = Endpoint::for_path("/AmountChargingService/services/AmountCharging").unwrap();
-        let ns = endpoint.interface.namespace();
+        let ns = endpoint.namespace();
         let qname = |ns: &str, local: &str| super::super::QName::new(ns, local);
         assert_eq!(
             operation(endpoint, &qname(ns, "chargeAmount")),
@@ -299,7 +348,7 @@ mod tests {
         let volume =
             Endpoint::for_path("/ReserveVolumeChargingService/services/ReserveVolumeCharging").unwrap();
         assert_eq!(
-            operation(volume, &qname(volume.interface.namespace(), "getAmount")),
+            operation(volume, &qname(volume.namespace(), "getAmount")),
             Some(Operation::GetReservedVolumeAmount)
         );
     }

@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use super::SoapVersion;
 use super::fault::{self, Fault, FaultKind, SecurityFault};
 use crate::framework::AuthError;
+use crate::framework::refusal::policy_reason;
 use crate::scf::{Exception, ExceptionKind, ScfError};
-use crate::store::apps::AppStatus;
 
 /// The fault answering a service capability function's error. `faultcode` is Client exactly when
 /// the caller sent something wrong ([`Exception::is_client_error`]); policy refusals and failures are
@@ -79,11 +79,11 @@ pub fn auth_response(version: SoapVersion, e: &AuthError) -> Response {
         }
         return response;
     }
+    // The same %1 texts as the REST binding's (framework::refusal).
+    if let Some(reason) = policy_reason(e) {
+        return fault_response(version, &exception_fault(&pol0001(reason)));
+    }
     let exception = match e {
-        AuthError::NotAllowed(op) => pol0001(format!("{op} is not in the service agreement")),
-        AuthError::AppInactive(AppStatus::Revoked) => pol0001("application revoked".to_owned()),
-        AuthError::AppInactive(_) => pol0001("application suspended".to_owned()),
-        AuthError::AgreementNotValid => pol0001("service agreement not valid at this time".to_owned()),
         AuthError::Throttled { retry_after } => {
             let exception = Exception {
                 kind: ExceptionKind::Policy,
@@ -144,6 +144,7 @@ mod tests {
     use super::*;
     use crate::framework::Operation;
     use crate::store::Refusal;
+    use crate::store::apps::AppStatus;
 
     async fn body_text(response: Response) -> String {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -34,6 +34,38 @@ const DOCUMENTS: &[(&str, &str)] = &[
         include_str!("../../schemas/parlayx_payment_types_2_1.xsd"),
     ),
     (
+        "parlayx_sms_types_2_2.xsd",
+        include_str!("../../schemas/parlayx_sms_types_2_2.xsd"),
+    ),
+    (
+        "parlayx_sms_send_interface_2_2.wsdl",
+        include_str!("../../wsdl/parlayx_sms_send_interface_2_2.wsdl"),
+    ),
+    (
+        "parlayx_sms_send_service_2_2.wsdl",
+        include_str!("../../wsdl/parlayx_sms_send_service_2_2.wsdl"),
+    ),
+    (
+        "parlayx_account_management_types_2_2.xsd",
+        include_str!("../../schemas/parlayx_account_management_types_2_2.xsd"),
+    ),
+    (
+        "parlayx_account_management_interface_2_2.wsdl",
+        include_str!("../../wsdl/parlayx_account_management_interface_2_2.wsdl"),
+    ),
+    (
+        "parlayx_account_management_service_2_2.wsdl",
+        include_str!("../../wsdl/parlayx_account_management_service_2_2.wsdl"),
+    ),
+    (
+        "parlayx_sms_receive_interface_2_2.wsdl",
+        include_str!("../../wsdl/parlayx_sms_receive_interface_2_2.wsdl"),
+    ),
+    (
+        "parlayx_sms_receive_service_2_2.wsdl",
+        include_str!("../../wsdl/parlayx_sms_receive_service_2_2.wsdl"),
+    ),
+    (
         "parlayx_common_faults_2_0.wsdl",
         include_str!("../../wsdl/parlayx_common_faults_2_0.wsdl"),
     ),
@@ -91,6 +123,24 @@ const SERVICES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The SMS endpoint paths and their service WSDLs (served by `soap::binding::sms`).
+const SMS_SERVICES: &[(&str, &str)] = &[
+    (
+        "/SendSmsService/services/SendSms",
+        "parlayx_sms_send_service_2_2.wsdl",
+    ),
+    (
+        "/ReceiveSmsService/services/ReceiveSms",
+        "parlayx_sms_receive_service_2_2.wsdl",
+    ),
+];
+
+/// The Account Management endpoint path and its service WSDL (served by `soap::binding::account`).
+const ACCOUNT_SERVICES: &[(&str, &str)] = &[(
+    "/AccountManagementService/services/AccountManagement",
+    "parlayx_account_management_service_2_2.wsdl",
+)];
+
 /// The document called `name` (a file name from [`names`]), as stored.
 #[must_use]
 pub fn document(name: &str) -> Option<&'static str> {
@@ -107,10 +157,25 @@ pub fn service_paths() -> impl Iterator<Item = &'static str> {
     SERVICES.iter().map(|(path, _)| *path)
 }
 
+/// The endpoint paths of the SMS services.
+pub fn sms_service_paths() -> impl Iterator<Item = &'static str> {
+    SMS_SERVICES.iter().map(|(path, _)| *path)
+}
+
+/// The endpoint paths of Account Management.
+pub fn account_service_paths() -> impl Iterator<Item = &'static str> {
+    ACCOUNT_SERVICES.iter().map(|(path, _)| *path)
+}
+
 /// The service WSDL answering `GET {path}?wsdl`, with its name.
 #[must_use]
 pub fn service_document(path: &str) -> Option<(&'static str, &'static str)> {
-    let name = SERVICES.iter().find(|(p, _)| *p == path)?.1;
+    let name = SERVICES
+        .iter()
+        .chain(SMS_SERVICES)
+        .chain(ACCOUNT_SERVICES)
+        .find(|(p, _)| *p == path)?
+        .1;
     Some((name, document(name)?))
 }
 

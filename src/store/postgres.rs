@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use super::sql::{Backend, impl_account_store, impl_app_store, impl_payment_store};
+use super::sql::{
+    Backend, claim_sms, impl_account_store, impl_app_store, impl_payment_store, impl_sms_store,
+};
 use super::{Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -45,6 +47,11 @@ impl Backend for PgStore {
 impl_account_store!(PgStore);
 impl_app_store!(PgStore);
 impl_payment_store!(PgStore);
+super::sql::impl_voucher_store!(PgStore);
+impl_sms_store!(PgStore, CLAIM_SMS);
+
+/// The outbox claim (`sql/sms_store.rs`): `SKIP LOCKED` lets several instances claim disjoint rows.
+const CLAIM_SMS: &str = claim_sms!("FOR UPDATE SKIP LOCKED");
 
 #[async_trait]
 impl Store for PgStore {

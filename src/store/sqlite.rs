@@ -14,8 +14,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use super::sql::{Backend, impl_account_store, impl_app_store, impl_payment_store};
-use super::{Store, StoreError};
+use super::sql::{
+    Backend, claim_sms, impl_account_store, impl_app_store, impl_payment_store, impl_sms_store,
+};
+use super::{Durability, Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -33,13 +35,17 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path`) and migrates it.
-    pub async fn open(url: &str, max_readers: u32) -> Result<Self, StoreError> {
+    pub async fn open(url: &str, max_readers: u32, durability: Durability) -> Result<Self, StoreError> {
+        let synchronous = match durability {
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a transaction the gateway has answered for survives a power cut, not only a
-            // process crash. docs/PERFORMANCE.md says what NORMAL would buy.
-            .synchronous(SqliteSynchronous::Full)
+            // FULL (the default): a transaction the gateway has answered for survives a power cut,
+            // not only a process crash. docs/PERFORMANCE.md says what NORMAL buys.
+            .synchronous(synchronous)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
@@ -70,6 +76,11 @@ impl Backend for SqliteStore {
 impl_account_store!(SqliteStore);
 impl_app_store!(SqliteStore);
 impl_payment_store!(SqliteStore);
+super::sql::impl_voucher_store!(SqliteStore);
+impl_sms_store!(SqliteStore, CLAIM_SMS);
+
+/// The outbox claim (`sql/sms_store.rs`): the write transaction already serializes claims.
+const CLAIM_SMS: &str = claim_sms!("");
 
 #[async_trait]
 impl Store for SqliteStore {

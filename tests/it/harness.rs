@@ -31,6 +31,7 @@ impl TestDb {
         let store = store::connect(&StoreOptions {
             url,
             max_connections: 4,
+            durability: store::Durability::Full,
         })
         .await
         .expect("open sqlite");
@@ -49,6 +50,7 @@ impl TestDb {
         let store = store::connect(&StoreOptions {
             url,
             max_connections: 8,
+            durability: store::Durability::Full,
         })
         .await
         .expect("open postgres");

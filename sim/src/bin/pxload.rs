@@ -15,7 +15,9 @@ enum Scenario {
     /// Bind one transceiver and push submit_sm with a window; report accepted/s and latency.
     Smpp(pxsim::load::smpp::Args),
     /// Parlay X chargeAmount with WS-Security against `pxgate demo` (reads its demo.json).
-    SoapCharge(pxsim::load::soap::Args),
+    SoapCharge(pxsim::load::charge::Args),
+    /// OneAPI amountTransaction (HTTP Basic) against `pxgate demo` (reads its demo.json).
+    RestCharge(pxsim::load::charge::Args),
 }
 
 #[tokio::main]
@@ -25,9 +27,12 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Smpp(args) => pxsim::load::smpp::run(args)
             .await
             .context("smpp scenario failed")?,
-        Scenario::SoapCharge(args) => pxsim::load::soap::run(args)
+        Scenario::SoapCharge(args) => pxsim::load::charge::run(args, pxsim::load::charge::Binding::Soap)
             .await
             .context("soap-charge scenario failed")?,
+        Scenario::RestCharge(args) => pxsim::load::charge::run(args, pxsim::load::charge::Binding::Rest)
+            .await
+            .context("rest-charge scenario failed")?,
     };
     print!("{report}");
     Ok(())

@@ -1,6 +1,7 @@
-//! `pxload soap-charge`: many keep-alive clients sending Parlay X `chargeAmount` with WS-Security
-//! against a running gateway (normally `pxgate demo`), one charge of a small amount per request,
-//! each with its own referenceCode, nonce and `Created`.
+//! `pxload soap-charge` and `pxload rest-charge`: many keep-alive clients charging a small amount
+//! per request against a running gateway (normally `pxgate demo`), each request with its own
+//! referenceCode: Parlay X `chargeAmount` with WS-Security (a fresh nonce and `Created` each time),
+//! or the OneAPI `amountTransaction` resource with HTTP Basic.
 //!
 //! Set-up reads the demo's `demo.json` for the URL, the "shop" credentials and the operator token,
 //! and opens (through the admin API) the accounts it charges, with balances that last.
@@ -52,7 +53,7 @@ pub struct Args {
 
 /// Why the scenario could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum SoapLoadError {
+pub enum ChargeLoadError {
     /// demo.json is missing or incomplete.
     #[error("{0}")]
     Manifest(String),
@@ -61,23 +62,33 @@ pub enum SoapLoadError {
     Http(#[from] reqwest::Error),
 }
 
+/// Which binding the load goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// Parlay X SOAP `chargeAmount`.
+    Soap,
+    /// OneAPI REST `POST /oneapi/v1/payment/{endUserId}/transactions/amount`.
+    Rest,
+}
+
 struct Target {
     endpoint: String,
+    base: String,
     admin: String,
     token: String,
     username: String,
     password: String,
 }
 
-fn target(path: &std::path::Path) -> Result<Target, SoapLoadError> {
+fn target(path: &std::path::Path) -> Result<Target, ChargeLoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        SoapLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
+        ChargeLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
     })?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| SoapLoadError::Manifest(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| ChargeLoadError::Manifest(e.to_string()))?;
     let s = |v: &Value| {
         v.as_str()
             .map(str::to_owned)
-            .ok_or_else(|| SoapLoadError::Manifest("incomplete demo.json".into()))
+            .ok_or_else(|| ChargeLoadError::Manifest("incomplete demo.json".into()))
     };
     let shop = v["applications"]
         .as_array()
@@ -86,6 +97,7 @@ fn target(path: &std::path::Path) -> Result<Target, SoapLoadError> {
         .unwrap_or_default();
     Ok(Target {
         endpoint: s(&v["soap"]["AmountCharging"])?,
+        base: s(&v["gateway"]["url"])?,
         admin: s(&v["gateway"]["admin_api"])?,
         token: s(&v["operator"]["token"])?,
         username: s(&shop["username"])?,
@@ -98,7 +110,7 @@ fn msisdn(i: u32) -> String {
 }
 
 /// Opens the benchmark accounts (an existing one is kept).
-async fn open_accounts(client: &reqwest::Client, t: &Target, n: u32) -> Result<(), SoapLoadError> {
+async fn open_accounts(client: &reqwest::Client, t: &Target, n: u32) -> Result<(), ChargeLoadError> {
     for i in 0..n {
         let body = format!(r#"{{"msisdn":"{}","balance":1000000000000}}"#, msisdn(i));
         let r = client
@@ -109,7 +121,7 @@ async fn open_accounts(client: &reqwest::Client, t: &Target, n: u32) -> Result<(
             .send()
             .await?;
         if !(r.status().is_success() || r.status().as_u16() == 409) {
-            return Err(SoapLoadError::Manifest(format!(
+            return Err(ChargeLoadError::Manifest(format!(
                 "opening accounts failed: HTTP {}",
                 r.status()
             )));
@@ -156,16 +168,48 @@ fn envelope(t: &Target, args: &Args, run: u64, seq: u64) -> String {
     )
 }
 
-/// The fault's messageId, or the HTTP status, for the refusal tally.
+/// A OneAPI charge of one account.
+fn rest_request(
+    client: &reqwest::Client,
+    t: &Target,
+    args: &Args,
+    run: u64,
+    seq: u64,
+) -> reqwest::RequestBuilder {
+    let account = msisdn(u32::try_from(seq % u64::from(args.accounts.max(1))).unwrap_or(0));
+    let url = format!(
+        "{}/oneapi/v1/payment/tel%3A{}/transactions/amount",
+        t.base,
+        account.replace('+', "%2B")
+    );
+    let body = format!(
+        r#"{{"amountTransaction":{{"endUserId":"tel:{account}","paymentAmount":{{"chargingInformation":{{"amount":{},"currency":"KRW","description":"pxload"}}}},"referenceCode":"pxload-{run}-{seq}","transactionOperationStatus":"Charged"}}}}"#,
+        args.amount
+    );
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .basic_auth(&t.username, Some(&t.password))
+        .body(body)
+}
+
+/// The fault's (or requestError's) messageId, or the HTTP status, for the refusal tally.
 fn refusal(status: u16, body: &str) -> String {
-    body.split("<messageId>")
+    let soap = body
+        .split("<messageId>")
         .nth(1)
-        .and_then(|rest| rest.split('<').next())
+        .and_then(|rest| rest.split('<').next());
+    let json = body
+        .split("\"messageId\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next());
+    soap.or(json)
         .map_or_else(|| format!("HTTP {status}"), str::to_owned)
 }
 
 struct Shared {
     target: Target,
+    binding: Binding,
     args: Args,
     run: u64,
     seq: AtomicU64,
@@ -179,14 +223,21 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client) -> (Histogram
     let t = &shared.target;
     while Instant::now() < shared.deadline {
         let seq = shared.seq.fetch_add(1, Relaxed);
-        let mut request = client
-            .post(&t.endpoint)
-            .header("content-type", "text/xml; charset=utf-8")
-            .header("soapaction", "\"\"")
-            .body(envelope(t, &shared.args, shared.run, seq));
-        if shared.args.auth == Auth::Basic {
-            request = request.basic_auth(&t.username, Some(&t.password));
-        }
+        let request = match shared.binding {
+            Binding::Rest => rest_request(&client, t, &shared.args, shared.run, seq),
+            Binding::Soap => {
+                let request = client
+                    .post(&t.endpoint)
+                    .header("content-type", "text/xml; charset=utf-8")
+                    .header("soapaction", "\"\"")
+                    .body(envelope(t, &shared.args, shared.run, seq));
+                if shared.args.auth == Auth::Basic {
+                    request.basic_auth(&t.username, Some(&t.password))
+                } else {
+                    request
+                }
+            }
+        };
         let start = Instant::now();
         let outcome = match request.send().await {
             Ok(r) => {
@@ -213,8 +264,8 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client) -> (Histogram
     (latency, accepted, refused)
 }
 
-/// Runs the scenario.
-pub async fn run(args: Args) -> Result<Report, SoapLoadError> {
+/// Runs the scenario through `binding` (the REST variant always authenticates with HTTP Basic).
+pub async fn run(args: Args, binding: Binding) -> Result<Report, ChargeLoadError> {
     let target = target(&args.demo)?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
@@ -223,6 +274,7 @@ pub async fn run(args: Args) -> Result<Report, SoapLoadError> {
     let started = Instant::now();
     let shared = Arc::new(Shared {
         target,
+        binding,
         run: u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0),
         seq: AtomicU64::new(0),
         deadline: started + args.duration,
@@ -245,7 +297,11 @@ pub async fn run(args: Args) -> Result<Report, SoapLoadError> {
         }
     }
     Ok(Report {
-        scenario: "soap-charge",
+        scenario: if binding == Binding::Soap {
+            "soap-charge"
+        } else {
+            "rest-charge"
+        },
         sent: shared.seq.load(Relaxed),
         accepted,
         refused: refusals.into_iter().collect(),

@@ -1,0 +1,369 @@
+//! Drains the outbox over SMPP: one task per configured session, each an explicit link state
+//! machine (`Disconnected` → `Binding` → `Bound`), claiming due rows, submitting them within the
+//! window, and recording message ids. Rows claimed by a dispatcher that died are claimed again
+//! once their claim runs out, so a restart resumes where the last run stopped.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rusmpp::pdus::{SubmitSm, SubmitSmResp};
+use rusmpp::types::{COctetString, OctetString};
+use rusmpp::values::{DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
+use rusmpp::{CommandStatus, Pdu};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::config::SmppConfig;
+use super::receipt::normalize_message_id;
+use super::session::Session;
+use crate::server::AppState;
+use crate::store::sms::OutboxRow;
+
+/// How often an idle bound link looks for new rows.
+const POLL: Duration = Duration::from_millis(50);
+/// Pause of the whole link after ESME_RTHROTTLED / ESME_RMSGQFUL.
+const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
+/// How often kept early receipts are matched again (see `SmsStore::reconcile_receipts`).
+const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+/// Wait before a part whose link failed (no response, connection lost) is claimed again.
+const LINK_RETRY: Duration = Duration::from_millis(200);
+/// Attempts before a part fails for good on temporary errors.
+const MAX_ATTEMPTS: i64 = 10;
+
+/// The running dispatcher; [`Dispatcher::shutdown`] unbinds every session.
+pub struct Dispatcher {
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+/// Starts one dispatcher task per `[smpp] sessions`. The gateway starts and accepts without an
+/// SMSC: the links keep retrying with back-off while messages wait in the outbox.
+pub fn spawn(state: AppState) -> Dispatcher {
+    let cfg = state.scf().smpp().clone();
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for link in 0..cfg.sessions {
+        let worker = Worker {
+            state: state.clone(),
+            cfg: cfg.clone(),
+            stopped: stopped.clone(),
+            paused_until: Arc::new(AtomicU64::new(0)),
+            link,
+        };
+        tasks.spawn(worker.run());
+    }
+    Dispatcher { stop, tasks }
+}
+
+impl Dispatcher {
+    /// Stops claiming, unbinds (SMPP v5.0 §4.2.1) and waits for the links to finish.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The life of one link (STYLE.md rule 8: data lives in the variant).
+enum Link {
+    /// No connection; the next attempt after `backoff`.
+    Disconnected { backoff: Duration },
+    /// Connecting and binding; `backoff` is the delay if that fails.
+    Binding { backoff: Duration },
+    /// Bound: submitting from the outbox.
+    Bound { session: Arc<Session> },
+}
+
+/// Why serving a bound link ended.
+enum Ended {
+    Shutdown,
+    Lost,
+}
+
+struct Worker {
+    state: AppState,
+    cfg: SmppConfig,
+    stopped: watch::Receiver<bool>,
+    /// Milliseconds of the tokio clock (since `epoch`) before which nothing is submitted.
+    paused_until: Arc<AtomicU64>,
+    link: u32,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        let min = Duration::from_millis(self.cfg.reconnect_min_ms);
+        let max = Duration::from_millis(self.cfg.reconnect_max_ms);
+        let mut link = Link::Binding { backoff: min };
+        loop {
+            link = match link {
+                // Disconnected → Binding: the back-off has passed (or stop: end).
+                Link::Disconnected { backoff } => {
+                    let mut stopped = self.stopped.clone();
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => Link::Binding { backoff },
+                        _ = stopped.wait_for(|s| *s) => return,
+                    }
+                }
+                // Binding → Bound on bind_resp ESME_ROK; → Disconnected with a doubled back-off.
+                Link::Binding { backoff } => match Session::open(&self.cfg, self.state.clone()).await {
+                    Ok(session) => {
+                        tracing::info!(link = self.link, address = %self.cfg.address, "SMPP bound");
+                        Link::Bound {
+                            session: Arc::new(session),
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
+                        Link::Disconnected {
+                            backoff: (backoff * 2).min(max),
+                        }
+                    }
+                },
+                // Bound → Disconnected when the link is lost (back-off starts over); stop: unbind.
+                Link::Bound { session } => match self.serve(&session).await {
+                    Ended::Shutdown => {
+                        session.unbind().await;
+                        return;
+                    }
+                    Ended::Lost => {
+                        tracing::warn!(link = self.link, "SMPP link lost");
+                        Link::Disconnected { backoff: min }
+                    }
+                },
+            };
+        }
+    }
+
+    /// Claims and submits until the link is lost or the gateway stops.
+    async fn serve(&mut self, session: &Arc<Session>) -> Ended {
+        let mut last_enquire = Instant::now();
+        let mut last_reconcile = Instant::now();
+        let mut in_flight = JoinSet::new();
+        let ended = loop {
+            while in_flight.try_join_next().is_some() {}
+            if *self.stopped.borrow() {
+                while in_flight.join_next().await.is_some() {}
+                break Ended::Shutdown;
+            }
+            if session.is_closed() {
+                break Ended::Lost;
+            }
+            self.wait_if_paused().await;
+            let Some(idle) = self.submit_due(session, &mut in_flight).await else {
+                break Ended::Lost;
+            };
+            if last_enquire.elapsed() >= Duration::from_secs(self.cfg.enquire_link_secs) {
+                // SMPP v5.0 §4.11.1: keep-alive; no answer means the link is dead.
+                if session.request(Pdu::EnquireLink).await.is_err() {
+                    break Ended::Lost;
+                }
+                last_enquire = Instant::now();
+            }
+            if last_reconcile.elapsed() >= RECONCILE_EVERY {
+                last_reconcile = Instant::now();
+                self.reconcile().await;
+            }
+            if idle {
+                let mut stopped = self.stopped.clone();
+                tokio::select! {
+                    () = tokio::time::sleep(POLL) => {}
+                    () = session.closed() => break Ended::Lost,
+                    _ = stopped.wait_for(|s| *s) => {}
+                }
+            }
+        };
+        // In-flight submits see the link error and requeue their rows themselves.
+        in_flight.detach_all();
+        ended
+    }
+
+    /// Claims what the window has room for and starts submitting it, in claim order (the
+    /// writer queue keeps that order on the wire, so parts are never reordered). `Some(idle)`,
+    /// or `None` when the link is gone.
+    async fn submit_due(&self, session: &Arc<Session>, in_flight: &mut JoinSet<()>) -> Option<bool> {
+        let free = session.window.available_permits();
+        let rows = if free == 0 {
+            Vec::new()
+        } else {
+            self.claim(free).await
+        };
+        let idle = rows.is_empty();
+        for row in rows {
+            let permit = Arc::clone(&session.window).acquire_owned().await.ok()?;
+            let submit = Submit::new(&self.state, session, &self.paused_until, row);
+            in_flight.spawn(async move {
+                submit.run().await;
+                drop(permit);
+            });
+        }
+        Some(idle)
+    }
+
+    async fn reconcile(&self) {
+        let now = self.state.now().at_ms;
+        if let Err(e) = self.state.store().reconcile_receipts(now).await {
+            tracing::warn!(error = %e, "matching kept receipts failed");
+        }
+    }
+
+    async fn claim(&self, limit: usize) -> Vec<OutboxRow> {
+        let now = self.state.now().at_ms;
+        let hold = i64::try_from(self.cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
+        let limit = i64::try_from(limit).unwrap_or(1);
+        match self
+            .state
+            .store()
+            .claim_sms(limit, now, now.saturating_add(hold))
+            .await
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!(error = %e, "claiming from the SMS outbox failed");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn wait_if_paused(&self) {
+        let until = self.paused_until.load(Ordering::Relaxed);
+        let now = tokio_ms();
+        if until > now {
+            tokio::time::sleep(Duration::from_millis(until - now)).await;
+        }
+    }
+}
+
+/// Milliseconds on the tokio clock since the first call (pausable in tests).
+fn tokio_ms() -> u64 {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One row on its way to the SMSC.
+struct Submit {
+    state: AppState,
+    session: Arc<Session>,
+    paused_until: Arc<AtomicU64>,
+    row: OutboxRow,
+}
+
+impl Submit {
+    fn new(state: &AppState, session: &Arc<Session>, paused_until: &Arc<AtomicU64>, row: OutboxRow) -> Self {
+        Self {
+            state: state.clone(),
+            session: Arc::clone(session),
+            paused_until: Arc::clone(paused_until),
+            row,
+        }
+    }
+
+    async fn run(self) {
+        let outcome = match build_submit(&self.row) {
+            Ok(pdu) => self.session.request(pdu).await,
+            Err(why) => return self.fail(&why).await,
+        };
+        let result = match outcome {
+            Ok(resp) if resp.status() == CommandStatus::EsmeRok => {
+                let raw = match resp.pdu() {
+                    Some(Pdu::SubmitSmResp(r)) => message_id(r),
+                    _ => String::new(),
+                };
+                let now = self.state.now().at_ms;
+                let id = normalize_message_id(&raw);
+                self.state
+                    .store()
+                    .mark_submitted(self.row.id, &id, &raw, now)
+                    .await
+            }
+            Ok(resp) => return self.refused(resp.status()).await,
+            Err(e) => return self.retry(&e, LINK_RETRY, false).await,
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, row = self.row.id, "recording a submitted SMS failed");
+        }
+    }
+
+    /// SMPP v5.0 §4.7.6 / Table 5-2: throttling and queue-full are the link's problem (pause
+    /// it, keep the part); other refusals are final except the system error.
+    async fn refused(self, status: CommandStatus) {
+        match status {
+            CommandStatus::EsmeRthrottled | CommandStatus::EsmeRmsgqful => {
+                let until = tokio_ms() + u64::try_from(THROTTLE_PAUSE.as_millis()).unwrap_or(1000);
+                self.paused_until.fetch_max(until, Ordering::Relaxed);
+                self.retry(&format!("{status:?}"), THROTTLE_PAUSE, false).await;
+            }
+            CommandStatus::EsmeRsyserr | CommandStatus::EsmeRxTAppn => {
+                self.retry(&format!("{status:?}"), Duration::from_secs(2), true)
+                    .await;
+            }
+            other => self.fail(&format!("{other:?}")).await,
+        }
+    }
+
+    /// Back to the queue. A temporary refusal by the SMSC (`counted`) waits longer with every
+    /// attempt and fails the part after [`MAX_ATTEMPTS`]; a lost link or throttling is not the
+    /// part's fault: it waits `base` and is never given up (nothing accepted is lost).
+    async fn retry(self, why: &(impl std::fmt::Display + ?Sized), base: Duration, counted: bool) {
+        if counted && self.row.attempts >= MAX_ATTEMPTS {
+            let why = format!("gave up after {} attempts: {why}", self.row.attempts);
+            return self.fail(&why).await;
+        }
+        let now = self.state.now().at_ms;
+        let factor = if counted {
+            1i64 << self.row.attempts.clamp(1, 6)
+        } else {
+            2
+        };
+        let delay = i64::try_from(base.as_millis()).unwrap_or(1000) * factor / 2;
+        let store = self.state.store();
+        if let Err(e) = store
+            .requeue_sms(self.row.id, now + delay, &why.to_string(), now)
+            .await
+        {
+            tracing::error!(error = %e, row = self.row.id, "requeueing an SMS failed");
+        }
+    }
+
+    async fn fail(self, why: &str) {
+        tracing::warn!(row = self.row.id, why, "SMS part failed");
+        let now = self.state.now().at_ms;
+        if let Err(e) = self.state.store().fail_sms(self.row.id, why, now).await {
+            tracing::error!(error = %e, row = self.row.id, "marking an SMS failed did not work");
+        }
+    }
+}
+
+fn message_id(r: &SubmitSmResp) -> String {
+    String::from_utf8_lossy(r.message_id().as_ref())
+        .trim_end_matches('\0')
+        .to_owned()
+}
+
+/// The submit_sm of a row: international ISDN destination, alphanumeric or numeric sender.
+fn build_submit(row: &OutboxRow) -> Result<SubmitSm, String> {
+    let text = |s: &str| COctetString::from_str(s).map_err(|e| format!("address {s:?}: {e}"));
+    let destination = row.address.trim_start_matches('+');
+    let numeric = row.sender.chars().all(|c| c.is_ascii_digit());
+    let (src_ton, src_npi) = if numeric {
+        (Ton::Unknown, Npi::Isdn)
+    } else {
+        (Ton::Alphanumeric, Npi::Unknown)
+    };
+    let body = OctetString::from_slice(&row.body).map_err(|e| format!("short_message: {e}"))?;
+    let byte = |v: i64| u8::try_from(v).map_err(|_| format!("value {v} out of range"));
+    Ok(SubmitSm::builder()
+        .source_addr_ton(src_ton)
+        .source_addr_npi(src_npi)
+        .source_addr(text(&row.sender)?)
+        .dest_addr_ton(Ton::International)
+        .dest_addr_npi(Npi::Isdn)
+        .destination_addr(text(destination)?)
+        .esm_class(EsmClass::from(byte(row.esm_class)?))
+        .registered_delivery(RegisteredDelivery::from(if row.receipt != 0 { 1 } else { 0 }))
+        .data_coding(DataCoding::from(byte(row.data_coding)?))
+        .short_message(body)
+        .build())
+}

@@ -1,0 +1,279 @@
+//! One bound transceiver session: framing, sequence numbers, the pending-response map with a
+//! per-PDU timeout, the window of outstanding submit_sm, and the inbound side (enquire_link,
+//! unbind, deliver_sm). Reconnecting is the dispatcher's job; a session is used until it closes.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Buf, BytesMut};
+use futures::{SinkExt, StreamExt};
+use rusmpp::decode::DecodeWithLength;
+use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp};
+use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::types::COctetString;
+use rusmpp::values::InterfaceVersion;
+use rusmpp::{Command, CommandId, CommandStatus, Pdu};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
+
+use super::config::SmppConfig;
+use super::{mo, receipt};
+use crate::server::AppState;
+
+/// Largest PDU accepted from the SMSC (SMPP v5.0 §3.2: command_length covers the whole PDU).
+const MAX_PDU: usize = 70_000;
+/// Outbound PDUs queued for the writer.
+const OUTBOUND_QUEUE: usize = 256;
+
+/// Why a request got no usable answer.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SessionError {
+    /// TCP connect failed or the link closed.
+    #[error("link: {0}")]
+    Link(String),
+    /// No response within the response timeout.
+    #[error("no response within the timeout")]
+    Timeout,
+    /// The SMSC refused the bind.
+    #[error("bind refused: {0:?}")]
+    BindRefused(CommandStatus),
+}
+
+type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Command>>>>;
+
+/// A bound session. Requests may be issued concurrently; the window bounds submit_sm.
+pub(super) struct Session {
+    out: mpsc::Sender<Command>,
+    pending: Pending,
+    next_seq: AtomicU32,
+    /// SMPP v5.0 §2.6 windowing: outstanding submit_sm awaiting their response.
+    pub(super) window: Arc<Semaphore>,
+    timeout: Duration,
+    closed: watch::Receiver<bool>,
+}
+
+impl Session {
+    /// Connects, starts the reader and writer, and binds as a transceiver (SMPP v5.0 §4.1.1.5).
+    pub(super) async fn open(cfg: &SmppConfig, state: AppState) -> Result<Self, SessionError> {
+        let timeout = Duration::from_secs(cfg.response_timeout_secs);
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(&cfg.address))
+            .await
+            .map_err(|_| SessionError::Timeout)?
+            .map_err(|e| SessionError::Link(e.to_string()))?;
+        let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let (out, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let (closed_tx, closed) = watch::channel(false);
+        let closed_tx = Arc::new(closed_tx);
+        let pending: Pending = Arc::default();
+        tokio::spawn(write_loop(write, out_rx, Arc::clone(&closed_tx)));
+        let reader = Reader {
+            out: out.clone(),
+            pending: Arc::clone(&pending),
+            state,
+        };
+        tokio::spawn(reader.run(read, closed_tx));
+        let session = Self {
+            out,
+            pending,
+            next_seq: AtomicU32::new(1),
+            window: Arc::new(Semaphore::new(cfg.window as usize)),
+            timeout,
+            closed,
+        };
+        session.bind(cfg).await?;
+        Ok(session)
+    }
+
+    async fn bind(&self, cfg: &SmppConfig) -> Result<(), SessionError> {
+        let bad = |e: rusmpp::types::COctetStringError| SessionError::Link(format!("bind field: {e}"));
+        let bind = BindTransceiver::builder()
+            .system_id(COctetString::from_str(&cfg.system_id).map_err(bad)?)
+            .password(COctetString::from_str(&cfg.password).map_err(bad)?)
+            .interface_version(InterfaceVersion::Smpp3_4)
+            .build();
+        let resp = self.request(bind).await?;
+        match resp.status() {
+            CommandStatus::EsmeRok => Ok(()),
+            other => Err(SessionError::BindRefused(other)),
+        }
+    }
+
+    /// Sends a request and waits for its response (or generic_nack) up to the timeout.
+    pub(super) async fn request(&self, pdu: impl Into<Pdu>) -> Result<Command, SessionError> {
+        // SMPP v5.0 §3.2: sequence numbers 0x00000001–0x7FFFFFFF, wrapping.
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed) % 0x7FFF_FFFF + 1;
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(seq, tx);
+        let command = Command::new(CommandStatus::EsmeRok, seq, pdu);
+        if self.out.send(command).await.is_err() {
+            lock(&self.pending).remove(&seq);
+            return Err(SessionError::Link("writer closed".into()));
+        }
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(_)) => Err(SessionError::Link("closed while waiting".into())),
+            Err(_) => {
+                lock(&self.pending).remove(&seq);
+                Err(SessionError::Timeout)
+            }
+        }
+    }
+
+    /// Whether the link is gone.
+    pub(super) fn is_closed(&self) -> bool {
+        *self.closed.borrow()
+    }
+
+    /// Resolves when the link closes.
+    pub(super) async fn closed(&self) {
+        let mut closed = self.closed.clone();
+        let _ = closed.wait_for(|c| *c).await;
+    }
+
+    /// SMPP v5.0 §4.2.1: unbind and wait (bounded) for unbind_resp.
+    pub(super) async fn unbind(&self) {
+        if let Err(e) = self.request(Pdu::Unbind).await {
+            tracing::debug!(error = %e, "unbind unanswered");
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes queued PDUs; rusmpp's encoder is safe (the framing bug is on the decode side).
+async fn write_loop(
+    write: OwnedWriteHalf,
+    mut rx: mpsc::Receiver<Command>,
+    closed: Arc<watch::Sender<bool>>,
+) {
+    let mut sink = FramedWrite::new(write, CommandCodec::new());
+    while let Some(command) = rx.recv().await {
+        if let Err(e) = sink.send(command).await {
+            tracing::warn!(error = %e, "SMPP write failed");
+            break;
+        }
+    }
+    closed.send_replace(true);
+}
+
+/// The inbound half: frames, decodes, routes responses to their waiters, answers requests.
+struct Reader {
+    out: mpsc::Sender<Command>,
+    pending: Pending,
+    state: AppState,
+}
+
+impl Reader {
+    async fn run(self, read: OwnedReadHalf, closed: Arc<watch::Sender<bool>>) {
+        // crates.md §1.4: frame on command_length first, decode the body second.
+        let framer = LengthDelimitedCodec::builder()
+            .length_field_length(4)
+            .length_adjustment(-4)
+            .num_skip(4)
+            .max_frame_length(MAX_PDU)
+            .new_codec();
+        let mut frames = FramedRead::new(read, framer);
+        while let Some(Ok(frame)) = frames.next().await {
+            if !self.handle(frame).await {
+                break;
+            }
+        }
+        closed.send_replace(true);
+        // Waiters learn the link is gone now rather than at their timeout.
+        lock(&self.pending).clear();
+    }
+
+    /// One frame; `false` when the session must end.
+    async fn handle(&self, mut frame: BytesMut) -> bool {
+        if frame.len() < 12 {
+            return false; // SMPP v5.0 §3.2: a header is 16 octets; nothing can be resynchronized.
+        }
+        let id = (&frame[0..4]).get_u32();
+        let seq = (&frame[8..12]).get_u32();
+        let len = frame.len();
+        let command = match Command::decode(&mut frame, len) {
+            Ok((command, _)) => command,
+            Err(e) => {
+                tracing::warn!(command_id = id, seq, error = %e, "undecodable PDU");
+                if id & 0x8000_0000 == 0 {
+                    self.reply(CommandStatus::EsmeRinvcmdlen, seq, Pdu::GenericNack)
+                        .await;
+                } else {
+                    self.resolve(
+                        seq,
+                        Command::new(CommandStatus::EsmeRsyserr, seq, Pdu::GenericNack),
+                    );
+                }
+                return true;
+            }
+        };
+        // SMPP v5.0 §4.3.1: a generic_nack answers the request with the same sequence number.
+        if id & 0x8000_0000 != 0 || command.id() == CommandId::GenericNack {
+            self.resolve(seq, command);
+            return true;
+        }
+        match command.pdu() {
+            Some(Pdu::EnquireLink) => {
+                self.reply(CommandStatus::EsmeRok, seq, Pdu::EnquireLinkResp)
+                    .await
+            }
+            Some(Pdu::Unbind) => {
+                self.reply(CommandStatus::EsmeRok, seq, Pdu::UnbindResp).await;
+                return false;
+            }
+            Some(Pdu::DeliverSm(sm)) => {
+                let status = self.deliver(sm).await;
+                self.reply(status, seq, DeliverSmResp::default()).await;
+            }
+            _ => {
+                self.reply(CommandStatus::EsmeRinvcmdid, seq, Pdu::GenericNack)
+                    .await
+            }
+        }
+        true
+    }
+
+    fn resolve(&self, seq: u32, command: Command) {
+        if let Some(waiter) = lock(&self.pending).remove(&seq) {
+            let _ = waiter.send(command);
+        }
+    }
+
+    async fn reply(&self, status: CommandStatus, seq: u32, pdu: impl Into<Pdu>) {
+        let _ = self.out.send(Command::new(status, seq, pdu)).await;
+    }
+
+    /// A deliver_sm is answered only after what it carries is stored: a store failure answers
+    /// ESME_RX_T_APPN so the SMSC retries (SMPP v5.0 §4.7.6).
+    async fn deliver(&self, sm: &DeliverSm) -> CommandStatus {
+        let now = self.state.now().at_ms;
+        let Some(r) = receipt::parse(sm) else {
+            return match self.state.store().store_mo(&mo::parse(sm, now)).await {
+                Ok(()) => CommandStatus::EsmeRok,
+                Err(e) => {
+                    tracing::error!(error = %e, "storing an MO message failed");
+                    CommandStatus::EsmeRxTAppn
+                }
+            };
+        };
+        let Some(status) = r.status else {
+            return CommandStatus::EsmeRok; // an intermediate notification: nothing to record
+        };
+        let id = receipt::normalize_message_id(&r.raw_id);
+        match self.state.store().apply_receipt(&id, status, now).await {
+            Ok(_) => CommandStatus::EsmeRok,
+            Err(e) => {
+                tracing::error!(error = %e, smsc_id = id, "storing a delivery receipt failed");
+                CommandStatus::EsmeRxTAppn
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The SMS outbox: one row per (address, part) of every accepted sendSms, from `queued` to a final
+//! state, and the SMSC message ids that tie delivery receipts to rows.
+//!
+//! Lifecycle of a row: `queued` → (claimed by a dispatcher) `sending` → `submitted` (the SMSC took
+//! it and gave a message id) → `delivered` / `failed` / `uncertain` (its receipt). A temporary
+//! error puts it back to `queued` with a later `next_attempt_at`; a row left `sending` past its
+//! `claimed_until` (a crashed or disconnected dispatcher) is claimed again, so nothing accepted is
+//! lost (at-least-once toward the SMSC).
+
+use std::fmt;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+/// State of one part toward one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartStatus {
+    /// Waiting for a dispatcher.
+    Queued,
+    /// Claimed by a dispatcher, not yet acknowledged by the SMSC.
+    Sending,
+    /// Accepted by the SMSC (submit_sm_resp ESME_ROK).
+    Submitted,
+    /// The receipt says delivered to the handset.
+    Delivered,
+    /// Refused by the SMSC, or the receipt says undeliverable, expired or rejected.
+    Failed,
+    /// The receipt gives no final answer (unknown state).
+    Uncertain,
+}
+
+impl PartStatus {
+    /// The value of the `status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Submitted => "submitted",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Uncertain => "uncertain",
+        }
+    }
+}
+
+impl FromStr for PartStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Self::Queued,
+            Self::Sending,
+            Self::Submitted,
+            Self::Delivered,
+            Self::Failed,
+            Self::Uncertain,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| format!("unknown sms status {s:?}"))
+    }
+}
+
+impl fmt::Display for PartStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One part toward one address, as queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPart {
+    /// Destination, E.164 with `+`.
+    pub address: String,
+    /// 1-based part number.
+    pub part_no: i64,
+    /// Parts of the message.
+    pub part_count: i64,
+    /// SMPP `data_coding`.
+    pub data_coding: i64,
+    /// SMPP `esm_class` (UDHI on concatenated parts).
+    pub esm_class: i64,
+    /// `short_message`, UDH included.
+    pub body: Vec<u8>,
+}
+
+/// An accepted sendSms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSms {
+    /// The requestIdentifier answered to the application.
+    pub request_id: String,
+    /// The application (`app:<id>`); only it may ask for the status.
+    pub actor: String,
+    /// `source_addr`.
+    pub sender: String,
+    /// Whether a delivery receipt is requested from the SMSC.
+    pub receipt: bool,
+    /// `receiptRequest`: (endpoint, correlator) for notifySmsDeliveryReceipt.
+    pub notify: Option<(String, String)>,
+    /// Every (address, part), in sending order.
+    pub parts: Vec<NewPart>,
+}
+
+/// A claimed row, everything a submit_sm needs.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// Row id (the claim's handle).
+    pub id: i64,
+    /// The request it belongs to.
+    pub request_id: String,
+    /// `source_addr`.
+    pub sender: String,
+    /// Destination, E.164 with `+`.
+    pub address: String,
+    /// 1-based part number.
+    pub part_no: i64,
+    /// SMPP `data_coding`.
+    pub data_coding: i64,
+    /// SMPP `esm_class`.
+    pub esm_class: i64,
+    /// `short_message`.
+    pub body: Vec<u8>,
+    /// 1 when a receipt is requested.
+    pub receipt: i64,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// An address of a request whose parts are all final and whose application asked to be told.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReceiptNotice {
+    /// The request.
+    pub request_id: String,
+    /// The address, E.164 with `+`.
+    pub address: String,
+    /// The application's notification endpoint.
+    pub endpoint: String,
+    /// The correlator it gave.
+    pub correlator: String,
+}
+
+/// A part's state, for getSmsDeliveryStatus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartState {
+    /// Destination, E.164 with `+`.
+    pub address: String,
+    /// 1-based part number.
+    pub part_no: i64,
+    /// Where it is.
+    pub status: PartStatus,
+}
+
+/// One mobile-originated part, as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMo {
+    /// The short code or number it was sent to (digits, no `+`).
+    pub destination: String,
+    /// The handset, as the SMSC gave it.
+    pub sender: String,
+    /// This part's decoded text.
+    pub message: String,
+    /// Shared by the parts of one concatenated message; `None` for a single message.
+    pub concat_key: Option<String>,
+    /// 1-based part number.
+    pub part_no: i64,
+    /// Parts of the message.
+    pub part_count: i64,
+    /// ms since the epoch.
+    pub received_at_ms: i64,
+}
+
+/// A whole received message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedSms {
+    /// Where it was sent.
+    pub destination: String,
+    /// Who sent it.
+    pub sender: String,
+    /// The text, parts joined.
+    pub message: String,
+    /// When its first part arrived, ms since the epoch.
+    pub received_at_ms: i64,
+}
+
+/// The outbox of every sendSms.
+#[async_trait]
+pub trait SmsStore: Send + Sync {
+    /// Queues every part in one transaction; due at once.
+    async fn queue_sms(&self, sms: &NewSms, now_ms: i64) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` due rows (queued and due, or `sending` past their claim) until
+    /// `claimed_until`, in id order; each claim counts an attempt.
+    async fn claim_sms(
+        &self,
+        limit: i64,
+        now_ms: i64,
+        claimed_until: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// The SMSC accepted row `id` as `smsc_id` (normalized; `raw` as received). A receipt that
+    /// came before this is applied now.
+    async fn mark_submitted(&self, id: i64, smsc_id: &str, raw: &str, now_ms: i64) -> Result<(), StoreError>;
+
+    /// Puts row `id` back in the queue after a temporary error.
+    async fn requeue_sms(
+        &self,
+        id: i64,
+        next_attempt_at: i64,
+        error: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Row `id` failed for good.
+    async fn fail_sms(&self, id: i64, error: &str, now_ms: i64) -> Result<(), StoreError>;
+
+    /// A receipt for the normalized `smsc_id`; when no row has that id yet it is kept until
+    /// [`mark_submitted`](Self::mark_submitted) meets it. Answers the rows updated.
+    async fn apply_receipt(&self, smsc_id: &str, status: PartStatus, now_ms: i64) -> Result<u64, StoreError>;
+
+    /// Applies kept receipts whose message id has since been recorded (closes the window where,
+    /// on PostgreSQL, a receipt and its submit_sm_resp are stored concurrently and each misses
+    /// the other). Answers the receipts applied.
+    async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, StoreError>;
+
+    /// Keeps one mobile-originated part.
+    async fn store_mo(&self, mo: &NewMo) -> Result<(), StoreError>;
+
+    /// Removes and answers the complete messages sent to `destination`, oldest first, at most
+    /// `limit` parts read (ES 202 391-4 §8.2.1: each message is returned once).
+    async fn take_received(&self, destination: &str, limit: i64) -> Result<Vec<ReceivedSms>, StoreError>;
+
+    /// Addresses due a notifySmsDeliveryReceipt: none of their parts still on the way, not yet
+    /// notified, not waiting for a retry (ES 202 391-4: once per address, final states only).
+    async fn due_receipt_notices(&self, now_ms: i64, limit: i64) -> Result<Vec<ReceiptNotice>, StoreError>;
+
+    /// The notice for (request, address) was delivered (`retry_at` `None`) or failed and is tried
+    /// again at `retry_at`.
+    async fn receipt_notice_sent(
+        &self,
+        request_id: &str,
+        address: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError>;
+
+    /// Whether this application already used `correlator` (SVC0005).
+    async fn correlator_used(&self, actor: &str, correlator: &str) -> Result<bool, StoreError>;
+
+    /// The owner and the parts of a request; `None` when unknown.
+    async fn sms_request(&self, request_id: &str) -> Result<Option<(String, Vec<PartState>)>, StoreError>;
+}

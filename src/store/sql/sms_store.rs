@@ -1,0 +1,366 @@
+//! The one implementation of [`SmsStore`](crate::store::sms::SmsStore), instantiated per backend by
+//! [`impl_sms_store!`]. Only the claim differs: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so
+//! several gateway instances claim disjoint rows; each backend passes its own text
+//! (`CLAIM_SMS` in `sqlite.rs` / `postgres.rs`), built from [`claim_sms!`].
+
+/// The claim statement around a backend's row-locking clause (`""` on SQLite, whose write
+/// transaction already serializes claims). `$1` claimed until, `$2` now, `$3` limit.
+macro_rules! claim_sms {
+    ($locking:literal) => {
+        concat!(
+            "UPDATE sms_outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1, \
+               updated_at = $2 \
+             WHERE id IN (SELECT id FROM sms_outbox \
+               WHERE (status = 'queued' AND next_attempt_at <= $2) \
+                  OR (status = 'sending' AND claimed_until < $2) \
+               ORDER BY id LIMIT $3 ",
+            $locking,
+            ") RETURNING id, request_id, sender, address, part_no, data_coding, esm_class, body, receipt, attempts"
+        )
+    };
+}
+pub(crate) use claim_sms;
+
+/// `$14` notified: 1 when there is nothing to notify, so the notice index only holds rows that
+/// still owe a callback.
+pub(crate) const INSERT_PART: &str = "INSERT INTO sms_outbox \
+     (request_id, actor, sender, address, part_no, part_count, data_coding, esm_class, body, receipt, \
+      status, next_attempt_at, created_at, updated_at, notify_endpoint, notify_correlator, notified) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $11, $12, $13, $14)";
+
+/// (request, address) pairs with a receiptRequest, not notified, due, and with no part still in
+/// the gateway or at the SMSC without a receipt. `$1` now, `$2` limit.
+pub(crate) const DUE_NOTICES: &str = "SELECT o.request_id, o.address, MIN(o.notify_endpoint) AS endpoint, \
+       MIN(o.notify_correlator) AS correlator \
+     FROM sms_outbox o WHERE o.notify_endpoint IS NOT NULL AND o.notified = 0 AND o.notify_after <= $1 \
+     GROUP BY o.request_id, o.address \
+     HAVING SUM(CASE WHEN o.status IN ('queued', 'sending', 'submitted') THEN 1 ELSE 0 END) = 0 \
+     LIMIT $2";
+
+pub(crate) const NOTICE_DONE: &str =
+    "UPDATE sms_outbox SET notified = 1 WHERE request_id = $1 AND address = $2";
+
+pub(crate) const NOTICE_LATER: &str =
+    "UPDATE sms_outbox SET notify_after = $3 WHERE request_id = $1 AND address = $2";
+
+pub(crate) const CORRELATOR_USED: &str =
+    "SELECT COUNT(*) FROM sms_outbox WHERE actor = $1 AND notify_correlator = $2";
+
+/// `$1` row, `$2` normalized id, `$3` raw id, `$4` now. Only a row still being sent moves.
+pub(crate) const MARK_SUBMITTED: &str = "UPDATE sms_outbox SET status = 'submitted', smsc_id = $2, \
+     smsc_id_raw = $3, claimed_until = NULL, error = NULL, updated_at = $4 \
+     WHERE id = $1 AND status = 'sending'";
+
+pub(crate) const REQUEUE: &str = "UPDATE sms_outbox SET status = 'queued', next_attempt_at = $2, \
+     claimed_until = NULL, error = $3, updated_at = $4 WHERE id = $1 AND status = 'sending'";
+
+pub(crate) const FAIL: &str = "UPDATE sms_outbox SET status = 'failed', claimed_until = NULL, \
+     error = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'";
+
+/// A receipt moves a submitted part, or re-states a final one (a duplicate receipt).
+pub(crate) const APPLY_RECEIPT: &str = "UPDATE sms_outbox SET status = $2, updated_at = $3 \
+     WHERE smsc_id = $1 AND status IN ('submitted', 'delivered', 'failed', 'uncertain')";
+
+pub(crate) const KEEP_EARLY_RECEIPT: &str = "INSERT INTO sms_early_receipts (smsc_id, status, received_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (smsc_id) DO UPDATE SET status = excluded.status";
+
+pub(crate) const TAKE_EARLY_RECEIPT: &str =
+    "DELETE FROM sms_early_receipts WHERE smsc_id = $1 RETURNING status";
+
+/// Kept receipts whose id is now known, oldest first.
+pub(crate) const MATCHED_EARLY_RECEIPTS: &str = "SELECT e.smsc_id, e.status FROM sms_early_receipts e \
+     WHERE EXISTS (SELECT 1 FROM sms_outbox o WHERE o.smsc_id = e.smsc_id) ORDER BY e.received_at LIMIT 500";
+
+pub(crate) const REQUEST_PARTS: &str =
+    "SELECT actor, address, part_no, status FROM sms_outbox WHERE request_id = $1 ORDER BY id";
+
+mod inbox;
+pub(crate) use inbox::{DELETE_MO, INBOX, INSERT_MO, MoRow, assemble};
+
+/// Implements `SmsStore` for a backend type, with the backend's claim statement.
+macro_rules! impl_sms_store {
+    ($store:ty, $claim:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::store::sms::SmsStore for $store {
+            async fn queue_sms(
+                &self,
+                sms: &$crate::store::sms::NewSms,
+                now_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::sms_store as q;
+                let mut tx = self.begin_write().await?;
+                for p in &sms.parts {
+                    sqlx::query(q::INSERT_PART)
+                        .bind(&sms.request_id)
+                        .bind(&sms.actor)
+                        .bind(&sms.sender)
+                        .bind(&p.address)
+                        .bind(p.part_no)
+                        .bind(p.part_count)
+                        .bind(p.data_coding)
+                        .bind(p.esm_class)
+                        .bind(&p.body)
+                        .bind(i64::from(sms.receipt))
+                        .bind(now_ms)
+                        .bind(sms.notify.as_ref().map(|n| n.0.as_str()))
+                        .bind(sms.notify.as_ref().map(|n| n.1.as_str()))
+                        .bind(i64::from(sms.notify.is_none()))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_sms(
+                &self,
+                limit: i64,
+                now_ms: i64,
+                claimed_until: i64,
+            ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut rows = sqlx::query_as::<_, $crate::store::sms::OutboxRow>($claim)
+                    .bind(claimed_until)
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                // RETURNING has no order: parts go out in the order they were queued.
+                rows.sort_by_key(|r| r.id);
+                Ok(rows)
+            }
+
+            async fn mark_submitted(
+                &self,
+                id: i64,
+                smsc_id: &str,
+                raw: &str,
+                now_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::sms_store as q;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(q::MARK_SUBMITTED)
+                    .bind(id)
+                    .bind(smsc_id)
+                    .bind(raw)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                let early: Option<String> = sqlx::query_scalar(q::TAKE_EARLY_RECEIPT)
+                    .bind(smsc_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(status) = early {
+                    sqlx::query(q::APPLY_RECEIPT)
+                        .bind(smsc_id)
+                        .bind(status)
+                        .bind(now_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn requeue_sms(
+                &self,
+                id: i64,
+                next_attempt_at: i64,
+                error: &str,
+                now_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query($crate::store::sql::sms_store::REQUEUE)
+                    .bind(id)
+                    .bind(next_attempt_at)
+                    .bind(error)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn fail_sms(
+                &self,
+                id: i64,
+                error: &str,
+                now_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query($crate::store::sql::sms_store::FAIL)
+                    .bind(id)
+                    .bind(error)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn apply_receipt(
+                &self,
+                smsc_id: &str,
+                status: $crate::store::sms::PartStatus,
+                now_ms: i64,
+            ) -> Result<u64, $crate::store::StoreError> {
+                use $crate::store::sql::sms_store as q;
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(q::APPLY_RECEIPT)
+                    .bind(smsc_id)
+                    .bind(status.as_str())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    sqlx::query(q::KEEP_EARLY_RECEIPT)
+                        .bind(smsc_id)
+                        .bind(status.as_str())
+                        .bind(now_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(updated)
+            }
+
+            async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
+                use $crate::store::sql::sms_store as q;
+                let mut tx = self.begin_write().await?;
+                let matched: Vec<(String, String)> = sqlx::query_as(q::MATCHED_EARLY_RECEIPTS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for (smsc_id, status) in &matched {
+                    sqlx::query(q::APPLY_RECEIPT)
+                        .bind(smsc_id)
+                        .bind(status)
+                        .bind(now_ms)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(q::TAKE_EARLY_RECEIPT)
+                        .bind(smsc_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(matched.len() as u64)
+            }
+
+            async fn due_receipt_notices(
+                &self,
+                now_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::sms::ReceiptNotice>, $crate::store::StoreError> {
+                Ok(sqlx::query_as($crate::store::sql::sms_store::DUE_NOTICES)
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await?)
+            }
+
+            async fn receipt_notice_sent(
+                &self,
+                request_id: &str,
+                address: &str,
+                retry_at: Option<i64>,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::sms_store as q;
+                let mut tx = self.begin_write().await?;
+                let query = match retry_at {
+                    None => sqlx::query(q::NOTICE_DONE).bind(request_id).bind(address),
+                    Some(at) => sqlx::query(q::NOTICE_LATER)
+                        .bind(request_id)
+                        .bind(address)
+                        .bind(at),
+                };
+                query.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn correlator_used(
+                &self,
+                actor: &str,
+                correlator: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let n: i64 = sqlx::query_scalar($crate::store::sql::sms_store::CORRELATOR_USED)
+                    .bind(actor)
+                    .bind(correlator)
+                    .fetch_one(self.reader())
+                    .await?;
+                Ok(n > 0)
+            }
+
+            async fn store_mo(
+                &self,
+                mo: &$crate::store::sms::NewMo,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query($crate::store::sql::sms_store::INSERT_MO)
+                    .bind(&mo.destination)
+                    .bind(&mo.sender)
+                    .bind(&mo.message)
+                    .bind(&mo.concat_key)
+                    .bind(mo.part_no)
+                    .bind(mo.part_count)
+                    .bind(mo.received_at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn take_received(
+                &self,
+                destination: &str,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::sms::ReceivedSms>, $crate::store::StoreError> {
+                use $crate::store::sql::sms_store as q;
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query_as::<_, q::MoRow>(q::INBOX)
+                    .bind(destination)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let (messages, used) = q::assemble(destination, rows);
+                for id in used {
+                    sqlx::query(q::DELETE_MO).bind(id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(messages)
+            }
+
+            async fn sms_request(
+                &self,
+                request_id: &str,
+            ) -> Result<Option<(String, Vec<$crate::store::sms::PartState>)>, $crate::store::StoreError> {
+                use std::str::FromStr as _;
+                use $crate::store::sms::{PartState, PartStatus};
+                let rows: Vec<(String, String, i64, String)> =
+                    sqlx::query_as($crate::store::sql::sms_store::REQUEST_PARTS)
+                        .bind(request_id)
+                        .fetch_all(self.reader())
+                        .await?;
+                let Some(actor) = rows.first().map(|r| r.0.clone()) else {
+                    return Ok(None);
+                };
+                let parts = rows
+                    .into_iter()
+                    .map(|(_, address, part_no, status)| {
+                        let status =
+                            PartStatus::from_str(&status).map_err($crate::store::StoreError::Corrupt)?;
+                        Ok(PartState {
+                            address,
+                            part_no,
+                            status,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                Ok(Some((actor, parts)))
+            }
+        }
+    };
+}
+pub(crate) use impl_sms_store;

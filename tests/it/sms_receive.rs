@@ -1,0 +1,88 @@
+//! ReceiveSms end to end on both backends: a handset texts the application's short code through
+//! the simulator, the gateway stores it before acknowledging the deliver_sm, and getReceivedSms
+//! hands it over once (long Korean text reassembled from its parts).
+
+use std::time::Duration;
+
+use crate::harness::{TestDb, battery};
+use crate::sms_harness::{SmsGateway, start_sim};
+use crate::soap_framework::Answer;
+
+battery!(
+    received_messages_are_handed_over_once,
+    a_registration_of_another_application_is_refused,
+);
+
+const RECEIVE: &str = "/ReceiveSmsService/services/ReceiveSms";
+
+fn get_received(registration: &str) -> String {
+    format!(
+        "<loc:getReceivedSms xmlns:loc=\"http://www.csapi.org/schema/parlayx/sms/receive/v2_2/local\">\
+         <loc:registrationIdentifier>{registration}</loc:registrationIdentifier></loc:getReceivedSms>"
+    )
+}
+
+/// Injects an MO once the gateway's transceiver is bound (bounded: 10 s).
+async fn inject(sim: &pxsim::SimHandle, from: &str, to: &str, text: &str) {
+    for _ in 0..500 {
+        if sim.inject_mo(from, to, text).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no bound receiver");
+}
+
+/// Polls getReceivedSms until `count` messages came back, over as many calls as it takes
+/// (bounded: 10 s); answers the bodies together.
+async fn wait_received(gw: &SmsGateway, app: &(String, String), count: usize) -> String {
+    let mut bodies = String::new();
+    for _ in 0..500 {
+        let answer: Answer = gw.call_at(RECEIVE, app, &get_received("1588")).await;
+        answer.assert_ok("getReceivedSms");
+        bodies.push_str(&answer.text);
+        let n = bodies.matches("<senderAddress>").count();
+        if n >= count {
+            assert_eq!(n, count, "{bodies}");
+            return bodies;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("never {count} messages: {bodies}");
+}
+
+async fn received_messages_are_handed_over_once(db: &TestDb) {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let gw = SmsGateway::start(db, sim.smpp_addr()).await;
+    let app = gw.register("shop").await;
+    let long = "잔액 조회 부탁드립니다. ".repeat(8);
+    inject(&sim, "821012345678", "1588", "BAL").await;
+    inject(&sim, "821099998888", "1588", &long).await;
+    let text = &wait_received(&gw, &app, 2).await;
+    assert!(
+        text.contains("<message>BAL</message><senderAddress>tel:+821012345678</senderAddress>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<smsServiceActivationNumber>tel:1588</smsServiceActivationNumber>"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("<message>{long}</message>")), "{text}");
+    let again = gw.call_at(RECEIVE, &app, &get_received("1588")).await;
+    assert!(
+        !again.text.contains("<senderAddress>"),
+        "returned once: {}",
+        again.text
+    );
+}
+
+async fn a_registration_of_another_application_is_refused(db: &TestDb) {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let gw = SmsGateway::start(db, sim.smpp_addr()).await;
+    let app = gw.register("shop").await;
+    let answer = gw.call_at(RECEIVE, &app, &get_received("9999")).await;
+    answer.assert_fault("SVC0002", "not this application's number");
+    assert_eq!(answer.variables(), ["registrationIdentifier"]);
+}
