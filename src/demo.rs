@@ -110,6 +110,8 @@ pub async fn run(
     seed::tariffs(store.as_ref(), &now).await?;
 
     let sim = start_smsc(&options).await?;
+    // The gateway's SMPP client binds to the simulator, wherever it listens.
+    config.smpp.address = sim.smpp_addr().to_string();
     let listener = bind(options.http).await?;
     let running = Running {
         base: format!("http://{}", listener.local_addr().map_err(io(&data))?),
@@ -168,7 +170,8 @@ fn keep_file(path: &Path, make: fn() -> String) -> std::io::Result<String> {
 fn write_manifest(data: &Path, running: &Running, config: &Config) -> std::io::Result<()> {
     let document = serde_json::to_string_pretty(&manifest(running, config)).unwrap_or_default();
     std::fs::write(data.join("demo.json"), document + "\n")?;
-    std::fs::write(data.join("charge.xml"), CHARGE_EXAMPLE)
+    std::fs::write(data.join("charge.xml"), CHARGE_EXAMPLE)?;
+    std::fs::write(data.join("sms.xml"), SMS_EXAMPLE)
 }
 
 fn manifest(r: &Running, config: &Config) -> Value {
@@ -188,6 +191,8 @@ fn manifest(r: &Running, config: &Config) -> Value {
         .map(|a| json!({ "id": a.id, "username": a.id, "password": a.secret, "allowed": a.grants }))
         .collect();
     let soap: serde_json::Map<String, Value> = wsdl::service_paths()
+        .chain(wsdl::sms_service_paths())
+        .chain(wsdl::account_service_paths())
         .map(|p| (service_name(p), json!(format!("{base}{p}"))))
         .collect();
     json!({
@@ -237,6 +242,20 @@ const CHARGE_EXAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </soapenv:Envelope>
 "#;
 
+/// A sendSms in Korean (UCS-2 on the air) from the shop's sender name.
+const SMS_EXAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:loc="http://www.csapi.org/schema/parlayx/sms/send/v2_2/local">
+  <soapenv:Body>
+    <loc:sendSms>
+      <loc:addresses>tel:+821012340001</loc:addresses>
+      <loc:senderName>MICROSHOP</loc:senderName>
+      <loc:message>결제가 완료되었습니다: 커피 4,300원</loc:message>
+    </loc:sendSms>
+  </soapenv:Body>
+</soapenv:Envelope>
+"#;
+
 #[allow(clippy::print_stdout)]
 fn print_try_this(r: &Running, data: &Path) {
     let base = &r.base;
@@ -260,6 +279,12 @@ fn print_try_this(r: &Running, data: &Path) {
         "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/AmountChargingService/services/AmountCharging",
         data.join("charge.xml").display()
     );
+    println!("  # send the subscriber an SMS, then look at the phone the simulator keeps for that number");
+    println!(
+        "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/SendSmsService/services/SendSms",
+        data.join("sms.xml").display()
+    );
+    println!("  open {}/handsets/821012340001", r.smsc_http);
     println!("  # the account, as the operator sees it");
     println!(
         "  curl -s -H 'Authorization: Bearer {}' {base}/admin/v1/accounts/+821012340001",

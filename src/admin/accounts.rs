@@ -310,6 +310,7 @@ impl Topup {
             reference_code: Some(reference),
             description,
             limits: Limits::default(),
+            extend_expiry_days: None,
         })
     }
 }

@@ -121,6 +121,7 @@ pub(super) async fn accounts(store: &dyn Store, config: &Config, now: &Moment) -
                 reference_code: Some(format!("demo-seed-spend-{}", now.month)),
                 description: "demo purchases earlier this month".to_owned(),
                 limits: Limits::default(),
+                extend_expiry_days: None,
             };
             store.move_money(&spend, now).await?;
         }

@@ -166,7 +166,7 @@ impl Scf {
             Some(days) if !(1..=36_600).contains(&days) => {
                 return Err(ScfError::invalid("period", "must be 1 to 36600 days"));
             }
-            other => other.and_then(|d| u64::try_from(d).ok()),
+            other => other.and_then(|d| u32::try_from(d).ok()),
         };
         let movement = Movement {
             msisdn: account.msisdn.clone(),
@@ -177,6 +177,7 @@ impl Scf {
             reference_code: Some(checked_text("referenceCode", &req.reference_code)?),
             description: "balanceUpdate".to_owned(),
             limits: Limits::default(),
+            extend_expiry_days: period.filter(|_| self.settings.account.recharge_extends_expiry),
         };
         let now = self.now();
         let moved = self
@@ -184,13 +185,6 @@ impl Scf {
             .move_money(&movement, &now)
             .await
             .map_err(account_error)?;
-        if let (false, Some(days), true) = (
-            moved.replayed,
-            period,
-            self.settings.account.recharge_extends_expiry,
-        ) {
-            self.extend_expiry(&moved.account, days).await?;
-        }
         Ok(Recharged {
             amount,
             currency: account.currency.code(),
@@ -266,17 +260,6 @@ impl Scf {
             .ok_or(ScfError::AccountUnregistered)?;
         self.check_pin(&msisdn, who.pin.as_deref()).await?;
         Ok(account)
-    }
-
-    /// ES 202 391-7 `period`: the expiry moves `days` past today or the current expiry, whichever
-    /// is later (the store does it in one transaction). A credit that never expires keeps never
-    /// expiring.
-    async fn extend_expiry(&self, account: &Account, days: u64) -> Result<(), ScfError> {
-        self.store
-            .extend_credit_expiry(&account.msisdn, days, &self.now())
-            .await
-            .map_err(account_error)?;
-        Ok(())
     }
 
     /// The last moment of a day in the operator's zone.

@@ -382,6 +382,7 @@ impl Scf {
                 actor_monthly: caps.monthly,
                 refund_within_charges: kind == EntryKind::Refund,
             },
+            extend_expiry_days: None,
         })
     }
 

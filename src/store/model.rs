@@ -305,6 +305,10 @@ pub struct Movement {
     pub description: String,
     /// Limits that apply besides the account's own.
     pub limits: Limits,
+    /// For a credit: move the credit expiry this many days past the later of today and the current
+    /// expiry, in the same transaction (ES 202 391-7 `balanceUpdate` `period`). A credit that never
+    /// expires keeps never expiring.
+    pub extend_expiry_days: Option<u32>,
 }
 
 /// Limits on a movement set by the caller's agreement, checked in the movement's transaction.

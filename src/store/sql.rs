@@ -156,6 +156,9 @@ pub(super) const RETURN_ACTOR_SPEND: &str = "UPDATE app_spend \
 pub(super) const ACTOR_NET_CHARGES: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger \
      WHERE account_id = $1 AND actor = $2 AND kind IN ('charge', 'reservation_charge', 'refund')";
 
+/// `$1` account id, `$2` the new last day of the credit.
+pub(super) const SET_CREDIT_EXPIRY: &str = "UPDATE accounts SET credit_expiry = $2 WHERE id = $1";
+
 pub(super) const INSERT_LEDGER: &str = "INSERT INTO ledger \
      (account_id, kind, amount, reserved_delta, balance_after, actor, reference_code, description, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
@@ -352,6 +355,7 @@ pub(super) fn reservation_movement(
         reference_code: c.reference_code.clone(),
         description: c.description.clone(),
         limits: c.limits,
+        extend_expiry_days: None,
     }
 }
 

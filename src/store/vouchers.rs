@@ -167,17 +167,6 @@ pub trait AccountExtrasStore: Send + Sync {
     /// The claimed attempt was right: the run of wrong PINs is over.
     async fn reset_pin_failures(&self, msisdn: &Msisdn, now: &Moment) -> Result<(), StoreError>;
 
-    /// ES 202 391-7 `balanceUpdate.period`: moves the credit expiry `days` past `today` or the
-    /// current expiry, whichever is later, in one write transaction (concurrent extensions add up).
-    /// A credit that never expires is left alone. Returns the expiry now in force;
-    /// [`StoreError::NotFound`] for an unknown account.
-    async fn extend_credit_expiry(
-        &self,
-        msisdn: &Msisdn,
-        days: u64,
-        now: &Moment,
-    ) -> Result<Option<NaiveDate>, StoreError>;
-
     /// The account's statement (`getHistory`): ledger rows that changed the balance, made at or
     /// before `until_ms`, newest first, at most `limit`.
     async fn history(

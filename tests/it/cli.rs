@@ -197,6 +197,31 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
     assert_eq!(soap.status(), 200, "{}", soap.text().await.unwrap());
     let charged: Value = account("+821012340001").await.unwrap().json().await.unwrap();
     assert_eq!(charged["balance"], 45_700);
+    // The printed SMS line: sms.xml reaches the simulated handset, in Korean.
+    let sms = std::fs::read(dir.path().join("sms.xml")).unwrap();
+    let endpoint = manifest["soap"]["SendSms"].as_str().unwrap();
+    let sent = http
+        .post(endpoint)
+        .basic_auth(shop["username"].as_str().unwrap(), shop["password"].as_str())
+        .header("content-type", "text/xml")
+        .body(sms)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+    let handset = format!(
+        "{}/handsets/821012340001/messages",
+        manifest["smsc"]["http"].as_str().unwrap()
+    );
+    let mut inbox = String::new();
+    for _ in 0..200 {
+        inbox = http.get(&handset).send().await.unwrap().text().await.unwrap();
+        if inbox.contains("결제가 완료되었습니다") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(inbox.contains("결제가 완료되었습니다: 커피 4,300원"), "{inbox}");
     let topup = serde_json::json!({"amount": 1000, "reference_code": "restart-check"});
     let url = format!("{base}/admin/v1/accounts/+821012340001/topups");
     assert_eq!(

@@ -53,6 +53,7 @@ fn movement(number: &str, kind: EntryKind, amount: i64, actor: &str, limits: Lim
         reference_code: None,
         description: "test".to_owned(),
         limits,
+        extend_expiry_days: None,
     }
 }
 

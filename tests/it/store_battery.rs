@@ -38,6 +38,7 @@ fn movement(number: &str, kind: EntryKind, amount: i64, reference: Option<&str>)
         reference_code: reference.map(str::to_owned),
         description: "test".to_owned(),
         limits: Limits::default(),
+        extend_expiry_days: None,
     }
 }
 

@@ -221,6 +221,10 @@ macro_rules! impl_move_money {
                         None => Err(StoreError::Refused(refusal)),
                     };
                 }
+                let mut account = account;
+                if let Some(days) = m.extend_expiry_days.filter(|_| !m.kind.is_debit()) {
+                    account.credit_expiry = self.extend_expiry(&mut tx, &account, days, now).await?;
+                }
                 let draft = sql::Draft::of(m);
                 match self.append_entry(&mut tx, &account, &draft, now).await {
                     Ok(entry) => {
@@ -240,6 +244,31 @@ macro_rules! impl_move_money {
                     }
                     Err(e) => Err(e.into()),
                 }
+            }
+
+            /// Moves the credit expiry `days` past the later of today and the current expiry, in the
+            /// movement's transaction; a credit that never expires keeps never expiring.
+            async fn extend_expiry(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
+                account: &$crate::store::Account,
+                days: u32,
+                now: &$crate::domain::Moment,
+            ) -> Result<Option<chrono::NaiveDate>, $crate::store::StoreError> {
+                use $crate::store::{StoreError, sql};
+                let Some(current) = account.credit_expiry else {
+                    return Ok(None);
+                };
+                let until = current
+                    .max(now.today)
+                    .checked_add_days(chrono::Days::new(u64::from(days)))
+                    .ok_or(StoreError::InvalidMovement("expiry beyond the calendar"))?;
+                sqlx::query(sql::SET_CREDIT_EXPIRY)
+                    .bind(account.id)
+                    .bind(sql::date_text(until))
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(Some(until))
             }
 
             /// The first outcome of a request whose reference code was used before, if it was.

@@ -86,13 +86,6 @@ pub(crate) const CLAIM_PIN_ATTEMPT: &str = "UPDATE account_pins SET failures = f
 pub(crate) const RESET_PIN_FAILURES: &str = "UPDATE account_pins SET failures = 0, updated_at = $2 \
      WHERE account_id = (SELECT id FROM accounts WHERE msisdn = $1) AND failures > 0";
 
-/// Locks the account row (PostgreSQL) and reads its expiry: `$1` number, `$2` now.
-pub(crate) const TOUCH_EXPIRY: &str =
-    "UPDATE accounts SET updated_at = $2 WHERE msisdn = $1 RETURNING credit_expiry";
-
-/// `$1` number, `$2` new expiry.
-pub(crate) const SET_EXPIRY: &str = "UPDATE accounts SET credit_expiry = $2 WHERE msisdn = $1";
-
 /// Balance-changing ledger rows up to a time, newest first: `$1` number, `$2` until, `$3` limit.
 pub(crate) const HISTORY: &str = concat!(
     "SELECT ",
@@ -156,11 +149,6 @@ impl From<PinRow> for PinRecord {
             failures: r.failures,
         }
     }
-}
-
-/// A stored credit expiry (ISO 8601 text) as a date.
-pub(crate) fn stored_expiry(text: Option<&str>) -> Result<Option<chrono::NaiveDate>, StoreError> {
-    text.map(parse_date).transpose().map_err(StoreError::Corrupt)
 }
 
 /// The statement text of a redeemed voucher: ties the ledger entry to the voucher, so a retry of

@@ -151,38 +151,6 @@ macro_rules! impl_voucher_store {
                 Ok(())
             }
 
-            async fn extend_credit_expiry(
-                &self,
-                msisdn: &$crate::domain::Msisdn,
-                days: u64,
-                now: &$crate::domain::Moment,
-            ) -> Result<Option<chrono::NaiveDate>, $crate::store::StoreError> {
-                use $crate::store::StoreError;
-                use $crate::store::sql::{self, voucher_store as q};
-                let mut tx = self.begin_write().await?;
-                let current = sqlx::query_scalar::<_, Option<String>>(q::TOUCH_EXPIRY)
-                    .bind(msisdn.as_str())
-                    .bind(now.at_ms)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let Some(current) = q::stored_expiry(current.as_deref())? else {
-                    tx.rollback().await?;
-                    return Ok(None);
-                };
-                let until = current
-                    .max(now.today)
-                    .checked_add_days(chrono::Days::new(days))
-                    .ok_or(StoreError::InvalidMovement("expiry beyond the calendar"))?;
-                sqlx::query(q::SET_EXPIRY)
-                    .bind(msisdn.as_str())
-                    .bind(sql::date_text(until))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Some(until))
-            }
-
             async fn history(
                 &self,
                 msisdn: &$crate::domain::Msisdn,

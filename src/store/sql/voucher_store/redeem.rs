@@ -86,6 +86,7 @@ macro_rules! impl_redeem {
                         reference_code: Some(r.reference_code.clone()),
                         description: q::voucher_description(key.serial),
                         limits: $crate::store::Limits::default(),
+                        extend_expiry_days: None,
                     },
                 )))
             }
