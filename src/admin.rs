@@ -10,6 +10,7 @@ pub mod app_views;
 pub mod apps;
 pub mod extract;
 pub mod problem;
+pub mod tariffs;
 pub mod views;
 pub mod vouchers;
 
@@ -119,6 +120,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             put(vouchers::set_pin).delete(vouchers::clear_pin),
         )
         .route("/vouchers", post(vouchers::create).get(vouchers::list))
+        .route("/tariffs", get(tariffs::list))
+        .route(
+            "/tariffs/{code}",
+            put(tariffs::put).get(tariffs::show).delete(tariffs::delete),
+        )
         .route("/apps", post(p::create).get(p::list))
         .route("/apps/{id}", get(p::show).patch(p::update))
         .route("/apps/{id}/agreement", put(p::set_agreement))

@@ -60,6 +60,10 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// A request still running after this many seconds is answered with 408.
     pub request_timeout_secs: u64,
+    /// Deepest XML element nesting accepted in a SOAP request (the envelope counts as 1).
+    pub xml_max_depth: usize,
+    /// Most XML elements accepted in one SOAP request, header included.
+    pub xml_max_elements: usize,
 }
 
 impl Default for HttpConfig {
@@ -68,6 +72,8 @@ impl Default for HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: 256 * 1024,
             request_timeout_secs: 30,
+            xml_max_depth: 32,
+            xml_max_elements: 10_000,
         }
     }
 }
@@ -326,6 +332,14 @@ impl Config {
         }
         if self.http.request_timeout_secs == 0 {
             errors.push("http.request_timeout_secs: must be greater than 0".to_owned());
+        }
+        if self.http.xml_max_depth < 8 {
+            errors.push(
+                "http.xml_max_depth: must be at least 8 (Envelope/Body/operation/… need it)".to_owned(),
+            );
+        }
+        if self.http.xml_max_elements < 16 {
+            errors.push("http.xml_max_elements: must be at least 16".to_owned());
         }
         let url = &self.store.url;
         if !["sqlite:", "postgres:", "postgresql:"]

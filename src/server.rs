@@ -42,6 +42,7 @@ struct Shared {
     default_currency: Currency,
     operators: OperatorTokens,
     metrics: PrometheusHandle,
+    xml_limits: crate::soap::envelope::Limits,
 }
 
 impl AppState {
@@ -68,6 +69,12 @@ impl AppState {
             default_currency: config.default_currency(),
             operators,
             metrics: telemetry::metrics(),
+            xml_limits: crate::soap::envelope::Limits {
+                max_depth: config.http.xml_max_depth,
+                max_elements: config.http.xml_max_elements,
+                max_body_bytes: config.http.body_limit_bytes,
+                request_timeout: Duration::from_secs(config.http.request_timeout_secs),
+            },
         })))
     }
 
@@ -101,6 +108,11 @@ impl AppState {
         self.0.default_currency
     }
 
+    /// The configured limits of SOAP request documents.
+    pub fn xml_limits(&self) -> crate::soap::envelope::Limits {
+        self.0.xml_limits.clone()
+    }
+
     /// Configured admin tokens.
     pub fn operators(&self) -> &OperatorTokens {
         &self.0.operators
@@ -129,6 +141,9 @@ pub fn router(state: AppState, http: &HttpConfig) -> Router {
         .layer(Extension(BodyLimit(http.body_limit_bytes)))
         // Bodies above the limit are refused by the extractors, before any parsing.
         .layer(DefaultBodyLimit::max(http.body_limit_bytes))
+        // The unread rest of a refused body is still on the connection: close it, and say so, so
+        // a client does not send its next request down a connection the server is dropping.
+        .layer(middleware::map_response(close_after_refused_body))
         // A handler still running after the timeout is dropped and answered 408.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -181,6 +196,16 @@ async fn housekeeping(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "releasing expired reservations failed"),
         }
     }
+}
+
+/// Adds `Connection: close` to 413 answers (see the layer list in [`router`]).
+async fn close_after_refused_body(mut response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Liveness: the process answers.

@@ -111,7 +111,7 @@ async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Resp
     };
     let limits = Limits {
         max_body_bytes: head.limit.unwrap_or(usize::MAX),
-        ..Limits::default()
+        ..state.xml_limits()
     };
     let envelope = match envelope::parse(&body, &limits) {
         Ok(envelope) => envelope,

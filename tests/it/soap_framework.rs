@@ -7,6 +7,7 @@
 
 mod auth;
 mod payment;
+mod volume;
 
 use base64::Engine as _;
 use chrono::{Duration, SecondsFormat, Utc};
