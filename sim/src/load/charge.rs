@@ -243,7 +243,7 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client) -> (Histogram
             Ok(r) => {
                 let status = r.status().as_u16();
                 let body = r.text().await.unwrap_or_default();
-                if status == 200 {
+                if status == 200 || status == 201 {
                     None
                 } else {
                     Some(refusal(status, &body))
