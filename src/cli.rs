@@ -61,6 +61,8 @@ pub enum Command {
         #[arg(long, default_value = "ops")]
         name: String,
     },
+    /// Print a new key for `framework.secret_key` (it seals application secrets in the database).
+    GenKey,
     /// Operate a running gateway through its admin API.
     Admin(admin::AdminArgs),
 }

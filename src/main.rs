@@ -56,6 +56,10 @@ async fn run(cli: Cli) -> ExitCode {
             };
             demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }
+        Command::GenKey => {
+            println!("{}", pxgate::framework::secrets::SecretBox::generate_key());
+            Ok(())
+        }
         Command::GenToken { name } => {
             gen_token(&name);
             Ok(())
