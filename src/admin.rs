@@ -8,8 +8,11 @@
 pub mod accounts;
 pub mod app_views;
 pub mod apps;
+pub mod callbacks;
 pub mod extract;
+pub mod monitoring;
 pub mod problem;
+pub mod sms;
 pub mod tariffs;
 pub mod views;
 pub mod vouchers;
@@ -134,6 +137,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/apps/{id}/credentials", post(p::add_credential))
         .route("/apps/{id}/credentials/{username}", delete(p::revoke_credential))
         .route("/apps/{id}/usage", get(p::usage::report))
+        .route(
+            "/apps/{id}/monitored/{msisdn}",
+            put(monitoring::grant).delete(monitoring::revoke),
+        )
+        .route("/callbacks", get(callbacks::list))
+        .route("/callbacks/{id}", get(callbacks::show))
+        .route("/callbacks/{id}/retry", post(callbacks::retry))
+        .route("/sms/registrations", post(sms::create).get(sms::list))
+        .route("/sms/registrations/{id}", get(sms::show).delete(sms::delete))
+        .route("/sms/unrouted", get(sms::unrouted))
         .route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 

@@ -3,6 +3,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod apps;
+pub mod callbacks;
+pub mod tariffs;
+pub mod vouchers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

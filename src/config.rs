@@ -45,6 +45,12 @@ pub struct Config {
     /// The SMSC link and SMS limits.
     #[serde(default)]
     pub smpp: crate::smpp::SmppConfig,
+    /// Callbacks to applications: retries and give-up time.
+    #[serde(default)]
+    pub callbacks: crate::callbacks::CallbackConfig,
+    /// Subscriber alert SMS and account-monitoring notifications.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -312,6 +318,8 @@ impl Config {
             payment: PaymentConfig::default(),
             account: AccountConfig::default(),
             smpp: crate::smpp::SmppConfig::default(),
+            callbacks: crate::callbacks::CallbackConfig::default(),
+            alerts: crate::alerts::AlertsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -357,6 +365,8 @@ impl Config {
         self.admin.check(&mut errors);
         self.framework.check(&mut errors);
         self.smpp.check(&mut errors);
+        self.callbacks.check(&mut errors);
+        self.alerts.check(&mut errors);
         if self.payment.reservation_ttl_secs == 0 {
             errors.push("payment.reservation_ttl_secs: must be greater than 0".to_owned());
         }

@@ -71,6 +71,9 @@ pub enum AuthError {
     /// The operation is not granted by the agreement.
     #[error("{0} is not in the service agreement")]
     NotAllowed(Operation),
+    /// The call came from outside the agreement's `source_networks`.
+    #[error("calls from {0} are not in the service agreement")]
+    SourceNotAllowed(IpAddr),
     /// The application's request rate for this operation is used up.
     #[error("request rate exceeded; retry after {} ms", .retry_after.as_millis())]
     Throttled {
@@ -95,6 +98,7 @@ impl AuthError {
             Self::AppInactive(_) => "app_suspended",
             Self::AgreementNotValid => "agreement_not_valid",
             Self::NotAllowed(_) => "not_allowed",
+            Self::SourceNotAllowed(_) => "source_not_allowed",
             Self::Throttled { .. } => "throttled",
             Self::Unavailable => "unavailable",
         }
@@ -195,7 +199,7 @@ impl Framework {
         let (app_id, result) = match self.authenticate(credentials, peer).await {
             Ok(entry) => (
                 Some(entry.app.id.clone()),
-                self.permit(&entry, operation, started),
+                self.permit(&entry, operation, peer, started),
             ),
             Err(e) => (None, Err(e)),
         };
@@ -256,12 +260,21 @@ impl Framework {
         self.tokens.clear();
     }
 
-    fn permit(&self, entry: &Entry, operation: Operation, started: Instant) -> Result<Permit, AuthError> {
+    fn permit(
+        &self,
+        entry: &Entry,
+        operation: Operation,
+        peer: IpAddr,
+        started: Instant,
+    ) -> Result<Permit, AuthError> {
         if entry.status != AppStatus::Active {
             return Err(AuthError::AppInactive(entry.status));
         }
         if !entry.agreement_ok {
             return Err(AuthError::AgreementNotValid);
+        }
+        if !entry.app.agreement.allows_source(peer) {
+            return Err(AuthError::SourceNotAllowed(peer));
         }
         match entry.app.agreement.check(operation, self.clock.now()) {
             Ok(()) => {}
@@ -450,5 +463,6 @@ fn deny_all() -> ServiceAgreement {
         valid_from: None,
         valid_until: Some(chrono::DateTime::UNIX_EPOCH),
         max_sms_addresses: 1,
+        source_networks: Vec::new(),
     }
 }

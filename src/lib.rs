@@ -13,6 +13,8 @@
 //! | [`scf`] | the business rules (Payment, Account Management), protocol-neutral, and the Parlay X exception catalogue |
 //! | [`soap`] | the Parlay X SOAP binding: hardened parser, faults, WSDL/XSD documents, dispatch |
 //! | [`rest`] | the OneAPI REST binding (`/oneapi/v1`) over the same `scf` functions, with OpenAPI 3.1 |
+//! | [`alerts`] | subscriber alert SMS and account-monitoring notifications, decided from the ledger |
+//! | [`callbacks`] | notifications to applications' endpoints: durable, retried, given up visibly |
 //! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
@@ -32,6 +34,8 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod alerts;
+pub mod callbacks;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -1,4 +1,5 @@
-//! The OneAPI REST binding under `/oneapi/v1`: Payment resources (parlayx-spec §5.3), pxgate's
+//! The OneAPI REST binding under `/oneapi/v1`: SMS resources (parlayx-spec §5.2; [`sms`] and its
+//! notifier), Payment resources (parlayx-spec §5.3), pxgate's
 //! Account Management resources (no OneAPI standard exists; [`account`]), the OpenAPI
 //! 3.1 document generated from the handlers (`GET /oneapi/v1/openapi.json`) and a page rendering it
 //! (`GET /oneapi/v1/docs`).
@@ -22,6 +23,11 @@ pub mod error;
 mod json;
 mod payment;
 pub mod payment_json;
+mod sms;
+pub mod sms_json;
+
+/// Hands due OneAPI delivery-receipt notifications to the callback queue (run as a task).
+pub use self::sms::notify::run as sms_notifier;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -47,9 +53,10 @@ pub const BASE: &str = "/oneapi/v1";
 /// The document's fixed parts; paths and schemas are added by the routes themselves.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "pxgate OneAPI", description = "OneAPI Payment (GSMA OneAPI / OMA ParlayREST shapes) and pxgate Account Management over JSON"),
+    info(title = "pxgate OneAPI", description = "OneAPI SMS and Payment (GSMA OneAPI / OMA ParlayREST shapes) and pxgate Account Management over JSON"),
     tags((name = "payment", description = "Amount charging, refunds and reservations"),
          (name = "account", description = "Account Management: balance, expiry, statement, recharges"),
+         (name = "sms", description = "SMS: send, delivery status and notifications, inbound messages"),
          (name = "meta", description = "This description"))
 )]
 struct ApiDoc;
@@ -68,6 +75,12 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(account::get_history))
         .routes(routes!(account::recharge::balance_update))
         .routes(routes!(account::recharge::voucher_update))
+        .routes(routes!(sms::send_sms))
+        .routes(routes!(sms::get_request))
+        .routes(routes!(sms::delivery_infos))
+        .routes(routes!(sms::inbound::inbound_messages))
+        .routes(routes!(sms::subscriptions::subscribe))
+        .routes(routes!(sms::subscriptions::unsubscribe))
         .routes(routes!(openapi_json))
         .routes(routes!(docs_page))
         .split_for_parts();

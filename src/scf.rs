@@ -5,8 +5,10 @@
 
 pub mod account;
 pub mod error;
+pub mod monitoring;
 pub mod payment;
 pub mod sms;
+mod sms_queue;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +32,8 @@ pub struct ScfSettings {
 /// The service capability functions and what they need.
 pub struct Scf {
     store: Arc<dyn Store>,
+    /// Group commit of accepted messages in front of the outbox.
+    sms_queue: sms_queue::SmsQueue,
     clock: Arc<dyn Clock>,
     locale: Locale,
     settings: ScfSettings,
@@ -39,6 +43,7 @@ impl Scf {
     /// Service functions over a store, a clock and the operator's calendar.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, locale: Locale, settings: ScfSettings) -> Self {
         Self {
+            sms_queue: sms_queue::SmsQueue::new(Arc::clone(&store)),
             store,
             clock,
             locale,

@@ -43,6 +43,8 @@ struct Shared {
     operators: OperatorTokens,
     metrics: PrometheusHandle,
     xml_limits: crate::soap::envelope::Limits,
+    callbacks: crate::callbacks::CallbackConfig,
+    alerts: crate::alerts::AlertsConfig,
 }
 
 impl AppState {
@@ -75,6 +77,8 @@ impl AppState {
                 max_body_bytes: config.http.body_limit_bytes,
                 request_timeout: Duration::from_secs(config.http.request_timeout_secs),
             },
+            callbacks: config.callbacks.clone(),
+            alerts: config.alerts.clone(),
         })))
     }
 
@@ -111,6 +115,16 @@ impl AppState {
     /// The configured limits of SOAP request documents.
     pub fn xml_limits(&self) -> crate::soap::envelope::Limits {
         self.0.xml_limits.clone()
+    }
+
+    /// `[callbacks]`: retries and give-up time of notifications to applications.
+    pub fn callback_config(&self) -> &crate::callbacks::CallbackConfig {
+        &self.0.callbacks
+    }
+
+    /// `[alerts]`: subscriber alert SMS and account-monitoring notifications.
+    pub fn alerts_config(&self) -> &crate::alerts::AlertsConfig {
+        &self.0.alerts
     }
 
     /// Configured admin tokens.
@@ -172,13 +186,24 @@ pub async fn run(
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     // The SMS dispatcher: SMPP links draining the outbox (they retry while the SMSC is away).
     let smpp = crate::smpp::spawn(state.clone());
-    // notifySmsDeliveryReceipt callbacks to applications (durable, retried).
+    // Delivery receipts due to applications become callbacks...
     let sms_notifier = tokio::spawn(crate::soap::binding::sms_notifier(state.clone()));
+    // Received SMS are routed, and those an application subscribed to become callbacks.
+    let sms_receptions = tokio::spawn(crate::soap::binding::sms_reception_notifier(state.clone()));
+    let rest_sms_notifier = tokio::spawn(crate::rest::sms_notifier(state.clone()));
+    // ...and every callback is delivered from the store, retried, given up visibly.
+    let callbacks = tokio::spawn(crate::callbacks::run(state.clone()));
+    // Subscriber alerts and account notifications, decided from the ledger after each charge.
+    let alerts = tokio::spawn(crate::alerts::run(state.clone()));
     // Peer addresses feed the failed-authentication lock-out.
     let app = router(state.clone(), http).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     housekeeping.abort();
     sms_notifier.abort();
+    sms_receptions.abort();
+    rest_sms_notifier.abort();
+    callbacks.abort();
+    alerts.abort();
     smpp.shutdown().await;
     state.framework().flush_usage().await;
     served

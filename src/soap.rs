@@ -18,6 +18,7 @@ pub mod binding;
 pub mod envelope;
 pub mod fault;
 pub mod map;
+pub mod monitoring_xml;
 pub mod payment_xml;
 pub mod sms_xml;
 pub mod wsdl;

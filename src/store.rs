@@ -16,7 +16,9 @@
 //! The store knows nothing about XML, JSON or HTTP; it returns [`StoreError`] and [`Refusal`] values
 //! that the layers above map to their wire forms.
 
+pub mod alerts;
 pub mod apps;
+pub mod callbacks;
 pub mod model;
 pub mod payment;
 pub mod postgres;
@@ -138,7 +140,15 @@ pub trait AccountStore: Send + Sync {
 /// Everything durable the gateway keeps.
 #[async_trait]
 pub trait Store:
-    AccountStore + apps::AppStore + payment::PaymentStore + sms::SmsStore + vouchers::AccountExtrasStore
+    AccountStore
+    + alerts::AlertStore
+    + apps::AppStore
+    + callbacks::CallbackStore
+    + payment::PaymentStore
+    + sms::SmsStore
+    + sms::batch::SmsBatchStore
+    + sms::routing::SmsRoutingStore
+    + vouchers::AccountExtrasStore
 {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;

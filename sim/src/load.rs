@@ -4,6 +4,7 @@
 
 pub mod charge;
 pub mod smpp;
+pub mod sms;
 
 use std::fmt;
 use std::time::Duration;

@@ -103,6 +103,20 @@ pub enum AccountCommand {
         /// Amount, or `none`.
         threshold: String,
     },
+    /// Set the end-user PIN Account Management requests must carry; also ends a lock-out
+    /// after too many wrong PINs.
+    SetPin {
+        /// Subscriber number.
+        msisdn: String,
+        /// 4 to 12 digits; read from the first line of standard input when left out (so it stays
+        /// out of the process list and the shell history).
+        pin: Option<String>,
+    },
+    /// Remove the end-user PIN, and with it any lock-out.
+    ClearPin {
+        /// Subscriber number.
+        msisdn: String,
+    },
     /// Show the ledger, newest first.
     Ledger {
         /// Subscriber number.
@@ -132,6 +146,21 @@ fn nullable_date(raw: &str) -> Result<Value, CliError> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map(|d| json!(d))
         .map_err(|e| CliError::Usage(format!("{raw:?} is not a YYYY-MM-DD date: {e}")))
+}
+
+/// The PIN typed (or piped) on standard input: its first line, without the line end.
+fn pin_from_stdin() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(format!("pin: cannot read standard input: {e}")))?;
+    let pin = line.trim().to_owned();
+    if pin.is_empty() {
+        return Err(CliError::Usage(
+            "pin: give it as an argument or on standard input".to_owned(),
+        ));
+    }
+    Ok(pin)
 }
 
 fn patch(msisdn: &str, key: &str, value: Value) -> (Method, String, Option<Value>) {
@@ -213,6 +242,15 @@ pub(crate) fn request_for(command: &AccountCommand) -> Result<(Method, String, O
             patch(msisdn, "low_balance_threshold", nullable_amount(threshold)?)
         }
         C::SetExpiry { msisdn, date } => patch(msisdn, "credit_expiry", nullable_date(date)?),
+        C::SetPin { msisdn, pin } => {
+            let pin = match pin {
+                Some(pin) => pin.clone(),
+                None => pin_from_stdin()?,
+            };
+            let body = json!({ "pin": pin });
+            (Method::PUT, format!("{}/pin", path_of(msisdn)), Some(body))
+        }
+        C::ClearPin { msisdn } => (Method::DELETE, format!("{}/pin", path_of(msisdn)), None),
         C::Ledger {
             msisdn,
             limit,
@@ -272,6 +310,12 @@ pub(crate) fn render(command: &AccountCommand, value: &Value) -> String {
                 text(&account["currency"]),
                 text(&account["balance"])
             )
+        }
+        AccountCommand::SetPin { msisdn, .. } => {
+            format!("PIN set for {}; any lock-out is cleared", msisdn.trim())
+        }
+        AccountCommand::ClearPin { msisdn } => {
+            format!("PIN removed from {}; any lock-out is cleared", msisdn.trim())
         }
         _ => record(value),
     }

@@ -42,6 +42,24 @@ pub enum Resource {
         #[command(subcommand)]
         command: super::apps::AppCommand,
     },
+    /// Prepaid vouchers.
+    Vouchers {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::vouchers::VoucherCommand,
+    },
+    /// Prices for volume charging and charging codes.
+    Tariffs {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::tariffs::TariffCommand,
+    },
+    /// Notifications owed to applications' endpoints, and their delivery attempts.
+    Callbacks {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::callbacks::CallbackCommand,
+    },
 }
 
 /// Why an admin command failed; printed by `main`.
@@ -71,6 +89,9 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
             }
         }
         Resource::Apps { command } => super::apps::run(&args, command).await?,
+        Resource::Vouchers { command } => super::vouchers::run(&args, command).await?,
+        Resource::Tariffs { command } => super::tariffs::run(&args, command).await?,
+        Resource::Callbacks { command } => super::callbacks::run(&args, command).await?,
     };
     println!("{out}");
     Ok(())
@@ -87,6 +108,21 @@ pub(crate) fn query(pairs: &[(&str, Option<String>)]) -> String {
     } else {
         format!("?{}", set.join("&"))
     }
+}
+
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay), so a
+/// value the API would refuse reaches it intact and is refused by it, naming the field.
+pub(crate) fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .fold(String::with_capacity(value.len()), |mut out, b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(char::from(b));
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
+            out
+        })
 }
 
 /// Sends one admin request; the server's problem details become [`CliError::Refused`].

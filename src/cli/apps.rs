@@ -2,13 +2,11 @@
 //! agreements, lifecycle, credentials and usage. Requests and output follow `cli::admin`
 //! (tables for people, `--json` for scripts); this module only knows the apps endpoints.
 
-use std::fmt::Write as _;
-
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::admin::{AdminArgs, CliError, call, query, record, rows, text};
+use super::admin::{AdminArgs, CliError, call, percent_encode, query, record, rows, text};
 
 /// `pxgate admin apps …`
 #[derive(Debug, Subcommand)]
@@ -120,20 +118,6 @@ fn path_of(id: &str) -> String {
     format!("/admin/v1/apps/{}", id.trim())
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay), so `+09:00` survives.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .fold(String::with_capacity(value.len()), |mut out, b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                out.push(char::from(b));
-            } else {
-                let _ = write!(out, "%{b:02X}");
-            }
-            out
-        })
-}
-
 fn request_for(command: &AppCommand) -> Result<(Method, String, Option<Value>), CliError> {
     use AppCommand as C;
     Ok(match command {
@@ -170,14 +154,14 @@ fn request_for(command: &AppCommand) -> Result<(Method, String, Option<Value>), 
         C::AddCredential { id } => (Method::POST, format!("{}/credentials", path_of(id)), None),
         C::RevokeCredential { id, username } => (
             Method::DELETE,
-            format!("{}/credentials/{}", path_of(id), encode(username.trim())),
+            format!("{}/credentials/{}", path_of(id), percent_encode(username.trim())),
             None,
         ),
         C::Usage { id, from, to, by } => {
             let q = query(&[
-                ("from", from.as_deref().map(encode)),
-                ("to", to.as_deref().map(encode)),
-                ("by", by.as_deref().map(encode)),
+                ("from", from.as_deref().map(percent_encode)),
+                ("to", to.as_deref().map(percent_encode)),
+                ("by", by.as_deref().map(percent_encode)),
             ]);
             (Method::GET, format!("{}/usage{q}", path_of(id)), None)
         }
@@ -307,10 +291,10 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(
-            encode("2026-11-01T00:00:00+09:00"),
+            percent_encode("2026-11-01T00:00:00+09:00"),
             "2026-11-01T00%3A00%3A00%2B09%3A00"
         );
-        assert_eq!(encode("shop-2"), "shop-2");
+        assert_eq!(percent_encode("shop-2"), "shop-2");
     }
 
     #[test]

@@ -214,7 +214,22 @@ pub(super) async fn applications(
         };
         out.push(DemoApp { id, grants, secret });
     }
+    sms_registration(store, now).await?;
     Ok(out)
+}
+
+/// "shop" receives every SMS to its short code 1588; registrationIdentifier `1588`.
+async fn sms_registration(store: &dyn Store, now: &Moment) -> Result<(), StoreError> {
+    let registration = crate::store::sms::routing::Registration {
+        id: "1588".to_owned(),
+        app_id: Some("shop".to_owned()),
+        short_code: "1588".to_owned(),
+        keyword: String::new(),
+        created_at_ms: now.at_ms,
+    };
+    // Already there on a later run: keep it as the operator may have changed it.
+    let _ = store.create_registration(&registration).await?;
+    Ok(())
 }
 
 /// Prices for volume charging: `default` (per unit) and `data-mb` (per megabyte).

@@ -43,6 +43,10 @@ pub struct ServiceAgreement {
     /// Most addresses in one sendSms.
     #[serde(default = "default_max_sms_addresses")]
     pub max_sms_addresses: u32,
+    /// Networks the application may call from (CIDR such as `203.0.113.0/24`, or one address);
+    /// empty: any. The peer address of the connection is checked (no forwarding header is trusted).
+    #[serde(default)]
+    pub source_networks: Vec<String>,
 }
 
 fn default_max_sms_addresses() -> u32 {
@@ -115,6 +119,8 @@ pub struct Agreement {
     pub valid_until: Option<DateTime<Utc>>,
     /// Most addresses per sendSms.
     pub max_sms_addresses: u32,
+    /// Networks calls may come from; empty: any.
+    source_networks: Vec<ipnet::IpNet>,
 }
 
 /// Why the agreement does not let a call through.
@@ -143,6 +149,7 @@ impl Agreement {
         if doc.max_sms_addresses == 0 {
             errors.push(("max_sms_addresses".to_owned(), "must be at least 1".to_owned()));
         }
+        let source_networks = compile_networks(doc, &mut errors);
         for (i, host) in doc.callback_hosts.iter().enumerate() {
             if host.is_empty() || host.contains(['/', ' ', ':']) {
                 errors.push((
@@ -167,7 +174,18 @@ impl Agreement {
             valid_from: doc.valid_from,
             valid_until: doc.valid_until,
             max_sms_addresses: doc.max_sms_addresses,
+            source_networks,
         })
+    }
+
+    /// Whether a call may come from `peer`.
+    pub fn allows_source(&self, peer: std::net::IpAddr) -> bool {
+        // An IPv4 client seen through an IPv6 socket is still that IPv4 address.
+        let peer = match peer {
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.source_networks.is_empty() || self.source_networks.iter().any(|n| n.contains(&peer))
     }
 
     /// Whether `op` may be called at `now`.
@@ -227,6 +245,24 @@ fn compile_scopes(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) ->
             })
         })
         .collect()
+}
+
+fn compile_networks(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> Vec<ipnet::IpNet> {
+    let mut networks = Vec::new();
+    for (i, raw) in doc.source_networks.iter().enumerate() {
+        let text = raw.trim();
+        let parsed = text
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+        match parsed {
+            Ok(net) => networks.push(net.trunc()),
+            Err(_) => errors.push((
+                format!("source_networks[{i}]"),
+                format!("{raw:?} is not an IP address or CIDR network"),
+            )),
+        }
+    }
+    networks
 }
 
 fn compile_rates(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> Vec<(Scope, Rate)> {
@@ -346,6 +382,23 @@ mod tests {
     }
 
     #[test]
+    fn calls_come_from_the_listed_networks_or_anywhere() {
+        let anywhere = Agreement::compile(&doc(serde_json::json!({"allow": ["*"]}))).unwrap();
+        assert!(anywhere.allows_source("198.51.100.9".parse().unwrap()));
+        let listed = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["*"],
+            "source_networks": ["203.0.113.5/24", "2001:db8::1", " 192.0.2.1 "],
+        })))
+        .unwrap();
+        for inside in ["203.0.113.200", "2001:db8::1", "192.0.2.1", "::ffff:203.0.113.9"] {
+            assert!(listed.allows_source(inside.parse().unwrap()), "{inside}");
+        }
+        for outside in ["203.0.114.1", "2001:db8::2", "192.0.2.2", "127.0.0.1"] {
+            assert!(!listed.allows_source(outside.parse().unwrap()), "{outside}");
+        }
+    }
+
+    #[test]
     fn every_invalid_field_is_reported() {
         let errors = Agreement::compile(&doc(serde_json::json!({
             "allow": ["Paymnet"],
@@ -353,6 +406,7 @@ mod tests {
             "spend_limits": [{"currency": "KRW", "per_charge": 0.5}, {"currency": "ZZZ"}],
             "callback_hosts": ["http://x"],
             "max_sms_addresses": 0,
+            "source_networks": ["10.0.0.0/8", "10.0.0.0/33", "somewhere"],
         })))
         .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
@@ -366,6 +420,8 @@ mod tests {
                 "spend_limits[0].per_charge",
                 "spend_limits[1].currency",
                 "max_sms_addresses",
+                "source_networks[1]",
+                "source_networks[2]",
                 "callback_hosts[0]"
             ]
         );

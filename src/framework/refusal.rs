@@ -16,6 +16,9 @@ use crate::store::apps::AppStatus;
 pub fn policy_reason(e: &AuthError) -> Option<String> {
     match e {
         AuthError::NotAllowed(op) => Some(format!("{op} is not in the service agreement")),
+        AuthError::SourceNotAllowed(peer) => {
+            Some(format!("calls from {peer} are not in the service agreement"))
+        }
         AuthError::AppInactive(AppStatus::Revoked) => Some("application revoked".to_owned()),
         AuthError::AppInactive(_) => Some("application suspended".to_owned()),
         AuthError::AgreementNotValid => Some("service agreement not valid at this time".to_owned()),

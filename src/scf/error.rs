@@ -126,9 +126,24 @@ pub enum ScfError {
     /// The receiptRequest correlator was used before by this application (SVC0005).
     #[error("duplicate correlator {0}")]
     DuplicateCorrelator(String),
+    /// A OneAPI clientCorrelator was used before by this application for a different request
+    /// (SVC0005).
+    #[error("clientCorrelator {0} already used for a different request")]
+    DuplicateClientCorrelator(String),
+    /// The startSmsNotification correlator is in use by another of the application's
+    /// subscriptions (SVC0005 naming `reference.correlator`).
+    #[error("duplicate notification correlator {0}")]
+    DuplicateNotificationCorrelator(String),
+    /// The application already has a subscription whose criteria overlap these (SVC0008).
+    #[error("overlapping criteria")]
+    OverlappingCriteria,
     /// sendSmsLogo / sendSmsRingtone formats are not offered (SVC0281).
     #[error("format not supported")]
     FormatNotSupported,
+    /// Account monitoring: the application has no relationship with the account (POL0002 naming
+    /// the address).
+    #[error("privacy verification failed for {0}")]
+    PrivacyRefused(String),
     /// No SMS request with this identifier belongs to the caller (SVC0002).
     #[error("unknown request {0}")]
     UnknownRequest(String),
@@ -188,19 +203,18 @@ impl ScfError {
                 "User has not been provisioned for %1",
                 vec!["account management".to_owned()],
             ),
-            Self::NoValidAddresses
-            | Self::TooManyAddresses
-            | Self::MessageTooLong(_)
-            | Self::SenderNotAllowed(_)
-            | Self::ChargingNotSupported
-            | Self::FormatNotSupported
-            | Self::DuplicateCorrelator(_)
-            | Self::UnknownRequest(_) => sms_exception(self),
+            Self::PrivacyRefused(address) => Exception::policy(
+                "POL0002",
+                "Privacy verification failed for address %1, request is refused",
+                vec![address.clone()],
+            ),
             Self::Internal(_) => Exception::service(
                 "SVC0001",
                 "A service error occurred. Error code is %1",
                 vec!["internal".to_owned()],
             ),
+            // The Short Messaging refusals.
+            sms => sms_exception(sms),
         }
     }
 
@@ -240,6 +254,19 @@ fn sms_exception(e: &ScfError) -> Exception {
             "Correlator %1 specified in message part %2 is a duplicate",
             vec![c.clone(), "receiptRequest.correlator".to_owned()],
         ),
+        ScfError::DuplicateClientCorrelator(c) => Exception::service(
+            "SVC0005",
+            "Correlator %1 specified in message part %2 is a duplicate",
+            vec![c.clone(), "clientCorrelator".to_owned()],
+        ),
+        ScfError::DuplicateNotificationCorrelator(c) => Exception::service(
+            "SVC0005",
+            "Correlator %1 specified in message part %2 is a duplicate",
+            vec![c.clone(), "reference.correlator".to_owned()],
+        ),
+        ScfError::OverlappingCriteria => {
+            Exception::service("SVC0008", "Overlapped Criteria %1", vec!["criteria".to_owned()])
+        }
         ScfError::UnknownRequest(id) => Exception::service(
             "SVC0002",
             "Invalid input value for message part %1",

@@ -170,15 +170,30 @@ impl Scf {
     /// `chargeAmount`: debits the account after the paper's checks and the agreement's caps.
     pub async fn charge_amount(&self, permit: &Permit, req: &AmountRequest) -> Result<Charged, ScfError> {
         let now = self.now();
-        let priced = self.price_amount(&req.end_user, &req.charge).await?;
-        let m = self.movement(
+        let m = self
+            .amount_charge(permit, &req.end_user, &req.charge, &req.reference_code)
+            .await?;
+        self.apply(m, &now).await
+    }
+
+    /// The movement a `chargeAmount` of `charge` to `end_user` would make, priced and checked
+    /// against the agreement's per-charge cap; its daily and monthly caps travel in its limits.
+    /// Other SCFs that charge (sendSms with `charging`) apply it in their own transaction.
+    pub(in crate::scf) async fn amount_charge(
+        &self,
+        permit: &Permit,
+        end_user: &str,
+        charge: &ChargingInformation,
+        reference_code: &str,
+    ) -> Result<Movement, ScfError> {
+        let priced = self.price_amount(end_user, charge).await?;
+        self.movement(
             permit,
             priced,
             EntryKind::Charge,
-            &req.reference_code,
-            &req.charge.description,
-        )?;
-        self.apply(m, &now).await
+            reference_code,
+            &charge.description,
+        )
     }
 
     /// `refundAmount`: credits back at most what this application charged the account.
@@ -387,7 +402,12 @@ impl Scf {
     }
 
     async fn apply(&self, m: Movement, now: &Moment) -> Result<Charged, ScfError> {
-        let moved = self.store.move_money(&m, now).await.map_err(internal)?;
+        let moved = self.store.move_money(&m, now).await.map_err(internal);
+        if m.kind.is_debit() && matches!(moved, Err(ScfError::Refused(crate::store::Refusal::Unregistered))) {
+            // The subscriber alerts tell the number it is not registered (rate-limited).
+            self.note_unregistered_charge(&m.msisdn, now).await;
+        }
+        let moved = moved?;
         Ok(Charged {
             amount: m.currency.from_minor(m.amount),
             currency: m.currency,

@@ -6,20 +6,31 @@
 //! A `receiptRequest` is kept with the message; `soap::binding::sms::notify` sends
 //! notifySmsDeliveryReceipt once per address when it is final.
 //!
-//! Not supported yet, each refused with its documented fault (`docs/faults.md`): `charging`
-//! (POL0008), sendSmsLogo / sendSmsRingtone (SVC0281). Must not know: XML, JSON or PDUs.
+//! A `charging` charges every address through the Payment SCF's `chargeAmount` rules (pricing,
+//! the agreement's caps, the account checks), in the transaction that queues the message: a
+//! refused charge queues nothing and moves no money (ES 202 391-4 §8.1.1). Only applications
+//! whose agreement also grants chargeAmount may charge; others get POL0008.
+//!
+//! Not offered, refused with its documented fault (`docs/faults.md`): sendSmsLogo /
+//! sendSmsRingtone (SVC0281). Must not know: XML, JSON or PDUs.
 
+mod idempotency;
 mod notices;
+mod reception;
 
 use std::collections::HashSet;
 
+use super::payment::ChargingInformation;
 use super::{Scf, ScfError, internal};
 use crate::domain::Msisdn;
-use crate::framework::Permit;
+use crate::framework::{Operation, Permit};
 use crate::smpp::encoding;
+use crate::store::Movement;
 use crate::store::sms::{NewPart, NewSms, PartState, PartStatus};
 
+pub use idempotency::{NotifyFormat, Sent};
 pub use notices::DueReceipt;
+pub use reception::{DueSmsReception, StartSmsNotification};
 
 /// `sendSms` (ES 202 391-4 §8.1.1), protocol-neutral.
 #[derive(Debug, Clone, Default)]
@@ -32,8 +43,13 @@ pub struct SendSmsRequest {
     pub message: String,
     /// `receiptRequest`: (endpoint, correlator).
     pub receipt_request: Option<(String, String)>,
-    /// `charging` present.
-    pub charging: bool,
+    /// `charging`: what each address is charged for the message.
+    pub charging: Option<ChargingInformation>,
+    /// The wire the receipt notification is written for. With [`NotifyFormat::Json`] the
+    /// receiptRequest's correlator is OneAPI `callbackData`: optional and not required unique.
+    pub notify_format: NotifyFormat,
+    /// OneAPI `clientCorrelator`; see [`Scf::send_sms_once`].
+    pub client_correlator: Option<String>,
 }
 
 /// `sms:DeliveryStatus` (ES 202 391-4 §7.1.1).
@@ -108,15 +124,23 @@ const MAX_RECEIVED: i64 = 100;
 
 impl Scf {
     /// `sendSms`: validates, encodes, and queues every part for every address in one
-    /// transaction; answers the requestIdentifier.
+    /// transaction, with the charge of every address when `charging` is given; answers the
+    /// requestIdentifier.
     pub async fn send_sms(&self, permit: &Permit, req: &SendSmsRequest) -> Result<String, ScfError> {
         let agreement = &permit.app().agreement;
-        if req.charging {
-            // Not yet: charge and queue must share one transaction (DESIGN.md "SMS path").
+        if req.charging.is_some()
+            && agreement
+                .check(Operation::ChargeAmount, self.clock.now())
+                .is_err()
+        {
+            // Charging is chargeAmount on the recipient's account: it needs the same grant.
             return Err(ScfError::ChargingNotSupported);
         }
         let notify = match &req.receipt_request {
-            Some((endpoint, correlator)) => Some(self.receipt_request(permit, endpoint, correlator).await?),
+            Some((endpoint, correlator)) => Some(
+                self.receipt_request(permit, endpoint, correlator, req.notify_format)
+                    .await?,
+            ),
             None => None,
         };
         let addresses = self.sms_addresses(&req.addresses)?;
@@ -136,20 +160,6 @@ impl Scf {
         let reference = u8::from_str_radix(&id[..2], 16).unwrap_or(0);
         let parts = encoding::encode(&req.message, cfg.max_parts as usize, reference)
             .map_err(|e| ScfError::MessageTooLong(e.max_chars))?;
-        let count = i64::try_from(parts.len()).unwrap_or(i64::MAX);
-        let mut rows = Vec::with_capacity(parts.len() * addresses.len());
-        for address in &addresses {
-            for (part_no, part) in (1..).zip(&parts) {
-                rows.push(NewPart {
-                    address: address.as_str().to_owned(),
-                    part_no,
-                    part_count: count,
-                    data_coding: i64::from(part.data_coding),
-                    esm_class: i64::from(part.esm_class),
-                    body: part.bytes.clone(),
-                });
-            }
-        }
         let sms = NewSms {
             request_id: id.clone(),
             actor: permit.actor(),
@@ -157,13 +167,62 @@ impl Scf {
             // Receipts are always asked for: getSmsDeliveryStatus needs them too.
             receipt: true,
             notify,
-            parts: rows,
+            notify_format: req.notify_format.as_str(),
+            client_correlator: req
+                .client_correlator
+                .clone()
+                .map(|c| (c, idempotency::fingerprint(req))),
+            parts: outbox_rows(&addresses, &parts),
         };
-        self.store
-            .queue_sms(&sms, self.now().at_ms)
-            .await
-            .map_err(internal)?;
+        self.queue_sms(permit, req, &sms, &addresses).await?;
         Ok(id)
+    }
+
+    /// Queues an accepted message; with `charging`, together with the charge of every address.
+    async fn queue_sms(
+        &self,
+        permit: &Permit,
+        req: &SendSmsRequest,
+        sms: &NewSms,
+        addresses: &[Msisdn],
+    ) -> Result<(), ScfError> {
+        match &req.charging {
+            None => self.sms_queue.queue(sms, self.now().at_ms).await,
+            Some(charge) => {
+                let now = self.now();
+                let charges = self
+                    .sms_charges(permit, charge, addresses, &sms.request_id)
+                    .await?;
+                self.store.queue_charged_sms(sms, &charges, &now).await
+            }
+        }
+        .map_err(|e| match e {
+            crate::store::StoreError::AlreadyExists => {
+                ScfError::DuplicateClientCorrelator(req.client_correlator.clone().unwrap_or_default())
+            }
+            other => internal(other),
+        })
+    }
+
+    /// One chargeAmount movement per address, priced and capped by the Payment SCF. The
+    /// reference code `sms:<requestIdentifier>:<address>` is unique per application, so each
+    /// address of each message is charged once.
+    async fn sms_charges(
+        &self,
+        permit: &Permit,
+        charge: &ChargingInformation,
+        addresses: &[Msisdn],
+        request_id: &str,
+    ) -> Result<Vec<Movement>, ScfError> {
+        let mut charges = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let reference = format!("sms:{request_id}:{}", address.as_str());
+            charges.push(
+                self.amount_charge(permit, address.as_str(), charge, &reference)
+                    .await?,
+            );
+        }
+        Ok(charges)
     }
 
     /// A receiptRequest: an http(s) URL on one of the agreement's `callback_hosts`, and a
@@ -173,16 +232,18 @@ impl Scf {
         permit: &Permit,
         endpoint: &str,
         correlator: &str,
+        format: NotifyFormat,
     ) -> Result<(String, String), ScfError> {
-        let url = reqwest::Url::parse(endpoint.trim())
-            .map_err(|e| ScfError::invalid("receiptRequest.endpoint", e))?;
-        let host = url.host_str().unwrap_or_default();
-        let allowed = permit.app().agreement.callback_hosts.iter().any(|h| h == host);
-        if !matches!(url.scheme(), "http" | "https") || !allowed {
-            return Err(ScfError::invalid(
-                "receiptRequest.endpoint",
-                "not an allowed callback host",
-            ));
+        let url = callback_endpoint(permit, endpoint, "receiptRequest.endpoint")?;
+        if format == NotifyFormat::Json {
+            // OneAPI callbackData: opaque to the gateway, echoed in every notification.
+            if correlator.len() > 256 {
+                return Err(ScfError::invalid(
+                    "receiptRequest.callbackData",
+                    "at most 256 characters",
+                ));
+            }
+            return Ok((url.to_string(), correlator.to_owned()));
         }
         if correlator.is_empty() || correlator.len() > 256 {
             return Err(ScfError::invalid(
@@ -221,32 +282,19 @@ impl Scf {
         Ok(per_address(&parts))
     }
 
-    /// `getReceivedSms`: the messages received for `registration` (one of the agreement's
-    /// `sms_senders`) since the last call; each is returned once (ES 202 391-4 §8.2.1).
+    /// `getReceivedSms`: the messages routed to `registration` (one of this application's
+    /// registrations, `reception`) since the last call, except those a startSmsNotification
+    /// pushes; each is returned once (ES 202 391-4 §8.2.1).
     pub async fn get_received_sms(
         &self,
         permit: &Permit,
         registration: &str,
     ) -> Result<Vec<SmsMessage>, ScfError> {
-        let number = registration
-            .trim()
-            .trim_start_matches("tel:")
-            .trim_start_matches('+');
-        let own = permit
-            .app()
-            .agreement
-            .sms_senders
-            .iter()
-            .any(|s| s.trim_start_matches('+') == number);
-        if number.is_empty() || !own {
-            return Err(ScfError::invalid(
-                "registrationIdentifier",
-                "not a number of this application",
-            ));
-        }
+        let id = self.own_registration(permit, registration).await?;
+        self.route_received_sms().await?;
         let taken = self
             .store
-            .take_received(number, MAX_RECEIVED)
+            .take_received(&id, MAX_RECEIVED)
             .await
             .map_err(internal)?;
         Ok(taken
@@ -283,6 +331,42 @@ impl Scf {
             .filter(|m| seen.insert(m.as_str().to_owned()))
             .collect())
     }
+}
+
+/// An application's notification endpoint: an http(s) URL on one of its agreement's
+/// `callback_hosts` (else SVC0002 naming `field`). Every callback endpoint an application gives
+/// (receiptRequest, startSmsNotification reference) is checked here.
+pub(crate) fn callback_endpoint(
+    permit: &Permit,
+    endpoint: &str,
+    field: &str,
+) -> Result<reqwest::Url, ScfError> {
+    let url = reqwest::Url::parse(endpoint.trim()).map_err(|e| ScfError::invalid(field, e))?;
+    let host = url.host_str().unwrap_or_default();
+    let allowed = permit.app().agreement.callback_hosts.iter().any(|h| h == host);
+    if !matches!(url.scheme(), "http" | "https") || !allowed {
+        return Err(ScfError::invalid(field, "not an allowed callback host"));
+    }
+    Ok(url)
+}
+
+/// Every part for every address, in sending order.
+fn outbox_rows(addresses: &[Msisdn], parts: &[encoding::Part]) -> Vec<NewPart> {
+    let count = i64::try_from(parts.len()).unwrap_or(i64::MAX);
+    let mut rows = Vec::with_capacity(parts.len() * addresses.len());
+    for address in addresses {
+        for (part_no, part) in (1..).zip(parts) {
+            rows.push(NewPart {
+                address: address.as_str().to_owned(),
+                part_no,
+                part_count: count,
+                data_coding: i64::from(part.data_coding),
+                esm_class: i64::from(part.esm_class),
+                body: part.bytes.clone(),
+            });
+        }
+    }
+    rows
 }
 
 fn per_address(parts: &[PartState]) -> Vec<DeliveryInformation> {

@@ -17,10 +17,12 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::config::SmppConfig;
+use super::outcomes::{self, Outcomes};
 use super::receipt::normalize_message_id;
 use super::session::Session;
 use crate::server::AppState;
 use crate::store::sms::OutboxRow;
+use crate::store::sms::batch::{SmsClaim, SmsOutcome};
 
 /// How often an idle bound link looks for new rows.
 const POLL: Duration = Duration::from_millis(50);
@@ -32,6 +34,9 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 const LINK_RETRY: Duration = Duration::from_millis(200);
 /// Attempts before a part fails for good on temporary errors.
 const MAX_ATTEMPTS: i64 = 10;
+/// With the window nearly full, how long a link waits for a quarter of it to free up before it
+/// claims what there is room for (fewer, larger claims under load).
+const CLAIM_GATHER: Duration = Duration::from_millis(2);
 
 /// The running dispatcher; [`Dispatcher::shutdown`] unbinds every session.
 pub struct Dispatcher {
@@ -45,8 +50,10 @@ pub fn spawn(state: AppState) -> Dispatcher {
     let cfg = state.scf().smpp().clone();
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let outcomes = outcomes::spawn(state.clone());
     for link in 0..cfg.sessions {
         let worker = Worker {
+            outcomes: outcomes.clone(),
             state: state.clone(),
             cfg: cfg.clone(),
             stopped: stopped.clone(),
@@ -84,6 +91,7 @@ enum Ended {
 
 struct Worker {
     state: AppState,
+    outcomes: Outcomes,
     cfg: SmppConfig,
     stopped: watch::Receiver<bool>,
     /// Milliseconds of the tokio clock (since `epoch`) before which nothing is submitted.
@@ -107,20 +115,22 @@ impl Worker {
                     }
                 }
                 // Binding → Bound on bind_resp ESME_ROK; → Disconnected with a doubled back-off.
-                Link::Binding { backoff } => match Session::open(&self.cfg, self.state.clone()).await {
-                    Ok(session) => {
-                        tracing::info!(link = self.link, address = %self.cfg.address, "SMPP bound");
-                        Link::Bound {
-                            session: Arc::new(session),
+                Link::Binding { backoff } => {
+                    match Session::open(&self.cfg, self.state.clone(), self.outcomes.clone()).await {
+                        Ok(session) => {
+                            tracing::info!(link = self.link, address = %self.cfg.address, "SMPP bound");
+                            Link::Bound {
+                                session: Arc::new(session),
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
+                            Link::Disconnected {
+                                backoff: (backoff * 2).min(max),
+                            }
                         }
                     }
-                    Err(e) => {
-                        tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
-                        Link::Disconnected {
-                            backoff: (backoff * 2).min(max),
-                        }
-                    }
-                },
+                }
                 // Bound → Disconnected when the link is lost (back-off starts over); stop: unbind.
                 Link::Bound { session } => match self.serve(&session).await {
                     Ended::Shutdown => {
@@ -183,20 +193,22 @@ impl Worker {
     /// writer queue keeps that order on the wire, so parts are never reordered). `Some(idle)`,
     /// or `None` when the link is gone.
     async fn submit_due(&self, session: &Arc<Session>, in_flight: &mut JoinSet<()>) -> Option<bool> {
+        let gather = (session.window_size / 4).max(1);
+        if session.window.available_permits() < gather {
+            // A full window is not idleness: wait for responses rather than for the poll.
+            let room = session.window.acquire_many(u32::try_from(gather).unwrap_or(1));
+            let _ = tokio::time::timeout(CLAIM_GATHER, room).await;
+        }
         let free = session.window.available_permits();
-        let rows = if free == 0 {
-            Vec::new()
-        } else {
-            self.claim(free).await
-        };
+        if free == 0 {
+            return Some(false);
+        }
+        let rows = self.claim(free).await;
         let idle = rows.is_empty();
         for row in rows {
             let permit = Arc::clone(&session.window).acquire_owned().await.ok()?;
-            let submit = Submit::new(&self.state, session, &self.paused_until, row);
-            in_flight.spawn(async move {
-                submit.run().await;
-                drop(permit);
-            });
+            let submit = Submit::new(&self.state, session, &self.paused_until, &self.outcomes, row);
+            in_flight.spawn(submit.run(permit));
         }
         Some(idle)
     }
@@ -212,12 +224,13 @@ impl Worker {
         let now = self.state.now().at_ms;
         let hold = i64::try_from(self.cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
         let limit = i64::try_from(limit).unwrap_or(1);
-        match self
-            .state
-            .store()
-            .claim_sms(limit, now, now.saturating_add(hold))
-            .await
-        {
+        let claimed_until = now.saturating_add(hold);
+        if self.state.store().backend() == "sqlite" {
+            // One writer: the claim rides in the transaction that stores the outcomes.
+            return self.outcomes.claim(SmsClaim { limit, claimed_until }).await;
+        }
+        // Several connections: the claim need not wait for a batch of outcomes.
+        match self.state.store().claim_sms(limit, now, claimed_until).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::error!(error = %e, "claiming from the SMS outbox failed");
@@ -245,44 +258,56 @@ fn tokio_ms() -> u64 {
 /// One row on its way to the SMSC.
 struct Submit {
     state: AppState,
+    outcomes: Outcomes,
     session: Arc<Session>,
     paused_until: Arc<AtomicU64>,
     row: OutboxRow,
 }
 
 impl Submit {
-    fn new(state: &AppState, session: &Arc<Session>, paused_until: &Arc<AtomicU64>, row: OutboxRow) -> Self {
+    fn new(
+        state: &AppState,
+        session: &Arc<Session>,
+        paused_until: &Arc<AtomicU64>,
+        outcomes: &Outcomes,
+        row: OutboxRow,
+    ) -> Self {
         Self {
             state: state.clone(),
+            outcomes: outcomes.clone(),
             session: Arc::clone(session),
             paused_until: Arc::clone(paused_until),
             row,
         }
     }
 
-    async fn run(self) {
+    /// Submits, then records the answer. `permit` is a place in the window: it is given back as
+    /// soon as the response is in (SMPP v5.0 §2.6 counts outstanding requests only), before the
+    /// message id is stored; the row stays `sending` until then, so a crash in between sends
+    /// it again (at-least-once).
+    async fn run(self, permit: tokio::sync::OwnedSemaphorePermit) {
         let outcome = match build_submit(&self.row) {
             Ok(pdu) => self.session.request(pdu).await,
             Err(why) => return self.fail(&why).await,
         };
-        let result = match outcome {
+        drop(permit);
+        match outcome {
             Ok(resp) if resp.status() == CommandStatus::EsmeRok => {
                 let raw = match resp.pdu() {
                     Some(Pdu::SubmitSmResp(r)) => message_id(r),
                     _ => String::new(),
                 };
-                let now = self.state.now().at_ms;
-                let id = normalize_message_id(&raw);
-                self.state
-                    .store()
-                    .mark_submitted(self.row.id, &id, &raw, now)
-                    .await
+                let smsc_id = normalize_message_id(&raw);
+                let submitted = SmsOutcome::Submitted {
+                    id: self.row.id,
+                    smsc_id,
+                    raw,
+                };
+                // A failure is logged by the writer; the claim runs out and the part goes again.
+                let _ = self.outcomes.record(submitted).await;
             }
-            Ok(resp) => return self.refused(resp.status()).await,
-            Err(e) => return self.retry(&e, LINK_RETRY, false).await,
-        };
-        if let Err(e) = result {
-            tracing::error!(error = %e, row = self.row.id, "recording a submitted SMS failed");
+            Ok(resp) => self.refused(resp.status()).await,
+            Err(e) => self.retry(&e, LINK_RETRY, false).await,
         }
     }
 

@@ -22,8 +22,10 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use super::config::SmppConfig;
+use super::outcomes::Outcomes;
 use super::{mo, receipt};
 use crate::server::AppState;
+use crate::store::sms::batch::SmsOutcome;
 
 /// Largest PDU accepted from the SMSC (SMPP v5.0 §3.2: command_length covers the whole PDU).
 const MAX_PDU: usize = 70_000;
@@ -53,13 +55,20 @@ pub(super) struct Session {
     next_seq: AtomicU32,
     /// SMPP v5.0 §2.6 windowing: outstanding submit_sm awaiting their response.
     pub(super) window: Arc<Semaphore>,
+    /// The window's size (`[smpp] window`).
+    pub(super) window_size: usize,
     timeout: Duration,
     closed: watch::Receiver<bool>,
 }
 
 impl Session {
     /// Connects, starts the reader and writer, and binds as a transceiver (SMPP v5.0 §4.1.1.5).
-    pub(super) async fn open(cfg: &SmppConfig, state: AppState) -> Result<Self, SessionError> {
+    /// Receipts are stored through `outcomes`.
+    pub(super) async fn open(
+        cfg: &SmppConfig,
+        state: AppState,
+        outcomes: Outcomes,
+    ) -> Result<Self, SessionError> {
         let timeout = Duration::from_secs(cfg.response_timeout_secs);
         let stream = tokio::time::timeout(timeout, TcpStream::connect(&cfg.address))
             .await
@@ -76,6 +85,7 @@ impl Session {
             out: out.clone(),
             pending: Arc::clone(&pending),
             state,
+            outcomes,
         };
         tokio::spawn(reader.run(read, closed_tx));
         let session = Self {
@@ -83,6 +93,7 @@ impl Session {
             pending,
             next_seq: AtomicU32::new(1),
             window: Arc::new(Semaphore::new(cfg.window as usize)),
+            window_size: cfg.window as usize,
             timeout,
             closed,
         };
@@ -169,6 +180,7 @@ struct Reader {
     out: mpsc::Sender<Command>,
     pending: Pending,
     state: AppState,
+    outcomes: Outcomes,
 }
 
 impl Reader {
@@ -229,10 +241,7 @@ impl Reader {
                 self.reply(CommandStatus::EsmeRok, seq, Pdu::UnbindResp).await;
                 return false;
             }
-            Some(Pdu::DeliverSm(sm)) => {
-                let status = self.deliver(sm).await;
-                self.reply(status, seq, DeliverSmResp::default()).await;
-            }
+            Some(Pdu::DeliverSm(sm)) => self.deliver(sm, seq).await,
             _ => {
                 self.reply(CommandStatus::EsmeRinvcmdid, seq, Pdu::GenericNack)
                     .await
@@ -252,28 +261,37 @@ impl Reader {
     }
 
     /// A deliver_sm is answered only after what it carries is stored: a store failure answers
-    /// ESME_RX_T_APPN so the SMSC retries (SMPP v5.0 §4.7.6).
-    async fn deliver(&self, sm: &DeliverSm) -> CommandStatus {
+    /// ESME_RX_T_APPN so the SMSC retries (SMPP v5.0 §4.7.6). A receipt waits for its batch
+    /// (`outcomes`) in a task of its own, so the reader goes on with the next PDU meanwhile.
+    async fn deliver(&self, sm: &DeliverSm, seq: u32) {
         let now = self.state.now().at_ms;
         let Some(r) = receipt::parse(sm) else {
-            return match self.state.store().store_mo(&mo::parse(sm, now)).await {
+            let status = match self.state.store().store_mo(&mo::parse(sm, now)).await {
                 Ok(()) => CommandStatus::EsmeRok,
                 Err(e) => {
                     tracing::error!(error = %e, "storing an MO message failed");
                     CommandStatus::EsmeRxTAppn
                 }
             };
+            return self.reply(status, seq, DeliverSmResp::default()).await;
         };
         let Some(status) = r.status else {
-            return CommandStatus::EsmeRok; // an intermediate notification: nothing to record
+            // An intermediate notification: nothing to record.
+            return self
+                .reply(CommandStatus::EsmeRok, seq, DeliverSmResp::default())
+                .await;
         };
-        let id = receipt::normalize_message_id(&r.raw_id);
-        match self.state.store().apply_receipt(&id, status, now).await {
-            Ok(_) => CommandStatus::EsmeRok,
-            Err(e) => {
-                tracing::error!(error = %e, smsc_id = id, "storing a delivery receipt failed");
+        let smsc_id = receipt::normalize_message_id(&r.raw_id);
+        let (outcomes, out) = (self.outcomes.clone(), self.out.clone());
+        tokio::spawn(async move {
+            let status = if outcomes.record(SmsOutcome::Receipt { smsc_id, status }).await {
+                CommandStatus::EsmeRok
+            } else {
                 CommandStatus::EsmeRxTAppn
-            }
-        }
+            };
+            let _ = out
+                .send(Command::new(status, seq, DeliverSmResp::default()))
+                .await;
+        });
     }
 }

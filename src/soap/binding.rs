@@ -13,10 +13,12 @@
 //! Must not know: the store or any business rule. Errors reach the wire only through [`super::map`].
 
 mod account;
+mod monitoring;
 mod payment;
 mod sms;
 
 pub use self::sms::notify::run as sms_notifier;
+pub use self::sms::reception::run as sms_reception_notifier;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -46,6 +48,7 @@ pub fn routes() -> Router<AppState> {
     for path in wsdl::service_paths()
         .chain(wsdl::sms_service_paths())
         .chain(wsdl::account_service_paths())
+        .chain(wsdl::monitoring_service_paths())
     {
         let Some(endpoint) = Endpoint::for_path(path) else {
             tracing::error!(path, "a published service path has no endpoint; not mounted");
@@ -65,6 +68,7 @@ enum Endpoint {
     Payment(payment::Endpoint),
     Sms(sms::Endpoint),
     AccountManagement(account::Endpoint),
+    AccountMonitoring(monitoring::Endpoint),
 }
 
 impl Endpoint {
@@ -73,6 +77,7 @@ impl Endpoint {
             .map(Self::Payment)
             .or_else(|| sms::Endpoint::for_path(path).map(Self::Sms))
             .or_else(|| account::Endpoint::for_path(path).map(Self::AccountManagement))
+            .or_else(|| monitoring::Endpoint::for_path(path).map(Self::AccountMonitoring))
     }
 
     fn service(self) -> Service {
@@ -80,6 +85,7 @@ impl Endpoint {
             Self::Payment(e) => e.service,
             Self::Sms(e) => e.service(),
             Self::AccountManagement(e) => e.service(),
+            Self::AccountMonitoring(e) => e.service(),
         }
     }
 
@@ -88,6 +94,7 @@ impl Endpoint {
             Self::Payment(e) => e.interface.namespace(),
             Self::Sms(e) => e.namespace(),
             Self::AccountManagement(e) => e.namespace(),
+            Self::AccountMonitoring(e) => e.namespace(),
         }
     }
 }
@@ -140,13 +147,7 @@ async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Resp
         Ok(permit) => permit,
         Err(e) => return auth_response(version, &e),
     };
-    let answer = match endpoint {
-        Endpoint::Payment(_) => payment::call(state.scf(), &permit, version, envelope.payload).await,
-        Endpoint::Sms(_) => sms::call(state.scf(), &permit, version, envelope.payload).await,
-        Endpoint::AccountManagement(_) => {
-            account::call(state.scf(), &permit, version, envelope.payload).await
-        }
-    };
+    let answer = call(&state, endpoint, &permit, version, envelope.payload).await;
     match answer {
         Ok(reply) => {
             framework.complete(&permit, "ok", reply.amount);
@@ -160,6 +161,23 @@ async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Resp
             framework.complete(&permit, e.outcome(), None);
             fault_response(version, &scf_fault(&e))
         }
+    }
+}
+
+/// The authorized operation, run by its endpoint's binding.
+async fn call(
+    state: &AppState,
+    endpoint: Endpoint,
+    permit: &crate::framework::Permit,
+    version: SoapVersion,
+    payload: &[u8],
+) -> Result<self::payment::Reply, Failure> {
+    let scf = state.scf();
+    match endpoint {
+        Endpoint::Payment(_) => payment::call(scf, permit, version, payload).await,
+        Endpoint::Sms(_) => sms::call(scf, permit, version, payload).await,
+        Endpoint::AccountManagement(_) => account::call(scf, permit, version, payload).await,
+        Endpoint::AccountMonitoring(_) => monitoring::call(scf, permit, version, payload).await,
     }
 }
 

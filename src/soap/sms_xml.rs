@@ -4,11 +4,18 @@
 //!
 //! Must not know: what a valid address or an allowed sender is (`scf/sms`).
 
+mod reception;
+
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::SoapVersion;
+use super::payment_xml::ChargingInformation;
 use super::xml::{ResponseWriter, empty_as_none};
+
+pub use reception::{
+    SMS_NOTIFICATION_MANAGER_NS, StartSmsNotification, StopSmsNotification, manager_response,
+    notify_sms_reception,
+};
 
 /// Local request/response schema of SendSms.
 pub const SEND_SMS_NS: &str = "http://www.csapi.org/schema/parlayx/sms/send/v2_2/local";
@@ -27,9 +34,9 @@ pub struct SendSms {
     /// `senderName`, optional.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub sender_name: Option<String>,
-    /// `charging` (`common:ChargingInformation`), optional; only its presence is read.
+    /// `charging` (`common:ChargingInformation`), optional: what each address is charged.
     #[serde(default)]
-    pub charging: Option<IgnoredAny>,
+    pub charging: Option<ChargingInformation>,
     /// `message`.
     pub message: String,
     /// `receiptRequest`, optional: where to send notifySmsDeliveryReceipt.
@@ -150,6 +157,21 @@ mod tests {
         assert!(r.receipt_request.is_some() && r.charging.is_none());
         let missing = decode::<SendSms>(b"<sendSms><addresses>tel:+8210</addresses></sendSms>").unwrap_err();
         assert_eq!(missing.part, "message");
+    }
+
+    #[test]
+    fn send_sms_reads_the_charging_information() {
+        let xml = format!(
+            "<loc:sendSms xmlns:loc=\"{SEND_SMS_NS}\"><loc:addresses>tel:+821011112222</loc:addresses>\
+             <loc:charging><description>alert</description><currency>KRW</currency><amount>100</amount>\
+             <code>sms-alert</code></loc:charging><loc:message>hi</loc:message></loc:sendSms>"
+        );
+        let r: SendSms = decode(xml.as_bytes()).unwrap();
+        let charging = r.charging.unwrap();
+        assert_eq!(charging.description, "alert");
+        assert_eq!(charging.currency.as_deref(), Some("KRW"));
+        assert_eq!(charging.amount, Some(rust_decimal::Decimal::from(100)));
+        assert_eq!(charging.code.as_deref(), Some("sms-alert"));
     }
 
     #[test]

@@ -66,8 +66,28 @@ const DOCUMENTS: &[(&str, &str)] = &[
         include_str!("../../wsdl/parlayx_sms_receive_service_2_2.wsdl"),
     ),
     (
+        "parlayx_sms_notification_manager_interface_2_3.wsdl",
+        include_str!("../../wsdl/parlayx_sms_notification_manager_interface_2_3.wsdl"),
+    ),
+    (
+        "parlayx_sms_notification_manager_service_2_3.wsdl",
+        include_str!("../../wsdl/parlayx_sms_notification_manager_service_2_3.wsdl"),
+    ),
+    (
         "parlayx_common_faults_2_0.wsdl",
         include_str!("../../wsdl/parlayx_common_faults_2_0.wsdl"),
+    ),
+    (
+        "pxgate_account_notification_manager_interface_1_0.wsdl",
+        include_str!("../../wsdl/pxgate_account_notification_manager_interface_1_0.wsdl"),
+    ),
+    (
+        "pxgate_account_notification_manager_service_1_0.wsdl",
+        include_str!("../../wsdl/pxgate_account_notification_manager_service_1_0.wsdl"),
+    ),
+    (
+        "pxgate_account_notification_interface_1_0.wsdl",
+        include_str!("../../wsdl/pxgate_account_notification_interface_1_0.wsdl"),
     ),
     (
         "parlayx_payment_amount_charging_interface_2_1.wsdl",
@@ -133,12 +153,23 @@ const SMS_SERVICES: &[(&str, &str)] = &[
         "/ReceiveSmsService/services/ReceiveSms",
         "parlayx_sms_receive_service_2_2.wsdl",
     ),
+    (
+        "/SmsNotificationManagerService/services/SmsNotificationManager",
+        "parlayx_sms_notification_manager_service_2_3.wsdl",
+    ),
 ];
 
 /// The Account Management endpoint path and its service WSDL (served by `soap::binding::account`).
 const ACCOUNT_SERVICES: &[(&str, &str)] = &[(
     "/AccountManagementService/services/AccountManagement",
     "parlayx_account_management_service_2_2.wsdl",
+)];
+
+/// The account-monitoring extension's endpoint path and its service WSDL (served by
+/// `soap::binding::monitoring`).
+const MONITORING_SERVICES: &[(&str, &str)] = &[(
+    "/AccountNotificationManagerService/services/AccountNotificationManager",
+    "pxgate_account_notification_manager_service_1_0.wsdl",
 )];
 
 /// The document called `name` (a file name from [`names`]), as stored.
@@ -167,6 +198,11 @@ pub fn account_service_paths() -> impl Iterator<Item = &'static str> {
     ACCOUNT_SERVICES.iter().map(|(path, _)| *path)
 }
 
+/// The endpoint paths of the account-monitoring extension.
+pub fn monitoring_service_paths() -> impl Iterator<Item = &'static str> {
+    MONITORING_SERVICES.iter().map(|(path, _)| *path)
+}
+
 /// The service WSDL answering `GET {path}?wsdl`, with its name.
 #[must_use]
 pub fn service_document(path: &str) -> Option<(&'static str, &'static str)> {
@@ -174,6 +210,7 @@ pub fn service_document(path: &str) -> Option<(&'static str, &'static str)> {
         .iter()
         .chain(SMS_SERVICES)
         .chain(ACCOUNT_SERVICES)
+        .chain(MONITORING_SERVICES)
         .find(|(p, _)| *p == path)?
         .1;
     Some((name, document(name)?))

@@ -8,7 +8,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use super::sql::{
-    Backend, claim_sms, impl_account_store, impl_app_store, impl_payment_store, impl_sms_store,
+    Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
+    impl_payment_store, impl_sms_store,
 };
 use super::{Store, StoreError};
 
@@ -49,6 +50,14 @@ impl_app_store!(PgStore);
 impl_payment_store!(PgStore);
 super::sql::impl_voucher_store!(PgStore);
 impl_sms_store!(PgStore, CLAIM_SMS);
+impl_callback_store!(PgStore, CLAIM_CALLBACKS);
+super::sql::impl_alert_store!(PgStore, LOCK_ALERT_CURSOR);
+
+/// The alert cursor (`sql/alert_store.rs`): instances deciding alerts take turns on its row.
+const LOCK_ALERT_CURSOR: &str = super::sql::lock_alert_cursor!("FOR UPDATE");
+
+/// The callback claim (`sql/callback_store.rs`).
+const CLAIM_CALLBACKS: &str = claim_callbacks!("FOR UPDATE SKIP LOCKED");
 
 /// The outbox claim (`sql/sms_store.rs`): `SKIP LOCKED` lets several instances claim disjoint rows.
 const CLAIM_SMS: &str = claim_sms!("FOR UPDATE SKIP LOCKED");

@@ -7,6 +7,9 @@
 //! `claimed_until` (a crashed or disconnected dispatcher) is claimed again, so nothing accepted is
 //! lost (at-least-once toward the SMSC).
 
+pub mod batch;
+pub mod routing;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -98,6 +101,11 @@ pub struct NewSms {
     pub receipt: bool,
     /// `receiptRequest`: (endpoint, correlator) for notifySmsDeliveryReceipt.
     pub notify: Option<(String, String)>,
+    /// The wire the receipt notification is written for: `soap` or `json` (`notify_format`).
+    pub notify_format: &'static str,
+    /// A OneAPI `clientCorrelator` and the fingerprint of the request it names, kept with the
+    /// message so a retry finds it; `None` when the application gave none.
+    pub client_correlator: Option<(String, String)>,
     /// Every (address, part), in sending order.
     pub parts: Vec<NewPart>,
 }
@@ -132,6 +140,8 @@ pub struct OutboxRow {
 pub struct ReceiptNotice {
     /// The request.
     pub request_id: String,
+    /// The application that sent it (`app:<id>`).
+    pub actor: String,
     /// The address, E.164 with `+`.
     pub address: String,
     /// The application's notification endpoint.
@@ -189,6 +199,16 @@ pub trait SmsStore: Send + Sync {
     /// Queues every part in one transaction; due at once.
     async fn queue_sms(&self, sms: &NewSms, now_ms: i64) -> Result<(), StoreError>;
 
+    /// Applies every charge (each under the same rules as
+    /// [`move_money`](super::AccountStore::move_money)) and queues every part, all in one
+    /// transaction: a refused charge leaves every account and the outbox as they were.
+    async fn queue_charged_sms(
+        &self,
+        sms: &NewSms,
+        charges: &[super::Movement],
+        now: &crate::domain::Moment,
+    ) -> Result<(), StoreError>;
+
     /// Claims up to `limit` due rows (queued and due, or `sending` past their claim) until
     /// `claimed_until`, in id order; each claim counts an attempt.
     async fn claim_sms(
@@ -223,24 +243,40 @@ pub trait SmsStore: Send + Sync {
     /// the other). Answers the receipts applied.
     async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, StoreError>;
 
-    /// Keeps one mobile-originated part.
+    /// Keeps one mobile-originated part, unrouted until its whole message is there
+    /// ([`routing::SmsRoutingStore::route_received`]).
     async fn store_mo(&self, mo: &NewMo) -> Result<(), StoreError>;
 
-    /// Removes and answers the complete messages sent to `destination`, oldest first, at most
-    /// `limit` parts read (ES 202 391-4 §8.2.1: each message is returned once).
-    async fn take_received(&self, destination: &str, limit: i64) -> Result<Vec<ReceivedSms>, StoreError>;
+    /// Removes and answers the oldest `limit` whole messages routed to registration
+    /// `registration_id` (an application's, or the gateway's own), except those an active
+    /// subscription has pushed to its endpoint (ES 202 391-4 §8.2.1: each message is returned once).
+    async fn take_received(&self, registration_id: &str, limit: i64) -> Result<Vec<ReceivedSms>, StoreError>;
 
     /// Addresses due a notifySmsDeliveryReceipt: none of their parts still on the way, not yet
     /// notified, not waiting for a retry (ES 202 391-4: once per address, final states only).
-    async fn due_receipt_notices(&self, now_ms: i64, limit: i64) -> Result<Vec<ReceiptNotice>, StoreError>;
+    /// Only notices written for `format` (`soap` or `json`).
+    async fn due_receipt_notices(
+        &self,
+        format: &str,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ReceiptNotice>, StoreError>;
 
-    /// The notice for (request, address) was delivered (`retry_at` `None`) or failed and is tried
-    /// again at `retry_at`.
-    async fn receipt_notice_sent(
+    /// The (fingerprint, requestIdentifier) this application's `client_correlator` names, if any.
+    async fn sms_client_correlator(
+        &self,
+        actor: &str,
+        client_correlator: &str,
+    ) -> Result<Option<(String, String)>, StoreError>;
+
+    /// Hands the notice for (request, address) over to the callback queue: queues `callback` and
+    /// marks the notice done, in one transaction (so it is neither lost nor queued twice).
+    async fn hand_over_receipt_notice(
         &self,
         request_id: &str,
         address: &str,
-        retry_at: Option<i64>,
+        callback: &super::callbacks::NewCallback,
+        now_ms: i64,
     ) -> Result<(), StoreError>;
 
     /// Whether this application already used `correlator` (SVC0005).

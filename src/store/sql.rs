@@ -402,12 +402,16 @@ impl<'a> Draft<'a> {
 }
 
 mod account_store;
+pub(super) mod alert_store;
 pub(super) mod app_store;
+pub(super) mod callback_store;
 pub(super) mod payment_store;
 pub(super) mod sms_store;
 pub(super) mod voucher_store;
 pub(super) use account_store::{impl_account_store, impl_move_money};
+pub(super) use alert_store::{impl_alert_store, lock_alert_cursor};
 pub(super) use app_store::impl_app_store;
+pub(super) use callback_store::{claim_callbacks, impl_callback_store};
 pub(super) use payment_store::impl_payment_store;
 pub(super) use sms_store::{claim_sms, impl_sms_store};
 pub(super) use voucher_store::impl_voucher_store;

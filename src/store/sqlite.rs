@@ -15,7 +15,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use super::sql::{
-    Backend, claim_sms, impl_account_store, impl_app_store, impl_payment_store, impl_sms_store,
+    Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
+    impl_payment_store, impl_sms_store,
 };
 use super::{Durability, Store, StoreError};
 
@@ -78,6 +79,14 @@ impl_app_store!(SqliteStore);
 impl_payment_store!(SqliteStore);
 super::sql::impl_voucher_store!(SqliteStore);
 impl_sms_store!(SqliteStore, CLAIM_SMS);
+impl_callback_store!(SqliteStore, CLAIM_CALLBACKS);
+super::sql::impl_alert_store!(SqliteStore, LOCK_ALERT_CURSOR);
+
+/// The alert cursor (`sql/alert_store.rs`): the write transaction already serializes alert work.
+const LOCK_ALERT_CURSOR: &str = super::sql::lock_alert_cursor!("");
+
+/// The callback claim (`sql/callback_store.rs`).
+const CLAIM_CALLBACKS: &str = claim_callbacks!("");
 
 /// The outbox claim (`sql/sms_store.rs`): the write transaction already serializes claims.
 const CLAIM_SMS: &str = claim_sms!("");

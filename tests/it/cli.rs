@@ -12,7 +12,7 @@ battery!(the_admin_cli_manages_accounts_and_reports_refusals);
 
 const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
 
-async fn pxgate(gw: &TestGateway, token: &str, args: &[&str]) -> Output {
+pub(crate) async fn pxgate(gw: &TestGateway, token: &str, args: &[&str]) -> Output {
     let mut command = tokio::process::Command::new(PXGATE);
     command
         .args(["admin", "--url", &gw.base, "--token", token])

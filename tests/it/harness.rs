@@ -60,6 +60,13 @@ impl TestDb {
             pg_schema: Some((base, schema)),
         })
     }
+
+    /// PostgreSQL only: the URL of this test's schema, for a second store or a gateway process.
+    pub(crate) fn pg_url(&self) -> Option<String> {
+        let (base, schema) = self.pg_schema.as_ref()?;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Some(format!("{base}{sep}options[search_path]={schema}"))
+    }
 }
 
 impl Drop for TestDb {
@@ -200,11 +207,17 @@ pub(crate) struct TestGateway {
 
 impl TestGateway {
     pub(crate) async fn start(db: &TestDb) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// A gateway whose configuration `adjust` changes first.
+    pub(crate) async fn start_with(db: &TestDb, adjust: impl FnOnce(&mut pxgate::config::Config)) -> Self {
         use pxgate::admin::OperatorTokens;
         use pxgate::config::Config;
         use pxgate::server::{self, AppState};
         let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
         config.http.body_limit_bytes = 16 * 1024;
+        adjust(&mut config);
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
         let clock = Arc::new(pxgate::domain::SystemClock);
         let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).expect("state");

@@ -2,17 +2,26 @@
 // Test code: a failed unwrap is a failed test, and scenario tests read best top to bottom.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
+mod account_monitoring;
 mod account_soap;
 mod admin_api;
 mod admin_apps;
+mod alerts;
+mod callbacks;
 mod cli;
+mod cli_catalog;
 mod harness;
+mod micropay;
 mod payment_battery;
 mod rest_account;
 mod rest_payment;
+mod rest_sms;
+mod sms_charge;
+mod sms_durability;
 mod sms_harness;
 mod sms_notify;
 mod sms_receive;
+mod sms_routing;
 mod sms_send;
 mod sms_store;
 mod soap_framework;

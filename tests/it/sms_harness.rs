@@ -31,6 +31,11 @@ pub(crate) struct SmsGateway {
 
 impl SmsGateway {
     pub(crate) async fn start(db: &TestDb, smsc: std::net::SocketAddr) -> Self {
+        Self::start_on(Arc::clone(&db.store), smsc).await
+    }
+
+    /// A gateway over `store` (several gateways may share one database).
+    pub(crate) async fn start_on(store: Arc<dyn pxgate::store::Store>, smsc: std::net::SocketAddr) -> Self {
         use pxgate::admin::OperatorTokens;
         use pxgate::config::Config;
         use pxgate::server::{self, AppState};
@@ -41,7 +46,7 @@ impl SmsGateway {
         config.smpp.response_timeout_secs = 2;
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
         let clock = Arc::new(pxgate::domain::SystemClock);
-        let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).unwrap();
+        let state = AppState::new(&config, store, clock, operators).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -1,6 +1,7 @@
 //! ReceiveSms end to end on both backends: a handset texts the application's short code through
 //! the simulator, the gateway stores it before acknowledging the deliver_sm, and getReceivedSms
-//! hands it over once (long Korean text reassembled from its parts).
+//! hands it over once (long Korean text reassembled from its parts) to the application holding
+//! the short code's registration.
 
 use std::time::Duration;
 
@@ -56,6 +57,8 @@ async fn received_messages_are_handed_over_once(db: &TestDb) {
     let sim = start_sim(smpp).await;
     let gw = SmsGateway::start(db, sim.smpp_addr()).await;
     let app = gw.register("shop").await;
+    // registrationIdentifier 1588: every message to short code 1588 goes to "shop".
+    crate::sms_routing::registration(&gw, "1588", "shop", "1588", None).await;
     let long = "잔액 조회 부탁드립니다. ".repeat(8);
     inject(&sim, "821012345678", "1588", "BAL").await;
     inject(&sim, "821099998888", "1588", &long).await;
@@ -83,6 +86,6 @@ async fn a_registration_of_another_application_is_refused(db: &TestDb) {
     let gw = SmsGateway::start(db, sim.smpp_addr()).await;
     let app = gw.register("shop").await;
     let answer = gw.call_at(RECEIVE, &app, &get_received("9999")).await;
-    answer.assert_fault("SVC0002", "not this application's number");
+    answer.assert_fault("SVC0002", "not a registration of this application");
     assert_eq!(answer.variables(), ["registrationIdentifier"]);
 }

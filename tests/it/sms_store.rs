@@ -19,6 +19,8 @@ fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
         sender: "1588".to_owned(),
         receipt: true,
         notify: None,
+        notify_format: "soap",
+        client_correlator: None,
         parts: addresses
             .iter()
             .flat_map(|a| {

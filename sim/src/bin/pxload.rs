@@ -18,6 +18,8 @@ enum Scenario {
     SoapCharge(pxsim::load::charge::Args),
     /// OneAPI amountTransaction (HTTP Basic) against `pxgate demo` (reads its demo.json).
     RestCharge(pxsim::load::charge::Args),
+    /// Parlay X sendSms (one address each, WS-Security) against `pxgate demo`; checks the drain.
+    SoapSms(pxsim::load::sms::Args),
 }
 
 #[tokio::main]
@@ -33,6 +35,9 @@ async fn main() -> anyhow::Result<()> {
         Scenario::RestCharge(args) => pxsim::load::charge::run(args, pxsim::load::charge::Binding::Rest)
             .await
             .context("rest-charge scenario failed")?,
+        Scenario::SoapSms(args) => pxsim::load::sms::run(args)
+            .await
+            .context("soap-sms scenario failed")?,
     };
     print!("{report}");
     Ok(())

@@ -106,6 +106,10 @@ impl Scf {
 
     async fn account_currency(&self, msisdn: &Msisdn) -> Result<Currency, ScfError> {
         let account = self.store.account(msisdn).await.map_err(internal)?;
+        if account.is_none() {
+            // The subscriber alerts tell the number it is not registered (rate-limited).
+            self.note_unregistered_charge(msisdn, &self.now()).await;
+        }
         account
             .map(|a| a.currency)
             .ok_or(ScfError::Refused(Refusal::Unregistered))

@@ -1,13 +1,12 @@
 //! Which notifySmsDeliveryReceipt are due, and what they say: once per address of a sendSms with
 //! a receiptRequest, when none of its parts is still on its way (ES 202 391-4 §8.3.2). The
-//! binding sends them and reports back; a failed one is tried again later (at least once).
+//! binding writes each one for its wire and hands it over to the callback queue (`callbacks`),
+//! which delivers it with retries.
 
 use super::{DeliveryInformation, DeliveryStatus};
 use crate::scf::{Scf, ScfError, internal};
+use crate::store::callbacks::NewCallback;
 use crate::store::sms::{PartStatus, ReceiptNotice};
-
-/// Seconds before a notification that could not be delivered is tried again.
-const RETRY_AFTER_MS: i64 = 30_000;
 
 /// A notification to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +18,16 @@ pub struct DueReceipt {
 }
 
 impl Scf {
-    /// Up to `limit` notifications due now.
-    pub async fn due_delivery_receipts(&self, limit: i64) -> Result<Vec<DueReceipt>, ScfError> {
+    /// Up to `limit` notifications due now, of those written for `format`.
+    pub async fn due_delivery_receipts(
+        &self,
+        format: super::NotifyFormat,
+        limit: i64,
+    ) -> Result<Vec<DueReceipt>, ScfError> {
         let now = self.now().at_ms;
         let notices = self
             .store
-            .due_receipt_notices(now, limit)
+            .due_receipt_notices(format.as_str(), now, limit)
             .await
             .map_err(internal)?;
         let mut due = Vec::with_capacity(notices.len());
@@ -50,12 +53,16 @@ impl Scf {
         Ok(due)
     }
 
-    /// Records the outcome of sending `receipt`: done, or tried again later.
-    pub async fn delivery_receipt_sent(&self, receipt: &DueReceipt, delivered: bool) -> Result<(), ScfError> {
-        let retry_at = (!delivered).then(|| self.now().at_ms + RETRY_AFTER_MS);
+    /// Queues `callback`, the wire form of `receipt`, and marks the receipt notified, in one
+    /// transaction.
+    pub async fn hand_over_delivery_receipt(
+        &self,
+        receipt: &DueReceipt,
+        callback: &NewCallback,
+    ) -> Result<(), ScfError> {
         let n = &receipt.notice;
         self.store
-            .receipt_notice_sent(&n.request_id, &n.address, retry_at)
+            .hand_over_receipt_notice(&n.request_id, &n.address, callback, self.now().at_ms)
             .await
             .map_err(internal)
     }

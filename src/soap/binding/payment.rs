@@ -109,7 +109,8 @@ pub(super) async fn call(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) 
     }
 }
 
-fn charging(c: px::ChargingInformation) -> scf::ChargingInformation {
+/// `common:ChargingInformation` as the Payment SCF reads it (also sendSms's `charging`).
+pub(super) fn charging(c: px::ChargingInformation) -> scf::ChargingInformation {
     scf::ChargingInformation {
         description: c.description,
         currency: c.currency,

@@ -4,14 +4,16 @@
 //!
 //! Must not know: authentication, faults, the store. Errors go back as [`Failure`].
 
+mod manager;
 pub(super) mod notify;
+pub(super) mod reception;
 
 use super::payment::{Failure, Reply};
 use crate::framework::{Operation, Permit, Service};
 use crate::scf::sms::SendSmsRequest;
 use crate::scf::{Scf, ScfError};
 use crate::soap::SoapVersion;
-use crate::soap::sms_xml::{self as sx, RECEIVE_SMS_NS, SEND_SMS_NS};
+use crate::soap::sms_xml::{self as sx, RECEIVE_SMS_NS, SEND_SMS_NS, SMS_NOTIFICATION_MANAGER_NS};
 use crate::soap::xml::decode;
 
 /// An SMS endpoint.
@@ -21,6 +23,8 @@ pub(super) enum Endpoint {
     Send,
     /// `/ReceiveSmsService/services/ReceiveSms`
     Receive,
+    /// `/SmsNotificationManagerService/services/SmsNotificationManager`
+    NotificationManager,
 }
 
 impl Endpoint {
@@ -29,6 +33,9 @@ impl Endpoint {
         match path {
             "/SendSmsService/services/SendSms" => Some(Self::Send),
             "/ReceiveSmsService/services/ReceiveSms" => Some(Self::Receive),
+            "/SmsNotificationManagerService/services/SmsNotificationManager" => {
+                Some(Self::NotificationManager)
+            }
             _ => None,
         }
     }
@@ -38,6 +45,7 @@ impl Endpoint {
         match self {
             Self::Send => Service::SendSms,
             Self::Receive => Service::ReceiveSms,
+            Self::NotificationManager => Service::SmsNotificationManager,
         }
     }
 
@@ -46,6 +54,7 @@ impl Endpoint {
         match self {
             Self::Send => SEND_SMS_NS,
             Self::Receive => RECEIVE_SMS_NS,
+            Self::NotificationManager => SMS_NOTIFICATION_MANAGER_NS,
         }
     }
 }
@@ -62,6 +71,8 @@ pub(super) async fn call(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) 
         Operation::SendSms => send_sms(scf, p, v, payload).await,
         Operation::GetSmsDeliveryStatus => get_sms_delivery_status(scf, p, v, payload).await,
         Operation::GetReceivedSms => get_received_sms(scf, p, v, payload).await,
+        Operation::StartSmsNotification => manager::start_sms_notification(scf, p, v, payload).await,
+        Operation::StopSmsNotification => manager::stop_sms_notification(scf, p, v, payload).await,
         // Logo and ringtone formats (EMS, Smart Messaging) are not offered.
         Operation::SendSmsLogo | Operation::SendSmsRingtone => Err(ScfError::FormatNotSupported.into()),
         other => Err(ScfError::Internal(format!("{other} is not served by an SMS endpoint")).into()),
@@ -76,7 +87,8 @@ async fn send_sms(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) -> Answ
         sender_name: r.sender_name,
         message: r.message,
         receipt_request: r.receipt_request.map(|s| (s.endpoint, s.correlator)),
-        charging: r.charging.is_some(),
+        charging: r.charging.map(super::payment::charging),
+        ..SendSmsRequest::default()
     };
     let id = scf.send_sms(p, &request).await?;
     Ok(reply(sx::request_id_response(v, "sendSmsResponse", &id)))

@@ -25,14 +25,24 @@ pub(crate) use claim_sms;
 /// still owe a callback.
 pub(crate) const INSERT_PART: &str = "INSERT INTO sms_outbox \
      (request_id, actor, sender, address, part_no, part_count, data_coding, esm_class, body, receipt, \
-      status, next_attempt_at, created_at, updated_at, notify_endpoint, notify_correlator, notified) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $11, $12, $13, $14)";
+      status, next_attempt_at, created_at, updated_at, notify_endpoint, notify_correlator, notified, \
+      notify_format) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $11, $12, $13, $14, $15)";
+
+/// `$1` actor, `$2` clientCorrelator, `$3` fingerprint, `$4` request, `$5` now.
+pub(crate) const INSERT_CLIENT_CORRELATOR: &str = "INSERT INTO sms_client_correlators \
+     (actor, client_correlator, fingerprint, request_id, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const CLIENT_CORRELATOR: &str = "SELECT fingerprint, request_id FROM sms_client_correlators \
+     WHERE actor = $1 AND client_correlator = $2";
 
 /// (request, address) pairs with a receiptRequest, not notified, due, and with no part still in
-/// the gateway or at the SMSC without a receipt. `$1` now, `$2` limit.
-pub(crate) const DUE_NOTICES: &str = "SELECT o.request_id, o.address, MIN(o.notify_endpoint) AS endpoint, \
+/// the gateway or at the SMSC without a receipt, written for format `$3`. `$1` now, `$2` limit.
+pub(crate) const DUE_NOTICES: &str = "SELECT o.request_id, MIN(o.actor) AS actor, o.address, \
+       MIN(o.notify_endpoint) AS endpoint, \
        MIN(o.notify_correlator) AS correlator \
      FROM sms_outbox o WHERE o.notify_endpoint IS NOT NULL AND o.notified = 0 AND o.notify_after <= $1 \
+       AND o.notify_format = $3 \
      GROUP BY o.request_id, o.address \
      HAVING SUM(CASE WHEN o.status IN ('queued', 'sending', 'submitted') THEN 1 ELSE 0 END) = 0 \
      LIMIT $2";
@@ -40,11 +50,9 @@ pub(crate) const DUE_NOTICES: &str = "SELECT o.request_id, o.address, MIN(o.noti
 pub(crate) const NOTICE_DONE: &str =
     "UPDATE sms_outbox SET notified = 1 WHERE request_id = $1 AND address = $2";
 
-pub(crate) const NOTICE_LATER: &str =
-    "UPDATE sms_outbox SET notify_after = $3 WHERE request_id = $1 AND address = $2";
-
-pub(crate) const CORRELATOR_USED: &str =
-    "SELECT COUNT(*) FROM sms_outbox WHERE actor = $1 AND notify_correlator = $2";
+/// Parlay X correlators only: a OneAPI callbackData (`json` rows) need not be unique.
+pub(crate) const CORRELATOR_USED: &str = "SELECT COUNT(*) FROM sms_outbox \
+     WHERE actor = $1 AND notify_correlator = $2 AND notify_format = 'soap'";
 
 /// `$1` row, `$2` normalized id, `$3` raw id, `$4` now. Only a row still being sent moves.
 pub(crate) const MARK_SUBMITTED: &str = "UPDATE sms_outbox SET status = 'submitted', smsc_id = $2, \
@@ -74,8 +82,13 @@ pub(crate) const MATCHED_EARLY_RECEIPTS: &str = "SELECT e.smsc_id, e.status FROM
 pub(crate) const REQUEST_PARTS: &str =
     "SELECT actor, address, part_no, status FROM sms_outbox WHERE request_id = $1 ORDER BY id";
 
+mod batch;
+mod charged;
 mod inbox;
-pub(crate) use inbox::{DELETE_MO, INBOX, INSERT_MO, MoRow, assemble};
+pub(crate) use batch::impl_sms_batch;
+pub(crate) use charged::impl_charged_queue;
+pub(crate) use inbox::INSERT_MO;
+pub(crate) mod routing;
 
 /// Implements `SmsStore` for a backend type, with the backend's claim statement.
 macro_rules! impl_sms_store {
@@ -87,29 +100,19 @@ macro_rules! impl_sms_store {
                 sms: &$crate::store::sms::NewSms,
                 now_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
                 let mut tx = self.begin_write().await?;
-                for p in &sms.parts {
-                    sqlx::query(q::INSERT_PART)
-                        .bind(&sms.request_id)
-                        .bind(&sms.actor)
-                        .bind(&sms.sender)
-                        .bind(&p.address)
-                        .bind(p.part_no)
-                        .bind(p.part_count)
-                        .bind(p.data_coding)
-                        .bind(p.esm_class)
-                        .bind(&p.body)
-                        .bind(i64::from(sms.receipt))
-                        .bind(now_ms)
-                        .bind(sms.notify.as_ref().map(|n| n.0.as_str()))
-                        .bind(sms.notify.as_ref().map(|n| n.1.as_str()))
-                        .bind(i64::from(sms.notify.is_none()))
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                self.insert_parts(&mut tx, sms, now_ms).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn queue_charged_sms(
+                &self,
+                sms: &$crate::store::sms::NewSms,
+                charges: &[$crate::store::Movement],
+                now: &$crate::domain::Moment,
+            ) -> Result<(), $crate::store::StoreError> {
+                self.queue_with_charges(sms, charges, now).await
             }
 
             async fn claim_sms(
@@ -250,32 +253,46 @@ macro_rules! impl_sms_store {
 
             async fn due_receipt_notices(
                 &self,
+                format: &str,
                 now_ms: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::store::sms::ReceiptNotice>, $crate::store::StoreError> {
                 Ok(sqlx::query_as($crate::store::sql::sms_store::DUE_NOTICES)
                     .bind(now_ms)
                     .bind(limit)
+                    .bind(format)
                     .fetch_all(self.reader())
                     .await?)
             }
 
-            async fn receipt_notice_sent(
+            async fn sms_client_correlator(
+                &self,
+                actor: &str,
+                client_correlator: &str,
+            ) -> Result<Option<(String, String)>, $crate::store::StoreError> {
+                Ok(
+                    sqlx::query_as($crate::store::sql::sms_store::CLIENT_CORRELATOR)
+                        .bind(actor)
+                        .bind(client_correlator)
+                        .fetch_optional(self.reader())
+                        .await?,
+                )
+            }
+
+            async fn hand_over_receipt_notice(
                 &self,
                 request_id: &str,
                 address: &str,
-                retry_at: Option<i64>,
+                callback: &$crate::store::callbacks::NewCallback,
+                now_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
                 let mut tx = self.begin_write().await?;
-                let query = match retry_at {
-                    None => sqlx::query(q::NOTICE_DONE).bind(request_id).bind(address),
-                    Some(at) => sqlx::query(q::NOTICE_LATER)
-                        .bind(request_id)
-                        .bind(address)
-                        .bind(at),
-                };
-                query.execute(&mut *tx).await?;
+                Self::insert_callback(&mut tx, callback, now_ms).await?;
+                sqlx::query($crate::store::sql::sms_store::NOTICE_DONE)
+                    .bind(request_id)
+                    .bind(address)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -314,22 +331,10 @@ macro_rules! impl_sms_store {
 
             async fn take_received(
                 &self,
-                destination: &str,
+                registration_id: &str,
                 limit: i64,
             ) -> Result<Vec<$crate::store::sms::ReceivedSms>, $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
-                let mut tx = self.begin_write().await?;
-                let rows = sqlx::query_as::<_, q::MoRow>(q::INBOX)
-                    .bind(destination)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let (messages, used) = q::assemble(destination, rows);
-                for id in used {
-                    sqlx::query(q::DELETE_MO).bind(id).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-                Ok(messages)
+                self.take_routed(registration_id, limit).await
             }
 
             async fn sms_request(
@@ -361,6 +366,10 @@ macro_rules! impl_sms_store {
                 Ok(Some((actor, parts)))
             }
         }
+
+        $crate::store::sql::sms_store::impl_charged_queue!($store);
+        $crate::store::sql::sms_store::impl_sms_batch!($store, $claim);
+        $crate::store::sql::sms_store::routing::impl_sms_routing_store!($store);
     };
 }
 pub(crate) use impl_sms_store;

@@ -13,7 +13,7 @@ battery!(
 );
 
 /// Every route the REST binding mounts, as its template.
-const ROUTES: [(&str, &str); 12] = [
+const ROUTES: [(&str, &str); 18] = [
     ("post", "/oneapi/v1/payment/{endUserId}/transactions/amount"),
     (
         "get",
@@ -35,6 +35,27 @@ const ROUTES: [(&str, &str); 12] = [
     ("post", "/oneapi/v1/account/{endUserId}/voucherUpdates"),
     ("get", "/oneapi/v1/openapi.json"),
     ("get", "/oneapi/v1/docs"),
+    (
+        "post",
+        "/oneapi/v1/smsmessaging/outbound/{senderAddress}/requests",
+    ),
+    (
+        "get",
+        "/oneapi/v1/smsmessaging/outbound/{senderAddress}/requests/{requestId}",
+    ),
+    (
+        "get",
+        "/oneapi/v1/smsmessaging/outbound/{senderAddress}/requests/{requestId}/deliveryInfos",
+    ),
+    (
+        "get",
+        "/oneapi/v1/smsmessaging/inbound/registrations/{registrationId}/messages",
+    ),
+    ("post", "/oneapi/v1/smsmessaging/inbound/subscriptions"),
+    (
+        "delete",
+        "/oneapi/v1/smsmessaging/inbound/subscriptions/{subscriptionId}",
+    ),
 ];
 
 async fn the_document_lists_every_route_and_only_served_ones(db: &TestDb) {

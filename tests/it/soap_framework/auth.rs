@@ -121,7 +121,12 @@ async fn the_agreement_decides_what_an_application_may_call(db: &TestDb) {
     let expired = register(&gw, "oldshop", past).await;
     let future = json!({"allow": ["Payment"], "valid_from": "2999-01-01T00:00:00Z"});
     let early = register(&gw, "newshop", future).await;
+    let elsewhere = json!({"allow": ["Payment"], "source_networks": ["10.0.0.0/8", "192.0.2.7"]});
+    let outsider = register(&gw, "farshop", elsewhere).await;
+    let loopback = json!({"allow": ["Payment"], "source_networks": ["10.0.0.0/8", "127.0.0.0/8"]});
+    let insider = register(&gw, "nearshop", loopback).await;
     for (client, reason) in [
+        (&outsider, "calls from 127.0.0.1 are not in the service agreement"),
         (
             &sms_only,
             "AmountCharging.chargeAmount is not in the service agreement",
@@ -136,6 +141,10 @@ async fn the_agreement_decides_what_an_application_may_call(db: &TestDb) {
         assert!(answer.text.contains("PolicyException"));
     }
 
+    let auth = Auth::Text(&insider.user, &insider.secret);
+    call(&gw, AMOUNT, &auth, &charge_amount(ALICE.1, "500", "r-near"))
+        .await
+        .assert_ok("a listed network");
     let auth = Auth::Text(&shop.user, &shop.secret);
     call(&gw, AMOUNT, &auth, &charge_amount(ALICE.1, "500", "r-ok"))
         .await
@@ -166,8 +175,8 @@ async fn the_agreement_decides_what_an_application_may_call(db: &TestDb) {
     }
     assert_eq!(
         balance(&gw, ALICE.0).await,
-        9500,
-        "only the active application charged"
+        9000,
+        "only the active applications charged"
     );
 }
 

@@ -1,0 +1,258 @@
+//! `pxload soap-sms`: many keep-alive clients sending Parlay X `sendSms` to one address each
+//! against a running gateway (normally `pxgate demo`), with WS-Security PasswordDigest as the
+//! "shop" application. Receipts are always requested by the gateway, so every accepted message
+//! costs the gateway a queue write, a claim, a submit_sm, its response and a delivery receipt.
+//!
+//! While sending it samples the SMSC simulator's `/stats` once a second (submit_sm per second);
+//! afterwards it waits until the simulator has seen a submit_sm for every accepted message and
+//! a deliver_sm_resp for every receipt it sent (the drain), then asks `getSmsDeliveryStatus` for
+//! a sample of the accepted requests.
+
+mod verify;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hdrhistogram::Histogram;
+use serde_json::Value;
+use sha1::{Digest, Sha1};
+
+use super::{Report, parse_duration};
+
+/// `pxload soap-sms` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The demo's manifest (URLs, credentials).
+    #[arg(long, default_value = "pxgate-demo/demo.json")]
+    pub demo: std::path::PathBuf,
+    /// Concurrent keep-alive clients.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// How long to send (e.g. 60s).
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// How many handsets the load spreads over (the simulator keeps an inbox per handset).
+    #[arg(long, default_value_t = 1000)]
+    pub handsets: u32,
+    /// Longest wait after sending for the gateway to submit everything and process every receipt.
+    #[arg(long, default_value = "300s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+    /// Accepted requests whose delivery status is checked afterwards.
+    #[arg(long, default_value_t = 200)]
+    pub sample: usize,
+    /// The gateway's process id, to report its resident memory (VmRSS, VmHWM).
+    #[arg(long)]
+    pub pid: Option<u32>,
+}
+
+/// Why the scenario could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SmsLoadError {
+    /// demo.json is missing or incomplete.
+    #[error("{0}")]
+    Manifest(String),
+    /// The gateway or the simulator could not be reached.
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Where the load goes and who sends it.
+pub(crate) struct Target {
+    pub(crate) endpoint: String,
+    pub(crate) smsc: String,
+    pub(crate) username: String,
+    pub(crate) password: String,
+}
+
+fn target(path: &std::path::Path) -> Result<Target, SmsLoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SmsLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
+    })?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| SmsLoadError::Manifest(e.to_string()))?;
+    let s = |v: &Value, what: &str| {
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| SmsLoadError::Manifest(format!("demo.json has no {what}")))
+    };
+    let shop = v["applications"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["id"] == "shop"))
+        .cloned()
+        .unwrap_or_default();
+    Ok(Target {
+        endpoint: s(&v["soap"]["SendSms"], "soap.SendSms")?,
+        smsc: s(&v["smsc"]["http"], "smsc.http")?,
+        username: s(&shop["username"], "shop username")?,
+        password: s(&shop["password"], "shop password")?,
+    })
+}
+
+/// WS-Security UsernameToken with PasswordDigest: a fresh nonce and `Created` per request.
+pub(crate) fn security_header(t: &Target, seq: u64) -> String {
+    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let nonce = format!(
+        "{seq:016x}{:016x}",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    )
+    .into_bytes();
+    let mut sha = Sha1::new();
+    sha.update(&nonce);
+    sha.update(created.as_bytes());
+    sha.update(t.password.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    format!(
+        r#"<soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>{}</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{}</wsse:Password><wsse:Nonce>{}</wsse:Nonce><wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security></soapenv:Header>"#,
+        t.username,
+        b64.encode(sha.finalize()),
+        b64.encode(&nonce),
+    )
+}
+
+/// A sendSms to one handset, GSM 7-bit text in one part.
+fn envelope(t: &Target, handsets: u32, seq: u64) -> String {
+    let handset = seq % u64::from(handsets.max(1));
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:loc="http://www.csapi.org/schema/parlayx/sms/send/v2_2/local">{}<soapenv:Body><loc:sendSms><loc:addresses>tel:+82105555{handset:04}</loc:addresses><loc:senderName>MICROSHOP</loc:senderName><loc:message>pxload {seq}: your order has shipped</loc:message></loc:sendSms></soapenv:Body></soapenv:Envelope>"#,
+        security_header(t, seq)
+    )
+}
+
+/// The text of the first `result` element (the requestIdentifier).
+pub(crate) fn result_text(body: &str) -> Option<&str> {
+    let start = body.find("result>")? + "result>".len();
+    let rest = &body[start..];
+    Some(&rest[..rest.find('<')?])
+}
+
+/// The fault's messageId, or the HTTP status, for the refusal tally.
+fn refusal(status: u16, body: &str) -> String {
+    body.split("<messageId>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .map_or_else(|| format!("HTTP {status}"), str::to_owned)
+}
+
+struct Shared {
+    target: Target,
+    args: Args,
+    seq: AtomicU64,
+    deadline: Instant,
+}
+
+/// What one client saw.
+struct ClientTally {
+    latency: Histogram<u64>,
+    accepted: u64,
+    refused: Vec<String>,
+    sample: Vec<String>,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).unwrap_or_else(|_| unreachable!("valid bounds"))
+}
+
+async fn client_loop(shared: Arc<Shared>, client: reqwest::Client, keep: usize) -> ClientTally {
+    let mut tally = ClientTally {
+        latency: histogram(),
+        accepted: 0,
+        refused: Vec::new(),
+        sample: Vec::new(),
+    };
+    let t = &shared.target;
+    while Instant::now() < shared.deadline {
+        let seq = shared.seq.fetch_add(1, Relaxed);
+        let request = client
+            .post(&t.endpoint)
+            .header("content-type", "text/xml; charset=utf-8")
+            .header("soapaction", "\"\"")
+            .body(envelope(t, shared.args.handsets, seq));
+        let start = Instant::now();
+        let outcome = match request.send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let body = r.text().await.unwrap_or_default();
+                match result_text(&body) {
+                    Some(id) if status == 200 => Ok(id.to_owned()),
+                    _ => Err(refusal(status, &body)),
+                }
+            }
+            Err(e) => Err(format!("transport: {e}")),
+        };
+        let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let _ = tally.latency.record(micros.max(1));
+        match outcome {
+            Ok(id) => {
+                tally.accepted += 1;
+                // Keep the latest few: they are the last to drain.
+                if tally.sample.len() == keep {
+                    tally.sample.remove(0);
+                }
+                tally.sample.push(id);
+            }
+            Err(why) => tally.refused.push(why),
+        }
+    }
+    tally
+}
+
+/// Runs the scenario.
+pub async fn run(args: Args) -> Result<Report, SmsLoadError> {
+    let target = target(&args.demo)?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let before = verify::sim_stats(&client, &target.smsc).await?;
+    let started = Instant::now();
+    let shared = Arc::new(Shared {
+        target,
+        seq: AtomicU64::new(0),
+        deadline: started + args.duration,
+        args: args.clone(),
+    });
+    let clients = args.concurrency.max(1);
+    let keep = args.sample.div_ceil(clients).max(1);
+    let sampler = tokio::spawn(verify::sample_rates(
+        client.clone(),
+        shared.target.smsc.clone(),
+        shared.deadline,
+    ));
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| tokio::spawn(client_loop(Arc::clone(&shared), client.clone(), keep)))
+        .collect();
+    let mut latency = histogram();
+    let (mut accepted, mut refusals) = (0, std::collections::BTreeMap::<String, u64>::new());
+    let mut sample = Vec::new();
+    for task in tasks {
+        let Ok(tally) = task.await else {
+            continue;
+        };
+        let _ = latency.add(&tally.latency);
+        accepted += tally.accepted;
+        sample.extend(tally.sample);
+        for why in tally.refused {
+            *refusals.entry(why).or_default() += 1;
+        }
+    }
+    let elapsed = started.elapsed();
+    let rates = sampler.await.unwrap_or_default();
+    let drained = verify::drain(&client, &shared, &before, accepted, elapsed).await?;
+    let delivered = verify::delivery_status(&client, &shared.target, &sample).await;
+    let mut extra = vec![("clients", clients as u64)];
+    extra.extend(drained.counters(&rates, elapsed));
+    extra.push(("sampled", sample.len() as u64));
+    extra.push(("sample_final", delivered));
+    if let Some(pid) = args.pid {
+        extra.extend(verify::memory(pid));
+    }
+    Ok(Report {
+        scenario: "soap-sms",
+        sent: shared.seq.load(Relaxed),
+        accepted,
+        refused: refusals.into_iter().collect(),
+        extra,
+        elapsed,
+        latency_us: latency,
+    })
+}

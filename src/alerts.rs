@@ -1,0 +1,222 @@
+//! Subscriber alerts (operator policy, `[alerts]`): SMS to the subscriber after a charge (a receipt,
+//! a low-balance warning once per crossing of the account's threshold), to a number an
+//! application tried to charge without an account (rate-limited per number), before the credit
+//! expires, when the account is suspended or active again, and in answer to the balance keyword
+//! (`BAL`) sent to the operator short code. The same task decides the account-monitoring
+//! callbacks of applications (`startAccountNotification`).
+//!
+//! Alerts come from the ledger, not from the request path: one task reads ledger rows after a
+//! persisted cursor and queues each alert's SMS (the outbox, sent by the SMPP dispatcher) and
+//! callbacks in the transaction that advances the cursor
+//! ([`AlertStore::commit_alerts`](crate::store::alerts::AlertStore::commit_alerts)), so a charge
+//! answers as fast as before and every alert is queued exactly once, also with several gateway
+//! instances on one database.
+//!
+//! Must not know: XML (the monitoring notifications are written by `soap::monitoring_xml`), PDUs
+//! (the SMS text is encoded by `smpp::encoding`).
+
+mod balance;
+mod ledger;
+mod scans;
+pub mod templates;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::server::AppState;
+use crate::smpp::encoding;
+use crate::store::sms::{NewPart, NewSms};
+pub use templates::{Alert, TemplateBook, Templates};
+
+/// `[alerts]`: which subscriber SMS the gateway sends, and how they read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Whether the gateway sends subscriber alerts and account-monitoring notifications.
+    pub enabled: bool,
+    /// The operator short code the alerts come from (and the balance keyword goes to).
+    pub sender: String,
+    /// Days before the credit expiry date the reminder goes out.
+    pub expiry_reminder_days: u32,
+    /// At most one "not registered" SMS per number within this many seconds.
+    pub unregistered_interval_secs: u64,
+    /// The first word that asks for the balance; empty: no balance keyword.
+    pub balance_keyword: String,
+    /// Ledger rows older than this (seconds) get no alert (after the alerts were off a while).
+    pub max_entry_age_secs: u64,
+    /// Texts per language, overriding the built-in ones.
+    pub templates: Templates,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            sender: "1588".to_owned(),
+            expiry_reminder_days: 3,
+            unregistered_interval_secs: 86_400,
+            balance_keyword: "BAL".to_owned(),
+            max_entry_age_secs: 3_600,
+            templates: Templates::default(),
+        }
+    }
+}
+
+impl AlertsConfig {
+    /// Adds a line per unusable value to `errors`.
+    pub fn check(&self, errors: &mut Vec<String>) {
+        let sender = self.sender.trim_start_matches('+');
+        if sender.is_empty() || sender.len() > 20 || !sender.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push("alerts.sender: must be 1 to 20 digits".to_owned());
+        }
+        if self.unregistered_interval_secs == 0 {
+            errors.push("alerts.unregistered_interval_secs: must be greater than 0".to_owned());
+        }
+        if self.max_entry_age_secs == 0 {
+            errors.push("alerts.max_entry_age_secs: must be greater than 0".to_owned());
+        }
+        if self.expiry_reminder_days > 366 {
+            errors.push("alerts.expiry_reminder_days: at most 366".to_owned());
+        }
+        if self.balance_keyword.chars().any(char::is_whitespace) || self.balance_keyword.len() > 20 {
+            errors.push("alerts.balance_keyword: one word of at most 20 characters".to_owned());
+        }
+        self.templates.check(errors);
+    }
+}
+
+/// The actor alert SMS are queued under (no application may ask for their status).
+pub const ALERT_ACTOR: &str = "gateway:alerts";
+
+/// How often the task looks again when it found nothing to do.
+const POLL: Duration = Duration::from_millis(200);
+
+/// The scans (refused charges, expiry, status, balance keyword) run every this many polls.
+const SCAN_EVERY: u32 = 5;
+
+/// Decides and queues alerts until the task is aborted; returns at once when alerts are off.
+pub async fn run(state: AppState) {
+    let config = state.alerts_config().clone();
+    if !config.enabled {
+        return;
+    }
+    let book = TemplateBook::new(&config.templates);
+    let ctx = Ctx {
+        state: &state,
+        config: &config,
+        book: &book,
+    };
+    balance::register(&ctx).await;
+    let mut polls = 0u32;
+    loop {
+        let busy = match ledger::step(&ctx).await {
+            Ok(busy) => busy,
+            Err(e) => {
+                tracing::warn!(error = %e, "deciding alerts from the ledger failed");
+                false
+            }
+        };
+        polls = polls.wrapping_add(1);
+        if polls.is_multiple_of(SCAN_EVERY) {
+            scans::run(&ctx).await;
+            balance::answer(&ctx).await;
+        }
+        if !busy {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// What every step of the task reads.
+struct Ctx<'a> {
+    state: &'a AppState,
+    config: &'a AlertsConfig,
+    book: &'a TemplateBook,
+}
+
+impl Ctx<'_> {
+    /// An alert SMS from the operator short code to `msisdn`; `None` (logged) when the text does
+    /// not fit the configured number of parts.
+    fn sms(&self, msisdn: &str, text: &str) -> Option<NewSms> {
+        let (id, reference) = request_id()?;
+        let max_parts = self.state.scf().smpp().max_parts as usize;
+        let parts = match encoding::encode(text, max_parts, reference) {
+            Ok(parts) => parts,
+            Err(e) => {
+                tracing::warn!(max_chars = e.max_chars, "an alert text is too long; not sent");
+                return None;
+            }
+        };
+        let count = i64::try_from(parts.len()).unwrap_or(i64::MAX);
+        let parts = (1..)
+            .zip(&parts)
+            .map(|(part_no, p)| NewPart {
+                address: msisdn.to_owned(),
+                part_no,
+                part_count: count,
+                data_coding: i64::from(p.data_coding),
+                esm_class: i64::from(p.esm_class),
+                body: p.bytes.clone(),
+            })
+            .collect();
+        Some(NewSms {
+            request_id: id,
+            actor: ALERT_ACTOR.to_owned(),
+            sender: self.config.sender.trim_start_matches('+').to_owned(),
+            receipt: true,
+            notify: None,
+            notify_format: "soap",
+            client_correlator: None,
+            parts,
+        })
+    }
+}
+
+/// `alert-` and 12 random bytes in hex, and a concatenation reference for its parts.
+fn request_id() -> Option<(String, u8)> {
+    let mut bytes = [0u8; 12];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        tracing::error!(error = %e, "no OS randomness: alert not sent");
+        return None;
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some((format!("alert-{hex}"), bytes[0]))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn load(alerts: &str) -> Result<Config, String> {
+        Config::from_toml(&format!("[store]\nurl = \"sqlite://x.db\"\n[framework]\nsecret_key = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\n{alerts}"))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_template_with_an_unknown_placeholder_is_a_config_error_naming_the_key() {
+        let err = load("[alerts.templates.ko]\nreceipt = \"{amount} {price}\"\n").unwrap_err();
+        assert!(
+            err.contains("alerts.templates.ko.receipt: unknown placeholder {price}"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_template_key_is_a_config_error() {
+        let err = load("[alerts.templates.en]\nreciept = \"x\"\n").unwrap_err();
+        assert!(err.contains("reciept"), "{err}");
+    }
+
+    #[test]
+    fn overrides_and_settings_load() {
+        let config = load(
+            "[alerts]\nenabled = true\nsender = \"1599\"\n[alerts.templates.en]\nbalance = \"{balance}\"\n",
+        );
+        let config = config.unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.alerts.enabled);
+        assert_eq!(config.alerts.templates.en.balance.as_deref(), Some("{balance}"));
+        let err = load("[alerts]\nsender = \"short code\"\n").unwrap_err();
+        assert!(err.contains("alerts.sender"), "{err}");
+    }
+}

@@ -1,0 +1,283 @@
+//! The one implementation of [`CallbackStore`](crate::store::callbacks::CallbackStore), instantiated
+//! per backend by [`impl_callback_store!`]. As for the SMS outbox, only the claim differs: PostgreSQL
+//! adds `FOR UPDATE SKIP LOCKED` so several instances claim disjoint rows.
+
+use crate::store::StoreError;
+use crate::store::callbacks::Callback;
+
+/// The claim statement around a backend's row-locking clause. `$1` claimed until, `$2` now,
+/// `$3` limit.
+macro_rules! claim_callbacks {
+    ($locking:literal) => {
+        concat!(
+            "UPDATE callbacks SET claimed_until = $1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM callbacks \
+               WHERE status = 'pending' AND next_attempt_at <= $2 \
+                 AND (claimed_until IS NULL OR claimed_until < $2) \
+               ORDER BY id LIMIT $3 ",
+            $locking,
+            ") RETURNING id, kind, endpoint, content_type, soap_action, body, attempts, give_up_at"
+        )
+    };
+}
+pub(crate) use claim_callbacks;
+
+/// The columns of [`CallbackRow`], in order.
+macro_rules! callback_columns {
+    () => {
+        "id, actor, kind, endpoint, status, attempts, next_attempt_at, give_up_at, last_error, \
+         created_at, updated_at"
+    };
+}
+
+/// `$1` actor … `$7` give up at, `$8` now.
+pub(crate) const INSERT_CALLBACK: &str = "INSERT INTO callbacks \
+     (actor, kind, endpoint, content_type, soap_action, body, status, give_up_at, next_attempt_at, \
+      created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8, $8) RETURNING id";
+
+/// `$1` callback, `$2` started, `$3` duration, `$4` HTTP status, `$5` error.
+pub(crate) const INSERT_ATTEMPT: &str = "INSERT INTO callback_attempts \
+     (callback_id, attempted_at, duration_ms, http_status, error) VALUES ($1, $2, $3, $4, $5)";
+
+/// `$1` id, `$2` status, `$3` next attempt, `$4` error, `$5` now. Only a pending row moves: a
+/// late report of a claim that expired and was taken over does not undo the newer outcome.
+pub(crate) const AFTER_ATTEMPT: &str = "UPDATE callbacks SET status = $2, attempts = attempts + 1, \
+     next_attempt_at = $3, claimed_until = NULL, last_error = $4, updated_at = $5 \
+     WHERE id = $1 AND status = 'pending'";
+
+/// `$1` actor or NULL, `$2` status or NULL, `$3` before id, `$4` limit.
+pub(crate) const LIST: &str = concat!(
+    "SELECT ",
+    callback_columns!(),
+    " FROM callbacks WHERE actor = COALESCE($1, actor) AND status = COALESCE($2, status) \
+     AND id < $3 ORDER BY id DESC LIMIT $4"
+);
+
+pub(crate) const ONE: &str = concat!(
+    "SELECT ",
+    callback_columns!(),
+    ", body FROM callbacks WHERE id = $1"
+);
+
+pub(crate) const ATTEMPTS: &str = "SELECT attempted_at, duration_ms, http_status, error \
+     FROM callback_attempts WHERE callback_id = $1 ORDER BY id";
+
+/// `$1` id, `$2` give up at, `$3` now.
+pub(crate) const RETRY: &str = concat!(
+    "UPDATE callbacks SET status = 'pending', next_attempt_at = $3, give_up_at = $2, \
+       claimed_until = NULL, updated_at = $3 WHERE id = $1 RETURNING ",
+    callback_columns!()
+);
+
+/// A `callbacks` row as read.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CallbackRow {
+    id: i64,
+    actor: String,
+    kind: String,
+    endpoint: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    give_up_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CallbackRow> for Callback {
+    type Error = StoreError;
+    fn try_from(r: CallbackRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.id,
+            actor: r.actor,
+            kind: r.kind,
+            endpoint: r.endpoint,
+            status: r.status.parse().map_err(StoreError::Corrupt)?,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            give_up_at: r.give_up_at,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// Implements `CallbackStore` for a backend type, with the backend's claim statement. Also gives
+/// the type `insert_callback`, for other stores that queue a callback inside their own transaction.
+macro_rules! impl_callback_store {
+    ($store:ty, $claim:expr) => {
+        impl $store {
+            /// Queues `callback` inside `tx`; answers its id.
+            #[allow(dead_code)]
+            async fn insert_callback(
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
+                callback: &$crate::store::callbacks::NewCallback,
+                now_ms: i64,
+            ) -> Result<i64, sqlx::Error> {
+                sqlx::query_scalar::<_, i64>($crate::store::sql::callback_store::INSERT_CALLBACK)
+                    .bind(&callback.actor)
+                    .bind(&callback.kind)
+                    .bind(&callback.endpoint)
+                    .bind(&callback.content_type)
+                    .bind(callback.soap_action.as_deref())
+                    .bind(&callback.body)
+                    .bind(callback.give_up_at_ms)
+                    .bind(now_ms)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::callbacks::CallbackStore for $store {
+            async fn queue_callback(
+                &self,
+                callback: &$crate::store::callbacks::NewCallback,
+                now_ms: i64,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                let id = Self::insert_callback(&mut tx, callback, now_ms).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn claim_callbacks(
+                &self,
+                limit: i64,
+                now_ms: i64,
+                claimed_until: i64,
+            ) -> Result<Vec<$crate::store::callbacks::DueCallback>, $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                let mut rows = sqlx::query_as::<_, $crate::store::callbacks::DueCallback>($claim)
+                    .bind(claimed_until)
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                rows.sort_by_key(|r| r.id);
+                Ok(rows)
+            }
+
+            async fn record_attempt(
+                &self,
+                id: i64,
+                attempt: &$crate::store::callbacks::CallbackAttempt,
+                outcome: $crate::store::callbacks::AttemptOutcome,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::callbacks::{AttemptOutcome, CallbackStatus};
+                use $crate::store::sql::callback_store as q;
+                let now = attempt.attempted_at + attempt.duration_ms;
+                let (status, next) = match outcome {
+                    AttemptOutcome::Delivered => (CallbackStatus::Delivered, now),
+                    AttemptOutcome::RetryAt(at) => (CallbackStatus::Pending, at),
+                    AttemptOutcome::Abandoned => (CallbackStatus::Abandoned, now),
+                };
+                let mut tx = self.begin_write().await?;
+                sqlx::query(q::INSERT_ATTEMPT)
+                    .bind(id)
+                    .bind(attempt.attempted_at)
+                    .bind(attempt.duration_ms)
+                    .bind(attempt.http_status)
+                    .bind(attempt.error.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(q::AFTER_ATTEMPT)
+                    .bind(id)
+                    .bind(status.as_str())
+                    .bind(next)
+                    .bind(attempt.error.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn callbacks(
+                &self,
+                query: &$crate::store::callbacks::CallbackQuery,
+            ) -> Result<Vec<$crate::store::callbacks::Callback>, $crate::store::StoreError> {
+                use $crate::store::sql::callback_store as q;
+                sqlx::query_as::<_, q::CallbackRow>(q::LIST)
+                    .bind(query.actor.as_deref())
+                    .bind(query.status.map(|s| s.as_str()))
+                    .bind(query.before_id.unwrap_or(i64::MAX))
+                    .bind(query.limit)
+                    .fetch_all(self.reader())
+                    .await?
+                    .into_iter()
+                    .map($crate::store::callbacks::Callback::try_from)
+                    .collect()
+            }
+
+            async fn callback(
+                &self,
+                id: i64,
+            ) -> Result<
+                Option<(
+                    $crate::store::callbacks::Callback,
+                    Vec<u8>,
+                    Vec<$crate::store::callbacks::CallbackAttempt>,
+                )>,
+                $crate::store::StoreError,
+            > {
+                use $crate::store::sql::callback_store as q;
+                let Some((row, body)) = sqlx::query_as::<_, q::CallbackWithBody>(q::ONE)
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .map(q::CallbackWithBody::split)
+                else {
+                    return Ok(None);
+                };
+                let attempts = sqlx::query_as::<_, $crate::store::callbacks::CallbackAttempt>(q::ATTEMPTS)
+                    .bind(id)
+                    .fetch_all(self.reader())
+                    .await?;
+                Ok(Some((
+                    $crate::store::callbacks::Callback::try_from(row)?,
+                    body,
+                    attempts,
+                )))
+            }
+
+            async fn retry_callback(
+                &self,
+                id: i64,
+                give_up_at_ms: i64,
+                now_ms: i64,
+            ) -> Result<$crate::store::callbacks::Callback, $crate::store::StoreError> {
+                use $crate::store::sql::callback_store as q;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, q::CallbackRow>(q::RETRY)
+                    .bind(id)
+                    .bind(give_up_at_ms)
+                    .bind(now_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound)?;
+                tx.commit().await?;
+                $crate::store::callbacks::Callback::try_from(row)
+            }
+        }
+    };
+}
+pub(crate) use impl_callback_store;
+
+/// A `callbacks` row with its body (the detail view).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CallbackWithBody {
+    #[sqlx(flatten)]
+    row: CallbackRow,
+    body: Vec<u8>,
+}
+
+impl CallbackWithBody {
+    pub(crate) fn split(self) -> (CallbackRow, Vec<u8>) {
+        (self.row, self.body)
+    }
+}
