@@ -26,8 +26,8 @@ pub mod payment_json;
 mod sms;
 pub mod sms_json;
 
-/// Hands due OneAPI delivery-receipt notifications to the callback queue (run as a task).
-pub use self::sms::notify::run as sms_notifier;
+/// What the OneAPI SMS notifications say (`server::notices` queues them).
+pub use self::sms::notify as sms_notices;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -172,6 +172,8 @@ pub fn router(state: AppState, http: &HttpConfig) -> Router {
         }))
 }
 
+mod notices;
+
 /// How often usage counts are written to the store and due reservations released.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
 
@@ -186,11 +188,9 @@ pub async fn run(
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     // The SMS dispatcher: SMPP links draining the outbox (they retry while the SMSC is away).
     let smpp = crate::smpp::spawn(state.clone());
-    // Delivery receipts due to applications become callbacks...
-    let sms_notifier = tokio::spawn(crate::soap::binding::sms_notifier(state.clone()));
-    // Received SMS are routed, and those an application subscribed to become callbacks.
-    let sms_receptions = tokio::spawn(crate::soap::binding::sms_reception_notifier(state.clone()));
-    let rest_sms_notifier = tokio::spawn(crate::rest::sms_notifier(state.clone()));
+    // Received SMS are routed; delivery receipts and received messages due to applications
+    // become callbacks, written by the binding the application used...
+    let notices = tokio::spawn(notices::run(state.clone()));
     // ...and every callback is delivered from the store, retried, given up visibly.
     let callbacks = tokio::spawn(crate::callbacks::run(state.clone()));
     // Subscriber alerts and account notifications, decided from the ledger after each charge.
@@ -199,9 +199,7 @@ pub async fn run(
     let app = router(state.clone(), http).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     housekeeping.abort();
-    sms_notifier.abort();
-    sms_receptions.abort();
-    rest_sms_notifier.abort();
+    notices.abort();
     callbacks.abort();
     alerts.abort();
     smpp.shutdown().await;

@@ -15,7 +15,7 @@
 //! Must not know: the store, or how errors look on the wire (that is [`super::error`]).
 
 pub(super) mod inbound;
-pub(super) mod notify;
+pub mod notify;
 pub(super) mod subscriptions;
 
 use axum::Json;

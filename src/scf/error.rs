@@ -191,36 +191,63 @@ impl ScfError {
                 "Reservation %1 cannot be used: %2",
                 vec![id.clone(), (*why).to_owned()],
             ),
-            Self::EndUserAuthentication => {
-                Exception::service("SVC0250", "End user authentication failed.", vec![])
-            }
-            Self::VoucherInvalid(voucher) => {
-                Exception::service("SVC0251", "Voucher %1 is not valid.", vec![voucher.clone()])
-            }
-            Self::VouchersNotAccepted => Exception::policy("POL0220", "Vouchers not accepted.", vec![]),
-            Self::AccountUnregistered => Exception::policy(
-                "POL1009",
-                "User has not been provisioned for %1",
-                vec!["account management".to_owned()],
-            ),
-            Self::PrivacyRefused(address) => Exception::policy(
-                "POL0002",
-                "Privacy verification failed for address %1, request is refused",
-                vec![address.clone()],
-            ),
+            // Account Management and monitoring refusals.
+            account @ (Self::EndUserAuthentication
+            | Self::VoucherInvalid(_)
+            | Self::VouchersNotAccepted
+            | Self::AccountUnregistered
+            | Self::PrivacyRefused(_)) => account_exception(account),
             Self::Internal(_) => Exception::service(
                 "SVC0001",
                 "A service error occurred. Error code is %1",
                 vec!["internal".to_owned()],
             ),
-            // The Short Messaging refusals.
-            sms => sms_exception(sms),
+            // The Short Messaging refusals, listed so a new variant must be mapped somewhere.
+            sms @ (Self::NoValidAddresses
+            | Self::TooManyAddresses
+            | Self::MessageTooLong(_)
+            | Self::SenderNotAllowed(_)
+            | Self::ChargingNotSupported
+            | Self::FormatNotSupported
+            | Self::DuplicateCorrelator(_)
+            | Self::DuplicateClientCorrelator(_)
+            | Self::DuplicateNotificationCorrelator(_)
+            | Self::OverlappingCriteria
+            | Self::UnknownRequest(_)) => sms_exception(sms),
         }
     }
 
     /// The short outcome for usage records: the exception id.
     pub fn outcome(&self) -> &'static str {
         self.exception().id
+    }
+}
+
+/// The Account Management refusals (ES 202 391-7 §8, and POL0002 of the monitoring extension).
+fn account_exception(e: &ScfError) -> Exception {
+    match e {
+        ScfError::EndUserAuthentication => {
+            Exception::service("SVC0250", "End user authentication failed.", vec![])
+        }
+        ScfError::VoucherInvalid(voucher) => {
+            Exception::service("SVC0251", "Voucher %1 is not valid.", vec![voucher.clone()])
+        }
+        ScfError::VouchersNotAccepted => Exception::policy("POL0220", "Vouchers not accepted.", vec![]),
+        ScfError::AccountUnregistered => Exception::policy(
+            "POL1009",
+            "User has not been provisioned for %1",
+            vec!["account management".to_owned()],
+        ),
+        ScfError::PrivacyRefused(address) => Exception::policy(
+            "POL0002",
+            "Privacy verification failed for address %1, request is refused",
+            vec![address.clone()],
+        ),
+        other => Exception::service(
+            "SVC0001",
+            "A service error occurred. Error code is %1",
+            vec![format!("not an account error: {other}")],
+        ),
     }
 }
 

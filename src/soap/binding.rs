@@ -17,8 +17,7 @@ mod monitoring;
 mod payment;
 mod sms;
 
-pub use self::sms::notify::run as sms_notifier;
-pub use self::sms::reception::run as sms_reception_notifier;
+pub use self::sms::notify as sms_notices;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 

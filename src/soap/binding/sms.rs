@@ -5,8 +5,7 @@
 //! Must not know: authentication, faults, the store. Errors go back as [`Failure`].
 
 mod manager;
-pub(super) mod notify;
-pub(super) mod reception;
+pub mod notify;
 
 use super::payment::{Failure, Reply};
 use crate::framework::{Operation, Permit, Service};

@@ -1,0 +1,78 @@
+//! SMS notifications due to applications, handed to the callback queue: delivery receipts of
+//! requests that asked for them, and received messages routed to a subscription. Each is written
+//! by the binding the application used (`NotifyFormat`: SOAP envelopes or OneAPI JSON) and queued
+//! in the transaction that marks it handed over, so it is neither lost nor queued twice;
+//! `callbacks::run` delivers it.
+
+use std::time::Duration;
+
+use crate::callbacks::{Payload, new_callback};
+use crate::scf::ScfError;
+use crate::scf::sms::NotifyFormat;
+use crate::server::AppState;
+
+/// How often due notifications are looked for (received messages are routed at the same pace).
+const POLL: Duration = Duration::from_millis(100);
+/// Notifications of one kind and format taken per look.
+const BATCH: i64 = 50;
+
+/// Hands due SMS notifications to the callback queue until the task is aborted.
+pub(super) async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(POLL);
+    loop {
+        tick.tick().await;
+        for format in [NotifyFormat::Soap, NotifyFormat::Json] {
+            if let Err(e) = receipts(&state, format).await {
+                tracing::warn!(error = %e, ?format, "queueing delivery-receipt notifications failed");
+            }
+            if let Err(e) = receptions(&state, format).await {
+                tracing::warn!(error = %e, ?format, "queueing received-SMS notifications failed");
+            }
+        }
+    }
+}
+
+async fn receipts(state: &AppState, format: NotifyFormat) -> Result<(), ScfError> {
+    for receipt in state.scf().due_delivery_receipts(format, BATCH).await? {
+        let (kind, payload) = match format {
+            NotifyFormat::Soap => crate::soap::binding::sms_notices::delivery_receipt(&receipt),
+            NotifyFormat::Json => crate::rest::sms_notices::delivery_receipt(&receipt),
+        };
+        let n = &receipt.notice;
+        let callback = callback(state, &n.actor, kind, &n.endpoint, payload);
+        state
+            .scf()
+            .hand_over_delivery_receipt(&receipt, &callback)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn receptions(state: &AppState, format: NotifyFormat) -> Result<(), ScfError> {
+    for reception in state.scf().due_sms_receptions(format, BATCH).await? {
+        let (kind, payload) = match format {
+            NotifyFormat::Soap => crate::soap::binding::sms_notices::reception(&reception),
+            NotifyFormat::Json => crate::rest::sms_notices::reception(&reception),
+        };
+        let callback = callback(state, &reception.actor, kind, &reception.endpoint, payload);
+        state.scf().hand_over_sms_reception(&reception, &callback).await?;
+    }
+    Ok(())
+}
+
+fn callback(
+    state: &AppState,
+    actor: &str,
+    kind: &str,
+    endpoint: &str,
+    payload: Payload,
+) -> crate::store::callbacks::NewCallback {
+    new_callback(
+        state.callback_config(),
+        actor,
+        kind,
+        endpoint,
+        payload,
+        state.now().at_ms,
+    )
+}
