@@ -81,6 +81,11 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(sms::inbound::inbound_messages))
         .routes(routes!(sms::subscriptions::subscribe))
         .routes(routes!(sms::subscriptions::unsubscribe))
+        .routes(routes!(sms::receipt_subscriptions::subscribe))
+        .routes(routes!(
+            sms::receipt_subscriptions::get_subscription,
+            sms::receipt_subscriptions::unsubscribe
+        ))
         .routes(routes!(openapi_json))
         .routes(routes!(docs_page))
         .split_for_parts();

@@ -148,6 +148,7 @@ pub trait Store:
     + sms::SmsStore
     + sms::batch::SmsBatchStore
     + sms::routing::SmsRoutingStore
+    + sms::receipt_subscriptions::ReceiptSubscriptionStore
     + vouchers::AccountExtrasStore
 {
     /// `"sqlite"` or `"postgres"`.

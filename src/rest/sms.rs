@@ -9,6 +9,8 @@
 //! | `GET /smsmessaging/inbound/registrations/{registrationId}/messages` | `getReceivedSms` |
 //! | `POST /smsmessaging/inbound/subscriptions` | `startSmsNotification` ([`subscriptions`]) |
 //! | `DELETE /smsmessaging/inbound/subscriptions/{subscriptionId}` | `stopSmsNotification` |
+//! | `POST /smsmessaging/outbound/{senderAddress}/subscriptions`, `GET …/{subscriptionId}` | `startSmsNotification` ([`receipt_subscriptions`]) |
+//! | `DELETE /smsmessaging/outbound/{senderAddress}/subscriptions/{subscriptionId}` | `stopSmsNotification` |
 //!
 //! Delivery-receipt and inbound-message notifications are written by [`notify`].
 //!
@@ -16,6 +18,7 @@
 
 pub(super) mod inbound;
 pub mod notify;
+pub(super) mod receipt_subscriptions;
 pub(super) mod subscriptions;
 
 use axum::Json;

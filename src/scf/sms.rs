@@ -5,6 +5,8 @@
 //!
 //! A `receiptRequest` is kept with the message; `soap::binding::sms::notify` sends
 //! notifySmsDeliveryReceipt once per address when it is final.
+//! Without one, the application's OneAPI delivery-receipt subscription for the sender, if any,
+//! is kept instead (`receipt_subscriptions`).
 //!
 //! A `charging` charges every address through the Payment SCF's `chargeAmount` rules (pricing,
 //! the agreement's caps, the account checks), in the transaction that queues the message: a
@@ -16,6 +18,7 @@
 
 mod idempotency;
 mod notices;
+mod receipt_subscriptions;
 mod reception;
 
 use std::collections::HashSet;
@@ -30,6 +33,7 @@ use crate::store::sms::{NewPart, NewSms, PartState, PartStatus};
 
 pub use idempotency::{NotifyFormat, Sent};
 pub use notices::DueReceipt;
+pub use receipt_subscriptions::{ReceiptSubscriptionInfo, StartReceiptSubscription};
 pub use reception::{DueSmsReception, StartSmsNotification};
 
 /// `sendSms` (ES 202 391-4 §8.1.1), protocol-neutral.
@@ -149,8 +153,7 @@ impl Scf {
         }
         let cfg = self.smpp();
         let sender = match &req.sender_name {
-            Some(name) if agreement.sms_senders.iter().any(|s| s == name) => name.clone(),
-            Some(name) => return Err(ScfError::SenderNotAllowed(name.clone())),
+            Some(name) => agreed_sender(permit, name)?,
             None => cfg.default_sender.clone(),
         };
         if req.message.is_empty() {
@@ -160,6 +163,10 @@ impl Scf {
         let reference = u8::from_str_radix(&id[..2], 16).unwrap_or(0);
         let parts = encoding::encode(&req.message, cfg.max_parts as usize, reference)
             .map_err(|e| ScfError::MessageTooLong(e.max_chars))?;
+        // Without its own receiptRequest, the application's subscription for the sender applies.
+        let (notify, notify_format) = self
+            .receipt_notify(permit, &sender, notify, req.notify_format)
+            .await?;
         let sms = NewSms {
             request_id: id.clone(),
             actor: permit.actor(),
@@ -167,7 +174,7 @@ impl Scf {
             // Receipts are always asked for: getSmsDeliveryStatus needs them too.
             receipt: true,
             notify,
-            notify_format: req.notify_format.as_str(),
+            notify_format: notify_format.as_str(),
             client_correlator: req
                 .client_correlator
                 .clone()
@@ -330,6 +337,15 @@ impl Scf {
             .flatten()
             .filter(|m| seen.insert(m.as_str().to_owned()))
             .collect())
+    }
+}
+
+/// `name` when it is one of the agreement's `sms_senders`, else POL0001.
+fn agreed_sender(permit: &Permit, name: &str) -> Result<String, ScfError> {
+    if permit.app().agreement.sms_senders.iter().any(|s| s == name) {
+        Ok(name.to_owned())
+    } else {
+        Err(ScfError::SenderNotAllowed(name.to_owned()))
     }
 }
 

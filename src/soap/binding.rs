@@ -17,6 +17,7 @@ mod monitoring;
 mod payment;
 mod sms;
 
+/// What the SOAP SMS notifications say (`server::notices` queues them).
 pub use self::sms::notify as sms_notices;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

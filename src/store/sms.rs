@@ -8,6 +8,7 @@
 //! lost (at-least-once toward the SMSC).
 
 pub mod batch;
+pub mod receipt_subscriptions;
 pub mod routing;
 
 use std::fmt;

@@ -6,9 +6,13 @@
 
 mod hostile;
 mod inbound;
+mod receipt_subscriptions;
 
 use hostile::hostile_json_is_refused_naming_the_field;
 use inbound::{inbound_messages_are_taken_once, inbound_subscriptions_push_json_until_deleted};
+use receipt_subscriptions::{
+    receipt_subscriptions_notify_every_send_until_deleted, receipt_subscriptions_refuse_bad_requests,
+};
 
 use std::time::Duration;
 
@@ -31,6 +35,8 @@ battery!(
     inbound_messages_are_taken_once,
     inbound_subscriptions_push_json_until_deleted,
     hostile_json_is_refused_naming_the_field,
+    receipt_subscriptions_notify_every_send_until_deleted,
+    receipt_subscriptions_refuse_bad_requests,
 );
 
 /// The application's sender as a URL path segment (`tel:1588`, URL-encoded).

@@ -20,6 +20,8 @@ enum Scenario {
     RestCharge(pxsim::load::charge::Args),
     /// Parlay X sendSms (one address each, WS-Security) against `pxgate demo`; checks the drain.
     SoapSms(pxsim::load::sms::Args),
+    /// OneAPI outbound SMS (one address each, HTTP Basic) against `pxgate demo`; checks the drain.
+    RestSms(pxsim::load::sms::Args),
 }
 
 #[tokio::main]
@@ -35,9 +37,12 @@ async fn main() -> anyhow::Result<()> {
         Scenario::RestCharge(args) => pxsim::load::charge::run(args, pxsim::load::charge::Binding::Rest)
             .await
             .context("rest-charge scenario failed")?,
-        Scenario::SoapSms(args) => pxsim::load::sms::run(args)
+        Scenario::SoapSms(args) => pxsim::load::sms::run(args, pxsim::load::sms::Binding::Soap)
             .await
             .context("soap-sms scenario failed")?,
+        Scenario::RestSms(args) => pxsim::load::sms::run(args, pxsim::load::sms::Binding::Rest)
+            .await
+            .context("rest-sms scenario failed")?,
     };
     print!("{report}");
     Ok(())

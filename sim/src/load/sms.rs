@@ -1,6 +1,6 @@
-//! `pxload soap-sms`: many keep-alive clients sending Parlay X `sendSms` to one address each
-//! against a running gateway (normally `pxgate demo`), with WS-Security PasswordDigest as the
-//! "shop" application. Receipts are always requested by the gateway, so every accepted message
+//! `pxload soap-sms` / `rest-sms`: many keep-alive clients sending one message to one address
+//! each against a running gateway (normally `pxgate demo`) as the "shop" application: Parlay X
+//! `sendSms` with WS-Security PasswordDigest, or the OneAPI outbound SMS resource with HTTP Basic. Receipts are always requested by the gateway, so every accepted message
 //! costs the gateway a queue write, a claim, a submit_sm, its response and a delivery receipt.
 //!
 //! While sending it samples the SMSC simulator's `/stats` once a second (submit_sm per second);
@@ -58,9 +58,19 @@ pub enum SmsLoadError {
     Http(#[from] reqwest::Error),
 }
 
+/// Which binding the load goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// Parlay X SOAP `sendSms`.
+    Soap,
+    /// OneAPI `POST /oneapi/v1/smsmessaging/outbound/{senderAddress}/requests`.
+    Rest,
+}
+
 /// Where the load goes and who sends it.
 pub(crate) struct Target {
     pub(crate) endpoint: String,
+    pub(crate) base: String,
     pub(crate) smsc: String,
     pub(crate) username: String,
     pub(crate) password: String,
@@ -83,6 +93,7 @@ fn target(path: &std::path::Path) -> Result<Target, SmsLoadError> {
         .unwrap_or_default();
     Ok(Target {
         endpoint: s(&v["soap"]["SendSms"], "soap.SendSms")?,
+        base: s(&v["gateway"]["url"], "gateway.url")?,
         smsc: s(&v["smsc"]["http"], "smsc.http")?,
         username: s(&shop["username"], "shop username")?,
         password: s(&shop["password"], "shop password")?,
@@ -119,6 +130,28 @@ fn envelope(t: &Target, handsets: u32, seq: u64) -> String {
     )
 }
 
+/// The same message as a OneAPI outbound request from the agreed short code 1588.
+fn rest_request(client: &reqwest::Client, t: &Target, handsets: u32, seq: u64) -> reqwest::RequestBuilder {
+    let handset = seq % u64::from(handsets.max(1));
+    let body = format!(
+        r#"{{"outboundSMSMessageRequest":{{"address":["tel:+82105555{handset:04}"],"senderAddress":"tel:1588","outboundSMSTextMessage":{{"message":"pxload {seq}: your order has shipped"}}}}}}"#
+    );
+    client
+        .post(format!(
+            "{}/oneapi/v1/smsmessaging/outbound/tel%3A1588/requests",
+            t.base
+        ))
+        .header("content-type", "application/json")
+        .basic_auth(&t.username, Some(&t.password))
+        .body(body)
+}
+
+/// The request id at the end of the answer's `resourceURL`.
+fn rest_request_id(body: &str) -> Option<&str> {
+    let url = body.split("\"resourceURL\":\"").nth(1)?.split('"').next()?;
+    url.rsplit('/').next().filter(|id| !id.is_empty())
+}
+
 /// The text of the first `result` element (the requestIdentifier).
 pub(crate) fn result_text(body: &str) -> Option<&str> {
     let start = body.find("result>")? + "result>".len();
@@ -131,11 +164,17 @@ fn refusal(status: u16, body: &str) -> String {
     body.split("<messageId>")
         .nth(1)
         .and_then(|rest| rest.split('<').next())
+        .or_else(|| {
+            body.split("\"messageId\":\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+        })
         .map_or_else(|| format!("HTTP {status}"), str::to_owned)
 }
 
 struct Shared {
     target: Target,
+    binding: Binding,
     args: Args,
     seq: AtomicU64,
     deadline: Instant,
@@ -163,20 +202,24 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client, keep: usize) 
     let t = &shared.target;
     while Instant::now() < shared.deadline {
         let seq = shared.seq.fetch_add(1, Relaxed);
-        let request = client
-            .post(&t.endpoint)
-            .header("content-type", "text/xml; charset=utf-8")
-            .header("soapaction", "\"\"")
-            .body(envelope(t, shared.args.handsets, seq));
+        let request = match shared.binding {
+            Binding::Soap => client
+                .post(&t.endpoint)
+                .header("content-type", "text/xml; charset=utf-8")
+                .header("soapaction", "\"\"")
+                .body(envelope(t, shared.args.handsets, seq)),
+            Binding::Rest => rest_request(&client, t, shared.args.handsets, seq),
+        };
         let start = Instant::now();
         let outcome = match request.send().await {
             Ok(r) => {
                 let status = r.status().as_u16();
                 let body = r.text().await.unwrap_or_default();
-                match result_text(&body) {
-                    Some(id) if status == 200 => Ok(id.to_owned()),
-                    _ => Err(refusal(status, &body)),
-                }
+                let id = match shared.binding {
+                    Binding::Soap => result_text(&body).filter(|_| status == 200),
+                    Binding::Rest => rest_request_id(&body).filter(|_| status == 201),
+                };
+                id.map(str::to_owned).ok_or_else(|| refusal(status, &body))
             }
             Err(e) => Err(format!("transport: {e}")),
         };
@@ -197,30 +240,15 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client, keep: usize) 
     tally
 }
 
-/// Runs the scenario.
-pub async fn run(args: Args) -> Result<Report, SmsLoadError> {
-    let target = target(&args.demo)?;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.concurrency)
-        .build()?;
-    let before = verify::sim_stats(&client, &target.smsc).await?;
-    let started = Instant::now();
-    let shared = Arc::new(Shared {
-        target,
-        seq: AtomicU64::new(0),
-        deadline: started + args.duration,
-        args: args.clone(),
-    });
-    let clients = args.concurrency.max(1);
-    let keep = args.sample.div_ceil(clients).max(1);
-    let sampler = tokio::spawn(verify::sample_rates(
-        client.clone(),
-        shared.target.smsc.clone(),
-        shared.deadline,
-    ));
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| tokio::spawn(client_loop(Arc::clone(&shared), client.clone(), keep)))
-        .collect();
+/// Latency, accepted count, refusals by reason and the sample of every client.
+async fn merge(
+    tasks: Vec<tokio::task::JoinHandle<ClientTally>>,
+) -> (
+    Histogram<u64>,
+    u64,
+    std::collections::BTreeMap<String, u64>,
+    Vec<String>,
+) {
     let mut latency = histogram();
     let (mut accepted, mut refusals) = (0, std::collections::BTreeMap::<String, u64>::new());
     let mut sample = Vec::new();
@@ -235,6 +263,35 @@ pub async fn run(args: Args) -> Result<Report, SmsLoadError> {
             *refusals.entry(why).or_default() += 1;
         }
     }
+    (latency, accepted, refusals, sample)
+}
+
+/// Runs the scenario through `binding` (the sample's delivery status is always asked over SOAP).
+pub async fn run(args: Args, binding: Binding) -> Result<Report, SmsLoadError> {
+    let target = target(&args.demo)?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let before = verify::sim_stats(&client, &target.smsc).await?;
+    let started = Instant::now();
+    let shared = Arc::new(Shared {
+        target,
+        binding,
+        seq: AtomicU64::new(0),
+        deadline: started + args.duration,
+        args: args.clone(),
+    });
+    let clients = args.concurrency.max(1);
+    let keep = args.sample.div_ceil(clients).max(1);
+    let sampler = tokio::spawn(verify::sample_rates(
+        client.clone(),
+        shared.target.smsc.clone(),
+        shared.deadline,
+    ));
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| tokio::spawn(client_loop(Arc::clone(&shared), client.clone(), keep)))
+        .collect();
+    let (latency, accepted, refusals, sample) = merge(tasks).await;
     let elapsed = started.elapsed();
     let rates = sampler.await.unwrap_or_default();
     let drained = verify::drain(&client, &shared, &before, accepted, elapsed).await?;
@@ -247,7 +304,11 @@ pub async fn run(args: Args) -> Result<Report, SmsLoadError> {
         extra.extend(verify::memory(pid));
     }
     Ok(Report {
-        scenario: "soap-sms",
+        scenario: if binding == Binding::Soap {
+            "soap-sms"
+        } else {
+            "rest-sms"
+        },
         sent: shared.seq.load(Relaxed),
         accepted,
         refused: refusals.into_iter().collect(),
@@ -255,4 +316,26 @@ pub async fn run(args: Args) -> Result<Report, SmsLoadError> {
         elapsed,
         latency_us: latency,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_read_from_both_answers() {
+        let soap = "<ns2:sendSmsResponse><ns2:result>8f3a</ns2:result></ns2:sendSmsResponse>";
+        assert_eq!(result_text(soap), Some("8f3a"));
+        let rest = r#"{"resourceReference":{"resourceURL":"http://h/oneapi/v1/smsmessaging/outbound/tel%3A1588/requests/8f3a"}}"#;
+        assert_eq!(rest_request_id(rest), Some("8f3a"));
+        assert_eq!(rest_request_id(r#"{"requestError":{}}"#), None);
+        assert_eq!(result_text("<fault/>"), None);
+    }
+
+    #[test]
+    fn refusals_name_the_fault_or_the_status() {
+        assert_eq!(refusal(500, "<messageId>SVC0001</messageId>"), "SVC0001");
+        assert_eq!(refusal(400, r#"{"messageId":"SVC0002"}"#), "SVC0002");
+        assert_eq!(refusal(503, ""), "HTTP 503");
+    }
 }

@@ -4,15 +4,18 @@
 //! (`CLAIM_SMS` in `sqlite.rs` / `postgres.rs`), built from [`claim_sms!`].
 
 /// The claim statement around a backend's row-locking clause (`""` on SQLite, whose write
-/// transaction already serializes claims). `$1` claimed until, `$2` now, `$3` limit.
+/// transaction already serializes claims). `$1` claimed until, `$2` now, `$3` limit. It walks the
+/// partial index of rows still in the gateway (`sms_outbox_pending`, migration 0011) in id order,
+/// so its cost does not grow with the outbox's history or sort the backlog.
 macro_rules! claim_sms {
     ($locking:literal) => {
         concat!(
             "UPDATE sms_outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1, \
                updated_at = $2 \
              WHERE id IN (SELECT id FROM sms_outbox \
-               WHERE (status = 'queued' AND next_attempt_at <= $2) \
-                  OR (status = 'sending' AND claimed_until < $2) \
+               WHERE status IN ('queued', 'sending') \
+                 AND ((status = 'queued' AND next_attempt_at <= $2) \
+                      OR (status = 'sending' AND claimed_until < $2)) \
                ORDER BY id LIMIT $3 ",
             $locking,
             ") RETURNING id, request_id, sender, address, part_no, data_coding, esm_class, body, receipt, attempts"
@@ -65,9 +68,11 @@ pub(crate) const REQUEUE: &str = "UPDATE sms_outbox SET status = 'queued', next_
 pub(crate) const FAIL: &str = "UPDATE sms_outbox SET status = 'failed', claimed_until = NULL, \
      error = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'";
 
-/// A receipt moves a submitted part, or re-states a final one (a duplicate receipt).
+/// A receipt moves a submitted part, or re-states a final one (a duplicate receipt). Written as
+/// `NOT IN` the states before submission so that no plan can look rows up by status (nearly every
+/// row is `delivered`): only the `smsc_id` index serves it, whatever the table's statistics say.
 pub(crate) const APPLY_RECEIPT: &str = "UPDATE sms_outbox SET status = $2, updated_at = $3 \
-     WHERE smsc_id = $1 AND status IN ('submitted', 'delivered', 'failed', 'uncertain')";
+     WHERE smsc_id = $1 AND status NOT IN ('queued', 'sending')";
 
 pub(crate) const KEEP_EARLY_RECEIPT: &str = "INSERT INTO sms_early_receipts (smsc_id, status, received_at) \
      VALUES ($1, $2, $3) ON CONFLICT (smsc_id) DO UPDATE SET status = excluded.status";
@@ -88,6 +93,7 @@ mod inbox;
 pub(crate) use batch::impl_sms_batch;
 pub(crate) use charged::impl_charged_queue;
 pub(crate) use inbox::INSERT_MO;
+pub(crate) mod receipt_subscriptions;
 pub(crate) mod routing;
 
 /// Implements `SmsStore` for a backend type, with the backend's claim statement.
@@ -370,6 +376,7 @@ macro_rules! impl_sms_store {
         $crate::store::sql::sms_store::impl_charged_queue!($store);
         $crate::store::sql::sms_store::impl_sms_batch!($store, $claim);
         $crate::store::sql::sms_store::routing::impl_sms_routing_store!($store);
+        $crate::store::sql::sms_store::receipt_subscriptions::impl_receipt_subscription_store!($store);
     };
 }
 pub(crate) use impl_sms_store;

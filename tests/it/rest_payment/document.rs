@@ -13,7 +13,7 @@ battery!(
 );
 
 /// Every route the REST binding mounts, as its template.
-const ROUTES: [(&str, &str); 18] = [
+const ROUTES: [(&str, &str); 21] = [
     ("post", "/oneapi/v1/payment/{endUserId}/transactions/amount"),
     (
         "get",
@@ -55,6 +55,18 @@ const ROUTES: [(&str, &str); 18] = [
     (
         "delete",
         "/oneapi/v1/smsmessaging/inbound/subscriptions/{subscriptionId}",
+    ),
+    (
+        "post",
+        "/oneapi/v1/smsmessaging/outbound/{senderAddress}/subscriptions",
+    ),
+    (
+        "get",
+        "/oneapi/v1/smsmessaging/outbound/{senderAddress}/subscriptions/{subscriptionId}",
+    ),
+    (
+        "delete",
+        "/oneapi/v1/smsmessaging/outbound/{senderAddress}/subscriptions/{subscriptionId}",
     ),
 ];
 
