@@ -20,6 +20,7 @@ mod idempotency;
 mod notices;
 mod receipt_subscriptions;
 mod reception;
+mod status;
 
 use std::collections::HashSet;
 
@@ -29,12 +30,14 @@ use crate::domain::Msisdn;
 use crate::framework::{Operation, Permit};
 use crate::smpp::encoding;
 use crate::store::Movement;
-use crate::store::sms::{NewPart, NewSms, PartState, PartStatus};
+use crate::store::sms::{NewPart, NewSms};
 
 pub use idempotency::{NotifyFormat, Sent};
 pub use notices::DueReceipt;
 pub use receipt_subscriptions::{ReceiptSubscriptionInfo, StartReceiptSubscription};
 pub use reception::{DueSmsReception, StartSmsNotification};
+use status::per_address;
+pub use status::{DeliveryInformation, DeliveryStatus};
 
 /// `sendSms` (ES 202 391-4 §8.1.1), protocol-neutral.
 #[derive(Debug, Clone, Default)]
@@ -54,60 +57,6 @@ pub struct SendSmsRequest {
     pub notify_format: NotifyFormat,
     /// OneAPI `clientCorrelator`; see [`Scf::send_sms_once`].
     pub client_correlator: Option<String>,
-}
-
-/// `sms:DeliveryStatus` (ES 202 391-4 §7.1.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    /// Accepted by the network (the SMSC), not yet confirmed at the handset.
-    DeliveredToNetwork,
-    /// The network cannot say.
-    DeliveryUncertain,
-    /// Not delivered, and it will not be.
-    DeliveryImpossible,
-    /// Still queued in the gateway or on its way to the SMSC.
-    MessageWaiting,
-    /// At the handset; for concatenated SMS only when every part is (ES 202 391-4 §7.1.1).
-    DeliveredToTerminal,
-}
-
-impl DeliveryStatus {
-    /// The enumeration value on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DeliveredToNetwork => "DeliveredToNetwork",
-            Self::DeliveryUncertain => "DeliveryUncertain",
-            Self::DeliveryImpossible => "DeliveryImpossible",
-            Self::MessageWaiting => "MessageWaiting",
-            Self::DeliveredToTerminal => "DeliveredToTerminal",
-        }
-    }
-
-    /// One address's status from its parts: any failed part fails the message, every part
-    /// delivered delivers it, any part still in the gateway keeps it waiting.
-    fn of(parts: &[PartStatus]) -> Self {
-        let any = |s: PartStatus| parts.contains(&s);
-        if any(PartStatus::Failed) {
-            Self::DeliveryImpossible
-        } else if parts.iter().all(|s| *s == PartStatus::Delivered) {
-            Self::DeliveredToTerminal
-        } else if any(PartStatus::Queued) || any(PartStatus::Sending) {
-            Self::MessageWaiting
-        } else if any(PartStatus::Uncertain) {
-            Self::DeliveryUncertain
-        } else {
-            Self::DeliveredToNetwork
-        }
-    }
-}
-
-/// `sms:DeliveryInformation`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryInformation {
-    /// `tel:` URI of the address.
-    pub address: String,
-    /// Its status.
-    pub status: DeliveryStatus,
 }
 
 /// `sms:SmsMessage`: a message a handset sent.
@@ -385,29 +334,6 @@ fn outbox_rows(addresses: &[Msisdn], parts: &[encoding::Part]) -> Vec<NewPart> {
     rows
 }
 
-fn per_address(parts: &[PartState]) -> Vec<DeliveryInformation> {
-    let mut order: Vec<&str> = Vec::new();
-    for p in parts {
-        if !order.contains(&p.address.as_str()) {
-            order.push(&p.address);
-        }
-    }
-    order
-        .into_iter()
-        .map(|address| {
-            let states: Vec<PartStatus> = parts
-                .iter()
-                .filter(|p| p.address == address)
-                .map(|p| p.status)
-                .collect();
-            DeliveryInformation {
-                address: format!("tel:{address}"),
-                status: DeliveryStatus::of(&states),
-            }
-        })
-        .collect()
-}
-
 /// A `tel:` URI: international numbers (more than 8 digits) get their `+`, short codes do not.
 fn tel(number: &str) -> String {
     let digits = number.trim_start_matches('+');
@@ -423,34 +349,4 @@ fn random_hex(n: usize) -> Result<String, ScfError> {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).map_err(|e| ScfError::Internal(format!("no OS randomness: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use PartStatus::*;
-
-    #[test]
-    fn an_address_is_delivered_only_when_every_part_is() {
-        assert_eq!(
-            DeliveryStatus::of(&[Delivered, Delivered]),
-            DeliveryStatus::DeliveredToTerminal
-        );
-        assert_eq!(
-            DeliveryStatus::of(&[Delivered, Submitted]),
-            DeliveryStatus::DeliveredToNetwork
-        );
-        assert_eq!(
-            DeliveryStatus::of(&[Delivered, Failed]),
-            DeliveryStatus::DeliveryImpossible
-        );
-        assert_eq!(
-            DeliveryStatus::of(&[Queued, Submitted]),
-            DeliveryStatus::MessageWaiting
-        );
-        assert_eq!(
-            DeliveryStatus::of(&[Uncertain, Delivered]),
-            DeliveryStatus::DeliveryUncertain
-        );
-    }
 }
