@@ -147,27 +147,8 @@ macro_rules! impl_sms_store {
                 raw: &str,
                 now_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
                 let mut tx = self.begin_write().await?;
-                sqlx::query(q::MARK_SUBMITTED)
-                    .bind(id)
-                    .bind(smsc_id)
-                    .bind(raw)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                let early: Option<String> = sqlx::query_scalar(q::TAKE_EARLY_RECEIPT)
-                    .bind(smsc_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some(status) = early {
-                    sqlx::query(q::APPLY_RECEIPT)
-                        .bind(smsc_id)
-                        .bind(status)
-                        .bind(now_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                self.submitted_in(&mut tx, id, smsc_id, raw, now_ms).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -214,23 +195,10 @@ macro_rules! impl_sms_store {
                 status: $crate::store::sms::PartStatus,
                 now_ms: i64,
             ) -> Result<u64, $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
                 let mut tx = self.begin_write().await?;
-                let updated = sqlx::query(q::APPLY_RECEIPT)
-                    .bind(smsc_id)
-                    .bind(status.as_str())
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if updated == 0 {
-                    sqlx::query(q::KEEP_EARLY_RECEIPT)
-                        .bind(smsc_id)
-                        .bind(status.as_str())
-                        .bind(now_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                let updated = self
+                    .receipt_in(&mut tx, smsc_id, status.as_str(), now_ms)
+                    .await?;
                 tx.commit().await?;
                 Ok(updated)
             }

@@ -1,5 +1,6 @@
-//! [`SmsBatchStore`](crate::store::sms::batch::SmsBatchStore): the statements of `queue_sms`,
-//! `mark_submitted` and `apply_receipt` (in `sms_store.rs`), run for a whole batch inside one write
+//! [`SmsBatchStore`](crate::store::sms::batch::SmsBatchStore): the steps of `queue_sms`,
+//! `mark_submitted` and `apply_receipt` (`insert_parts`, `submitted_in`, `receipt_in`, which those
+//! single-row operations in `sms_store.rs` also use), run for a whole batch inside one write
 //! transaction, so a batch costs one `BEGIN`/`COMMIT` and one sync instead of one per part.
 
 /// Implements `SmsBatchStore` for a backend type that has `insert_parts` (`impl_charged_queue!`),
@@ -88,14 +89,15 @@ macro_rules! impl_sms_batch {
                 Ok(())
             }
 
-            /// `apply_receipt` inside `tx`: a receipt for an id not recorded yet is kept.
+            /// `apply_receipt` inside `tx`: a receipt for an id not recorded yet is kept. Answers
+            /// the rows it moved.
             async fn receipt_in(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
                 smsc_id: &str,
                 status: &str,
                 now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<u64, $crate::store::StoreError> {
                 use $crate::store::sql::sms_store as q;
                 let updated = sqlx::query(q::APPLY_RECEIPT)
                     .bind(smsc_id)
@@ -112,7 +114,7 @@ macro_rules! impl_sms_batch {
                         .execute(&mut **tx)
                         .await?;
                 }
-                Ok(())
+                Ok(updated)
             }
         }
     };
