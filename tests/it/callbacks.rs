@@ -180,14 +180,27 @@ async fn an_endpoint_that_never_answers_is_abandoned_and_can_be_retried(db: &Tes
         .await
         .unwrap();
     assert_eq!(retried.status(), 200);
+    // The endpoint sees the new attempt before the gateway records it: wait for the record.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while (calls.load(Ordering::SeqCst) as i64) == attempts {
+    loop {
+        let detail: Value = gw
+            .admin(Method::GET, &format!("/callbacks/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if detail["attempts"].as_i64().unwrap() > attempts {
+            break;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the retried callback was not sent"
+            "the retried callback was not sent: {detail}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(calls.load(Ordering::SeqCst) as i64 > attempts);
     let missing = gw
         .admin(Method::POST, "/callbacks/999999/retry")
         .send()
