@@ -6,9 +6,9 @@
 pub mod account;
 pub mod error;
 pub mod monitoring;
+pub(crate) mod outbox;
 pub mod payment;
 pub mod sms;
-mod sms_queue;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,8 +32,8 @@ pub struct ScfSettings {
 /// The service capability functions and what they need.
 pub struct Scf {
     store: Arc<dyn Store>,
-    /// Group commit of accepted messages in front of the outbox.
-    sms_queue: sms_queue::SmsQueue,
+    /// Group commit of the SMS path in front of the outbox.
+    outbox: outbox::OutboxWriter,
     clock: Arc<dyn Clock>,
     locale: Locale,
     settings: ScfSettings,
@@ -43,7 +43,7 @@ impl Scf {
     /// Service functions over a store, a clock and the operator's calendar.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, locale: Locale, settings: ScfSettings) -> Self {
         Self {
-            sms_queue: sms_queue::SmsQueue::new(Arc::clone(&store)),
+            outbox: outbox::OutboxWriter::new(Arc::clone(&store)),
             store,
             clock,
             locale,
@@ -54,6 +54,11 @@ impl Scf {
     /// The `[smpp]` settings (read by the SMS dispatcher).
     pub fn smpp(&self) -> &crate::smpp::SmppConfig {
         &self.settings.smpp
+    }
+
+    /// The outbox writer (used by the SMS dispatcher for its outcomes and claims).
+    pub(crate) fn outbox(&self) -> &outbox::OutboxWriter {
+        &self.outbox
     }
 
     fn now(&self) -> Moment {

@@ -13,7 +13,6 @@ pub mod config;
 mod dispatcher;
 pub mod encoding;
 mod mo;
-mod outcomes;
 mod receipt;
 mod session;
 

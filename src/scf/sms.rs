@@ -143,7 +143,7 @@ impl Scf {
         addresses: &[Msisdn],
     ) -> Result<(), ScfError> {
         match &req.charging {
-            None => self.sms_queue.queue(sms, self.now().at_ms).await,
+            None => self.outbox.queue(sms, self.now().at_ms).await,
             Some(charge) => {
                 let now = self.now();
                 let charges = self

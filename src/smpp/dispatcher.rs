@@ -17,7 +17,6 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::config::SmppConfig;
-use super::outcomes::{self, Outcomes};
 use super::receipt::normalize_message_id;
 use super::session::Session;
 use crate::server::AppState;
@@ -50,10 +49,8 @@ pub fn spawn(state: AppState) -> Dispatcher {
     let cfg = state.scf().smpp().clone();
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let outcomes = outcomes::spawn(state.clone());
     for link in 0..cfg.sessions {
         let worker = Worker {
-            outcomes: outcomes.clone(),
             state: state.clone(),
             cfg: cfg.clone(),
             stopped: stopped.clone(),
@@ -91,7 +88,6 @@ enum Ended {
 
 struct Worker {
     state: AppState,
-    outcomes: Outcomes,
     cfg: SmppConfig,
     stopped: watch::Receiver<bool>,
     /// Milliseconds of the tokio clock (since `epoch`) before which nothing is submitted.
@@ -115,22 +111,20 @@ impl Worker {
                     }
                 }
                 // Binding → Bound on bind_resp ESME_ROK; → Disconnected with a doubled back-off.
-                Link::Binding { backoff } => {
-                    match Session::open(&self.cfg, self.state.clone(), self.outcomes.clone()).await {
-                        Ok(session) => {
-                            tracing::info!(link = self.link, address = %self.cfg.address, "SMPP bound");
-                            Link::Bound {
-                                session: Arc::new(session),
-                            }
-                        }
-                        Err(e) => {
-                            tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
-                            Link::Disconnected {
-                                backoff: (backoff * 2).min(max),
-                            }
+                Link::Binding { backoff } => match Session::open(&self.cfg, self.state.clone()).await {
+                    Ok(session) => {
+                        tracing::info!(link = self.link, address = %self.cfg.address, "SMPP bound");
+                        Link::Bound {
+                            session: Arc::new(session),
                         }
                     }
-                }
+                    Err(e) => {
+                        tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
+                        Link::Disconnected {
+                            backoff: (backoff * 2).min(max),
+                        }
+                    }
+                },
                 // Bound → Disconnected when the link is lost (back-off starts over); stop: unbind.
                 Link::Bound { session } => match self.serve(&session).await {
                     Ended::Shutdown => {
@@ -207,7 +201,7 @@ impl Worker {
         let idle = rows.is_empty();
         for row in rows {
             let permit = Arc::clone(&session.window).acquire_owned().await.ok()?;
-            let submit = Submit::new(&self.state, session, &self.paused_until, &self.outcomes, row);
+            let submit = Submit::new(&self.state, session, &self.paused_until, row);
             in_flight.spawn(submit.run(permit));
         }
         Some(idle)
@@ -225,18 +219,8 @@ impl Worker {
         let hold = i64::try_from(self.cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
         let limit = i64::try_from(limit).unwrap_or(1);
         let claimed_until = now.saturating_add(hold);
-        if self.state.store().backend() == "sqlite" {
-            // One writer: the claim rides in the transaction that stores the outcomes.
-            return self.outcomes.claim(SmsClaim { limit, claimed_until }).await;
-        }
-        // Several connections: the claim need not wait for a batch of outcomes.
-        match self.state.store().claim_sms(limit, now, claimed_until).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::error!(error = %e, "claiming from the SMS outbox failed");
-                Vec::new()
-            }
-        }
+        let claim = SmsClaim { limit, claimed_until };
+        self.state.scf().outbox().claim(claim, now).await
     }
 
     async fn wait_if_paused(&self) {
@@ -258,23 +242,15 @@ fn tokio_ms() -> u64 {
 /// One row on its way to the SMSC.
 struct Submit {
     state: AppState,
-    outcomes: Outcomes,
     session: Arc<Session>,
     paused_until: Arc<AtomicU64>,
     row: OutboxRow,
 }
 
 impl Submit {
-    fn new(
-        state: &AppState,
-        session: &Arc<Session>,
-        paused_until: &Arc<AtomicU64>,
-        outcomes: &Outcomes,
-        row: OutboxRow,
-    ) -> Self {
+    fn new(state: &AppState, session: &Arc<Session>, paused_until: &Arc<AtomicU64>, row: OutboxRow) -> Self {
         Self {
             state: state.clone(),
-            outcomes: outcomes.clone(),
             session: Arc::clone(session),
             paused_until: Arc::clone(paused_until),
             row,
@@ -304,7 +280,8 @@ impl Submit {
                     raw,
                 };
                 // A failure is logged by the writer; the claim runs out and the part goes again.
-                let _ = self.outcomes.record(submitted).await;
+                let now = self.state.now().at_ms;
+                let _ = self.state.scf().outbox().record(submitted, now).await;
             }
             Ok(resp) => self.refused(resp.status()).await,
             Err(e) => self.retry(&e, LINK_RETRY, false).await,

@@ -22,7 +22,6 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use super::config::SmppConfig;
-use super::outcomes::Outcomes;
 use super::{mo, receipt};
 use crate::server::AppState;
 use crate::store::sms::batch::SmsOutcome;
@@ -63,12 +62,8 @@ pub(super) struct Session {
 
 impl Session {
     /// Connects, starts the reader and writer, and binds as a transceiver (SMPP v5.0 §4.1.1.5).
-    /// Receipts are stored through `outcomes`.
-    pub(super) async fn open(
-        cfg: &SmppConfig,
-        state: AppState,
-        outcomes: Outcomes,
-    ) -> Result<Self, SessionError> {
+    /// Receipts are stored through the outbox writer.
+    pub(super) async fn open(cfg: &SmppConfig, state: AppState) -> Result<Self, SessionError> {
         let timeout = Duration::from_secs(cfg.response_timeout_secs);
         let stream = tokio::time::timeout(timeout, TcpStream::connect(&cfg.address))
             .await
@@ -85,7 +80,6 @@ impl Session {
             out: out.clone(),
             pending: Arc::clone(&pending),
             state,
-            outcomes,
         };
         tokio::spawn(reader.run(read, closed_tx));
         let session = Self {
@@ -180,7 +174,6 @@ struct Reader {
     out: mpsc::Sender<Command>,
     pending: Pending,
     state: AppState,
-    outcomes: Outcomes,
 }
 
 impl Reader {
@@ -262,7 +255,7 @@ impl Reader {
 
     /// A deliver_sm is answered only after what it carries is stored: a store failure answers
     /// ESME_RX_T_APPN so the SMSC retries (SMPP v5.0 §4.7.6). A receipt waits for its batch
-    /// (`outcomes`) in a task of its own, so the reader goes on with the next PDU meanwhile.
+    /// (the outbox writer's round) in a task of its own, so the reader goes on with the next PDU meanwhile.
     async fn deliver(&self, sm: &DeliverSm, seq: u32) {
         let now = self.state.now().at_ms;
         let Some(r) = receipt::parse(sm) else {
@@ -282,9 +275,10 @@ impl Reader {
                 .await;
         };
         let smsc_id = receipt::normalize_message_id(&r.raw_id);
-        let (outcomes, out) = (self.outcomes.clone(), self.out.clone());
+        let (state, out) = (self.state.clone(), self.out.clone());
         tokio::spawn(async move {
-            let status = if outcomes.record(SmsOutcome::Receipt { smsc_id, status }).await {
+            let receipt = SmsOutcome::Receipt { smsc_id, status };
+            let status = if state.scf().outbox().record(receipt, now).await {
                 CommandStatus::EsmeRok
             } else {
                 CommandStatus::EsmeRxTAppn

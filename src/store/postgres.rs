@@ -49,7 +49,7 @@ impl_account_store!(PgStore);
 impl_app_store!(PgStore);
 impl_payment_store!(PgStore);
 super::sql::impl_voucher_store!(PgStore);
-impl_sms_store!(PgStore, CLAIM_SMS);
+impl_sms_store!(PgStore, CLAIM_SMS, RECEIPT_PLAN);
 impl_callback_store!(PgStore, CLAIM_CALLBACKS);
 super::sql::impl_alert_store!(PgStore, LOCK_ALERT_CURSOR);
 
@@ -61,6 +61,14 @@ const CLAIM_CALLBACKS: &str = claim_callbacks!("FOR UPDATE SKIP LOCKED");
 
 /// The outbox claim (`sql/sms_store.rs`): `SKIP LOCKED` lets several instances claim disjoint rows.
 const CLAIM_SMS: &str = claim_sms!("FOR UPDATE SKIP LOCKED");
+
+/// Run before a batch of receipts is applied (`sql/sms_store/batch.rs`): the update joins the
+/// receipts to `sms_outbox` on `smsc_id`. Until the table has been analyzed the planner takes an
+/// equality on `smsc_id` to match 0.5 % of the table and prefers hashing the whole outbox (tens
+/// of milliseconds per batch, growing with the table) to one index look-up per receipt; a message
+/// id matches one row. Local to the transaction.
+const RECEIPT_PLAN: Option<&str> =
+    Some("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)");
 
 #[async_trait]
 impl Store for PgStore {

@@ -78,7 +78,7 @@ impl_account_store!(SqliteStore);
 impl_app_store!(SqliteStore);
 impl_payment_store!(SqliteStore);
 super::sql::impl_voucher_store!(SqliteStore);
-impl_sms_store!(SqliteStore, CLAIM_SMS);
+impl_sms_store!(SqliteStore, CLAIM_SMS, None);
 impl_callback_store!(SqliteStore, CLAIM_CALLBACKS);
 super::sql::impl_alert_store!(SqliteStore, LOCK_ALERT_CURSOR);
 

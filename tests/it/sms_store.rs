@@ -2,6 +2,7 @@
 //! restarted dispatcher), temporary errors requeue, receipts find their message by normalized id,
 //! and a receipt that overtakes its submit_sm_resp is applied when the id arrives.
 
+use pxgate::store::sms::batch::{SmsClaim, SmsOutcome, SmsRound};
 use pxgate::store::sms::{NewPart, NewSms, PartStatus};
 
 use crate::harness::{TestDb, battery};
@@ -10,6 +11,8 @@ battery!(
     claims_are_exclusive_and_resume_after_they_run_out,
     requeued_rows_wait_for_their_time,
     receipts_update_parts_even_when_they_come_first,
+    a_round_queues_records_and_claims_in_one_transaction,
+    a_failed_round_writes_nothing,
 );
 
 fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
@@ -123,4 +126,133 @@ async fn receipts_update_parts_even_when_they_come_first(db: &TestDb) {
         0,
         "nothing left to match"
     );
+}
+
+fn submitted(id: i64, smsc_id: &str) -> SmsOutcome {
+    SmsOutcome::Submitted {
+        id,
+        smsc_id: smsc_id.to_owned(),
+        raw: smsc_id.to_uppercase(),
+    }
+}
+
+fn receipt(smsc_id: &str, status: PartStatus) -> SmsOutcome {
+    SmsOutcome::Receipt {
+        smsc_id: smsc_id.to_owned(),
+        status,
+    }
+}
+
+/// Each round's steps are multi-row statements cut into runs (64, 32, ... rows); 150 messages of
+/// two parts cross every run length.
+async fn a_round_queues_records_and_claims_in_one_transaction(db: &TestDb) {
+    let s = &db.store;
+    let batch: Vec<NewSms> = (0..150)
+        .map(|i| sms(&format!("q{i}"), &[&format!("+8210{i:08}")], 2))
+        .collect();
+    let claim = SmsClaim {
+        limit: 250,
+        claimed_until: 9_000,
+    };
+    let round = SmsRound {
+        queue: &batch,
+        outcomes: &[],
+        claim: Some(claim),
+        now_ms: 1_000,
+    };
+    let rows = s.write_sms_round(&round).await.unwrap();
+    assert_eq!(rows.len(), 250, "the rows queued in the round are claimed in it");
+    assert!(rows.windows(2).all(|w| w[0].id < w[1].id), "in queue order");
+    assert_eq!((rows[0].request_id.as_str(), rows[0].part_no), ("q0", 1));
+    assert_eq!((rows[1].request_id.as_str(), rows[1].part_no), ("q0", 2));
+    assert_eq!(rows[0].body.len(), 8);
+    assert_eq!(rows[249].request_id, "q124");
+
+    // Outcomes in the order the dispatcher learned them: a receipt ahead of its submit_sm_resp,
+    // a duplicate submit_sm_resp, a restated receipt, and a receipt for an id nobody knows.
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut outcomes = vec![receipt("m1", PartStatus::Failed)];
+    outcomes.extend(ids.iter().map(|id| submitted(*id, &format!("m{id}"))));
+    outcomes.push(submitted(ids[0], "other"));
+    outcomes.extend(
+        ids[2..]
+            .iter()
+            .map(|id| receipt(&format!("m{id}"), PartStatus::Uncertain)),
+    );
+    outcomes.extend(
+        ids[2..]
+            .iter()
+            .map(|id| receipt(&format!("m{id}"), PartStatus::Delivered)),
+    );
+    outcomes.push(receipt("nobody", PartStatus::Delivered));
+    let round = SmsRound {
+        queue: &[],
+        outcomes: &outcomes,
+        claim: Some(claim),
+        now_ms: 1_100,
+    };
+    let rest = s.write_sms_round(&round).await.unwrap();
+    assert_eq!(rest.len(), 50, "what the first claim left");
+    assert_eq!(rest[0].request_id, "q125");
+
+    // m1 is the first row's id only if the ids start at 1; its receipt waits either way.
+    let (_, q0) = s.sms_request("q0").await.unwrap().unwrap();
+    let first = if ids[0] == 1 {
+        PartStatus::Failed
+    } else {
+        PartStatus::Submitted
+    };
+    assert_eq!(statuses(&q0), [first, PartStatus::Submitted]);
+    for i in 1..125 {
+        let (_, parts) = s.sms_request(&format!("q{i}")).await.unwrap().unwrap();
+        assert_eq!(statuses(&parts), [PartStatus::Delivered; 2], "q{i}");
+    }
+    let (_, q125) = s.sms_request("q125").await.unwrap().unwrap();
+    assert_eq!(statuses(&q125), [PartStatus::Sending; 2]);
+
+    // The duplicate submit_sm_resp did not re-key the row: its own receipt finds it.
+    assert_eq!(
+        s.apply_receipt(&format!("m{}", ids[0]), PartStatus::Delivered, 1_200)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.apply_receipt("other", PartStatus::Delivered, 1_200)
+            .await
+            .unwrap(),
+        0
+    );
+    // The kept receipt for "nobody" is applied once a row has that id.
+    s.mark_submitted(rest[0].id, "nobody", "NOBODY", 1_300)
+        .await
+        .unwrap();
+    let (_, q125) = s.sms_request("q125").await.unwrap().unwrap();
+    assert_eq!(statuses(&q125), [PartStatus::Delivered, PartStatus::Sending]);
+}
+
+async fn a_failed_round_writes_nothing(db: &TestDb) {
+    let s = &db.store;
+    let mut bad = sms("bad", &["+821011112222"], 1);
+    bad.notify_format = "fax";
+    let batch = [sms("good", &["+821011112222"], 1), bad];
+    let round = SmsRound {
+        queue: &batch,
+        outcomes: &[receipt("x1", PartStatus::Delivered)],
+        claim: None,
+        now_ms: 1_000,
+    };
+    assert!(
+        s.write_sms_round(&round).await.is_err(),
+        "notify_format is checked"
+    );
+    assert!(s.sms_request("good").await.unwrap().is_none());
+    // Nor was the receipt kept: a row that gets its id is only submitted.
+    s.queue_sms(&sms("later", &["+821011112222"], 1), 1_100)
+        .await
+        .unwrap();
+    let row = s.claim_sms(1, 1_100, 5_000).await.unwrap().remove(0);
+    s.mark_submitted(row.id, "x1", "X1", 1_200).await.unwrap();
+    let (_, parts) = s.sms_request("later").await.unwrap().unwrap();
+    assert_eq!(statuses(&parts), [PartStatus::Submitted]);
 }

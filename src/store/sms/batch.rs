@@ -1,7 +1,7 @@
-//! Writes of the SMS path in batches: several accepted messages in one transaction (group commit),
-//! and the dispatcher's submit_sm_resp and delivery-receipt outcomes in one transaction. Each
-//! batch is all or nothing; the callers answer nobody before it is committed, so batching changes
-//! how often the store commits, never what an answer promises.
+//! Writes of the SMS path in rounds: accepted messages, the dispatcher's submit_sm_resp and
+//! delivery-receipt outcomes, and its claim of due rows, all in one transaction (group commit).
+//! A round is all or nothing; its callers answer nobody before it is committed, so batching
+//! changes how often the store commits, never what an answer promises.
 
 use async_trait::async_trait;
 
@@ -40,23 +40,27 @@ pub struct SmsClaim {
     pub claimed_until: i64,
 }
 
+/// Everything the outbox writer gathered while its previous round was committing.
+#[derive(Debug, Clone, Copy)]
+pub struct SmsRound<'a> {
+    /// Accepted messages to queue, all due at once.
+    pub queue: &'a [NewSms],
+    /// The dispatcher's outcomes, in the order they happened.
+    pub outcomes: &'a [SmsOutcome],
+    /// Rows the dispatcher asks for.
+    pub claim: Option<SmsClaim>,
+    /// The round's time.
+    pub now_ms: i64,
+}
+
 /// Batched writes of the outbox.
 #[async_trait]
 pub trait SmsBatchStore: Send + Sync {
-    /// Queues every part of every message in one transaction, all due at once; on an error
-    /// nothing is queued. Messages with a clientCorrelator go through
-    /// [`queue_sms`](super::SmsStore::queue_sms), which answers a duplicate on its own.
-    async fn queue_sms_batch(&self, batch: &[NewSms], now_ms: i64) -> Result<(), StoreError>;
-
-    /// Records the outcomes in order, each exactly as
-    /// [`mark_submitted`](super::SmsStore::mark_submitted) or
-    /// [`apply_receipt`](super::SmsStore::apply_receipt) would, then claims as
-    /// [`claim_sms`](super::SmsStore::claim_sms) would, all in one transaction; answers the
-    /// claimed rows in id order.
-    async fn record_sms_outcomes(
-        &self,
-        outcomes: &[SmsOutcome],
-        claim: Option<SmsClaim>,
-        now_ms: i64,
-    ) -> Result<Vec<OutboxRow>, StoreError>;
+    /// One transaction: queues every part of every message (as
+    /// [`queue_sms`](super::SmsStore::queue_sms) would), records the outcomes (as
+    /// [`mark_submitted`](super::SmsStore::mark_submitted) and
+    /// [`apply_receipt`](super::SmsStore::apply_receipt) would, taken in order), then claims (as
+    /// [`claim_sms`](super::SmsStore::claim_sms) would, so rows queued in this round may go out
+    /// at once). Answers the claimed rows in id order; on an error nothing is written.
+    async fn write_sms_round(&self, round: &SmsRound<'_>) -> Result<Vec<OutboxRow>, StoreError>;
 }

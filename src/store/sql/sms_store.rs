@@ -24,14 +24,6 @@ macro_rules! claim_sms {
 }
 pub(crate) use claim_sms;
 
-/// `$14` notified: 1 when there is nothing to notify, so the notice index only holds rows that
-/// still owe a callback.
-pub(crate) const INSERT_PART: &str = "INSERT INTO sms_outbox \
-     (request_id, actor, sender, address, part_no, part_count, data_coding, esm_class, body, receipt, \
-      status, next_attempt_at, created_at, updated_at, notify_endpoint, notify_correlator, notified, \
-      notify_format) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11, $11, $12, $13, $14, $15)";
-
 /// `$1` actor, `$2` clientCorrelator, `$3` fingerprint, `$4` request, `$5` now.
 pub(crate) const INSERT_CLIENT_CORRELATOR: &str = "INSERT INTO sms_client_correlators \
      (actor, client_correlator, fingerprint, request_id, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -57,37 +49,23 @@ pub(crate) const NOTICE_DONE: &str =
 pub(crate) const CORRELATOR_USED: &str = "SELECT COUNT(*) FROM sms_outbox \
      WHERE actor = $1 AND notify_correlator = $2 AND notify_format = 'soap'";
 
-/// `$1` row, `$2` normalized id, `$3` raw id, `$4` now. Only a row still being sent moves.
-pub(crate) const MARK_SUBMITTED: &str = "UPDATE sms_outbox SET status = 'submitted', smsc_id = $2, \
-     smsc_id_raw = $3, claimed_until = NULL, error = NULL, updated_at = $4 \
-     WHERE id = $1 AND status = 'sending'";
-
 pub(crate) const REQUEUE: &str = "UPDATE sms_outbox SET status = 'queued', next_attempt_at = $2, \
      claimed_until = NULL, error = $3, updated_at = $4 WHERE id = $1 AND status = 'sending'";
 
 pub(crate) const FAIL: &str = "UPDATE sms_outbox SET status = 'failed', claimed_until = NULL, \
      error = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'";
 
-/// A receipt moves a submitted part, or re-states a final one (a duplicate receipt). Written as
-/// `NOT IN` the states before submission so that no plan can look rows up by status (nearly every
-/// row is `delivered`): only the `smsc_id` index serves it, whatever the table's statistics say.
-pub(crate) const APPLY_RECEIPT: &str = "UPDATE sms_outbox SET status = $2, updated_at = $3 \
-     WHERE smsc_id = $1 AND status NOT IN ('queued', 'sending')";
-
-pub(crate) const KEEP_EARLY_RECEIPT: &str = "INSERT INTO sms_early_receipts (smsc_id, status, received_at) \
-     VALUES ($1, $2, $3) ON CONFLICT (smsc_id) DO UPDATE SET status = excluded.status";
-
-pub(crate) const TAKE_EARLY_RECEIPT: &str =
-    "DELETE FROM sms_early_receipts WHERE smsc_id = $1 RETURNING status";
-
-/// Kept receipts whose id is now known, oldest first.
-pub(crate) const MATCHED_EARLY_RECEIPTS: &str = "SELECT e.smsc_id, e.status FROM sms_early_receipts e \
-     WHERE EXISTS (SELECT 1 FROM sms_outbox o WHERE o.smsc_id = e.smsc_id) ORDER BY e.received_at LIMIT 500";
+/// Takes kept receipts whose id is now known, oldest first.
+pub(crate) const TAKE_MATCHED_EARLY_RECEIPTS: &str = "DELETE FROM sms_early_receipts \
+     WHERE smsc_id IN (SELECT e.smsc_id FROM sms_early_receipts e \
+       WHERE EXISTS (SELECT 1 FROM sms_outbox o WHERE o.smsc_id = e.smsc_id) \
+       ORDER BY e.received_at LIMIT 500) \
+     RETURNING smsc_id, status";
 
 pub(crate) const REQUEST_PARTS: &str =
     "SELECT actor, address, part_no, status FROM sms_outbox WHERE request_id = $1 ORDER BY id";
 
-mod batch;
+pub(crate) mod batch;
 mod charged;
 mod inbox;
 pub(crate) use batch::impl_sms_batch;
@@ -96,9 +74,10 @@ pub(crate) use inbox::INSERT_MO;
 pub(crate) mod receipt_subscriptions;
 pub(crate) mod routing;
 
-/// Implements `SmsStore` for a backend type, with the backend's claim statement.
+/// Implements `SmsStore` for a backend type, with the backend's claim statement and what it runs
+/// before applying receipts (see `batch.rs`).
 macro_rules! impl_sms_store {
-    ($store:ty, $claim:expr) => {
+    ($store:ty, $claim:expr, $receipt_plan:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::sms::SmsStore for $store {
             async fn queue_sms(
@@ -147,8 +126,13 @@ macro_rules! impl_sms_store {
                 raw: &str,
                 now_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
+                let submitted = $crate::store::sms::batch::SmsOutcome::Submitted {
+                    id,
+                    smsc_id: smsc_id.to_owned(),
+                    raw: raw.to_owned(),
+                };
                 let mut tx = self.begin_write().await?;
-                self.submitted_in(&mut tx, id, smsc_id, raw, now_ms).await?;
+                self.outcomes_in(&mut tx, &[submitted], now_ms).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -195,34 +179,25 @@ macro_rules! impl_sms_store {
                 status: $crate::store::sms::PartStatus,
                 now_ms: i64,
             ) -> Result<u64, $crate::store::StoreError> {
+                let receipt = [(smsc_id.to_owned(), status.as_str().to_owned())].into();
                 let mut tx = self.begin_write().await?;
-                let updated = self
-                    .receipt_in(&mut tx, smsc_id, status.as_str(), now_ms)
-                    .await?;
+                let updated = self.receipts_in(&mut tx, &receipt, now_ms).await?;
                 tx.commit().await?;
                 Ok(updated)
             }
 
             async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
                 let mut tx = self.begin_write().await?;
-                let matched: Vec<(String, String)> = sqlx::query_as(q::MATCHED_EARLY_RECEIPTS)
-                    .fetch_all(&mut *tx)
+                let matched: Vec<(String, String)> =
+                    sqlx::query_as($crate::store::sql::sms_store::TAKE_MATCHED_EARLY_RECEIPTS)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                // A receipt whose row is not submitted (claimed again meanwhile) is kept again.
+                let applied = self
+                    .receipts_in(&mut tx, &matched.into_iter().collect(), now_ms)
                     .await?;
-                for (smsc_id, status) in &matched {
-                    sqlx::query(q::APPLY_RECEIPT)
-                        .bind(smsc_id)
-                        .bind(status)
-                        .bind(now_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(q::TAKE_EARLY_RECEIPT)
-                        .bind(smsc_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
                 tx.commit().await?;
-                Ok(matched.len() as u64)
+                Ok(applied)
             }
 
             async fn due_receipt_notices(
@@ -342,7 +317,7 @@ macro_rules! impl_sms_store {
         }
 
         $crate::store::sql::sms_store::impl_charged_queue!($store);
-        $crate::store::sql::sms_store::impl_sms_batch!($store, $claim);
+        $crate::store::sql::sms_store::impl_sms_batch!($store, $claim, $receipt_plan);
         $crate::store::sql::sms_store::routing::impl_sms_routing_store!($store);
         $crate::store::sql::sms_store::receipt_subscriptions::impl_receipt_subscription_store!($store);
     };

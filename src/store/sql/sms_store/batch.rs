@@ -1,52 +1,66 @@
-//! [`SmsBatchStore`](crate::store::sms::batch::SmsBatchStore): the steps of `queue_sms`,
-//! `mark_submitted` and `apply_receipt` (`insert_parts`, `submitted_in`, `receipt_in`, which those
-//! single-row operations in `sms_store.rs` also use), run for a whole batch inside one write
-//! transaction, so a batch costs one `BEGIN`/`COMMIT` and one sync instead of one per part.
+//! [`SmsBatchStore`](crate::store::sms::batch::SmsBatchStore) and the set-based steps under it:
+//! `insert_rows` (the outbox rows of many messages), `outcomes_in` (many submit_sm_resps and
+//! receipts) and `receipts_in`. Each step writes a whole batch with a few multi-row statements
+//! instead of one statement per part, so a round of the outbox writer costs about ten statements
+//! and one commit, however many messages it carries. The single-row operations in
+//! `sms_store.rs` (`queue_sms`, `mark_submitted`, `apply_receipt`, `reconcile_receipts`) run the
+//! same steps with one item, so each rule is written once.
+//!
+//! A multi-row statement's text depends on its row count; [`runs`] cuts a batch into runs whose
+//! lengths are powers of two, so a connection prepares at most a handful of texts per step.
 
-/// Implements `SmsBatchStore` for a backend type that has `insert_parts` (`impl_charged_queue!`),
-/// with the backend's claim statement.
+use std::ops::Range;
+
+/// Most rows in one multi-row statement (the outbox insert binds 18 values per row).
+pub(crate) const MAX_ROWS: usize = 64;
+
+/// `0..n` cut into runs of [`MAX_ROWS`], then of decreasing powers of two.
+pub(crate) fn runs(n: usize) -> impl Iterator<Item = Range<usize>> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let left = n - start;
+        if left == 0 {
+            return None;
+        }
+        let len = if left >= MAX_ROWS {
+            MAX_ROWS
+        } else {
+            1 << left.ilog2()
+        };
+        start += len;
+        Some(start - len..start)
+    })
+}
+
+/// The columns `insert_rows` writes, in the order it binds them.
+pub(crate) const INSERT_PARTS: &str = "INSERT INTO sms_outbox \
+     (request_id, actor, sender, address, part_no, part_count, data_coding, esm_class, body, receipt, \
+      status, next_attempt_at, created_at, updated_at, notify_endpoint, notify_correlator, notified, \
+      notify_format) ";
+
+/// Implements `SmsBatchStore` for a backend type that has `insert_correlator`
+/// (`impl_charged_queue!`), with the backend's claim statement and the statement, if any, that
+/// steers the plan of the receipts update (PostgreSQL's `RECEIPT_PLAN`).
 macro_rules! impl_sms_batch {
-    ($store:ty, $claim:expr) => {
+    ($store:ty, $claim:expr, $receipt_plan:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::sms::batch::SmsBatchStore for $store {
-            async fn queue_sms_batch(
+            async fn write_sms_round(
                 &self,
-                batch: &[$crate::store::sms::NewSms],
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                for sms in batch {
-                    self.insert_parts(&mut tx, sms, now_ms).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn record_sms_outcomes(
-                &self,
-                outcomes: &[$crate::store::sms::batch::SmsOutcome],
-                claim: Option<$crate::store::sms::batch::SmsClaim>,
-                now_ms: i64,
+                round: &$crate::store::sms::batch::SmsRound<'_>,
             ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
-                use $crate::store::sms::batch::SmsOutcome;
                 let mut tx = self.begin_write().await?;
-                for outcome in outcomes {
-                    match outcome {
-                        SmsOutcome::Submitted { id, smsc_id, raw } => {
-                            self.submitted_in(&mut tx, *id, smsc_id, raw, now_ms)
-                                .await?;
-                        }
-                        SmsOutcome::Receipt { smsc_id, status } => {
-                            self.receipt_in(&mut tx, smsc_id, status.as_str(), now_ms)
-                                .await?;
-                        }
-                    }
+                for sms in round.queue {
+                    self.insert_correlator(&mut tx, sms, round.now_ms).await?;
                 }
-                let mut rows = match claim {
+                self.insert_rows(&mut tx, round.queue, round.now_ms).await?;
+                self.outcomes_in(&mut tx, round.outcomes, round.now_ms)
+                    .await?;
+                let mut rows = match round.claim {
                     Some(c) => {
                         sqlx::query_as::<_, $crate::store::sms::OutboxRow>($claim)
                             .bind(c.claimed_until)
-                            .bind(now_ms)
+                            .bind(round.now_ms)
                             .bind(c.limit)
                             .fetch_all(&mut *tx)
                             .await?
@@ -61,62 +75,178 @@ macro_rules! impl_sms_batch {
         }
 
         impl $store {
-            /// `mark_submitted` inside `tx`: the row moves, and a receipt kept because it came
-            /// first is applied.
-            async fn submitted_in(
+            /// Every outbox row of every message in `batch`, queued and due at `now_ms`.
+            async fn insert_rows(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                id: i64,
-                smsc_id: &str,
-                raw: &str,
+                batch: &[$crate::store::sms::NewSms],
                 now_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
-                sqlx::query(q::MARK_SUBMITTED)
-                    .bind(id)
-                    .bind(smsc_id)
-                    .bind(raw)
-                    .bind(now_ms)
-                    .execute(&mut **tx)
-                    .await?;
-                let early: Option<String> = sqlx::query_scalar(q::TAKE_EARLY_RECEIPT)
-                    .bind(smsc_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                if let Some(status) = early {
-                    self.receipt_in(tx, smsc_id, &status, now_ms).await?;
+                use $crate::store::sql::sms_store::batch as b;
+                let rows: Vec<_> = batch
+                    .iter()
+                    .flat_map(|sms| sms.parts.iter().map(move |p| (sms, p)))
+                    .collect();
+                for run in b::runs(rows.len()) {
+                    let mut q = sqlx::QueryBuilder::new(b::INSERT_PARTS);
+                    q.push_values(&rows[run], |mut v, (sms, p)| {
+                        let notify = sms.notify.as_ref();
+                        v.push_bind(sms.request_id.as_str())
+                            .push_bind(sms.actor.as_str())
+                            .push_bind(sms.sender.as_str())
+                            .push_bind(p.address.as_str())
+                            .push_bind(p.part_no)
+                            .push_bind(p.part_count)
+                            .push_bind(p.data_coding)
+                            .push_bind(p.esm_class)
+                            .push_bind(p.body.as_slice())
+                            .push_bind(i64::from(sms.receipt))
+                            .push("'queued'")
+                            .push_bind(now_ms)
+                            .push_bind(now_ms)
+                            .push_bind(now_ms)
+                            .push_bind(notify.map(|n| n.0.as_str()))
+                            .push_bind(notify.map(|n| n.1.as_str()))
+                            // 1 when there is nothing to notify: the notice index holds only rows
+                            // that still owe a callback.
+                            .push_bind(i64::from(notify.is_none()))
+                            .push_bind(sms.notify_format);
+                    });
+                    q.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
 
-            /// `apply_receipt` inside `tx`: a receipt for an id not recorded yet is kept. Answers
-            /// the rows it moved.
-            async fn receipt_in(
+            /// Records `outcomes` as if one by one, in two set-based steps: every submit_sm_resp
+            /// first (the first for a row counts; a row no longer `sending` keeps its state),
+            /// then every receipt, together with receipts kept because they overtook the
+            /// submit_sm_resp just recorded. Answers the rows the receipts moved.
+            async fn outcomes_in(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                smsc_id: &str,
-                status: &str,
+                outcomes: &[$crate::store::sms::batch::SmsOutcome],
                 now_ms: i64,
             ) -> Result<u64, $crate::store::StoreError> {
-                use $crate::store::sql::sms_store as q;
-                let updated = sqlx::query(q::APPLY_RECEIPT)
-                    .bind(smsc_id)
-                    .bind(status)
-                    .bind(now_ms)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected();
-                if updated == 0 {
-                    sqlx::query(q::KEEP_EARLY_RECEIPT)
-                        .bind(smsc_id)
-                        .bind(status)
-                        .bind(now_ms)
-                        .execute(&mut **tx)
-                        .await?;
+                use std::collections::BTreeMap;
+                use $crate::store::sms::batch::SmsOutcome;
+                use $crate::store::sql::sms_store::batch as b;
+                let mut submitted: BTreeMap<i64, (&str, &str)> = BTreeMap::new();
+                let mut receipts: BTreeMap<String, String> = BTreeMap::new();
+                for outcome in outcomes {
+                    match outcome {
+                        SmsOutcome::Submitted { id, smsc_id, raw } => {
+                            submitted
+                                .entry(*id)
+                                .or_insert((smsc_id.as_str(), raw.as_str()));
+                        }
+                        // A later receipt for the same message restates the earlier one.
+                        SmsOutcome::Receipt { smsc_id, status } => {
+                            receipts.insert(smsc_id.clone(), status.as_str().to_owned());
+                        }
+                    }
                 }
-                Ok(updated)
+                let submitted: Vec<_> = submitted.into_iter().collect();
+                for run in b::runs(submitted.len()) {
+                    let mut q = sqlx::QueryBuilder::new("WITH v (id, smsc_id, raw) AS (");
+                    q.push_values(&submitted[run.clone()], |mut v, (id, (smsc_id, raw))| {
+                        v.push_bind(*id).push_bind(*smsc_id).push_bind(*raw);
+                    });
+                    q.push(
+                        ") UPDATE sms_outbox SET status = 'submitted', smsc_id = v.smsc_id, \
+                         smsc_id_raw = v.raw, claimed_until = NULL, error = NULL, updated_at = ",
+                    );
+                    q.push_bind(now_ms);
+                    q.push(" FROM v WHERE sms_outbox.id = v.id AND sms_outbox.status = 'sending'");
+                    q.build().execute(&mut **tx).await?;
+                    // Receipts that came before these message ids.
+                    let mut q = sqlx::QueryBuilder::new("DELETE FROM sms_early_receipts WHERE smsc_id IN (");
+                    let mut ids = q.separated(", ");
+                    for (_, (smsc_id, _)) in &submitted[run] {
+                        ids.push_bind(*smsc_id);
+                    }
+                    q.push(") RETURNING smsc_id, status");
+                    let early: Vec<(String, String)> = q.build_query_as().fetch_all(&mut **tx).await?;
+                    for (smsc_id, status) in early {
+                        receipts.entry(smsc_id).or_insert(status);
+                    }
+                }
+                self.receipts_in(tx, &receipts, now_ms).await
+            }
+
+            /// Applies receipts (normalized message id → final state) to the rows the SMSC
+            /// accepted under that id; a receipt no row has the id of yet is kept in
+            /// `sms_early_receipts` until its submit_sm_resp is recorded. Answers the rows moved.
+            ///
+            /// The update names no status it looks rows up by (`NOT IN` the states before
+            /// submission, and nearly every row is `delivered`), so only the `smsc_id` index
+            /// can serve it, whatever the table's statistics say.
+            async fn receipts_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
+                receipts: &std::collections::BTreeMap<String, String>,
+                now_ms: i64,
+            ) -> Result<u64, $crate::store::StoreError> {
+                use $crate::store::sql::sms_store::batch as b;
+                let receipts: Vec<(&String, &String)> = receipts.iter().collect();
+                let plan: Option<&str> = $receipt_plan;
+                if let (Some(plan), false) = (plan, receipts.is_empty()) {
+                    sqlx::query(plan).execute(&mut **tx).await?;
+                }
+                let mut moved = 0;
+                let mut unmatched = Vec::new();
+                for run in b::runs(receipts.len()) {
+                    let run = &receipts[run];
+                    let mut q = sqlx::QueryBuilder::new("WITH v (smsc_id, status) AS (");
+                    q.push_values(run, |mut v, (smsc_id, status)| {
+                        v.push_bind(smsc_id.as_str()).push_bind(status.as_str());
+                    });
+                    q.push(") UPDATE sms_outbox SET status = v.status, updated_at = ");
+                    q.push_bind(now_ms);
+                    q.push(
+                        " FROM v WHERE sms_outbox.smsc_id = v.smsc_id \
+                         AND sms_outbox.status NOT IN ('queued', 'sending') \
+                         RETURNING sms_outbox.smsc_id",
+                    );
+                    let matched: Vec<(String,)> = q.build_query_as().fetch_all(&mut **tx).await?;
+                    moved += matched.len() as u64;
+                    let matched: std::collections::HashSet<String> =
+                        matched.into_iter().map(|(id,)| id).collect();
+                    unmatched.extend(run.iter().filter(|(id, _)| !matched.contains(*id)));
+                }
+                for run in b::runs(unmatched.len()) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO sms_early_receipts (smsc_id, status, received_at) ",
+                    );
+                    q.push_values(&unmatched[run], |mut v, (smsc_id, status)| {
+                        v.push_bind(smsc_id.as_str())
+                            .push_bind(status.as_str())
+                            .push_bind(now_ms);
+                    });
+                    q.push(" ON CONFLICT (smsc_id) DO UPDATE SET status = excluded.status");
+                    q.build().execute(&mut **tx).await?;
+                }
+                Ok(moved)
             }
         }
     };
 }
 pub(crate) use impl_sms_batch;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_cover_every_row_once_in_few_lengths() {
+        for n in [0, 1, 2, 3, 63, 64, 65, 100, 1000] {
+            let runs: Vec<_> = runs(n).collect();
+            assert_eq!(runs.iter().map(|r| r.len()).sum::<usize>(), n);
+            assert!(runs.windows(2).all(|w| w[0].end == w[1].start));
+            assert!(
+                runs.iter()
+                    .all(|r| r.len().is_power_of_two() && r.len() <= MAX_ROWS)
+            );
+        }
+        assert_eq!(runs(100).map(|r| r.len()).collect::<Vec<_>>(), [64, 32, 4]);
+    }
+}

@@ -65,34 +65,27 @@ macro_rules! impl_charged_queue {
                 Ok(())
             }
 
-            /// Inserts every outbox row of `sms` in `tx`, due at `now_ms`.
+            /// Inserts every outbox row of `sms` in `tx`, due at `now_ms`, and its
+            /// clientCorrelator.
             async fn insert_parts(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
                 sms: &$crate::store::sms::NewSms,
                 now_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
+                self.insert_correlator(tx, sms, now_ms).await?;
+                self.insert_rows(tx, std::slice::from_ref(sms), now_ms)
+                    .await
+            }
+
+            /// The clientCorrelator of `sms`, if it has one; `AlreadyExists` if it is taken.
+            async fn insert_correlator(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
+                sms: &$crate::store::sms::NewSms,
+                now_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::sql::sms_store as q;
-                for p in &sms.parts {
-                    sqlx::query(q::INSERT_PART)
-                        .bind(&sms.request_id)
-                        .bind(&sms.actor)
-                        .bind(&sms.sender)
-                        .bind(&p.address)
-                        .bind(p.part_no)
-                        .bind(p.part_count)
-                        .bind(p.data_coding)
-                        .bind(p.esm_class)
-                        .bind(&p.body)
-                        .bind(i64::from(sms.receipt))
-                        .bind(now_ms)
-                        .bind(sms.notify.as_ref().map(|n| n.0.as_str()))
-                        .bind(sms.notify.as_ref().map(|n| n.1.as_str()))
-                        .bind(i64::from(sms.notify.is_none()))
-                        .bind(sms.notify_format)
-                        .execute(&mut **tx)
-                        .await?;
-                }
                 if let Some((correlator, fingerprint)) = &sms.client_correlator {
                     // The primary key makes a concurrent retry with the same correlator fail here,
                     // after which the caller reads the first request back.
