@@ -57,6 +57,10 @@ pub enum Command {
         /// crash); see docs/PERFORMANCE.md.
         #[arg(long, value_enum, default_value = "full")]
         sqlite_synchronous: crate::store::Durability,
+        /// Do not start the simulator: use the SMSC (or `smsc-sim`) already listening at `--smpp`,
+        /// whose HTTP side (if any) is at `--smsc-http`.
+        #[arg(long)]
+        external_smsc: bool,
     },
     /// Print a new operator token and the configuration lines that admit it.
     GenToken {

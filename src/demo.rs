@@ -38,6 +38,9 @@ pub struct DemoOptions {
     pub database: Option<String>,
     /// SQLite's durability setting.
     pub durability: crate::store::Durability,
+    /// Use the SMSC (or `smsc-sim`) already listening at `smpp` / `smsc_http` instead of starting
+    /// the simulator in this process.
+    pub external_smsc: bool,
 }
 
 /// Why the demo could not start.
@@ -109,16 +112,22 @@ pub async fn run(
     let apps = seed::applications(store.as_ref(), &secrets, &now).await?;
     seed::tariffs(store.as_ref(), &now).await?;
 
-    let sim = start_smsc(&options).await?;
+    let sim = match options.external_smsc {
+        true => None,
+        false => Some(start_smsc(&options).await?),
+    };
     // The gateway's SMPP client binds to the simulator, wherever it listens.
-    config.smpp.address = sim.smpp_addr().to_string();
+    let (smpp, smsc_http) = sim.as_ref().map_or((options.smpp, options.smsc_http), |sim| {
+        (sim.smpp_addr(), sim.http_addr())
+    });
+    config.smpp.address = smpp.to_string();
     let listener = bind(options.http).await?;
     let running = Running {
         base: format!("http://{}", listener.local_addr().map_err(io(&data))?),
         token,
         apps,
-        smpp: sim.smpp_addr(),
-        smsc_http: format!("http://{}", sim.http_addr()),
+        smpp,
+        smsc_http: format!("http://{smsc_http}"),
     };
     write_manifest(&data, &running, &config).map_err(io(&data))?;
     print_try_this(&running, &data);
@@ -126,7 +135,9 @@ pub async fn run(
     let operators = OperatorTokens::default().with_token(OPERATOR, &running.token);
     let state = AppState::new(&config, store, clock, operators).map_err(DemoError::Config)?;
     let served = server::run(listener, state, &config.http, shutdown).await;
-    sim.shutdown().await;
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
     served.map_err(|source| DemoError::Io { path: data, source })
 }
 

@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> ExitCode {
             data,
             database,
             sqlite_synchronous,
+            external_smsc,
         } => {
             telemetry::init_tracing(config::LogFormat::Text);
             let options = demo::DemoOptions {
@@ -53,6 +54,7 @@ async fn run(cli: Cli) -> ExitCode {
                 data,
                 database,
                 durability: sqlite_synchronous,
+                external_smsc,
             };
             demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }
