@@ -14,9 +14,17 @@
 //! queued in a round can be claimed in the same commit. PostgreSQL commits several rounds at once
 //! and claims outside them (`FOR UPDATE SKIP LOCKED`), so a claim never waits for a round.
 //!
+//! Claims start at a floor ([`SmsStore::pending_floor`], read again every second) rather than at
+//! the outbox's first row. On PostgreSQL the index entries of rows that left the pending set stay
+//! until a vacuum, and a claim walking them from the start would grow slower with every message
+//! sent. A row committed below the floor (a round that took its ids before another but committed
+//! after it) waits for the next reading, at most a second.
+//!
 //! [`SmsBatchStore::write_sms_round`]: crate::store::sms::batch::SmsBatchStore::write_sms_round
+//! [`SmsStore::pending_floor`]: crate::store::sms::SmsStore::pending_floor
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -29,6 +37,8 @@ use crate::store::{Store, StoreError};
 const QUEUE: usize = 8192;
 /// Most requests in one round.
 const ROUND: usize = 2048;
+/// How long a reading of the claims' floor is used.
+const FLOOR_EVERY: Duration = Duration::from_secs(1);
 
 enum Job {
     /// Queue a message; answer when it is committed.
@@ -56,6 +66,8 @@ enum Job {
 pub(crate) struct OutboxWriter {
     store: Arc<dyn Store>,
     jobs: OnceLock<mpsc::Sender<Job>>,
+    /// The claims' floor and when it was read.
+    floor: Mutex<(i64, Option<Instant>)>,
 }
 
 impl OutboxWriter {
@@ -64,6 +76,7 @@ impl OutboxWriter {
         Self {
             store,
             jobs: OnceLock::new(),
+            floor: Mutex::new((0, None)),
         }
     }
 
@@ -114,8 +127,14 @@ impl OutboxWriter {
         }
     }
 
-    /// Claims up to `claim.limit` due rows, in id order (none on an error, which is logged).
-    pub(crate) async fn claim(&self, claim: SmsClaim, now_ms: i64) -> Vec<OutboxRow> {
+    /// Claims up to `limit` due rows until `claimed_until`, in id order (none on an error, which
+    /// is logged).
+    pub(crate) async fn claim(&self, limit: i64, claimed_until: i64, now_ms: i64) -> Vec<OutboxRow> {
+        let claim = SmsClaim {
+            limit,
+            claimed_until,
+            from_id: self.floor().await,
+        };
         if !single_writer(self.store.as_ref()) {
             return claim_now(self.store.as_ref(), claim, now_ms).await;
         }
@@ -126,6 +145,31 @@ impl OutboxWriter {
         }
         done.await.unwrap_or_default()
     }
+
+    /// The lowest row id a claim looks at; read again once the last reading is older than
+    /// [`FLOOR_EVERY`] (links asking at the same moment may each read it, which is harmless).
+    async fn floor(&self) -> i64 {
+        let (from_id, read_at) = *self
+            .floor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if read_at.is_some_and(|at| at.elapsed() < FLOOR_EVERY) {
+            return from_id;
+        }
+        match self.store.pending_floor().await {
+            Ok(from_id) => {
+                *self
+                    .floor
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = (from_id, Some(Instant::now()));
+                from_id
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reading where the outbox's pending rows start failed");
+                0
+            }
+        }
+    }
 }
 
 /// SQLite allows one writer at a time; PostgreSQL commits several transactions in parallel, so
@@ -135,7 +179,7 @@ fn single_writer(store: &dyn Store) -> bool {
 }
 
 async fn claim_now(store: &dyn Store, claim: SmsClaim, now_ms: i64) -> Vec<OutboxRow> {
-    match store.claim_sms(claim.limit, now_ms, claim.claimed_until).await {
+    match store.claim_sms(claim, now_ms).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::error!(error = %e, "claiming from the SMS outbox failed");
@@ -245,6 +289,7 @@ impl Gathered {
         self.claims.iter().map(|(c, _)| *c).reduce(|a, b| SmsClaim {
             limit: a.limit + b.limit,
             claimed_until: a.claimed_until.max(b.claimed_until),
+            from_id: a.from_id.min(b.from_id),
         })
     }
 

@@ -21,7 +21,7 @@ use super::receipt::normalize_message_id;
 use super::session::Session;
 use crate::server::AppState;
 use crate::store::sms::OutboxRow;
-use crate::store::sms::batch::{SmsClaim, SmsOutcome};
+use crate::store::sms::batch::SmsOutcome;
 
 /// How often an idle bound link looks for new rows.
 const POLL: Duration = Duration::from_millis(50);
@@ -219,8 +219,7 @@ impl Worker {
         let hold = i64::try_from(self.cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
         let limit = i64::try_from(limit).unwrap_or(1);
         let claimed_until = now.saturating_add(hold);
-        let claim = SmsClaim { limit, claimed_until };
-        self.state.scf().outbox().claim(claim, now).await
+        self.state.scf().outbox().claim(limit, claimed_until, now).await
     }
 
     async fn wait_if_paused(&self) {

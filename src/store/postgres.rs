@@ -49,7 +49,7 @@ impl_account_store!(PgStore);
 impl_app_store!(PgStore);
 impl_payment_store!(PgStore);
 super::sql::impl_voucher_store!(PgStore);
-impl_sms_store!(PgStore, CLAIM_SMS, RECEIPT_PLAN);
+impl_sms_store!(PgStore, CLAIM_SMS, OUTBOX_PLAN);
 impl_callback_store!(PgStore, CLAIM_CALLBACKS);
 super::sql::impl_alert_store!(PgStore, LOCK_ALERT_CURSOR);
 
@@ -62,13 +62,17 @@ const CLAIM_CALLBACKS: &str = claim_callbacks!("FOR UPDATE SKIP LOCKED");
 /// The outbox claim (`sql/sms_store.rs`): `SKIP LOCKED` lets several instances claim disjoint rows.
 const CLAIM_SMS: &str = claim_sms!("FOR UPDATE SKIP LOCKED");
 
-/// Run before a batch of receipts is applied (`sql/sms_store/batch.rs`): the update joins the
-/// receipts to `sms_outbox` on `smsc_id`. Until the table has been analyzed the planner takes an
-/// equality on `smsc_id` to match 0.5 % of the table and prefers hashing the whole outbox (tens
-/// of milliseconds per batch, growing with the table) to one index look-up per receipt; a message
-/// id matches one row. Local to the transaction.
-const RECEIPT_PLAN: Option<&str> =
-    Some("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)");
+/// Run at the start of the dispatcher's transactions (`sql/sms_store/batch.rs`), local to each.
+/// Without statistics on `sms_outbox` (a new table, or autovacuum off) the planner takes an
+/// equality on `smsc_id` to match 0.5 % of the table and a claim's filter to match a few rows,
+/// so it hashes the whole outbox to join a batch of receipts, and bitmap-scans and sorts the whole
+/// backlog for a claim of 64 rows: tens of milliseconds per statement, growing with the table. A
+/// message id matches one row and a claim stops after its limit, so nested index look-ups and the
+/// pending index's own order are always right here.
+const OUTBOX_PLAN: Option<&str> = Some(
+    "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), \
+       set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)",
+);
 
 #[async_trait]
 impl Store for PgStore {

@@ -210,14 +210,16 @@ pub trait SmsStore: Send + Sync {
         now: &crate::domain::Moment,
     ) -> Result<(), StoreError>;
 
-    /// Claims up to `limit` due rows (queued and due, or `sending` past their claim) until
-    /// `claimed_until`, in id order; each claim counts an attempt.
-    async fn claim_sms(
-        &self,
-        limit: i64,
-        now_ms: i64,
-        claimed_until: i64,
-    ) -> Result<Vec<OutboxRow>, StoreError>;
+    /// Claims up to `claim.limit` due rows (queued and due, or `sending` past their claim) from
+    /// id `claim.from_id` on, until `claim.claimed_until`, in id order; each claim counts an
+    /// attempt.
+    async fn claim_sms(&self, claim: batch::SmsClaim, now_ms: i64) -> Result<Vec<OutboxRow>, StoreError>;
+
+    /// Where claims may start: the lowest id of a row still in the gateway (`queued` or
+    /// `sending`, due or not), or past the newest row when there is none. Rows only leave that
+    /// set, and new rows get higher ids, so the floor only rises (on PostgreSQL, a transaction
+    /// that commits after a younger one can add a row below it; see `scf::outbox`).
+    async fn pending_floor(&self) -> Result<i64, StoreError>;
 
     /// The SMSC accepted row `id` as `smsc_id` (normalized; `raw` as received). A receipt that
     /// came before this is applied now.

@@ -13,6 +13,7 @@ battery!(
     receipts_update_parts_even_when_they_come_first,
     a_round_queues_records_and_claims_in_one_transaction,
     a_failed_round_writes_nothing,
+    claims_start_at_the_pending_floor,
 );
 
 fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
@@ -49,6 +50,14 @@ fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
     }
 }
 
+fn claim(limit: i64, claimed_until: i64) -> SmsClaim {
+    SmsClaim {
+        limit,
+        claimed_until,
+        from_id: 0,
+    }
+}
+
 fn statuses(parts: &[pxgate::store::sms::PartState]) -> Vec<PartStatus> {
     parts.iter().map(|p| p.status).collect()
 }
@@ -58,21 +67,21 @@ async fn claims_are_exclusive_and_resume_after_they_run_out(db: &TestDb) {
     s.queue_sms(&sms("r1", &["+821011112222", "+821033334444"], 2), 1_000)
         .await
         .unwrap();
-    let first = s.claim_sms(3, 1_000, 5_000).await.unwrap();
+    let first = s.claim_sms(claim(3, 5_000), 1_000).await.unwrap();
     assert_eq!(
         first.iter().map(|r| r.part_no).collect::<Vec<_>>(),
         [1, 2, 1],
         "in queue order"
     );
     assert_eq!(first[0].body.len(), 8);
-    let second = s.claim_sms(10, 1_000, 5_000).await.unwrap();
+    let second = s.claim_sms(claim(10, 5_000), 1_000).await.unwrap();
     assert_eq!(second.len(), 1, "only the unclaimed row");
     assert!(
-        s.claim_sms(10, 4_999, 9_000).await.unwrap().is_empty(),
+        s.claim_sms(claim(10, 9_000), 4_999).await.unwrap().is_empty(),
         "claims still held"
     );
     // The dispatcher holding them died: once the claim runs out they are claimed again.
-    let again = s.claim_sms(10, 5_001, 9_000).await.unwrap();
+    let again = s.claim_sms(claim(10, 9_000), 5_001).await.unwrap();
     assert_eq!(again.len(), 4);
     assert!(
         again.iter().all(|r| r.attempts == 2),
@@ -89,12 +98,12 @@ async fn requeued_rows_wait_for_their_time(db: &TestDb) {
     s.queue_sms(&sms("r2", &["+821011112222"], 1), 1_000)
         .await
         .unwrap();
-    let row = s.claim_sms(1, 1_000, 5_000).await.unwrap().remove(0);
+    let row = s.claim_sms(claim(1, 5_000), 1_000).await.unwrap().remove(0);
     s.requeue_sms(row.id, 3_000, "ESME_RTHROTTLED", 1_100)
         .await
         .unwrap();
-    assert!(s.claim_sms(1, 2_999, 9_000).await.unwrap().is_empty());
-    let row = s.claim_sms(1, 3_000, 9_000).await.unwrap().remove(0);
+    assert!(s.claim_sms(claim(1, 9_000), 2_999).await.unwrap().is_empty());
+    let row = s.claim_sms(claim(1, 9_000), 3_000).await.unwrap().remove(0);
     s.fail_sms(row.id, "ESME_RINVDSTADR", 3_100).await.unwrap();
     let (_, parts) = s.sms_request("r2").await.unwrap().unwrap();
     assert_eq!(statuses(&parts), [PartStatus::Failed]);
@@ -105,7 +114,7 @@ async fn receipts_update_parts_even_when_they_come_first(db: &TestDb) {
     s.queue_sms(&sms("r3", &["+821011112222"], 2), 1_000)
         .await
         .unwrap();
-    let rows = s.claim_sms(2, 1_000, 5_000).await.unwrap();
+    let rows = s.claim_sms(claim(2, 5_000), 1_000).await.unwrap();
     s.mark_submitted(rows[0].id, "a1", "000A1", 1_100).await.unwrap();
     assert_eq!(
         s.apply_receipt("a1", PartStatus::Delivered, 1_200).await.unwrap(),
@@ -150,10 +159,7 @@ async fn a_round_queues_records_and_claims_in_one_transaction(db: &TestDb) {
     let batch: Vec<NewSms> = (0..150)
         .map(|i| sms(&format!("q{i}"), &[&format!("+8210{i:08}")], 2))
         .collect();
-    let claim = SmsClaim {
-        limit: 250,
-        claimed_until: 9_000,
-    };
+    let claim = claim(250, 9_000);
     let round = SmsRound {
         queue: &batch,
         outcomes: &[],
@@ -251,8 +257,46 @@ async fn a_failed_round_writes_nothing(db: &TestDb) {
     s.queue_sms(&sms("later", &["+821011112222"], 1), 1_100)
         .await
         .unwrap();
-    let row = s.claim_sms(1, 1_100, 5_000).await.unwrap().remove(0);
+    let row = s.claim_sms(claim(1, 5_000), 1_100).await.unwrap().remove(0);
     s.mark_submitted(row.id, "x1", "X1", 1_200).await.unwrap();
     let (_, parts) = s.sms_request("later").await.unwrap().unwrap();
     assert_eq!(statuses(&parts), [PartStatus::Submitted]);
+}
+
+async fn claims_start_at_the_pending_floor(db: &TestDb) {
+    let s = &db.store;
+    assert_eq!(s.pending_floor().await.unwrap(), 0, "an empty outbox");
+    s.queue_sms(&sms("f1", &["+821011112222"], 1), 1_000)
+        .await
+        .unwrap();
+    s.queue_sms(&sms("f2", &["+821011112222"], 2), 1_000)
+        .await
+        .unwrap();
+    let first = s.claim_sms(claim(1, 5_000), 1_000).await.unwrap().remove(0);
+    assert_eq!(
+        s.pending_floor().await.unwrap(),
+        first.id,
+        "a row being sent is still in the gateway"
+    );
+    s.mark_submitted(first.id, "f1", "F1", 1_100).await.unwrap();
+    let floor = s.pending_floor().await.unwrap();
+    assert!(floor > first.id);
+    // A claim from above the floor leaves the rows below it.
+    let above = SmsClaim {
+        from_id: floor + 1,
+        ..claim(10, 5_000)
+    };
+    let rows = s.claim_sms(above, 1_100).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].request_id.as_str(), rows[0].part_no), ("f2", 2));
+    let rows = s.claim_sms(claim(10, 5_000), 1_100).await.unwrap();
+    assert_eq!((rows[0].id, rows.len()), (floor, 1));
+    s.mark_submitted(rows[0].id, "f2a", "F2A", 1_200).await.unwrap();
+    assert_eq!(s.pending_floor().await.unwrap(), floor + 1, "the sending part");
+    s.mark_submitted(floor + 1, "f2b", "F2B", 1_200).await.unwrap();
+    assert_eq!(
+        s.pending_floor().await.unwrap(),
+        floor + 2,
+        "nothing pending: past the newest row"
+    );
 }

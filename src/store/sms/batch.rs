@@ -30,14 +30,16 @@ pub enum SmsOutcome {
     },
 }
 
-/// Rows the dispatcher asks for in the same transaction; see
-/// [`SmsStore::claim_sms`](super::SmsStore::claim_sms).
+/// Rows the dispatcher asks for; see [`SmsStore::claim_sms`](super::SmsStore::claim_sms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmsClaim {
     /// Most rows.
     pub limit: i64,
     /// Until when they are claimed.
     pub claimed_until: i64,
+    /// The lowest row id to look at ([`SmsStore::pending_floor`](super::SmsStore::pending_floor)
+    /// or below): the claim walks the pending rows from there, not from the outbox's first row.
+    pub from_id: i64,
 }
 
 /// Everything the outbox writer gathered while its previous round was committing.

@@ -4,16 +4,18 @@
 //! (`CLAIM_SMS` in `sqlite.rs` / `postgres.rs`), built from [`claim_sms!`].
 
 /// The claim statement around a backend's row-locking clause (`""` on SQLite, whose write
-/// transaction already serializes claims). `$1` claimed until, `$2` now, `$3` limit. It walks the
-/// partial index of rows still in the gateway (`sms_outbox_pending`, migration 0011) in id order,
-/// so its cost does not grow with the outbox's history or sort the backlog.
+/// transaction already serializes claims). `$1` claimed until, `$2` now, `$3` limit, `$4` the
+/// lowest id to look at. It walks the partial index of rows still in the gateway
+/// (`sms_outbox_pending`, migration 0011) in id order from `$4`, so its cost does not grow with the
+/// outbox's history, sort the backlog, or (on PostgreSQL) step over the index entries of rows that
+/// left the set and were not vacuumed yet.
 macro_rules! claim_sms {
     ($locking:literal) => {
         concat!(
             "UPDATE sms_outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1, \
                updated_at = $2 \
              WHERE id IN (SELECT id FROM sms_outbox \
-               WHERE status IN ('queued', 'sending') \
+               WHERE status IN ('queued', 'sending') AND id >= $4 \
                  AND ((status = 'queued' AND next_attempt_at <= $2) \
                       OR (status = 'sending' AND claimed_until < $2)) \
                ORDER BY id LIMIT $3 ",
@@ -55,6 +57,12 @@ pub(crate) const REQUEUE: &str = "UPDATE sms_outbox SET status = 'queued', next_
 pub(crate) const FAIL: &str = "UPDATE sms_outbox SET status = 'failed', claimed_until = NULL, \
      error = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'";
 
+/// The lowest id of a row still in the gateway (the pending index's first entry), else one past the
+/// newest row.
+pub(crate) const PENDING_FLOOR: &str = "SELECT COALESCE( \
+       (SELECT MIN(id) FROM sms_outbox WHERE status IN ('queued', 'sending')), \
+       (SELECT MAX(id) + 1 FROM sms_outbox), 0)";
+
 /// Takes kept receipts whose id is now known, oldest first.
 pub(crate) const TAKE_MATCHED_EARLY_RECEIPTS: &str = "DELETE FROM sms_early_receipts \
      WHERE smsc_id IN (SELECT e.smsc_id FROM sms_early_receipts e \
@@ -75,9 +83,9 @@ pub(crate) mod receipt_subscriptions;
 pub(crate) mod routing;
 
 /// Implements `SmsStore` for a backend type, with the backend's claim statement and what it runs
-/// before applying receipts (see `batch.rs`).
+/// at the start of the dispatcher's transactions (see `batch.rs`).
 macro_rules! impl_sms_store {
-    ($store:ty, $claim:expr, $receipt_plan:expr) => {
+    ($store:ty, $claim:expr, $outbox_plan:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::sms::SmsStore for $store {
             async fn queue_sms(
@@ -102,21 +110,21 @@ macro_rules! impl_sms_store {
 
             async fn claim_sms(
                 &self,
-                limit: i64,
+                claim: $crate::store::sms::batch::SmsClaim,
                 now_ms: i64,
-                claimed_until: i64,
             ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                let mut rows = sqlx::query_as::<_, $crate::store::sms::OutboxRow>($claim)
-                    .bind(claimed_until)
-                    .bind(now_ms)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let mut tx = self.begin_outbox().await?;
+                let rows = self.claim_in(&mut tx, claim, now_ms).await?;
                 tx.commit().await?;
-                // RETURNING has no order: parts go out in the order they were queued.
-                rows.sort_by_key(|r| r.id);
                 Ok(rows)
+            }
+
+            async fn pending_floor(&self) -> Result<i64, $crate::store::StoreError> {
+                Ok(
+                    sqlx::query_scalar($crate::store::sql::sms_store::PENDING_FLOOR)
+                        .fetch_one(self.reader())
+                        .await?,
+                )
             }
 
             async fn mark_submitted(
@@ -131,7 +139,7 @@ macro_rules! impl_sms_store {
                     smsc_id: smsc_id.to_owned(),
                     raw: raw.to_owned(),
                 };
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_outbox().await?;
                 self.outcomes_in(&mut tx, &[submitted], now_ms).await?;
                 tx.commit().await?;
                 Ok(())
@@ -180,14 +188,14 @@ macro_rules! impl_sms_store {
                 now_ms: i64,
             ) -> Result<u64, $crate::store::StoreError> {
                 let receipt = [(smsc_id.to_owned(), status.as_str().to_owned())].into();
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_outbox().await?;
                 let updated = self.receipts_in(&mut tx, &receipt, now_ms).await?;
                 tx.commit().await?;
                 Ok(updated)
             }
 
             async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_outbox().await?;
                 let matched: Vec<(String, String)> =
                     sqlx::query_as($crate::store::sql::sms_store::TAKE_MATCHED_EARLY_RECEIPTS)
                         .fetch_all(&mut *tx)
@@ -317,7 +325,7 @@ macro_rules! impl_sms_store {
         }
 
         $crate::store::sql::sms_store::impl_charged_queue!($store);
-        $crate::store::sql::sms_store::impl_sms_batch!($store, $claim, $receipt_plan);
+        $crate::store::sql::sms_store::impl_sms_batch!($store, $claim, $outbox_plan);
         $crate::store::sql::sms_store::routing::impl_sms_routing_store!($store);
         $crate::store::sql::sms_store::receipt_subscriptions::impl_receipt_subscription_store!($store);
     };

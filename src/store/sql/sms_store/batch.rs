@@ -40,41 +40,69 @@ pub(crate) const INSERT_PARTS: &str = "INSERT INTO sms_outbox \
 
 /// Implements `SmsBatchStore` for a backend type that has `insert_correlator`
 /// (`impl_charged_queue!`), with the backend's claim statement and the statement, if any, that
-/// steers the plan of the receipts update (PostgreSQL's `RECEIPT_PLAN`).
+/// steers the plans of the dispatcher's statements (PostgreSQL's `OUTBOX_PLAN`).
 macro_rules! impl_sms_batch {
-    ($store:ty, $claim:expr, $receipt_plan:expr) => {
+    ($store:ty, $claim:expr, $outbox_plan:expr) => {
         #[async_trait::async_trait]
         impl $crate::store::sms::batch::SmsBatchStore for $store {
             async fn write_sms_round(
                 &self,
                 round: &$crate::store::sms::batch::SmsRound<'_>,
             ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = if round.outcomes.is_empty() && round.claim.is_none() {
+                    self.begin_write().await?
+                } else {
+                    self.begin_outbox().await?
+                };
                 for sms in round.queue {
                     self.insert_correlator(&mut tx, sms, round.now_ms).await?;
                 }
                 self.insert_rows(&mut tx, round.queue, round.now_ms).await?;
                 self.outcomes_in(&mut tx, round.outcomes, round.now_ms)
                     .await?;
-                let mut rows = match round.claim {
-                    Some(c) => {
-                        sqlx::query_as::<_, $crate::store::sms::OutboxRow>($claim)
-                            .bind(c.claimed_until)
-                            .bind(round.now_ms)
-                            .bind(c.limit)
-                            .fetch_all(&mut *tx)
-                            .await?
-                    }
+                let rows = match round.claim {
+                    Some(claim) => self.claim_in(&mut tx, claim, round.now_ms).await?,
                     None => Vec::new(),
                 };
                 tx.commit().await?;
-                // RETURNING has no order: parts go out in the order they were queued.
-                rows.sort_by_key(|r| r.id);
                 Ok(rows)
             }
         }
 
         impl $store {
+            /// A write transaction for the dispatcher's statements, with the backend's plan
+            /// settings (local to it).
+            async fn begin_outbox(
+                &self,
+            ) -> Result<sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>, sqlx::Error>
+            {
+                let mut tx = self.begin_write().await?;
+                let plan: Option<&str> = $outbox_plan;
+                if let Some(plan) = plan {
+                    sqlx::query(plan).execute(&mut *tx).await?;
+                }
+                Ok(tx)
+            }
+
+            /// The claim (`claim_sms!`) inside `tx`; the rows in id order.
+            async fn claim_in(
+                &self,
+                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
+                claim: $crate::store::sms::batch::SmsClaim,
+                now_ms: i64,
+            ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
+                let mut rows = sqlx::query_as::<_, $crate::store::sms::OutboxRow>($claim)
+                    .bind(claim.claimed_until)
+                    .bind(now_ms)
+                    .bind(claim.limit)
+                    .bind(claim.from_id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                // RETURNING has no order: parts go out in the order they were queued.
+                rows.sort_by_key(|r| r.id);
+                Ok(rows)
+            }
+
             /// Every outbox row of every message in `batch`, queued and due at `now_ms`.
             async fn insert_rows(
                 &self,
@@ -179,7 +207,8 @@ macro_rules! impl_sms_batch {
             ///
             /// The update names no status it looks rows up by (`NOT IN` the states before
             /// submission, and nearly every row is `delivered`), so only the `smsc_id` index
-            /// can serve it, whatever the table's statistics say.
+            /// can serve it; `tx` should come from `begin_outbox`, whose plan settings keep the
+            /// join on that index whatever the table's statistics say.
             async fn receipts_in(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
@@ -188,10 +217,6 @@ macro_rules! impl_sms_batch {
             ) -> Result<u64, $crate::store::StoreError> {
                 use $crate::store::sql::sms_store::batch as b;
                 let receipts: Vec<(&String, &String)> = receipts.iter().collect();
-                let plan: Option<&str> = $receipt_plan;
-                if let (Some(plan), false) = (plan, receipts.is_empty()) {
-                    sqlx::query(plan).execute(&mut **tx).await?;
-                }
                 let mut moved = 0;
                 let mut unmatched = Vec::new();
                 for run in b::runs(receipts.len()) {
