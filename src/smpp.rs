@@ -13,6 +13,7 @@ pub mod config;
 mod dispatcher;
 pub mod encoding;
 mod mo;
+mod prefetch;
 mod receipt;
 mod session;
 

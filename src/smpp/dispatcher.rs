@@ -17,14 +17,15 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::config::SmppConfig;
+use super::prefetch::Prefetch;
 use super::receipt::normalize_message_id;
 use super::session::Session;
 use crate::server::AppState;
 use crate::store::sms::OutboxRow;
 use crate::store::sms::batch::SmsOutcome;
 
-/// How often an idle bound link looks for new rows.
-const POLL: Duration = Duration::from_millis(50);
+/// How often a quiet link checks its keep-alive and kept receipts.
+const CHECK_EVERY: Duration = Duration::from_millis(500);
 /// Pause of the whole link after ESME_RTHROTTLED / ESME_RMSGQFUL.
 const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 /// How often kept early receipts are matched again (see `SmsStore::reconcile_receipts`).
@@ -33,9 +34,6 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 const LINK_RETRY: Duration = Duration::from_millis(200);
 /// Attempts before a part fails for good on temporary errors.
 const MAX_ATTEMPTS: i64 = 10;
-/// With the window nearly full, how long a link waits for a quarter of it to free up before it
-/// claims what there is room for (fewer, larger claims under load).
-const CLAIM_GATHER: Duration = Duration::from_millis(2);
 
 /// The running dispatcher; [`Dispatcher::shutdown`] unbinds every session.
 pub struct Dispatcher {
@@ -140,10 +138,16 @@ impl Worker {
         }
     }
 
-    /// Claims and submits until the link is lost or the gateway stops.
+    /// Submits the rows [`Prefetch`] claims, in claim order (the writer queue keeps that order
+    /// on the wire, so parts are never reordered), within the window, until the link is lost or
+    /// the gateway stops.
     async fn serve(&mut self, session: &Arc<Session>) -> Ended {
+        let mut ready = Prefetch::start(self.state.clone(), &self.cfg, session.window_size);
+        let mut held = None;
         let mut last_enquire = Instant::now();
         let mut last_reconcile = Instant::now();
+        let mut checks = tokio::time::interval(CHECK_EVERY);
+        checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut in_flight = JoinSet::new();
         let ended = loop {
             while in_flight.try_join_next().is_some() {}
@@ -155,9 +159,6 @@ impl Worker {
                 break Ended::Lost;
             }
             self.wait_if_paused().await;
-            let Some(idle) = self.submit_due(session, &mut in_flight).await else {
-                break Ended::Lost;
-            };
             if last_enquire.elapsed() >= Duration::from_secs(self.cfg.enquire_link_secs) {
                 // SMPP v5.0 §4.11.1: keep-alive; no answer means the link is dead.
                 if session.request(Pdu::EnquireLink).await.is_err() {
@@ -169,42 +170,31 @@ impl Worker {
                 last_reconcile = Instant::now();
                 self.reconcile().await;
             }
-            if idle {
-                let mut stopped = self.stopped.clone();
-                tokio::select! {
-                    () = tokio::time::sleep(POLL) => {}
-                    () = session.closed() => break Ended::Lost,
-                    _ = stopped.wait_for(|s| *s) => {}
+            let mut stopped = self.stopped.clone();
+            tokio::select! {
+                row = ready.next() => match row {
+                    Some(row) => held = Some(row),
+                    // The claimer is gone (it only ends when told to): start the link over.
+                    None => break Ended::Lost,
+                },
+                _ = checks.tick() => {}
+                () = session.closed() => break Ended::Lost,
+                _ = stopped.wait_for(|s| *s) => {}
+            }
+            if held.is_some() {
+                let Some(permit) = wait_for_room(session).await else {
+                    break Ended::Lost;
+                };
+                if let Some(row) = held.take() {
+                    let submit = Submit::new(&self.state, session, &self.paused_until, row);
+                    in_flight.spawn(submit.run(permit));
                 }
             }
         };
+        ready.release(held).await;
         // In-flight submits see the link error and requeue their rows themselves.
         in_flight.detach_all();
         ended
-    }
-
-    /// Claims what the window has room for and starts submitting it, in claim order (the
-    /// writer queue keeps that order on the wire, so parts are never reordered). `Some(idle)`,
-    /// or `None` when the link is gone.
-    async fn submit_due(&self, session: &Arc<Session>, in_flight: &mut JoinSet<()>) -> Option<bool> {
-        let gather = (session.window_size / 4).max(1);
-        if session.window.available_permits() < gather {
-            // A full window is not idleness: wait for responses rather than for the poll.
-            let room = session.window.acquire_many(u32::try_from(gather).unwrap_or(1));
-            let _ = tokio::time::timeout(CLAIM_GATHER, room).await;
-        }
-        let free = session.window.available_permits();
-        if free == 0 {
-            return Some(false);
-        }
-        let rows = self.claim(free).await;
-        let idle = rows.is_empty();
-        for row in rows {
-            let permit = Arc::clone(&session.window).acquire_owned().await.ok()?;
-            let submit = Submit::new(&self.state, session, &self.paused_until, row);
-            in_flight.spawn(submit.run(permit));
-        }
-        Some(idle)
     }
 
     async fn reconcile(&self) {
@@ -214,20 +204,20 @@ impl Worker {
         }
     }
 
-    async fn claim(&self, limit: usize) -> Vec<OutboxRow> {
-        let now = self.state.now().at_ms;
-        let hold = i64::try_from(self.cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
-        let limit = i64::try_from(limit).unwrap_or(1);
-        let claimed_until = now.saturating_add(hold);
-        self.state.scf().outbox().claim(limit, claimed_until, now).await
-    }
-
     async fn wait_if_paused(&self) {
         let until = self.paused_until.load(Ordering::Relaxed);
         let now = tokio_ms();
         if until > now {
             tokio::time::sleep(Duration::from_millis(until - now)).await;
         }
+    }
+}
+
+/// A place in the window (SMPP v5.0 §2.6), or `None` when the link closes first.
+async fn wait_for_room(session: &Session) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    tokio::select! {
+        permit = Arc::clone(&session.window).acquire_owned() => permit.ok(),
+        () = session.closed() => None,
     }
 }
 
