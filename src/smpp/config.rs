@@ -17,6 +17,10 @@ pub struct SmppConfig {
     pub sessions: u32,
     /// Outstanding submit_sm per session awaiting their response.
     pub window: u32,
+    /// Most submit_sm per second over all sessions of this gateway, each part counted, spaced
+    /// evenly (bursts of at most a tenth of a second's worth): what the SMSC's contract allows
+    /// the whole node. `None`: no cap beyond the window.
+    pub max_submits_per_sec: Option<u32>,
     /// Seconds between enquire_link keep-alives on an idle link.
     pub enquire_link_secs: u64,
     /// Seconds to wait for any response before the PDU (or the link) is given up.
@@ -27,6 +31,9 @@ pub struct SmppConfig {
     pub reconnect_max_ms: u64,
     /// Most concatenated parts of one message (beyond: SVC0280).
     pub max_parts: u32,
+    /// Seconds to wait for every part of a concatenated received message; after that it is
+    /// routed with the parts that arrived, in order, rather than kept forever.
+    pub mo_reassembly_secs: u64,
     /// Sender used when a sendSms names none.
     pub default_sender: String,
 }
@@ -39,11 +46,13 @@ impl Default for SmppConfig {
             password: "secret".to_owned(),
             sessions: 1,
             window: 64,
+            max_submits_per_sec: None,
             enquire_link_secs: 30,
             response_timeout_secs: 10,
             reconnect_min_ms: 200,
             reconnect_max_ms: 30_000,
             max_parts: 8,
+            mo_reassembly_secs: 1800,
             default_sender: "pxgate".to_owned(),
         }
     }
@@ -68,6 +77,12 @@ impl SmppConfig {
         if self.window == 0 {
             bad("window", "must be at least 1");
         }
+        if self.max_submits_per_sec == Some(0) {
+            bad(
+                "max_submits_per_sec",
+                "must be at least 1 (leave it out for no cap)",
+            );
+        }
         if self.enquire_link_secs == 0 || self.response_timeout_secs == 0 {
             bad(
                 "enquire_link_secs/response_timeout_secs",
@@ -76,6 +91,9 @@ impl SmppConfig {
         }
         if self.reconnect_min_ms == 0 || self.reconnect_max_ms < self.reconnect_min_ms {
             bad("reconnect_min_ms", "must be > 0 and not above reconnect_max_ms");
+        }
+        if self.mo_reassembly_secs == 0 {
+            bad("mo_reassembly_secs", "must be greater than 0");
         }
         if !(1..=255).contains(&self.max_parts) {
             bad("max_parts", "must be 1 to 255");

@@ -3,11 +3,13 @@
 //! window, and recording message ids. Rows claimed by a dispatcher that died are claimed again
 //! once their claim runs out, so a restart resumes where the last run stopped.
 
+use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rusmpp::pdus::{SubmitSm, SubmitSmResp};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::{DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
@@ -47,8 +49,10 @@ pub fn spawn(state: AppState) -> Dispatcher {
     let cfg = state.scf().smpp().clone();
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let rate = submit_rate(&cfg);
     for link in 0..cfg.sessions {
         let worker = Worker {
+            rate: rate.clone(),
             state: state.clone(),
             cfg: cfg.clone(),
             stopped: stopped.clone(),
@@ -86,6 +90,8 @@ enum Ended {
 
 struct Worker {
     state: AppState,
+    /// `[smpp] max_submits_per_sec`, shared by every link.
+    rate: Option<Arc<DefaultDirectRateLimiter>>,
     cfg: SmppConfig,
     stopped: watch::Receiver<bool>,
     /// Milliseconds of the tokio clock (since `epoch`) before which nothing is submitted.
@@ -185,6 +191,9 @@ impl Worker {
                 let Some(permit) = wait_for_room(session).await else {
                     break Ended::Lost;
                 };
+                if let Some(rate) = &self.rate {
+                    rate.until_ready().await;
+                }
                 if let Some(row) = held.take() {
                     let submit = Submit::new(&self.state, session, &self.paused_until, row);
                     in_flight.spawn(submit.run(permit));
@@ -211,6 +220,15 @@ impl Worker {
             tokio::time::sleep(Duration::from_millis(until - now)).await;
         }
     }
+}
+
+/// The node-wide cap on submit_sm, if configured: a tenth of a second's worth may go at once.
+fn submit_rate(cfg: &SmppConfig) -> Option<Arc<DefaultDirectRateLimiter>> {
+    let per_sec = NonZeroU32::new(cfg.max_submits_per_sec?)?;
+    let burst = NonZeroU32::new(per_sec.get() / 10).unwrap_or(NonZeroU32::MIN);
+    Some(Arc::new(RateLimiter::direct(
+        Quota::per_second(per_sec).allow_burst(burst),
+    )))
 }
 
 /// A place in the window (SMPP v5.0 §2.6), or `None` when the link closes first.

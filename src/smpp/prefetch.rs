@@ -29,11 +29,17 @@ pub(super) struct Prefetch {
 
 impl Prefetch {
     /// Starts claiming for a link with a window of `window`: up to four windows' worth ahead,
-    /// in claims of at least a quarter window while the link is busy.
+    /// in claims of at least a quarter window while the link is busy. Under a submit rate cap,
+    /// at most one second's worth waits, so no claim runs out before its row goes.
     pub(super) fn start(state: AppState, cfg: &SmppConfig, window: usize) -> Self {
-        let (ready, rows) = mpsc::channel(window.max(1) * 4);
+        let mut ahead = window.max(1) * 4;
+        if let Some(per_sec) = cfg.max_submits_per_sec {
+            ahead = ahead.min(usize::try_from(per_sec).unwrap_or(usize::MAX)).max(1);
+        }
+        let gather = (window / 4).clamp(1, ahead);
+        let (ready, rows) = mpsc::channel(ahead);
         let hold_ms = i64::try_from(cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
-        let claimer = tokio::spawn(claim_loop(state.clone(), ready, hold_ms, (window / 4).max(1)));
+        let claimer = tokio::spawn(claim_loop(state.clone(), ready, hold_ms, gather));
         Self { state, rows, claimer }
     }
 

@@ -36,6 +36,15 @@ impl SmsGateway {
 
     /// A gateway over `store` (several gateways may share one database).
     pub(crate) async fn start_on(store: Arc<dyn pxgate::store::Store>, smsc: std::net::SocketAddr) -> Self {
+        Self::start_with(store, smsc, |_| {}).await
+    }
+
+    /// Like [`start_on`](Self::start_on), with `[smpp]` changed by `smpp` first.
+    pub(crate) async fn start_with(
+        store: Arc<dyn pxgate::store::Store>,
+        smsc: std::net::SocketAddr,
+        smpp: impl FnOnce(&mut pxgate::smpp::SmppConfig),
+    ) -> Self {
         use pxgate::admin::OperatorTokens;
         use pxgate::config::Config;
         use pxgate::server::{self, AppState};
@@ -44,6 +53,7 @@ impl SmsGateway {
         config.smpp.reconnect_min_ms = 20;
         config.smpp.reconnect_max_ms = 100;
         config.smpp.response_timeout_secs = 2;
+        smpp(&mut config.smpp);
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
         let clock = Arc::new(pxgate::domain::SystemClock);
         let state = AppState::new(&config, store, clock, operators).unwrap();

@@ -13,6 +13,7 @@ battery!(
     a_throttling_smsc_slows_the_link_and_loses_nothing,
     a_link_that_keeps_dropping_loses_nothing,
     refused_and_undeliverable_messages_are_delivery_impossible,
+    the_submit_rate_cap_holds_for_all_sessions_together,
 );
 
 async fn refused_and_undeliverable_messages_are_delivery_impossible(db: &TestDb) {
@@ -211,4 +212,36 @@ async fn hostile_input_is_refused_with_its_fault(db: &TestDb) {
     gw.call(&other, &theirs)
         .await
         .assert_fault("SVC0002", "another app's id");
+}
+
+/// `[smpp] max_submits_per_sec` paces submit_sm over every session of the gateway together:
+/// 30 submits at 10/s (one at a time) cannot all arrive in less than 2.9 s (2.8 s is checked, for clock granularity), however the two
+/// sessions share them. Only the lower bound is checked: a slow machine cannot break it.
+async fn the_submit_rate_cap_holds_for_all_sessions_together(db: &TestDb) {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let gw = SmsGateway::start_with(std::sync::Arc::clone(&db.store), sim.smpp_addr(), |smpp| {
+        smpp.sessions = 2;
+        smpp.max_submits_per_sec = Some(10);
+    })
+    .await;
+    let app = gw.register("shop").await;
+    let started = std::time::Instant::now();
+    let mut numbers = Vec::new();
+    for batch in 0..10 {
+        let to: Vec<String> = (0..3).map(|i| format!("tel:+8210600{batch:02}{i:03}")).collect();
+        let to: Vec<&str> = to.iter().map(String::as_str).collect();
+        gw.send(&app, &to, "rate").await;
+        numbers.extend(to.iter().map(|t| t.trim_start_matches("tel:+").to_owned()));
+    }
+    for n in &numbers {
+        assert_eq!(wait_inbox(&sim, n).await.text, "rate");
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(2_800),
+        "30 submits in {took:?}"
+    );
+    assert_eq!(sim.stats().sent("submit_sm_resp", "ESME_ROK"), 30, "each once");
+    assert!(sim.stats().binds_ok >= 2, "both sessions bound");
 }
