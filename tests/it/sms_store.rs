@@ -3,7 +3,7 @@
 //! and a receipt that overtakes its submit_sm_resp is applied when the id arrives.
 
 use pxgate::store::sms::batch::{SmsClaim, SmsOutcome, SmsRound};
-use pxgate::store::sms::{NewPart, NewSms, PartStatus};
+use pxgate::store::sms::{NewMo, NewPart, NewSms, PartStatus};
 
 use crate::harness::{TestDb, battery};
 
@@ -14,6 +14,7 @@ battery!(
     a_round_queues_records_and_claims_in_one_transaction,
     a_failed_round_writes_nothing,
     claims_start_at_the_pending_floor,
+    an_incomplete_received_message_is_routed_after_the_wait,
 );
 
 fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
@@ -298,5 +299,39 @@ async fn claims_start_at_the_pending_floor(db: &TestDb) {
         s.pending_floor().await.unwrap(),
         floor + 2,
         "nothing pending: past the newest row"
+    );
+}
+
+/// Part 2 of 3 never arrives: the message waits for it, then is routed with parts 1 and 3 (here to
+/// no registration, so it is kept for the operator) instead of waiting forever.
+async fn an_incomplete_received_message_is_routed_after_the_wait(db: &TestDb) {
+    let s = &db.store;
+    for (part_no, text) in [(3, "three"), (1, "BAL one ")] {
+        let mo = NewMo {
+            destination: "1588".to_owned(),
+            sender: "821012345678".to_owned(),
+            message: text.to_owned(),
+            concat_key: Some("821012345678:7".to_owned()),
+            part_no,
+            part_count: 3,
+            received_at_ms: 1_000 + part_no,
+        };
+        s.store_mo(&mo).await.unwrap();
+    }
+    assert!(
+        s.route_received(10, 1_000).await.unwrap().is_empty(),
+        "still waiting for part 2"
+    );
+    assert_eq!(s.unrouted(10).await.unwrap().0, 0);
+    let routed = s.route_received(10, 1_002).await.unwrap();
+    assert_eq!(routed.len(), 1);
+    assert_eq!(routed[0].registration_id, None);
+    let (count, kept) = s.unrouted(10).await.unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(kept[0].message, "BAL one three");
+    assert_eq!(kept[0].received_at_ms, 1_001);
+    assert!(
+        s.route_received(10, 9_999).await.unwrap().is_empty(),
+        "routed once"
     );
 }

@@ -55,11 +55,18 @@ pub struct DueSmsReception {
 }
 
 impl Scf {
-    /// Routes the messages whose parts have all arrived to their registrations; a message no
+    /// Routes the messages whose parts have all arrived (or, for a concatenated message, that
+    /// waited `[smpp] mo_reassembly_secs` for the rest) to their registrations; a message no
     /// registration takes is kept for the operator (`GET /admin/v1/sms/unrouted`), logged once
     /// and counted. Answers how many were routed.
     pub async fn route_received_sms(&self) -> Result<usize, ScfError> {
-        let routed = self.store.route_received(ROUTE_BATCH).await.map_err(internal)?;
+        let waited = i64::try_from(self.smpp().mo_reassembly_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let incomplete_before = self.now().at_ms.saturating_sub(waited);
+        let routed = self
+            .store
+            .route_received(ROUTE_BATCH, incomplete_before)
+            .await
+            .map_err(internal)?;
         for m in &routed {
             let outcome = if m.registration_id.is_some() {
                 "routed"

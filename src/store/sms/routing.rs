@@ -116,8 +116,14 @@ pub trait SmsRoutingStore: Send + Sync {
     /// yet taken become unrouted (kept for the operator).
     async fn delete_registration(&self, id: &str) -> Result<(), StoreError>;
 
-    /// Routes up to `limit` messages whose parts have all arrived; answers what it routed.
-    async fn route_received(&self, limit: i64) -> Result<Vec<RoutedSms>, StoreError>;
+    /// Routes up to `limit` messages whose parts have all arrived, and concatenated messages whose
+    /// first stored part arrived before `incomplete_before_ms` with the parts they have (in part
+    /// order); answers what it routed.
+    async fn route_received(
+        &self,
+        limit: i64,
+        incomplete_before_ms: i64,
+    ) -> Result<Vec<RoutedSms>, StoreError>;
 
     /// How many complete messages no registration took, and the oldest `limit` of them.
     async fn unrouted(&self, limit: i64) -> Result<(i64, Vec<ReceivedSms>), StoreError>;

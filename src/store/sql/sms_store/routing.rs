@@ -43,17 +43,26 @@ pub(crate) const UNROUTE: &str = "UPDATE sms_inbox SET registration_id = NULL WH
 pub(crate) const MATCH_REGISTRATION: &str = "SELECT id FROM sms_registrations \
      WHERE short_code = $1 AND (keyword = $2 OR keyword = '') ORDER BY keyword DESC LIMIT 1";
 
-/// Whether any part waits for routing.
-pub(crate) const ANY_PENDING: &str = "SELECT id FROM sms_inbox WHERE routed = 0 LIMIT 1";
+/// Whether a routing pass has work: a single message, or a concatenated one that is complete or
+/// waited long enough (`$1`: first part received before). Parts still waiting for their siblings
+/// do not count, so they cost no write transaction.
+pub(crate) const ANY_ROUTABLE: &str = "SELECT 1 FROM sms_inbox \
+     WHERE routed = 0 AND (concat_key IS NULL OR received_at < $1) \
+     UNION ALL SELECT 1 FROM (SELECT concat_key FROM sms_inbox \
+       WHERE routed = 0 AND concat_key IS NOT NULL GROUP BY concat_key \
+       HAVING COUNT(DISTINCT part_no) >= MAX(part_count)) complete \
+     LIMIT 1";
 
 /// Unrouted single messages, oldest first. `$1` limit.
 pub(crate) const PENDING_SINGLES: &str = "SELECT id, destination, message, part_no \
      FROM sms_inbox WHERE routed = 0 AND concat_key IS NULL ORDER BY id LIMIT $1";
 
-/// Concatenated messages whose every part has arrived. `$1` limit.
-pub(crate) const COMPLETE_GROUPS: &str = "SELECT concat_key FROM sms_inbox \
+/// Concatenated messages whose every part has arrived, or whose first part arrived before `$2`
+/// (routed with what they have). `$1` limit.
+pub(crate) const ROUTABLE_GROUPS: &str = "SELECT concat_key FROM sms_inbox \
      WHERE routed = 0 AND concat_key IS NOT NULL GROUP BY concat_key \
-     HAVING COUNT(DISTINCT part_no) >= MAX(part_count) ORDER BY MIN(id) LIMIT $1";
+     HAVING COUNT(DISTINCT part_no) >= MAX(part_count) OR MIN(received_at) < $2 \
+     ORDER BY MIN(id) LIMIT $1";
 
 pub(crate) const PENDING_GROUP: &str = "SELECT id, destination, message, part_no \
      FROM sms_inbox WHERE routed = 0 AND concat_key = $1 ORDER BY part_no, id";

@@ -76,6 +76,7 @@ macro_rules! impl_sms_routing_store {
             async fn complete_pending(
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
                 limit: i64,
+                incomplete_before_ms: i64,
             ) -> Result<Vec<Vec<$crate::store::sql::sms_store::routing::PendingPart>>, sqlx::Error> {
                 use $crate::store::sql::sms_store::routing as q;
                 let singles = sqlx::query_as::<_, q::PendingPart>(q::PENDING_SINGLES)
@@ -83,8 +84,9 @@ macro_rules! impl_sms_routing_store {
                     .fetch_all(&mut **tx)
                     .await?;
                 let mut messages: Vec<Vec<q::PendingPart>> = singles.into_iter().map(|p| vec![p]).collect();
-                let keys: Vec<String> = sqlx::query_scalar(q::COMPLETE_GROUPS)
+                let keys: Vec<String> = sqlx::query_scalar(q::ROUTABLE_GROUPS)
                     .bind(limit)
+                    .bind(incomplete_before_ms)
                     .fetch_all(&mut **tx)
                     .await?;
                 for key in keys {
@@ -221,17 +223,19 @@ macro_rules! impl_sms_routing_store {
             async fn route_received(
                 &self,
                 limit: i64,
+                incomplete_before_ms: i64,
             ) -> Result<Vec<$crate::store::sms::routing::RoutedSms>, $crate::store::StoreError> {
                 // Most passes find nothing: a read answers that without taking the write lock.
-                let pending: Option<i64> =
-                    sqlx::query_scalar($crate::store::sql::sms_store::routing::ANY_PENDING)
+                let routable: Option<i32> =
+                    sqlx::query_scalar($crate::store::sql::sms_store::routing::ANY_ROUTABLE)
+                        .bind(incomplete_before_ms)
                         .fetch_optional(self.reader())
                         .await?;
-                if pending.is_none() {
+                if routable.is_none() {
                     return Ok(Vec::new());
                 }
                 let mut tx = self.begin_write().await?;
-                let messages = Self::complete_pending(&mut tx, limit).await?;
+                let messages = Self::complete_pending(&mut tx, limit, incomplete_before_ms).await?;
                 let mut routed = Vec::with_capacity(messages.len());
                 for parts in &messages {
                     if let Some(r) = Self::route_message(&mut tx, parts).await? {
