@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod apps;
 pub mod callbacks;
+pub mod sms;
 pub mod tariffs;
 pub mod vouchers;
 

@@ -60,6 +60,12 @@ pub enum Resource {
         #[command(subcommand)]
         command: super::callbacks::CallbackCommand,
     },
+    /// SMS registrations (short codes and keywords) and received messages nobody took.
+    Sms {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::sms::SmsCommand,
+    },
 }
 
 /// Why an admin command failed; printed by `main`.
@@ -92,6 +98,7 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
         Resource::Vouchers { command } => super::vouchers::run(&args, command).await?,
         Resource::Tariffs { command } => super::tariffs::run(&args, command).await?,
         Resource::Callbacks { command } => super::callbacks::run(&args, command).await?,
+        Resource::Sms { command } => super::sms::run(&args, command).await?,
     };
     println!("{out}");
     Ok(())

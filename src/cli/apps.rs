@@ -77,6 +77,20 @@ pub enum AppCommand {
         /// The credential's user name.
         username: String,
     },
+    /// Let the application monitor an account it has not charged (startAccountNotification).
+    Monitor {
+        /// Application id.
+        id: String,
+        /// The account's number.
+        msisdn: String,
+    },
+    /// Withdraw a monitoring grant (monitors already started keep running).
+    Unmonitor {
+        /// Application id.
+        id: String,
+        /// The account's number.
+        msisdn: String,
+    },
     /// Calls, latency and money over a period (default: this month).
     Usage {
         /// Application id.
@@ -118,6 +132,10 @@ fn path_of(id: &str) -> String {
     format!("/admin/v1/apps/{}", id.trim())
 }
 
+fn monitored(id: &str, msisdn: &str) -> String {
+    format!("{}/monitored/{}", path_of(id), percent_encode(msisdn.trim()))
+}
+
 fn request_for(command: &AppCommand) -> Result<(Method, String, Option<Value>), CliError> {
     use AppCommand as C;
     Ok(match command {
@@ -157,6 +175,8 @@ fn request_for(command: &AppCommand) -> Result<(Method, String, Option<Value>), 
             format!("{}/credentials/{}", path_of(id), percent_encode(username.trim())),
             None,
         ),
+        C::Monitor { id, msisdn } => (Method::PUT, monitored(id, msisdn), None),
+        C::Unmonitor { id, msisdn } => (Method::DELETE, monitored(id, msisdn), None),
         C::Usage { id, from, to, by } => {
             let q = query(&[
                 ("from", from.as_deref().map(percent_encode)),
@@ -191,6 +211,8 @@ fn render(command: &AppCommand, value: &Value) -> String {
         C::AddCredential { .. } => secret(value),
         C::RevokeCredential { username, .. } => format!("credential {} revoked", username.trim()),
         C::Usage { .. } => usage(value),
+        C::Monitor { id, msisdn } => format!("{} may monitor {}", id.trim(), msisdn.trim()),
+        C::Unmonitor { id, msisdn } => format!("{} may no longer monitor {}", id.trim(), msisdn.trim()),
         _ => app(value),
     }
 }

@@ -1,5 +1,6 @@
 //! The `pxgate admin` CLI for what the operator provisions besides accounts and applications:
-//! vouchers, end-user PINs and tariffs, against a gateway on a real socket, on both backends.
+//! vouchers, end-user PINs, tariffs, SMS registrations and monitoring grants, against a gateway on
+//! a real socket, on both backends.
 //! Each command's effect is checked through the public API (a voucher redeemed over SOAP, a PIN
 //! demanded by getBalance); each refusal exits non-zero with the API's problem named.
 
@@ -17,6 +18,7 @@ battery!(
     vouchers_are_issued_listed_and_shown,
     pins_are_set_from_arguments_or_stdin_and_cleared,
     tariffs_are_put_listed_and_deleted,
+    sms_registrations_and_monitoring_grants_are_managed,
 );
 
 const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
@@ -294,4 +296,61 @@ async fn tariffs_are_put_listed_and_deleted(db: &TestDb) {
     );
     let empty: Value = serde_json::from_str(&ok(&gw, &["tariffs", "list", "--json"]).await).unwrap();
     assert_eq!(empty, json!([]));
+}
+
+async fn sms_registrations_and_monitoring_grants_are_managed(db: &TestDb) {
+    let (gw, _) = set_up(db, json!({"balance": 1000})).await;
+    let created = ok(
+        &gw,
+        &[
+            "sms",
+            "register",
+            "--short-code",
+            "1588",
+            "--keyword",
+            "order",
+            "--app",
+            "wallet",
+            "--id",
+            "order-1",
+        ],
+    )
+    .await;
+    assert!(
+        created.contains("order-1") && created.contains("ORDER"),
+        "{created}"
+    );
+    let listed = ok(&gw, &["sms", "registrations", "--app", "wallet"]).await;
+    assert!(listed.contains("order-1") && listed.contains("1588"), "{listed}");
+    let json: Value =
+        serde_json::from_str(&ok(&gw, &["--json", "sms", "registration", "order-1"]).await).unwrap();
+    assert_eq!(
+        (json["keyword"].as_str(), json["app_id"].as_str()),
+        (Some("ORDER"), Some("wallet"))
+    );
+    // The same short code and keyword is taken; a short code must be digits.
+    let taken = refused(
+        &gw,
+        &["sms", "register", "--short-code", "1588", "--keyword", "ORDER"],
+    )
+    .await;
+    assert!(taken.contains("409"), "{taken}");
+    let bad = refused(&gw, &["sms", "register", "--short-code", "15x8"]).await;
+    assert!(bad.contains("short_code"), "{bad}");
+    assert!(ok(&gw, &["sms", "unrouted"]).await.starts_with("0 unrouted"));
+    assert!(
+        ok(&gw, &["sms", "unregister", "order-1"])
+            .await
+            .contains("removed")
+    );
+    let gone = refused(&gw, &["sms", "registration", "order-1"]).await;
+    assert!(gone.contains("404"), "{gone}");
+
+    let granted = ok(&gw, &["apps", "monitor", "wallet", ALICE.0]).await;
+    assert!(granted.contains("may monitor"), "{granted}");
+    ok(&gw, &["apps", "unmonitor", "wallet", ALICE.0]).await;
+    let none = refused(&gw, &["apps", "unmonitor", "wallet", ALICE.0]).await;
+    assert!(none.contains("no grant"), "{none}");
+    let unknown = refused(&gw, &["apps", "monitor", "nobody", ALICE.0]).await;
+    assert!(unknown.contains("404"), "{unknown}");
 }
