@@ -99,10 +99,7 @@ async fn send(scf: &Scf, p: &Permit, sender: &str, m: OutboundIn) -> Result<Repl
         client_correlator: m.client_correlator.clone(),
     };
     let sent = scf.send_sms_once(p, &request).await.map_err(json_part)?;
-    let status = scf
-        .get_sms_delivery_status(p, &sent.request_id)
-        .await
-        .map_err(json_part)?;
+    let status = sent.delivery;
     let url = request_url(sender, &sent.request_id);
     let out = OutboundOut {
         address: status.iter().map(|d| d.address.clone()).collect(),

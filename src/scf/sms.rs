@@ -80,6 +80,16 @@ impl Scf {
     /// transaction, with the charge of every address when `charging` is given; answers the
     /// requestIdentifier.
     pub async fn send_sms(&self, permit: &Permit, req: &SendSmsRequest) -> Result<String, ScfError> {
+        Ok(self.send_sms_to(permit, req).await?.0)
+    }
+
+    /// [`send_sms`](Self::send_sms), also answering the addresses it queued (normalized, each
+    /// once, in request order).
+    pub(super) async fn send_sms_to(
+        &self,
+        permit: &Permit,
+        req: &SendSmsRequest,
+    ) -> Result<(String, Vec<Msisdn>), ScfError> {
         let agreement = &permit.app().agreement;
         if req.charging.is_some()
             && agreement
@@ -131,7 +141,7 @@ impl Scf {
             parts: outbox_rows(&addresses, &parts),
         };
         self.queue_sms(permit, req, &sms, &addresses).await?;
-        Ok(id)
+        Ok((id, addresses))
     }
 
     /// Queues an accepted message; with `charging`, together with the charge of every address.

@@ -8,7 +8,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::SendSmsRequest;
+use super::{DeliveryInformation, DeliveryStatus, SendSmsRequest};
+use crate::domain::Msisdn;
 use crate::framework::Permit;
 use crate::scf::{Scf, ScfError, internal};
 
@@ -39,6 +40,26 @@ pub struct Sent {
     pub request_id: String,
     /// True when this was a retry answered with the first request: nothing was queued now.
     pub replayed: bool,
+    /// The status of every address: MessageWaiting for a request queued now (read from the
+    /// store only for a retry, whose first request may have gone further).
+    pub delivery: Vec<DeliveryInformation>,
+}
+
+impl Sent {
+    fn queued(request_id: String, addresses: &[Msisdn]) -> Self {
+        let delivery = addresses
+            .iter()
+            .map(|a| DeliveryInformation {
+                address: format!("tel:{}", a.as_str()),
+                status: DeliveryStatus::MessageWaiting,
+            })
+            .collect();
+        Self {
+            request_id,
+            replayed: false,
+            delivery,
+        }
+    }
 }
 
 /// Longest clientCorrelator kept.
@@ -49,11 +70,8 @@ impl Scf {
     /// retry rule above. Without a correlator it is `send_sms`.
     pub async fn send_sms_once(&self, permit: &Permit, req: &SendSmsRequest) -> Result<Sent, ScfError> {
         let Some(key) = req.client_correlator.as_deref() else {
-            let request_id = self.send_sms(permit, req).await?;
-            return Ok(Sent {
-                request_id,
-                replayed: false,
-            });
+            let (request_id, addresses) = self.send_sms_to(permit, req).await?;
+            return Ok(Sent::queued(request_id, &addresses));
         };
         if key.is_empty() || key.len() > MAX_CORRELATOR {
             return Err(ScfError::invalid("clientCorrelator", "1 to 256 characters"));
@@ -62,11 +80,8 @@ impl Scf {
         if let Some(first) = self.first_send(permit, key, &print).await? {
             return Ok(first);
         }
-        match self.send_sms(permit, req).await {
-            Ok(request_id) => Ok(Sent {
-                request_id,
-                replayed: false,
-            }),
+        match self.send_sms_to(permit, req).await {
+            Ok((request_id, addresses)) => Ok(Sent::queued(request_id, &addresses)),
             // A concurrent retry queued it first: answer as a retry of that one.
             Err(ScfError::DuplicateClientCorrelator(_)) => self
                 .first_send(permit, key, &print)
@@ -85,10 +100,14 @@ impl Scf {
             .map_err(internal)?;
         match found {
             None => Ok(None),
-            Some((kept, request_id)) if kept == print => Ok(Some(Sent {
-                request_id,
-                replayed: true,
-            })),
+            Some((kept, request_id)) if kept == print => {
+                let delivery = self.get_sms_delivery_status(permit, &request_id).await?;
+                Ok(Some(Sent {
+                    request_id,
+                    replayed: true,
+                    delivery,
+                }))
+            }
             Some(_) => Err(ScfError::DuplicateClientCorrelator(key.to_owned())),
         }
     }
