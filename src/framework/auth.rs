@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha1::{Digest, Sha1};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// How the password in a `UsernameToken` is carried (WSS UsernameToken Profile 1.0 §3.1).
@@ -162,11 +163,19 @@ pub fn check_username_token(
     if !matches {
         return Err(PasswordFailure::Mismatch);
     }
-    // Only a correct token may use up its nonce, so nobody can block a nonce by guessing.
-    if let Some(nonce) = &token.nonce
-        && !nonces.first_use(&token.username, nonce, now, window)
-    {
-        return Err(PasswordFailure::Replayed);
+    // Only a correct token may use up its nonce, so nobody can block a nonce by guessing. It is
+    // remembered while a replay could still pass the window check: until `Created` + window, or
+    // (a text password with a nonce and no `Created`) twice the window from now.
+    if let Some(nonce) = &token.nonce {
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 4);
+        let now_ms = now.timestamp_millis();
+        let expires_ms = match created {
+            Some(created) => created.timestamp_millis().saturating_add(window_ms),
+            None => now_ms.saturating_add(window_ms.saturating_mul(2)),
+        };
+        if !nonces.first_use(&token.username, nonce, now_ms, expires_ms) {
+            return Err(PasswordFailure::Replayed);
+        }
     }
     Ok(())
 }
@@ -186,32 +195,57 @@ pub fn equal(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Nonces seen within the `Created` window, per username. A nonce is accepted once.
+///
+/// At thousands of requests a second the cache holds millions of nonces, so an entry is small: the
+/// first 128 bits of SHA-256 over the username and the nonce (a collision among even 10^9 live
+/// entries has a chance below 10^-20, and nobody can aim for one without breaking SHA-256), and
+/// the instant after which a replay would be refused as stale anyway.
 #[derive(Debug, Default)]
 pub struct NonceCache {
-    seen: DashMap<(String, Vec<u8>), i64>,
+    seen: DashMap<[u8; 16], i64>,
     inserts: AtomicU64,
 }
 
 impl NonceCache {
-    /// Records the nonce; `false` if it was already used and has not expired.
-    pub fn first_use(&self, username: &str, nonce: &[u8], now: DateTime<Utc>, window: Duration) -> bool {
-        let now_ms = now.timestamp_millis();
-        let expires = now_ms + i64::try_from(2 * window.as_millis()).unwrap_or(i64::MAX / 2);
+    /// Records the nonce until `expires_ms`; `false` if it was already used and has not expired.
+    pub fn first_use(&self, username: &str, nonce: &[u8], now_ms: i64, expires_ms: i64) -> bool {
         if self.inserts.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.seen.retain(|_, exp| *exp > now_ms);
         }
-        match self.seen.entry((username.to_owned(), nonce.to_vec())) {
+        match self.seen.entry(nonce_key(username, nonce)) {
             dashmap::Entry::Occupied(mut e) if *e.get() <= now_ms => {
-                e.insert(expires);
+                e.insert(expires_ms);
                 true
             }
             dashmap::Entry::Occupied(_) => false,
             dashmap::Entry::Vacant(v) => {
-                v.insert(expires);
+                v.insert(expires_ms);
                 true
             }
         }
     }
+
+    /// Nonces remembered now (expired ones are dropped every 4,096 inserts).
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// SHA-256 of the username's length, the username and the nonce, first 16 bytes.
+fn nonce_key(username: &str, nonce: &[u8]) -> [u8; 16] {
+    let mut sha = Sha256::new();
+    sha.update((username.len() as u64).to_le_bytes());
+    sha.update(username.as_bytes());
+    sha.update(nonce);
+    let digest = sha.finalize();
+    let mut key = [0; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
 }
 
 /// Failed authentication attempts per source address and per username; past the allowance the
@@ -318,6 +352,28 @@ mod tests {
             check_username_token(&bare, "pw", now, window, &nonces),
             Err(PasswordFailure::Incomplete)
         );
+    }
+
+    #[test]
+    fn a_nonce_is_remembered_while_its_token_is_fresh_and_per_user() {
+        let window = Duration::from_secs(300);
+        let nonces = NonceCache::default();
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        let token = digest_token("pw", b"nonce-1", "2026-11-24T09:58:00Z");
+        let check = |now: &str| check_username_token(&token, "pw", at(now), window, &nonces);
+        assert_eq!(check("2026-11-24T10:00:00Z"), Ok(()));
+        assert_eq!(check("2026-11-24T10:02:59Z"), Err(PasswordFailure::Replayed));
+        // Past Created + window the token is stale, and the nonce need not be kept.
+        assert_eq!(check("2026-11-24T10:03:01Z"), Err(PasswordFailure::Stale));
+        assert_eq!(nonces.len(), 1);
+        // The same nonce from another user is another nonce.
+        let mut other = digest_token("pw", b"nonce-1", "2026-11-24T09:58:00Z");
+        other.username = "news".into();
+        assert_eq!(
+            check_username_token(&other, "pw", at("2026-11-24T10:00:00Z"), window, &nonces),
+            Ok(())
+        );
+        assert_ne!(nonce_key("ab", b"c"), nonce_key("a", b"bc"));
     }
 
     #[test]
