@@ -180,6 +180,22 @@ impl Caller {
         Self { authorization, peer }
     }
 
+    /// Authorizes `operation`, runs `call` with the permit and answers its result, counting the
+    /// call once ([`finish`]). A refusal is answered without running `call`.
+    async fn serve(
+        self,
+        state: &AppState,
+        operation: Operation,
+        call: impl AsyncFnOnce(&Permit) -> Result<Reply, RestError>,
+    ) -> Response {
+        let permit = match self.permit(state, operation).await {
+            Ok(permit) => permit,
+            Err(e) => return e.into_response(),
+        };
+        let result = call(&permit).await;
+        finish(state, &permit, result)
+    }
+
     /// The framework's permit for `operation`, or its refusal.
     async fn permit(&self, state: &AppState, operation: Operation) -> Result<Permit, RestError> {
         let credentials = self

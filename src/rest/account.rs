@@ -26,7 +26,7 @@ use super::account_json::{
     CreditExpiry, CreditExpiryResponse, ExpiryItem, HistoryItem, HistoryQuery,
 };
 use super::error::{RequestError, RestError};
-use super::{BASE, Caller, Reply, encode, finish};
+use super::{BASE, Caller, Reply, encode};
 use crate::framework::{Operation, Permit};
 use crate::scf::account::{EndUser, HistoryRequest};
 use crate::scf::{Scf, ScfError};
@@ -54,12 +54,9 @@ async fn serve(
     operation: Operation,
     call: impl AsyncFnOnce(&Scf, &Permit) -> Result<Reply, RestError>,
 ) -> Response {
-    let permit = match caller.permit(state, operation).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = call(state.scf(), &permit).await;
-    finish(state, &permit, result)
+    caller
+        .serve(state, operation, async |permit| call(state.scf(), permit).await)
+        .await
 }
 
 /// The scf names Parlay X message parts; here the PIN is a header and the rest are query members.

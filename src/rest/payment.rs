@@ -63,12 +63,11 @@ pub(super) async fn amount_transaction(
         AmountStatus::Charged => Operation::ChargeAmount,
         AmountStatus::Refunded => Operation::RefundAmount,
     };
-    let permit = match caller.permit(&state, operation).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = charge_or_refund(state.scf(), &permit, &end_user, tx).await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, operation, async |permit| {
+            charge_or_refund(state.scf(), permit, &end_user, tx).await
+        })
+        .await
 }
 
 /// `chargeAmount` or `refundAmount`, and the `amountTransaction` that answers it.

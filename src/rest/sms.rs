@@ -32,7 +32,7 @@ use super::sms_json::{
     DeliveryInfo, DeliveryInfoList, DeliveryInfoListResponse, OutboundIn, OutboundOut, OutboundRequest,
     OutboundResponse, ResourceReference,
 };
-use super::{BASE, Caller, Reply, encode, finish, json};
+use super::{BASE, Caller, Reply, encode, json};
 use crate::framework::{Operation, Permit};
 use crate::scf::sms::{DeliveryInformation, NotifyFormat, SendSmsRequest};
 use crate::scf::{Scf, ScfError};
@@ -71,12 +71,12 @@ pub(super) async fn send_sms(
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
-    let permit = match caller.permit(&state, Operation::SendSms).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = send(state.scf(), &permit, &sender, body.outbound_sms_message_request).await;
-    finish(&state, &permit, result)
+    let message = body.outbound_sms_message_request;
+    caller
+        .serve(&state, Operation::SendSms, async |p| {
+            send(state.scf(), p, &sender, message).await
+        })
+        .await
 }
 
 /// `sendSms` and the `outboundSMSMessageRequest` that answers it.
@@ -99,34 +99,44 @@ async fn send(scf: &Scf, p: &Permit, sender: &str, m: OutboundIn) -> Result<Repl
         client_correlator: m.client_correlator.clone(),
     };
     let sent = scf.send_sms_once(p, &request).await.map_err(json_part)?;
-    let status = sent.delivery;
-    let url = request_url(sender, &sent.request_id);
-    let out = OutboundOut {
-        address: status.iter().map(|d| d.address.clone()).collect(),
-        sender_address: m.sender_address,
-        sender_name: m.sender_name,
-        outbound_sms_text_message: Some(m.outbound_sms_text_message),
-        client_correlator: m.client_correlator,
-        receipt_request: m.receipt_request,
-        charging: m.charging,
-        resource_url: url.clone(),
-        delivery_info_list: info_list(&url, status),
-    };
+    let mut body = outbound(sender, &sent.request_id, sent.delivery);
+    // The request as the application sent it, beside what the gateway made of it.
+    let out = &mut body.outbound_sms_message_request;
+    out.sender_name = m.sender_name;
+    out.outbound_sms_text_message = Some(m.outbound_sms_text_message);
+    out.client_correlator = m.client_correlator;
+    out.receipt_request = m.receipt_request;
+    out.charging = m.charging;
     // A retried request is answered with the first one (200); a new one is created (201).
     let code = if sent.replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    let body = Json(OutboundResponse {
-        outbound_sms_message_request: out,
-        resource_reference: ResourceReference {
-            resource_url: url.clone(),
-        },
-    });
+    let url = body.resource_reference.resource_url.clone();
     Ok(Reply::plain(
-        (code, [(header::LOCATION, url)], body).into_response(),
+        (code, [(header::LOCATION, url)], Json(body)).into_response(),
     ))
+}
+
+/// The `outboundSMSMessageRequest` resource of request `id` from `sender`: its recipients, their
+/// states and its URL, without the fields only the creating request carries.
+fn outbound(sender: &str, id: &str, status: Vec<DeliveryInformation>) -> OutboundResponse {
+    let url = request_url(sender, id);
+    OutboundResponse {
+        outbound_sms_message_request: OutboundOut {
+            address: status.iter().map(|d| d.address.clone()).collect(),
+            sender_address: sender.to_owned(),
+            sender_name: None,
+            outbound_sms_text_message: None,
+            client_correlator: None,
+            receipt_request: None,
+            charging: None,
+            resource_url: url.clone(),
+            delivery_info_list: info_list(&url, status),
+        },
+        resource_reference: ResourceReference { resource_url: url },
+    }
 }
 
 /// Reads back a send request of this application: its recipients and their states.
@@ -151,32 +161,12 @@ pub(super) async fn get_request(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let permit = match caller.permit(&state, Operation::GetSmsDeliveryStatus).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = async {
-        let status = delivery_status(state.scf(), &permit, &id).await?;
-        let url = request_url(&sender, &id);
-        let out = OutboundOut {
-            address: status.iter().map(|d| d.address.clone()).collect(),
-            sender_address: sender.clone(),
-            sender_name: None,
-            outbound_sms_text_message: None,
-            client_correlator: None,
-            receipt_request: None,
-            charging: None,
-            resource_url: url.clone(),
-            delivery_info_list: info_list(&url, status),
-        };
-        let body = Json(OutboundResponse {
-            outbound_sms_message_request: out,
-            resource_reference: ResourceReference { resource_url: url },
-        });
-        Ok(Reply::plain(body.into_response()))
-    }
-    .await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::GetSmsDeliveryStatus, async |permit| {
+            let status = delivery_status(state.scf(), permit, &id).await?;
+            Ok(Reply::plain(Json(outbound(&sender, &id, status)).into_response()))
+        })
+        .await
 }
 
 /// The state of each recipient of a send request of this application (Parlay X
@@ -202,20 +192,16 @@ pub(super) async fn delivery_infos(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let permit = match caller.permit(&state, Operation::GetSmsDeliveryStatus).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = async {
-        let status = delivery_status(state.scf(), &permit, &id).await?;
-        let list = info_list(&request_url(&sender, &id), status);
-        let body = Json(DeliveryInfoListResponse {
-            delivery_info_list: list,
-        });
-        Ok(Reply::plain(body.into_response()))
-    }
-    .await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::GetSmsDeliveryStatus, async |permit| {
+            let status = delivery_status(state.scf(), permit, &id).await?;
+            let list = info_list(&request_url(&sender, &id), status);
+            let body = Json(DeliveryInfoListResponse {
+                delivery_info_list: list,
+            });
+            Ok(Reply::plain(body.into_response()))
+        })
+        .await
 }
 
 /// `getSmsDeliveryStatus`; a request that is not this application's is no resource at all.

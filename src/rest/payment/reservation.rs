@@ -18,7 +18,7 @@ use super::super::payment_json::{
     PaymentAmountIn, PaymentAmountOut, ReservationIn, ReservationOut, ReservationRequest,
     ReservationResponse, ReservationStatus,
 };
-use super::super::{Caller, Reply, finish, json, resource_url};
+use super::super::{Caller, Reply, json, resource_url};
 use super::{charging, json_part, same_user};
 use crate::framework::{Operation, Permit};
 use crate::scf::payment as scf;
@@ -58,12 +58,11 @@ pub(in crate::rest) async fn amount_reservation(
         let part = format!("{ROOT}.transactionOperationStatus");
         return RestError::from(ScfError::invalid(part, "only Reserved makes a reservation")).into_response();
     }
-    let permit = match caller.permit(&state, Operation::ReserveAmount).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = reserve(state.scf(), &permit, &end_user, tx).await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::ReserveAmount, async |permit| {
+            reserve(state.scf(), permit, &end_user, tx).await
+        })
+        .await
 }
 
 /// Reserves more (`Reserved`), charges (`Charged`) or releases (`Released`) a reservation; 200.
@@ -100,12 +99,11 @@ pub(in crate::rest) async fn reservation_update(
         ReservationStatus::Charged => Operation::ChargeAmountReservation,
         ReservationStatus::Released => Operation::ReleaseAmountReservation,
     };
-    let permit = match caller.permit(&state, operation).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = update(state.scf(), &permit, &end_user, &id, tx).await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, operation, async |permit| {
+            update(state.scf(), permit, &end_user, &id, tx).await
+        })
+        .await
 }
 
 /// `reserveAmount`.

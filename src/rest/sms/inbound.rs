@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::super::error::{RequestError, RestError};
 use super::super::sms_json::{InboundList, InboundListResponse, InboundMessage};
-use super::super::{BASE, Caller, Reply, encode, finish};
+use super::super::{BASE, Caller, Reply, encode};
 use crate::framework::{Operation, Permit};
 use crate::scf::sms::SmsMessage;
 use crate::scf::{Scf, ScfError};
@@ -32,12 +32,11 @@ pub(in crate::rest) async fn inbound_messages(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let permit = match caller.permit(&state, Operation::GetReceivedSms).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = take(state.scf(), &permit, &registration).await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::GetReceivedSms, async |permit| {
+            take(state.scf(), permit, &registration).await
+        })
+        .await
 }
 
 async fn take(scf: &Scf, p: &Permit, registration: &str) -> Result<Reply, RestError> {

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::super::error::{RequestError, RestError};
 use super::super::sms_json::CallbackReference;
-use super::super::{BASE, Caller, Reply, encode, finish, json};
+use super::super::{BASE, Caller, Reply, encode, json};
 use crate::framework::{Operation, Permit};
 use crate::scf::sms::{ReceiptSubscriptionInfo, StartReceiptSubscription};
 use crate::scf::{Scf, ScfError};
@@ -99,12 +99,11 @@ pub(in crate::rest) async fn subscribe(
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
-    let permit = match caller.permit(&state, Operation::StartSmsNotification).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = start(state.scf(), &permit, &sender, body.delivery_receipt_subscription).await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::StartSmsNotification, async |permit| {
+            start(state.scf(), permit, &sender, body.delivery_receipt_subscription).await
+        })
+        .await
 }
 
 async fn start(scf: &Scf, p: &Permit, sender: &str, s: ReceiptSubscriptionIn) -> Result<Reply, RestError> {
@@ -154,16 +153,12 @@ pub(in crate::rest) async fn get_subscription(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let permit = match caller.permit(&state, Operation::StartSmsNotification).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = async {
-        let found = own(state.scf(), &permit, &sender, &id).await?;
-        Ok(Reply::plain(Json(response(&sender, found)).into_response()))
-    }
-    .await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::StartSmsNotification, async |permit| {
+            let found = own(state.scf(), permit, &sender, &id).await?;
+            Ok(Reply::plain(Json(response(&sender, found)).into_response()))
+        })
+        .await
 }
 
 /// Ends a subscription of this application; 204. Another application's is not found.
@@ -188,20 +183,16 @@ pub(in crate::rest) async fn unsubscribe(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let permit = match caller.permit(&state, Operation::StopSmsNotification).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = async {
-        own(state.scf(), &permit, &sender, &id).await?;
-        if !state.scf().stop_receipt_subscription(&permit, &id).await? {
-            // Ended meanwhile by another request.
-            return Err(RestError::NotFound);
-        }
-        Ok(Reply::plain(StatusCode::NO_CONTENT.into_response()))
-    }
-    .await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::StopSmsNotification, async |permit| {
+            own(state.scf(), permit, &sender, &id).await?;
+            if !state.scf().stop_receipt_subscription(permit, &id).await? {
+                // Ended meanwhile by another request.
+                return Err(RestError::NotFound);
+            }
+            Ok(Reply::plain(StatusCode::NO_CONTENT.into_response()))
+        })
+        .await
 }
 
 /// The application's subscription `id` for the sender of the URL; anything else is no resource.

@@ -15,7 +15,7 @@ use super::super::error::{RequestError, RestError};
 use super::super::sms_json::{
     ResourceReference, SubscriptionIn, SubscriptionOut, SubscriptionRequest, SubscriptionResponse,
 };
-use super::super::{BASE, Caller, Reply, encode, finish, json};
+use super::super::{BASE, Caller, Reply, encode, json};
 use crate::framework::{Operation, Permit};
 use crate::scf::sms::{NotifyFormat, StartSmsNotification};
 use crate::scf::{Scf, ScfError};
@@ -46,12 +46,11 @@ pub(in crate::rest) async fn subscribe(State(state): State<AppState>, request: R
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
-    let permit = match caller.permit(&state, Operation::StartSmsNotification).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = start(state.scf(), &permit, body.subscription).await;
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::StartSmsNotification, async |permit| {
+            start(state.scf(), permit, body.subscription).await
+        })
+        .await
 }
 
 async fn start(scf: &Scf, p: &Permit, s: SubscriptionIn) -> Result<Reply, RestError> {
@@ -119,16 +118,17 @@ pub(in crate::rest) async fn unsubscribe(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let permit = match caller.permit(&state, Operation::StopSmsNotification).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = match state.scf().stop_sms_notification(&permit, &id).await {
-        Ok(()) => Ok(Reply::plain(StatusCode::NO_CONTENT.into_response())),
-        Err(ScfError::InvalidInput { .. }) => Err(RestError::NotFound),
-        Err(e) => Err(e.into()),
-    };
-    finish(&state, &permit, result)
+    caller
+        .serve(&state, Operation::StopSmsNotification, async |permit| match state
+            .scf()
+            .stop_sms_notification(permit, &id)
+            .await
+        {
+            Ok(()) => Ok(Reply::plain(StatusCode::NO_CONTENT.into_response())),
+            Err(ScfError::InvalidInput { .. }) => Err(RestError::NotFound),
+            Err(e) => Err(e.into()),
+        })
+        .await
 }
 
 fn subscription_url(id: &str) -> String {
