@@ -11,6 +11,26 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+/// Which binding of the gateway a scenario goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// Parlay X over SOAP, WS-Security PasswordDigest.
+    Soap,
+    /// OneAPI REST/JSON, HTTP Basic.
+    Rest,
+}
+
+/// Why a scenario against the gateway could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayLoadError {
+    /// demo.json is missing or incomplete.
+    #[error("{0}")]
+    Manifest(String),
+    /// The gateway or the simulator could not be reached.
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
 /// Parse "60s", "5m", "250ms", "1h" or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();

@@ -31,16 +31,16 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Smpp(args) => pxsim::load::smpp::run(args)
             .await
             .context("smpp scenario failed")?,
-        Scenario::SoapCharge(args) => pxsim::load::charge::run(args, pxsim::load::charge::Binding::Soap)
+        Scenario::SoapCharge(args) => pxsim::load::charge::run(args, pxsim::load::Binding::Soap)
             .await
             .context("soap-charge scenario failed")?,
-        Scenario::RestCharge(args) => pxsim::load::charge::run(args, pxsim::load::charge::Binding::Rest)
+        Scenario::RestCharge(args) => pxsim::load::charge::run(args, pxsim::load::Binding::Rest)
             .await
             .context("rest-charge scenario failed")?,
-        Scenario::SoapSms(args) => pxsim::load::sms::run(args, pxsim::load::sms::Binding::Soap)
+        Scenario::SoapSms(args) => pxsim::load::sms::run(args, pxsim::load::Binding::Soap)
             .await
             .context("soap-sms scenario failed")?,
-        Scenario::RestSms(args) => pxsim::load::sms::run(args, pxsim::load::sms::Binding::Rest)
+        Scenario::RestSms(args) => pxsim::load::sms::run(args, pxsim::load::Binding::Rest)
             .await
             .context("rest-sms scenario failed")?,
     };

@@ -15,7 +15,7 @@ use hdrhistogram::Histogram;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-use super::{Report, parse_duration};
+use super::{Binding, GatewayLoadError, Report, parse_duration};
 
 /// How the client proves who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,26 +51,6 @@ pub struct Args {
     pub amount: u32,
 }
 
-/// Why the scenario could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum ChargeLoadError {
-    /// demo.json is missing or incomplete.
-    #[error("{0}")]
-    Manifest(String),
-    /// The gateway could not be reached.
-    #[error("http: {0}")]
-    Http(#[from] reqwest::Error),
-}
-
-/// Which binding the load goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Binding {
-    /// Parlay X SOAP `chargeAmount`.
-    Soap,
-    /// OneAPI REST `POST /oneapi/v1/payment/{endUserId}/transactions/amount`.
-    Rest,
-}
-
 struct Target {
     endpoint: String,
     base: String,
@@ -80,15 +60,15 @@ struct Target {
     password: String,
 }
 
-fn target(path: &std::path::Path) -> Result<Target, ChargeLoadError> {
+fn target(path: &std::path::Path) -> Result<Target, GatewayLoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ChargeLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
+        GatewayLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
     })?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| ChargeLoadError::Manifest(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| GatewayLoadError::Manifest(e.to_string()))?;
     let s = |v: &Value| {
         v.as_str()
             .map(str::to_owned)
-            .ok_or_else(|| ChargeLoadError::Manifest("incomplete demo.json".into()))
+            .ok_or_else(|| GatewayLoadError::Manifest("incomplete demo.json".into()))
     };
     let shop = v["applications"]
         .as_array()
@@ -110,7 +90,7 @@ fn msisdn(i: u32) -> String {
 }
 
 /// Opens the benchmark accounts (an existing one is kept).
-async fn open_accounts(client: &reqwest::Client, t: &Target, n: u32) -> Result<(), ChargeLoadError> {
+async fn open_accounts(client: &reqwest::Client, t: &Target, n: u32) -> Result<(), GatewayLoadError> {
     for i in 0..n {
         let body = format!(r#"{{"msisdn":"{}","balance":1000000000000}}"#, msisdn(i));
         let r = client
@@ -121,7 +101,7 @@ async fn open_accounts(client: &reqwest::Client, t: &Target, n: u32) -> Result<(
             .send()
             .await?;
         if !(r.status().is_success() || r.status().as_u16() == 409) {
-            return Err(ChargeLoadError::Manifest(format!(
+            return Err(GatewayLoadError::Manifest(format!(
                 "opening accounts failed: HTTP {}",
                 r.status()
             )));
@@ -265,7 +245,7 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client) -> (Histogram
 }
 
 /// Runs the scenario through `binding` (the REST variant always authenticates with HTTP Basic).
-pub async fn run(args: Args, binding: Binding) -> Result<Report, ChargeLoadError> {
+pub async fn run(args: Args, binding: Binding) -> Result<Report, GatewayLoadError> {
     let target = target(&args.demo)?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)

@@ -19,7 +19,7 @@ use hdrhistogram::Histogram;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-use super::{Report, parse_duration};
+use super::{Binding, GatewayLoadError, Report, parse_duration};
 
 /// `pxload soap-sms` options.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,26 +47,6 @@ pub struct Args {
     pub pid: Option<u32>,
 }
 
-/// Why the scenario could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum SmsLoadError {
-    /// demo.json is missing or incomplete.
-    #[error("{0}")]
-    Manifest(String),
-    /// The gateway or the simulator could not be reached.
-    #[error("http: {0}")]
-    Http(#[from] reqwest::Error),
-}
-
-/// Which binding the load goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Binding {
-    /// Parlay X SOAP `sendSms`.
-    Soap,
-    /// OneAPI `POST /oneapi/v1/smsmessaging/outbound/{senderAddress}/requests`.
-    Rest,
-}
-
 /// Where the load goes and who sends it.
 pub(crate) struct Target {
     pub(crate) endpoint: String,
@@ -76,15 +56,15 @@ pub(crate) struct Target {
     pub(crate) password: String,
 }
 
-fn target(path: &std::path::Path) -> Result<Target, SmsLoadError> {
+fn target(path: &std::path::Path) -> Result<Target, GatewayLoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        SmsLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
+        GatewayLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
     })?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| SmsLoadError::Manifest(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| GatewayLoadError::Manifest(e.to_string()))?;
     let s = |v: &Value, what: &str| {
         v.as_str()
             .map(str::to_owned)
-            .ok_or_else(|| SmsLoadError::Manifest(format!("demo.json has no {what}")))
+            .ok_or_else(|| GatewayLoadError::Manifest(format!("demo.json has no {what}")))
     };
     let shop = v["applications"]
         .as_array()
@@ -267,7 +247,7 @@ async fn merge(
 }
 
 /// Runs the scenario through `binding` (the sample's delivery status is always asked over SOAP).
-pub async fn run(args: Args, binding: Binding) -> Result<Report, SmsLoadError> {
+pub async fn run(args: Args, binding: Binding) -> Result<Report, GatewayLoadError> {
     let target = target(&args.demo)?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)

@@ -4,14 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Shared, SmsLoadError, Target, result_text, security_header};
+use super::{GatewayLoadError, Shared, Target, result_text, security_header};
 use crate::stats::Stats;
 
 /// How often the drain polls the simulator.
 const POLL: Duration = Duration::from_millis(100);
 
 /// `GET /stats` of the simulator.
-pub(super) async fn sim_stats(client: &reqwest::Client, smsc: &str) -> Result<Stats, SmsLoadError> {
+pub(super) async fn sim_stats(client: &reqwest::Client, smsc: &str) -> Result<Stats, GatewayLoadError> {
     let body = client
         .get(format!("{smsc}/stats"))
         .send()
@@ -19,7 +19,7 @@ pub(super) async fn sim_stats(client: &reqwest::Client, smsc: &str) -> Result<St
         .error_for_status()?
         .text()
         .await?;
-    serde_json::from_str(&body).map_err(|e| SmsLoadError::Manifest(format!("simulator /stats: {e}")))
+    serde_json::from_str(&body).map_err(|e| GatewayLoadError::Manifest(format!("simulator /stats: {e}")))
 }
 
 fn submitted(s: &Stats) -> u64 {
@@ -97,7 +97,7 @@ pub(super) async fn drain(
     before: &Stats,
     accepted: u64,
     _sending: Duration,
-) -> Result<Drained, SmsLoadError> {
+) -> Result<Drained, GatewayLoadError> {
     let smsc = &shared.target.smsc;
     let start = Instant::now();
     let mut out = Drained::default();
