@@ -41,6 +41,12 @@ pub struct AlertsConfig {
     pub expiry_reminder_days: u32,
     /// At most one "not registered" SMS per number within this many seconds.
     pub unregistered_interval_secs: u64,
+    /// At most this many "not registered" SMS per hour from this instance, all numbers together:
+    /// an application charging made-up numbers must not turn the gateway into an SMS pump.
+    pub unregistered_per_hour: u32,
+    /// Number prefixes (E.164 with `+`) a "not registered" SMS may go to; empty: the operator's
+    /// own country (`locale.default_country_code`), so no international number is ever texted.
+    pub unregistered_prefixes: Vec<String>,
     /// The first word that asks for the balance; empty: no balance keyword.
     pub balance_keyword: String,
     /// Ledger rows older than this (seconds) get no alert (after the alerts were off a while).
@@ -56,6 +62,8 @@ impl Default for AlertsConfig {
             sender: "1588".to_owned(),
             expiry_reminder_days: 3,
             unregistered_interval_secs: 86_400,
+            unregistered_per_hour: 60,
+            unregistered_prefixes: Vec::new(),
             balance_keyword: "BAL".to_owned(),
             max_entry_age_secs: 3_600,
             templates: Templates::default(),
@@ -76,6 +84,14 @@ impl AlertsConfig {
         if self.max_entry_age_secs == 0 {
             errors.push("alerts.max_entry_age_secs: must be greater than 0".to_owned());
         }
+        for (i, prefix) in self.unregistered_prefixes.iter().enumerate() {
+            let digits = prefix.strip_prefix('+').unwrap_or_default();
+            if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                errors.push(format!(
+                    "alerts.unregistered_prefixes[{i}]: must be + and 1 to 15 digits"
+                ));
+            }
+        }
         if self.expiry_reminder_days > 366 {
             errors.push("alerts.expiry_reminder_days: at most 366".to_owned());
         }
@@ -84,6 +100,15 @@ impl AlertsConfig {
         }
         self.templates.check(errors);
     }
+}
+
+/// `per_hour` SMS an hour, at most that many at once.
+fn unregistered_budget(per_hour: u32) -> governor::DefaultDirectRateLimiter {
+    let n = std::num::NonZeroU32::new(per_hour).unwrap_or(std::num::NonZeroU32::MIN);
+    let quota = governor::Quota::with_period(Duration::from_secs(3_600) / n.get())
+        .unwrap_or_else(|| governor::Quota::per_hour(n))
+        .allow_burst(n);
+    governor::RateLimiter::direct(quota)
 }
 
 /// The actor alert SMS are queued under (no application may ask for their status).
@@ -106,6 +131,7 @@ pub async fn run(state: AppState) {
         state: &state,
         config: &config,
         book: &book,
+        unregistered_budget: unregistered_budget(config.unregistered_per_hour),
     };
     balance::register(&ctx).await;
     let mut polls = 0u32;
@@ -133,6 +159,8 @@ struct Ctx<'a> {
     state: &'a AppState,
     config: &'a AlertsConfig,
     book: &'a TemplateBook,
+    /// The hourly budget of "not registered" SMS (`unregistered_per_hour`).
+    unregistered_budget: governor::DefaultDirectRateLimiter,
 }
 
 impl Ctx<'_> {

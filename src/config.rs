@@ -186,6 +186,10 @@ impl FrameworkConfig {
                 "framework.secret_key: required (base64 of 32 random bytes; `pxgate gen-key` makes one)"
                     .to_owned(),
             ),
+            Some(key) if is_placeholder(key) => errors.push(
+                "framework.secret_key: still the example's placeholder; `pxgate gen-key` makes a key"
+                    .to_owned(),
+            ),
             Some(key) => {
                 if let Err(e) = crate::framework::secrets::SecretBox::from_base64(key) {
                     errors.push(format!("framework.secret_key: {e}"));
@@ -216,12 +220,16 @@ pub struct PaymentConfig {
     /// Seconds a reservation holds money before the gateway releases it (renewed by
     /// reserveAdditional…).
     pub reservation_ttl_secs: u64,
+    /// The longest a reservation may hold money, however often it is renewed: a reservation
+    /// cannot freeze a subscriber's balance for ever.
+    pub reservation_max_lifetime_secs: u64,
 }
 
 impl Default for PaymentConfig {
     fn default() -> Self {
         Self {
             reservation_ttl_secs: 900,
+            reservation_max_lifetime_secs: 86_400,
         }
     }
 }
@@ -367,6 +375,11 @@ impl Config {
         self.smpp.check(&mut errors);
         self.callbacks.check(&mut errors);
         self.alerts.check(&mut errors);
+        if self.payment.reservation_max_lifetime_secs < self.payment.reservation_ttl_secs {
+            errors.push(
+                "payment.reservation_max_lifetime_secs: must be at least reservation_ttl_secs".to_owned(),
+            );
+        }
         if self.payment.reservation_ttl_secs == 0 {
             errors.push("payment.reservation_ttl_secs: must be greater than 0".to_owned());
         }
@@ -424,7 +437,11 @@ impl AdminConfig {
                 errors.push(format!("{key}.name: {:?} is configured twice", op.name));
             }
             let hash = &op.token_sha256;
-            if hash.len() != 64
+            if is_placeholder(hash) {
+                errors.push(format!(
+                    "{key}.token_sha256: still the example's placeholder; `pxgate gen-token` makes a token"
+                ));
+            } else if hash.len() != 64
                 || !hash
                     .bytes()
                     .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
@@ -443,14 +460,39 @@ pub fn env_overrides() -> Env {
         .split("__")
 }
 
+/// A value copied from `pxgate.example.toml` without replacing it: the gateway must not start
+/// with a secret everyone who read the example knows.
+fn is_placeholder(value: &str) -> bool {
+    value.trim_start().starts_with("REPLACE-ME")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_example_config_parses_and_validates() {
+    fn the_example_config_refuses_its_placeholders_and_validates_once_they_are_replaced() {
         let text = include_str!("../pxgate.example.toml");
-        let config = Config::from_toml(text).expect("example config is valid");
+        let err = Config::from_toml(text).unwrap_err().to_string();
+        assert!(
+            err.contains("admin.operators[0].token_sha256: still the example's placeholder"),
+            "{err}"
+        );
+        assert!(
+            err.contains("framework.secret_key: still the example's placeholder"),
+            "{err}"
+        );
+        let key = crate::framework::secrets::SecretBox::generate_key();
+        let replaced: String = text
+            .lines()
+            .map(|line| match line.split_once(" = \"REPLACE-ME") {
+                Some(("token_sha256", _)) => format!("token_sha256 = \"{}\"", "ab".repeat(32)),
+                Some(("secret_key", _)) => format!("secret_key = \"{key}\""),
+                _ => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = Config::from_toml(&replaced).expect("example config is valid once filled in");
         assert_eq!(config.locale.time_zone, "Asia/Seoul");
         assert!(!config.admin.operators.is_empty());
     }

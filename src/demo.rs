@@ -166,21 +166,34 @@ fn keep_file(path: &Path, make: fn() -> String) -> std::io::Result<String> {
         Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
         _ => {
             let token = make();
-            std::fs::write(path, format!("{token}\n"))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt as _;
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-            }
+            write_private(path, format!("{token}\n").as_bytes())?;
             Ok(token)
         }
     }
 }
 
-/// Writes `demo.json` and the example request `charge.xml`.
+/// Writes a file only its owner may read (mode 0600 from the moment it exists, also when it
+/// existed before with other permissions): it holds secrets.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    options.open(path)?.write_all(contents)
+}
+
+/// Writes `demo.json` (operator token and application secrets: owner-readable only) and the
+/// example requests.
 fn write_manifest(data: &Path, running: &Running, config: &Config) -> std::io::Result<()> {
     let document = serde_json::to_string_pretty(&manifest(running, config)).unwrap_or_default();
-    std::fs::write(data.join("demo.json"), document + "\n")?;
+    write_private(&data.join("demo.json"), (document + "\n").as_bytes())?;
     std::fs::write(data.join("charge.xml"), CHARGE_EXAMPLE)?;
     std::fs::write(data.join("sms.xml"), SMS_EXAMPLE)
 }

@@ -458,6 +458,7 @@ fn deny_all() -> ServiceAgreement {
         allow: vec!["*".to_owned()],
         rates: Vec::new(),
         spend_limits: Vec::new(),
+        credit_limits: Vec::new(),
         sms_senders: Vec::new(),
         callback_hosts: Vec::new(),
         valid_from: None,

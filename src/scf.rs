@@ -8,6 +8,7 @@ pub mod error;
 pub mod monitoring;
 pub(crate) mod outbox;
 pub mod payment;
+mod scope;
 pub mod sms;
 
 use std::sync::Arc;
@@ -15,14 +16,16 @@ use std::time::Duration;
 
 pub use error::{Exception, ExceptionKind, ScfError};
 
-use crate::domain::{Clock, Locale, Moment};
-use crate::store::{Store, StoreError};
+use crate::domain::{Clock, Currency, Locale, Moment};
+use crate::store::{EntryKind, Limits, Store, StoreError};
 
 /// Settings of the service functions (`[payment]` in the configuration).
 #[derive(Debug, Clone)]
 pub struct ScfSettings {
     /// How long a reservation holds money before it is released automatically.
     pub reservation_ttl: Duration,
+    /// The longest a reservation lives however often it is renewed.
+    pub reservation_max_lifetime: Duration,
     /// `[smpp]`: encoding limits and the default sender for SMS, and the dispatcher's links.
     pub smpp: crate::smpp::SmppConfig,
     /// `[account]`: Account Management policies.
@@ -63,6 +66,25 @@ impl Scf {
 
     fn now(&self) -> Moment {
         self.locale.moment(self.clock.now())
+    }
+}
+
+/// The limits `permit`'s agreement sets on a movement of `kind` in `currency`: the one place they
+/// are computed, for every debit and hold (direct, reserved, additional reservation, volume, SMS
+/// charging) and every credit an application makes; the store enforces all of them in the
+/// movement's transaction.
+fn limits_for(permit: &crate::framework::Permit, kind: EntryKind, currency: Currency) -> Limits {
+    let agreement = &permit.app().agreement;
+    let caps = match kind {
+        EntryKind::Charge | EntryKind::ReservationCharge | EntryKind::Reserve => agreement.caps(currency),
+        EntryKind::Topup | EntryKind::Voucher => agreement.credit_caps(currency),
+        EntryKind::Refund | EntryKind::Release | EntryKind::Adjustment => Default::default(),
+    };
+    Limits {
+        per_movement: caps.per_charge,
+        actor_daily: caps.daily,
+        actor_monthly: caps.monthly,
+        refund_within_charges: kind == EntryKind::Refund,
     }
 }
 

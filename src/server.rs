@@ -58,6 +58,7 @@ impl AppState {
         let framework = Framework::new(&config.framework, Arc::clone(&store), Arc::clone(&clock))?;
         let settings = ScfSettings {
             reservation_ttl: Duration::from_secs(config.payment.reservation_ttl_secs),
+            reservation_max_lifetime: Duration::from_secs(config.payment.reservation_max_lifetime_secs),
             smpp: config.smpp.clone(),
             account: config.account.clone(),
         };

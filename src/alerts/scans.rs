@@ -1,5 +1,6 @@
 //! Alerts not tied to a ledger row: the "not registered" SMS (at most one per number per
-//! `unregistered_interval_secs`), the expiry reminder (once per expiry date, from
+//! `unregistered_interval_secs`, only to numbers of the operator's prefixes, within an hourly
+//! budget), the expiry reminder (once per expiry date, from
 //! `expiry_reminder_days` before it), and the suspension and resumption notices (from the
 //! account's status, compared with the suspensions already announced, so every way of changing
 //! the status — admin API, command line — is covered).
@@ -57,7 +58,11 @@ async fn unregistered(ctx: &Ctx<'_>) -> Result<(), StoreError> {
     let mut batch = AlertBatch::default();
     for attempt in ctx.state.store().pending_unregistered(BATCH).await? {
         let quiet = attempt.last_sent_at_ms.is_none_or(|sent| now - sent >= window);
-        let send = quiet && attempt.last_attempt_at_ms >= oldest;
+        let send = quiet
+            && attempt.last_attempt_at_ms >= oldest
+            && may_text_unregistered(ctx, &attempt.msisdn)
+            // Last: only a notice that would go out spends the hourly budget.
+            && ctx.unregistered_budget.check().is_ok();
         if send {
             push_sms(
                 ctx,
@@ -75,6 +80,19 @@ async fn unregistered(ctx: &Ctx<'_>) -> Result<(), StoreError> {
         });
     }
     commit(ctx, batch).await
+}
+
+/// Whether a "not registered" notice may go to `msisdn` at all: only numbers of the configured
+/// prefixes, by default the operator's own country. A refused notice is dropped, not deferred.
+fn may_text_unregistered(ctx: &Ctx<'_>, msisdn: &str) -> bool {
+    let prefixes = &ctx.config.unregistered_prefixes;
+    if prefixes.is_empty() {
+        let cc = &ctx.state.locale().default_country_code;
+        return msisdn
+            .strip_prefix('+')
+            .is_some_and(|n| n.starts_with(cc.as_str()));
+    }
+    prefixes.iter().any(|p| msisdn.starts_with(p.as_str()))
 }
 
 /// Active accounts whose credit expires within `expiry_reminder_days`, once per expiry date.

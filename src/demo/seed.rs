@@ -143,12 +143,15 @@ pub(super) struct DemoApp {
     pub(super) secret: String,
 }
 
-/// "shop" may use Payment, Account Management and SMS at a high rate; "news" only SMS, slowly.
-fn agreements() -> [(&'static str, &'static str, serde_json::Value); 2] {
+/// "shop" may use Payment, Account Management (reads of accounts it charged, no credits) and SMS
+/// at a high rate; "news" only SMS, slowly; "topup" only credits accounts (balanceUpdate,
+/// voucherUpdate) within its credit limits, and reads what it credited.
+fn agreements() -> [(&'static str, &'static str, &'static str, serde_json::Value); 3] {
     [
         (
             "shop",
             "Micro Shop",
+            "Payment, AccountManagement, SMS",
             json!({
                 "allow": ["Payment", "AccountManagement", "SMS"],
                 "rates": [{"scope": "*", "per_second": 20000, "burst": 40000}],
@@ -160,11 +163,22 @@ fn agreements() -> [(&'static str, &'static str, serde_json::Value); 2] {
         (
             "news",
             "Daily News",
+            "SMS",
             json!({
                 "allow": ["SMS"],
                 "rates": [{"scope": "SMS", "per_second": 5, "burst": 10}],
                 "sms_senders": ["NEWS"],
                 "callback_hosts": ["127.0.0.1", "localhost"],
+            }),
+        ),
+        (
+            "topup",
+            "Top-up Partner",
+            "Credit, AccountManagement",
+            json!({
+                "allow": ["Credit", "AccountManagement"],
+                "rates": [{"scope": "*", "per_second": 50, "burst": 100}],
+                "credit_limits": [{"currency": "KRW", "per_credit": 50000, "daily": 1000000, "monthly": 10000000}],
             }),
         ),
     ]
@@ -177,7 +191,7 @@ pub(super) async fn applications(
     now: &Moment,
 ) -> Result<Vec<DemoApp>, StoreError> {
     let mut out = Vec::new();
-    for (id, name, agreement) in agreements() {
+    for (id, name, grants, agreement) in agreements() {
         let doc: ServiceAgreement =
             serde_json::from_value(agreement).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Agreement::compile(&doc).map_err(|e| StoreError::Corrupt(format!("demo agreement {id}: {e:?}")))?;
@@ -206,11 +220,6 @@ pub(super) async fn applications(
                 })?
             }
             Err(e) => return Err(e),
-        };
-        let grants = if id == "shop" {
-            "Payment, AccountManagement, SMS"
-        } else {
-            "SMS"
         };
         out.push(DemoApp { id, grants, secret });
     }

@@ -18,8 +18,9 @@ use crate::domain::Currency;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceAgreement {
-    /// What may be called: `*`, a group (`Payment`, `AccountManagement`, `SMS`), a service
-    /// (`AmountCharging`) or an operation (`AmountCharging.chargeAmount`).
+    /// What may be called: `*`, a group (`Payment`, `AccountManagement`, `SMS`, `Credit`), a
+    /// service (`AmountCharging`) or an operation (`AmountCharging.chargeAmount`). The credits
+    /// (`balanceUpdate`, `voucherUpdate`) are granted only by `Credit` or by their names.
     pub allow: Vec<String>,
     /// Request rates; the most specific rule covering an operation applies, and every operation a
     /// rule covers shares its budget. Operations no rule covers get the gateway default.
@@ -28,6 +29,10 @@ pub struct ServiceAgreement {
     /// Money caps per currency.
     #[serde(default)]
     pub spend_limits: Vec<SpendLimit>,
+    /// Caps on the credit an application granted `Credit` (balanceUpdate, voucherUpdate) may add,
+    /// per currency; counted like spend. None for a currency: its credits are not capped.
+    #[serde(default)]
+    pub credit_limits: Vec<CreditLimit>,
     /// Sender names and short codes the application may send SMS from.
     #[serde(default)]
     pub sms_senders: Vec<String>,
@@ -83,6 +88,23 @@ pub struct SpendLimit {
     pub monthly: Option<Decimal>,
 }
 
+/// Credit caps in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditLimit {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Most a single credit may be.
+    #[serde(default)]
+    pub per_credit: Option<Decimal>,
+    /// Most the application may credit all subscribers together in a day (operator zone).
+    #[serde(default)]
+    pub daily: Option<Decimal>,
+    /// Most the application may credit all subscribers together in a calendar month.
+    #[serde(default)]
+    pub monthly: Option<Decimal>,
+}
+
 /// A request rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate {
@@ -92,10 +114,10 @@ pub struct Rate {
     pub burst: NonZeroU32,
 }
 
-/// Checked money caps, minor units of their currency.
+/// Checked money caps (of spend or of credit), minor units of their currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Caps {
-    /// Most per charge.
+    /// Most per charge (or per credit).
     pub per_charge: Option<i64>,
     /// Most per day, all subscribers together.
     pub daily: Option<i64>,
@@ -109,6 +131,7 @@ pub struct Agreement {
     allow: Vec<Scope>,
     rates: Vec<(Scope, Rate)>,
     caps: HashMap<Currency, Caps>,
+    credit_caps: HashMap<Currency, Caps>,
     /// Allowed SMS sender names and short codes.
     pub sms_senders: Vec<String>,
     /// Allowed callback hosts.
@@ -140,7 +163,7 @@ impl Agreement {
         let mut errors = Vec::new();
         let allow = compile_scopes(doc, &mut errors);
         let rates = compile_rates(doc, &mut errors);
-        let caps = compile_caps(doc, &mut errors);
+        let (caps, credit_caps) = compile_money(doc, &mut errors);
         if let (Some(from), Some(until)) = (doc.valid_from, doc.valid_until)
             && from >= until
         {
@@ -165,6 +188,7 @@ impl Agreement {
             allow,
             rates,
             caps,
+            credit_caps,
             sms_senders: doc.sms_senders.clone(),
             callback_hosts: doc
                 .callback_hosts
@@ -196,7 +220,7 @@ impl Agreement {
         if self.valid_until.is_some_and(|until| now >= until) {
             return Err(Denial::Expired);
         }
-        if self.allow.iter().any(|s| s.covers(op)) {
+        if self.allow.iter().any(|s| s.grants(op)) {
             Ok(())
         } else {
             Err(Denial::NotAllowed)
@@ -215,6 +239,11 @@ impl Agreement {
     /// Money caps for a currency (none: no caps).
     pub fn caps(&self, currency: Currency) -> Caps {
         self.caps.get(&currency).copied().unwrap_or_default()
+    }
+
+    /// Credit caps for a currency (none: no caps).
+    pub fn credit_caps(&self, currency: Currency) -> Caps {
+        self.credit_caps.get(&currency).copied().unwrap_or_default()
     }
 
     /// Whether the application may send from this sender name or short code.
@@ -290,32 +319,65 @@ fn compile_rates(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> 
     rates
 }
 
-fn compile_caps(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> HashMap<Currency, Caps> {
+/// The spend caps and the credit caps, per currency.
+fn compile_money(
+    doc: &ServiceAgreement,
+    errors: &mut Vec<(String, String)>,
+) -> (HashMap<Currency, Caps>, HashMap<Currency, Caps>) {
+    let spend = doc.spend_limits.iter().map(|l| {
+        let values = [
+            ("per_charge", l.per_charge),
+            ("daily", l.daily),
+            ("monthly", l.monthly),
+        ];
+        (&l.currency, values)
+    });
+    let credit = doc.credit_limits.iter().map(|l| {
+        let values = [
+            ("per_credit", l.per_credit),
+            ("daily", l.daily),
+            ("monthly", l.monthly),
+        ];
+        (&l.currency, values)
+    });
+    (
+        compile_caps("spend_limits", spend, errors),
+        compile_caps("credit_limits", credit, errors),
+    )
+}
+
+/// Compiles `spend_limits` or `credit_limits` (named by `field`): per currency, the per-movement,
+/// daily and monthly caps, each positive and exact in the currency.
+fn compile_caps<'a>(
+    field: &str,
+    limits: impl Iterator<Item = (&'a String, [(&'static str, Option<Decimal>); 3])>,
+    errors: &mut Vec<(String, String)>,
+) -> HashMap<Currency, Caps> {
     let mut caps = HashMap::new();
-    for (i, limit) in doc.spend_limits.iter().enumerate() {
-        let Ok(currency) = Currency::from_code(&limit.currency) else {
+    for (i, (code, values)) in limits.enumerate() {
+        let Ok(currency) = Currency::from_code(code) else {
             errors.push((
-                format!("spend_limits[{i}].currency"),
-                format!("unknown currency {:?}", limit.currency),
+                format!("{field}[{i}].currency"),
+                format!("unknown currency {code:?}"),
             ));
             continue;
         };
-        let mut amount = |name: &str, v: Option<Decimal>| {
+        let [per, daily, monthly] = values.map(|(name, v)| {
             v.and_then(|d| {
                 currency
                     .to_positive_minor(d)
-                    .map_err(|e| errors.push((format!("spend_limits[{i}].{name}"), e.to_string())))
+                    .map_err(|e| errors.push((format!("{field}[{i}].{name}"), e.to_string())))
                     .ok()
             })
-        };
+        });
         let compiled = Caps {
-            per_charge: amount("per_charge", limit.per_charge),
-            daily: amount("daily", limit.daily),
-            monthly: amount("monthly", limit.monthly),
+            per_charge: per,
+            daily,
+            monthly,
         };
         if caps.insert(currency, compiled).is_some() {
             errors.push((
-                format!("spend_limits[{i}].currency"),
+                format!("{field}[{i}].currency"),
                 format!("{currency} is listed twice"),
             ));
         }
@@ -329,6 +391,34 @@ mod tests {
 
     fn doc(json: serde_json::Value) -> ServiceAgreement {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn credit_limits_compile_apart_from_spend_limits_and_name_their_fields() {
+        let a = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["Credit"],
+            "spend_limits": [{"currency": "KRW", "per_charge": 100}],
+            "credit_limits": [{"currency": "KRW", "per_credit": 5000, "monthly": 90000}],
+        })))
+        .unwrap();
+        let krw = Currency::from_code("KRW").unwrap();
+        let credit = Caps {
+            per_charge: Some(5000),
+            daily: None,
+            monthly: Some(90_000),
+        };
+        assert_eq!((a.caps(krw).per_charge, a.credit_caps(krw)), (Some(100), credit));
+        assert_eq!(a.check(Operation::BalanceUpdate, Utc::now()), Ok(()));
+        let errors = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["Credit"],
+            "credit_limits": [{"currency": "KRW", "per_credit": 0.5}, {"currency": "KRW"}],
+        })))
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["credit_limits[0].per_credit", "credit_limits[1].currency"]
+        );
     }
 
     #[test]

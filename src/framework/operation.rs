@@ -15,6 +15,9 @@ pub enum Group {
     AccountManagement,
     /// Parlay X Part 4: send, receive, notification management.
     Sms,
+    /// Adding money to an account (`balanceUpdate`, `voucherUpdate`): granted only by name,
+    /// never through `*`, `AccountManagement` or a service scope, since it mints credit.
+    Credit,
 }
 
 /// A Parlay X interface (one SOAP endpoint).
@@ -89,6 +92,7 @@ impl Group {
             Self::Payment => "Payment",
             Self::AccountManagement => "AccountManagement",
             Self::Sms => "SMS",
+            Self::Credit => "Credit",
         }
     }
 }
@@ -171,7 +175,12 @@ impl Operation {
     pub fn moves_money(self) -> bool {
         matches!(self.service().group(), Group::Payment)
             && !matches!(self, Self::GetAmount | Self::GetReservedVolumeAmount)
-            || matches!(self, Self::BalanceUpdate | Self::VoucherUpdate)
+            || self.is_credit()
+    }
+
+    /// Whether this operation adds money to an account (the `Credit` grant).
+    pub fn is_credit(self) -> bool {
+        matches!(self, Self::BalanceUpdate | Self::VoucherUpdate)
     }
 }
 
@@ -200,9 +209,14 @@ impl Scope {
         if s == "*" {
             return Some(Self::All);
         }
-        if let Some(g) = [Group::Payment, Group::AccountManagement, Group::Sms]
-            .into_iter()
-            .find(|g| g.name() == s)
+        if let Some(g) = [
+            Group::Payment,
+            Group::AccountManagement,
+            Group::Sms,
+            Group::Credit,
+        ]
+        .into_iter()
+        .find(|g| g.name() == s)
         {
             return Some(Self::Group(g));
         }
@@ -216,13 +230,22 @@ impl Scope {
             .map(Self::Operation)
     }
 
-    /// Whether the scope covers `op`.
+    /// Whether the scope covers `op` (for rates: `AccountManagement` covers its credits too).
     pub fn covers(self, op: Operation) -> bool {
         match self {
             Self::All => true,
+            Self::Group(Group::Credit) => op.is_credit(),
             Self::Group(g) => op.service().group() == g,
             Self::Service(s) => op.service() == s,
             Self::Operation(o) => o == op,
+        }
+    }
+
+    /// Whether an agreement allowing this scope grants `op`: credits only by `Credit` or by name.
+    pub fn grants(self, op: Operation) -> bool {
+        match self {
+            Self::Group(Group::Credit) | Self::Operation(_) => self.covers(op),
+            _ => !op.is_credit() && self.covers(op),
         }
     }
 
@@ -267,6 +290,24 @@ mod tests {
             Operation::find(Service::ReserveVolumeCharging, "chargeReservation"),
             Some(Operation::ChargeVolumeReservation)
         );
+    }
+
+    #[test]
+    fn credits_are_granted_only_by_name() {
+        for broad in ["*", "AccountManagement"] {
+            let scope = Scope::parse(broad).unwrap();
+            assert!(scope.grants(Operation::GetBalance));
+            assert!(!scope.grants(Operation::BalanceUpdate) && !scope.grants(Operation::VoucherUpdate));
+            assert!(
+                scope.covers(Operation::BalanceUpdate),
+                "rates of {broad} still count credits"
+            );
+        }
+        let credit = Scope::parse("Credit").unwrap();
+        assert!(credit.grants(Operation::BalanceUpdate) && credit.grants(Operation::VoucherUpdate));
+        assert!(!credit.grants(Operation::GetBalance));
+        let one = Scope::parse("AccountManagement.balanceUpdate").unwrap();
+        assert!(one.grants(Operation::BalanceUpdate) && !one.grants(Operation::VoucherUpdate));
     }
 
     #[test]

@@ -16,12 +16,13 @@ use rust_decimal::Decimal;
 pub use pin::{MAX_PIN_FAILURES, seal_pin};
 pub use voucher::{new_voucher_code, voucher_digest};
 
-use super::{Scf, ScfError, internal};
+use super::scope::Relationship;
+use super::{Scf, ScfError, internal, limits_for};
 use crate::domain::Msisdn;
 use crate::domain::clock::from_millis;
 use crate::framework::Permit;
 use crate::store::vouchers::Redemption;
-use crate::store::{Account, EntryKind, LedgerEntry, Limits, Movement, StoreError};
+use crate::store::{Account, EntryKind, LedgerEntry, Movement, StoreError};
 
 /// The one balance type of a pxgate account.
 pub const BALANCE_TYPE: &str = "Main";
@@ -120,8 +121,8 @@ pub struct Recharged {
 
 impl Scf {
     /// `getBalance`: the balance of the one balance type.
-    pub async fn get_balance(&self, _permit: &Permit, who: &EndUser) -> Result<Vec<Balance>, ScfError> {
-        let account = self.end_user_account(who).await?;
+    pub async fn get_balance(&self, permit: &Permit, who: &EndUser) -> Result<Vec<Balance>, ScfError> {
+        let (account, _) = self.readable_account(permit, who).await?;
         Ok(vec![Balance {
             balance_type: BALANCE_TYPE.to_owned(),
             amount: account.currency.from_minor(account.balance),
@@ -131,10 +132,10 @@ impl Scf {
     /// `getCreditExpiryDate`: the end of the credit's last day, in the operator's zone.
     pub async fn get_credit_expiry_date(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         who: &EndUser,
     ) -> Result<Vec<BalanceExpiry>, ScfError> {
-        let account = self.end_user_account(who).await?;
+        let (account, _) = self.readable_account(permit, who).await?;
         Ok(vec![BalanceExpiry {
             balance_type: BALANCE_TYPE.to_owned(),
             date: account.credit_expiry.map(|d| self.end_of_day(d)),
@@ -142,8 +143,8 @@ impl Scf {
     }
 
     /// `getBalanceTypes`.
-    pub async fn get_balance_types(&self, _permit: &Permit, who: &EndUser) -> Result<Vec<String>, ScfError> {
-        self.end_user_account(who).await?;
+    pub async fn get_balance_types(&self, permit: &Permit, who: &EndUser) -> Result<Vec<String>, ScfError> {
+        self.readable_account(permit, who).await?;
         Ok(vec![BALANCE_TYPE.to_owned()])
     }
 
@@ -176,7 +177,7 @@ impl Scf {
             actor: permit.actor(),
             reference_code: Some(checked_text("referenceCode", &req.reference_code)?),
             description: "balanceUpdate".to_owned(),
-            limits: Limits::default(),
+            limits: limits_for(permit, EntryKind::Topup, account.currency),
             extend_expiry_days: period.filter(|_| self.settings.account.recharge_extends_expiry),
         };
         let now = self.now();
@@ -209,6 +210,7 @@ impl Scf {
             msisdn: account.msisdn.clone(),
             actor: permit.actor(),
             reference_code: checked_text("referenceCode", &req.reference_code)?,
+            limits: limits_for(permit, EntryKind::Voucher, account.currency),
         };
         let moved = match self.store.redeem_voucher(&redemption, &self.now()).await {
             Ok(moved) => moved,
@@ -225,13 +227,16 @@ impl Scf {
         })
     }
 
-    /// `getHistory`: balance changes, most recent first.
+    /// `getHistory`: balance changes, most recent first; only the caller's own unless the
+    /// operator granted it the account.
     pub async fn get_history(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         req: &HistoryRequest,
     ) -> Result<Vec<DatedTransaction>, ScfError> {
-        let account = self.end_user_account(&req.end_user).await?;
+        let (account, relationship) = self.readable_account(permit, &req.end_user).await?;
+        let actor = permit.actor();
+        let only = (relationship != Relationship::Granted).then_some(actor.as_str());
         let limit = match req.max_entries {
             Some(n) if n < 1 => return Err(ScfError::invalid("maxEntries", "must be at least 1")),
             Some(n) => n.min(MAX_HISTORY),
@@ -240,7 +245,7 @@ impl Scf {
         let until = req.date.map_or(self.now().at_ms, |d| d.timestamp_millis());
         let entries = self
             .store
-            .history(&account.msisdn, until, limit)
+            .history(&account.msisdn, only, until, limit)
             .await
             .map_err(internal)?;
         Ok(entries.iter().map(|e| self.transaction(&account, e)).collect())
@@ -248,6 +253,20 @@ impl Scf {
 }
 
 impl Scf {
+    /// The account of a read (balance, expiry, statement): only one the application is related
+    /// to (POL0002 otherwise, checked before the PIN so no PIN can be probed without one), after
+    /// the PIN check.
+    async fn readable_account(
+        &self,
+        permit: &Permit,
+        who: &EndUser,
+    ) -> Result<(Account, Relationship), ScfError> {
+        let msisdn = Msisdn::parse(&who.identifier, &self.locale.default_country_code)
+            .map_err(|e| ScfError::invalid("endUserIdentifier", e))?;
+        let relationship = self.relationship(permit, &msisdn).await?;
+        Ok((self.end_user_account(who).await?, relationship))
+    }
+
     /// The account of a request's end user, after the PIN check.
     async fn end_user_account(&self, who: &EndUser) -> Result<Account, ScfError> {
         let msisdn = Msisdn::parse(&who.identifier, &self.locale.default_country_code)

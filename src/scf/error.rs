@@ -84,9 +84,6 @@ pub enum ScfError {
     /// The account's rules refuse the movement.
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The amount is above the agreement's per-charge cap.
-    #[error("the amount exceeds the per-charge limit")]
-    PerChargeLimit,
     /// The reference code was used before by this application for a different request.
     #[error("reference code {0} already used for a different request")]
     ReferenceConflict(String),
@@ -171,11 +168,6 @@ impl ScfError {
             ),
             Self::InvalidCharging(_) => Exception::service("SVC0007", "Invalid charging information", vec![]),
             Self::Refused(r) => refusal_exception(*r),
-            Self::PerChargeLimit => Exception::policy(
-                "POL0254",
-                "The amount exceeds the operator limit for a single charge",
-                vec![],
-            ),
             Self::ReferenceConflict(code) => Exception::service(
                 "SVC1001",
                 "Reference code %1 was already used for a different request",
@@ -346,7 +338,24 @@ fn refusal_exception(r: Refusal) -> Exception {
             "The refund exceeds what this application charged the user",
             vec![],
         ),
+        Refusal::PerChargeLimit => Exception::policy(
+            "POL0254",
+            "The amount exceeds the operator limit for a single charge",
+            vec![],
+        ),
+        Refusal::PerCreditLimit => credit_limit("single"),
+        Refusal::ActorDailyCreditLimit => credit_limit("daily"),
+        Refusal::ActorMonthlyCreditLimit => credit_limit("monthly"),
     }
+}
+
+/// POL1016: an application's credit limit (`credit_limits` of its agreement).
+fn credit_limit(which: &str) -> Exception {
+    Exception::policy(
+        "POL1016",
+        "The application's %1 credit limit has been exceeded",
+        vec![which.to_owned()],
+    )
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ impl Scf {
         }
         let msisdn = Msisdn::parse(&req.end_user, &self.locale.default_country_code)
             .map_err(|e| ScfError::invalid("endUserIdentifier", e))?;
-        self.check_relationship(permit, &msisdn).await?;
+        self.relationship(permit, &msisdn).await?;
         let criteria = self.criteria(&msisdn, req.criteria).await?;
         let monitor = Monitor {
             actor: permit.actor(),
@@ -95,28 +95,6 @@ impl Scf {
                 "correlator",
                 "no notification with this correlator",
             ))
-        }
-    }
-
-    /// POL0002 unless the application charged the account or the operator granted it. An
-    /// unknown number is refused the same way (no account, so no relationship), which tells an
-    /// application nothing about which numbers exist.
-    async fn check_relationship(&self, permit: &Permit, msisdn: &Msisdn) -> Result<(), ScfError> {
-        let charged = self
-            .store
-            .has_ledger_with(&permit.actor(), msisdn.as_str())
-            .await
-            .map_err(internal)?;
-        let granted = charged
-            || self
-                .store
-                .monitoring_granted(&permit.app().id, msisdn.as_str())
-                .await
-                .map_err(internal)?;
-        if granted {
-            Ok(())
-        } else {
-            Err(ScfError::PrivacyRefused(msisdn.tel_uri()))
         }
     }
 

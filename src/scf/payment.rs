@@ -6,11 +6,11 @@
 
 use rust_decimal::Decimal;
 
-use super::{Scf, ScfError, internal};
+use super::{Scf, ScfError, internal, limits_for};
 use crate::domain::{Currency, Moment, Msisdn};
 use crate::framework::Permit;
-use crate::store::payment::{NewReservation, ReservationCharge};
-use crate::store::{EntryKind, Limits, Movement};
+use crate::store::payment::{NewReservation, Reservation, ReservationAdjust, ReservationCharge};
+use crate::store::{EntryKind, Movement, Refusal};
 
 /// Longest referenceCode, description or billing text accepted.
 const MAX_TEXT: usize = 256;
@@ -280,7 +280,7 @@ impl Scf {
     ) -> Result<(), ScfError> {
         let r = self.open_reservation(permit, &req.reservation_id).await?;
         let delta = signed_amount(&req.charge, r.currency)?;
-        self.adjust(permit, &req.reservation_id, delta).await
+        self.adjust(permit, &r, delta).await
     }
 
     /// `reserveAdditionalVolume`.
@@ -290,15 +290,14 @@ impl Scf {
         req: &AdjustVolumeRequest,
     ) -> Result<(), ScfError> {
         let r = self.open_reservation(permit, &req.reservation_id).await?;
+        check_signed_volume(req.volume)?;
         let unit = self.tariff_price(&req.parameters, r.currency).await?;
         let delta = req
             .volume
             .checked_mul(unit)
+            .filter(|d| d.unsigned_abs() <= crate::domain::money::MAX_MINOR.unsigned_abs())
             .ok_or_else(|| ScfError::invalid("volume", "too large"))?;
-        if delta == 0 {
-            return Err(ScfError::invalid("volume", "must not be zero"));
-        }
-        self.adjust(permit, &req.reservation_id, delta).await
+        self.adjust(permit, &r, delta).await
     }
 
     /// `chargeReservation` (ReserveAmountCharging): charges part or all of what is held.
@@ -367,7 +366,7 @@ impl Scf {
 
 pub mod lookup;
 mod pricing;
-use pricing::{check_volume, positive_amount, reservation_error, signed_amount};
+use pricing::{check_signed_volume, check_volume, positive_amount, reservation_error, signed_amount};
 
 impl Scf {
     fn movement(
@@ -380,9 +379,10 @@ impl Scf {
     ) -> Result<Movement, ScfError> {
         let reference = checked_text("referenceCode", reference_code, true)?;
         let description = checked_text("description", description, false)?;
-        let caps = permit.app().agreement.caps(priced.currency);
-        if kind.is_debit() && caps.per_charge.is_some_and(|cap| priced.amount > cap) {
-            return Err(ScfError::PerChargeLimit);
+        let limits = limits_for(permit, kind, priced.currency);
+        // Refused before any store work; the store checks it again in the movement's transaction.
+        if limits.over_per_movement(priced.amount) {
+            return Err(ScfError::Refused(Refusal::PerChargeLimit));
         }
         Ok(Movement {
             msisdn: priced.msisdn,
@@ -392,11 +392,7 @@ impl Scf {
             actor: permit.actor(),
             reference_code: Some(reference),
             description,
-            limits: Limits {
-                actor_daily: caps.daily,
-                actor_monthly: caps.monthly,
-                refund_within_charges: kind == EntryKind::Refund,
-            },
+            limits,
             extend_expiry_days: None,
         })
     }
@@ -420,10 +416,6 @@ impl Scf {
     async fn reserve(&self, permit: &Permit, priced: Priced, description: &str) -> Result<String, ScfError> {
         let now = self.now();
         let description = checked_text("description", description, false)?;
-        let caps = permit.app().agreement.caps(priced.currency);
-        if caps.per_charge.is_some_and(|cap| priced.amount > cap) {
-            return Err(ScfError::PerChargeLimit);
-        }
         let new = NewReservation {
             id: new_reservation_id(),
             msisdn: priced.msisdn,
@@ -431,18 +423,26 @@ impl Scf {
             amount: priced.amount,
             currency: priced.currency,
             description,
-            expires_at_ms: self.expiry(&now),
+            expires_at_ms: self.expiry(&now, now.at_ms),
+            limits: limits_for(permit, EntryKind::Reserve, priced.currency),
         };
         let r = self.store.reserve(&new, &now).await.map_err(internal)?;
         Ok(r.id)
     }
 
-    async fn adjust(&self, permit: &Permit, id: &str, delta: i64) -> Result<(), ScfError> {
+    async fn adjust(&self, permit: &Permit, r: &Reservation, delta: i64) -> Result<(), ScfError> {
         let now = self.now();
+        let adjust = ReservationAdjust {
+            id: r.id.clone(),
+            actor: permit.actor(),
+            delta,
+            expires_at_ms: self.expiry(&now, r.created_at_ms),
+            limits: limits_for(permit, EntryKind::Reserve, r.currency),
+        };
         self.store
-            .adjust_reservation(id, &permit.actor(), delta, self.expiry(&now), &now)
+            .adjust_reservation(&adjust, &now)
             .await
-            .map_err(|e| reservation_error(e, id))?;
+            .map_err(|e| reservation_error(e, &r.id))?;
         Ok(())
     }
 
@@ -456,18 +456,13 @@ impl Scf {
         description: &str,
     ) -> Result<Charged, ScfError> {
         let now = self.now();
-        let caps = permit.app().agreement.caps(currency);
         let charge = ReservationCharge {
             id: id.to_owned(),
             actor: permit.actor(),
             amount,
             reference_code: Some(checked_text("referenceCode", reference_code, true)?),
             description: checked_text("description", description, false)?,
-            limits: Limits {
-                actor_daily: caps.daily,
-                actor_monthly: caps.monthly,
-                refund_within_charges: false,
-            },
+            limits: limits_for(permit, EntryKind::ReservationCharge, currency),
         };
         let (_, moved) = self
             .store
@@ -484,19 +479,19 @@ impl Scf {
     }
 
     /// The caller's open reservation, or the fault for an unknown/foreign/finished one.
-    async fn open_reservation(
-        &self,
-        permit: &Permit,
-        id: &str,
-    ) -> Result<crate::store::payment::Reservation, ScfError> {
+    async fn open_reservation(&self, permit: &Permit, id: &str) -> Result<Reservation, ScfError> {
         let found = self.store.reservation(id).await.map_err(internal)?;
         found
             .filter(|r| r.actor == permit.actor())
             .ok_or_else(|| ScfError::UnknownReservation(id.to_owned()))
     }
 
-    fn expiry(&self, now: &Moment) -> i64 {
-        now.at_ms + i64::try_from(self.settings.reservation_ttl.as_millis()).unwrap_or(i64::MAX / 2)
+    /// When a reservation made at `created_at_ms` is released if nothing renews it: the TTL from
+    /// now, but never past its maximum lifetime, so renewing cannot freeze a balance for ever.
+    fn expiry(&self, now: &Moment, created_at_ms: i64) -> i64 {
+        let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2);
+        let renewed = now.at_ms.saturating_add(ms(self.settings.reservation_ttl));
+        renewed.min(created_at_ms.saturating_add(ms(self.settings.reservation_max_lifetime)))
     }
 
     fn parse_end_user(&self, raw: &str) -> Result<Msisdn, ScfError> {

@@ -44,7 +44,7 @@ pub use status::{DeliveryInformation, DeliveryStatus};
 pub struct SendSmsRequest {
     /// `addresses`: `tel:` URIs (or plain numbers), at least one.
     pub addresses: Vec<String>,
-    /// `senderName`: must be one of the agreement's `sms_senders`; the configured default when absent.
+    /// `senderName`: must be one of the agreement's `sms_senders`; the first of them when absent.
     pub sender_name: Option<String>,
     /// `message`.
     pub message: String,
@@ -111,10 +111,7 @@ impl Scf {
             return Err(ScfError::TooManyAddresses);
         }
         let cfg = self.smpp();
-        let sender = match &req.sender_name {
-            Some(name) => agreed_sender(permit, name)?,
-            None => cfg.default_sender.clone(),
-        };
+        let sender = agreed_sender(permit, req.sender_name.as_deref())?;
         if req.message.is_empty() {
             return Err(ScfError::invalid("message", "empty"));
         }
@@ -299,12 +296,18 @@ impl Scf {
     }
 }
 
-/// `name` when it is one of the agreement's `sms_senders`, else POL0001.
-fn agreed_sender(permit: &Permit, name: &str) -> Result<String, ScfError> {
-    if permit.app().agreement.sms_senders.iter().any(|s| s == name) {
-        Ok(name.to_owned())
-    } else {
-        Err(ScfError::SenderNotAllowed(name.to_owned()))
+/// The sender a message goes out from: `name` when it is one of the agreement's `sms_senders`;
+/// without a name, the agreement's first sender. Anything else is POL0001: an application never
+/// sends from a name the operator did not give it (not even the gateway's own).
+fn agreed_sender(permit: &Permit, name: Option<&str>) -> Result<String, ScfError> {
+    let senders = &permit.app().agreement.sms_senders;
+    match name {
+        Some(name) if senders.iter().any(|s| s == name) => Ok(name.to_owned()),
+        Some(name) => Err(ScfError::SenderNotAllowed(name.to_owned())),
+        None => senders
+            .first()
+            .cloned()
+            .ok_or_else(|| ScfError::SenderNotAllowed(String::new())),
     }
 }
 

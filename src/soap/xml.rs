@@ -138,11 +138,16 @@ pub mod decimal {
 }
 
 /// Append `text` to `out`, escaped for element content or a double-quoted attribute value.
+///
+/// XML 1.0 §2.2 allows only `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`,
+/// not even as character references, so any other character (a control character in a handset's
+/// text, a GSM page break) is written as U+FFFD: the answer stays well-formed and the rest of the
+/// text is kept.
 pub fn escape_into(out: &mut String, text: &str) {
     // Fast path: most values (MSISDNs, ids, amounts) need no escaping at all.
-    if !text
-        .bytes()
-        .any(|b| matches!(b, b'<' | b'>' | b'&' | b'"' | b'\''))
+    if !text.bytes().any(|b| {
+        matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'') || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    }) && !text.contains(['\u{FFFE}', '\u{FFFF}'])
     {
         out.push_str(text);
         return;
@@ -154,9 +159,15 @@ pub fn escape_into(out: &mut String, text: &str) {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c => out.push(c),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push(char::REPLACEMENT_CHARACTER),
         }
     }
+}
+
+/// Whether XML 1.0 can carry `c` (§2.2 `Char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Builds one response envelope in a single preallocated buffer, no DOM.

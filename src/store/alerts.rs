@@ -160,11 +160,12 @@ pub trait AlertStore: Send + Sync {
     /// Removes the application's monitor; `false` when it had none with that correlator.
     async fn remove_monitor(&self, actor: &str, correlator: &str) -> Result<bool, StoreError>;
 
-    /// The monitors on a number.
+    /// The monitors of active applications on a number.
     async fn monitors_of(&self, msisdn: &str) -> Result<Vec<Monitor>, StoreError>;
 
-    /// Whether the actor has a ledger row on the number's account (it charged it).
-    async fn has_ledger_with(&self, actor: &str, msisdn: &str) -> Result<bool, StoreError>;
+    /// Whether the actor moved money on the number's account: a charge, reservation charge or
+    /// credit of its own (holds and releases move none, so they do not count).
+    async fn moved_money_on(&self, actor: &str, msisdn: &str) -> Result<bool, StoreError>;
 
     /// Lets application `app_id` monitor the number.
     async fn grant_monitoring(&self, app_id: &str, msisdn: &str, now_ms: i64) -> Result<(), StoreError>;

@@ -311,21 +311,33 @@ pub struct Movement {
     pub extend_expiry_days: Option<u32>,
 }
 
-/// Limits on a movement set by the caller's agreement, checked in the movement's transaction.
+/// Limits on a movement set by the caller's agreement, checked by the store in the movement's
+/// transaction. For a debit or a hold they are the agreement's spend limits, for an
+/// application's credit its credit limits; the operator's own movements have none.
+/// `scf::payment::limits_for` is the one place that computes them from an agreement.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
-    /// Most the actor may charge all accounts together today (operator zone), minor units.
+    /// Most one movement may be, minor units; for a reservation, everything it held and charged
+    /// together (a reservation is one purchase).
+    pub per_movement: Option<i64>,
+    /// Most the actor may charge (or, for credits, credit) all accounts together today
+    /// (operator zone), minor units.
     pub actor_daily: Option<i64>,
-    /// Most the actor may charge all accounts together this calendar month, minor units.
+    /// The same for this calendar month.
     pub actor_monthly: Option<i64>,
     /// A refund may not exceed what the actor charged this account, net of its refunds.
     pub refund_within_charges: bool,
 }
 
 impl Limits {
-    /// Whether the actor's spend must be counted for this movement.
+    /// Whether the actor's spend (or credit) must be counted for this movement.
     pub fn counts_actor_spend(&self) -> bool {
         self.actor_daily.is_some() || self.actor_monthly.is_some()
+    }
+
+    /// Whether `total` minor units would be over the per-movement limit.
+    pub fn over_per_movement(&self, total: i64) -> bool {
+        self.per_movement.is_some_and(|cap| total > cap)
     }
 }
 
@@ -376,4 +388,16 @@ pub enum Refusal {
     /// The refund is larger than what the actor charged this account, net of its refunds.
     #[error("the refund exceeds what was charged")]
     RefundExceedsCharges,
+    /// The debit or hold is larger than the agreement allows for one charge.
+    #[error("the amount exceeds the application's limit for a single charge")]
+    PerChargeLimit,
+    /// The credit is larger than the agreement allows for one credit.
+    #[error("the amount exceeds the application's limit for a single credit")]
+    PerCreditLimit,
+    /// The credit would take the actor's credits today past its daily credit limit.
+    #[error("the application's daily credit limit would be exceeded")]
+    ActorDailyCreditLimit,
+    /// The credit would take the actor's credits this month past its monthly credit limit.
+    #[error("the application's monthly credit limit would be exceeded")]
+    ActorMonthlyCreditLimit,
 }

@@ -91,6 +91,23 @@ pub struct NewReservation {
     pub description: String,
     /// When it is released automatically, ms since the epoch.
     pub expires_at_ms: i64,
+    /// The application's limits; `per_movement` bounds the whole reservation.
+    pub limits: Limits,
+}
+
+/// A request to hold more or less on a reservation.
+#[derive(Debug, Clone)]
+pub struct ReservationAdjust {
+    /// The reservation.
+    pub id: String,
+    /// The application (must be its owner).
+    pub actor: String,
+    /// Minor units to hold more (positive) or less (negative).
+    pub delta: i64,
+    /// The new expiry, ms since the epoch.
+    pub expires_at_ms: i64,
+    /// The application's limits, as for [`NewReservation::limits`].
+    pub limits: Limits,
 }
 
 /// A request to charge (part of) a reservation.
@@ -106,7 +123,7 @@ pub struct ReservationCharge {
     pub reference_code: Option<String>,
     /// Statement text.
     pub description: String,
-    /// The application's spend caps.
+    /// The application's limits; `per_movement` bounds what the reservation charged in all.
     pub limits: Limits,
 }
 
@@ -130,13 +147,12 @@ pub trait PaymentStore: Send + Sync {
     /// expired, within the monthly limit counting what is already held, enough available balance).
     async fn reserve(&self, new: &NewReservation, now: &Moment) -> Result<Reservation, StoreError>;
 
-    /// Holds more (`delta > 0`, under the charge rules) or less (`delta < 0`) and renews the expiry.
+    /// Holds more (`delta > 0`, under the charge rules and within `limits.per_movement` for
+    /// everything the reservation held and charged together) or less (`delta < 0`), and sets the
+    /// expiry to `expires_at_ms`.
     async fn adjust_reservation(
         &self,
-        id: &str,
-        actor: &str,
-        delta: i64,
-        expires_at_ms: i64,
+        adjust: &ReservationAdjust,
         now: &Moment,
     ) -> Result<Reservation, StoreError>;
 

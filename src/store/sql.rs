@@ -16,7 +16,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 
 use super::StoreError;
-use super::model::{Account, AccountStatus, EntryKind, Language, LedgerEntry, Movement, Refusal};
+use super::model::{Account, AccountStatus, EntryKind, Language, LedgerEntry, Limits, Movement, Refusal};
 use crate::domain::{Currency, Moment, Msisdn, money::MAX_MINOR};
 
 /// The columns of `accounts`, in [`AccountRow`] order.
@@ -311,6 +311,49 @@ pub(super) fn debit_refusal(
 /// The spend-counter periods of a moment: its day and its month.
 pub(super) fn spend_periods(now: &Moment) -> (String, String) {
     (format!("D:{}", date_text(now.today)), format!("M:{}", now.month))
+}
+
+/// The actor counters a movement bumps, with their caps and the refusal each gives: spend for a
+/// debit, credits (their own counters, `CD:`/`CM:`) for a top-up or voucher; `None` when the
+/// limits cap neither or the kind is counted nowhere (refunds give spend back separately).
+pub(super) fn counted_periods(
+    kind: EntryKind,
+    limits: &Limits,
+    now: &Moment,
+) -> Option<[(String, Option<i64>, Refusal); 2]> {
+    if !limits.counts_actor_spend() {
+        return None;
+    }
+    let (day, month) = spend_periods(now);
+    if kind.is_debit() {
+        return Some([
+            (day, limits.actor_daily, Refusal::ActorDailyLimit),
+            (month, limits.actor_monthly, Refusal::ActorMonthlyLimit),
+        ]);
+    }
+    matches!(kind, EntryKind::Topup | EntryKind::Voucher).then(|| {
+        [
+            (
+                format!("C{day}"),
+                limits.actor_daily,
+                Refusal::ActorDailyCreditLimit,
+            ),
+            (
+                format!("C{month}"),
+                limits.actor_monthly,
+                Refusal::ActorMonthlyCreditLimit,
+            ),
+        ]
+    })
+}
+
+/// The refusal of a movement over its per-movement limit.
+pub(super) fn per_movement_refusal(kind: EntryKind) -> Refusal {
+    if kind.is_debit() || kind == EntryKind::Reserve {
+        Refusal::PerChargeLimit
+    } else {
+        Refusal::PerCreditLimit
+    }
 }
 
 /// Why a credit matched no row.

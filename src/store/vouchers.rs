@@ -103,6 +103,8 @@ pub struct Redemption {
     pub actor: String,
     /// Its idempotency key: a retry answers the first outcome and never redeems twice.
     pub reference_code: String,
+    /// The application's credit limits, checked in the redemption's transaction.
+    pub limits: super::Limits,
 }
 
 /// The PIN an operator set on an account, and its lock-out count.
@@ -168,10 +170,11 @@ pub trait AccountExtrasStore: Send + Sync {
     async fn reset_pin_failures(&self, msisdn: &Msisdn, now: &Moment) -> Result<(), StoreError>;
 
     /// The account's statement (`getHistory`): ledger rows that changed the balance, made at or
-    /// before `until_ms`, newest first, at most `limit`.
+    /// before `until_ms`, newest first, at most `limit`; with `actor`, only that actor's rows.
     async fn history(
         &self,
         msisdn: &Msisdn,
+        actor: Option<&str>,
         until_ms: i64,
         limit: i64,
     ) -> Result<Vec<LedgerEntry>, StoreError>;

@@ -13,7 +13,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::{TestDb, TestGateway, battery};
-use crate::soap_framework::{ALICE, Answer, Auth, Client, balance, call, element, open_account, register};
+use crate::soap_framework::{
+    ALICE, Answer, Auth, Client, balance, call, element, grant_account, open_account, register,
+};
 
 /// The AccountManagement endpoint.
 pub(crate) const ACCOUNT: &str = "/AccountManagementService/services/AccountManagement";
@@ -62,11 +64,13 @@ pub(crate) fn voucher_update(end_user: &str, voucher: &str, reference: &str) -> 
     )
 }
 
-/// A gateway, an application allowed Account Management, and ALICE's account with `fields`.
+/// A gateway, an application allowed Account Management and credits, and ALICE's account with
+/// `fields`, granted to the application by the operator (so it reads all of it).
 pub(crate) async fn set_up(db: &TestDb, fields: Value) -> (TestGateway, Client) {
     let gw = TestGateway::start(db).await;
-    let client = register(&gw, "wallet", json!({"allow": ["AccountManagement"]})).await;
+    let client = register(&gw, "wallet", json!({"allow": ["AccountManagement", "Credit"]})).await;
     open_account(&gw, ALICE.0, fields).await;
+    grant_account(&gw, "wallet", ALICE.0).await;
     (gw, client)
 }
 
@@ -306,6 +310,8 @@ async fn the_history_is_newest_first_bounded_and_dated(db: &TestDb) {
 async fn refusals_come_back_as_their_codes(db: &TestDb) {
     let (gw, client) = set_up(db, json!({"balance": 1000})).await;
     let auth = Auth::Text(&client.user, &client.secret);
+    // Reading a number without an account is refused like any account the application has no
+    // relationship with; crediting one says it is not provisioned.
     let unknown = call(
         &gw,
         ACCOUNT,
@@ -313,7 +319,15 @@ async fn refusals_come_back_as_their_codes(db: &TestDb) {
         &op("getBalance", &who("tel:+821099999999", None)),
     )
     .await;
-    unknown.assert_fault("POL1009", "no account");
+    unknown.assert_fault("POL0002", "no account to read");
+    let unknown = call(
+        &gw,
+        ACCOUNT,
+        &auth,
+        &balance_update("tel:+821099999999", "100", "b-0", None),
+    )
+    .await;
+    unknown.assert_fault("POL1009", "no account to credit");
     assert_eq!(unknown.variables(), ["account management"]);
 
     let bonus = balance_update(ALICE.1, "100", "b-1", None).replace(">Main<", ">Bonus<");

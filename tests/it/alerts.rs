@@ -43,10 +43,22 @@ fn alerts_on(c: &mut pxgate::config::Config, smsc: &str) {
 
 /// The simulator and a gateway with alerts on, linked to it.
 pub(crate) async fn alert_gateway(db: &TestDb) -> (pxsim::SimHandle, TestGateway) {
+    alert_gateway_with(db, |_| {}).await
+}
+
+/// Like [`alert_gateway`], with the configuration changed by `adjust` after alerts are on.
+pub(crate) async fn alert_gateway_with(
+    db: &TestDb,
+    adjust: impl FnOnce(&mut pxgate::config::Config),
+) -> (pxsim::SimHandle, TestGateway) {
     let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = start_sim(smpp).await;
     let smsc = sim.smpp_addr().to_string();
-    let gw = TestGateway::start_with(db, |c| alerts_on(c, &smsc)).await;
+    let gw = TestGateway::start_with(db, |c| {
+        alerts_on(c, &smsc);
+        adjust(c);
+    })
+    .await;
     (sim, gw)
 }
 

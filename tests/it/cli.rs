@@ -160,7 +160,20 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
     let base = manifest["gateway"]["url"].as_str().unwrap().to_owned();
     let token = manifest["operator"]["token"].as_str().unwrap().to_owned();
     assert_eq!(manifest["accounts"].as_array().unwrap().len(), 5);
-    assert_eq!(manifest["applications"].as_array().unwrap().len(), 2);
+    assert_eq!(manifest["applications"].as_array().unwrap().len(), 3);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("demo.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "demo.json holds secrets: owner-readable only"
+        );
+    }
     let handsets = manifest["smsc"]["handsets"].as_str().unwrap().to_owned();
     let inbox = reqwest::get(&handsets).await.unwrap();
     assert_eq!(inbox.status(), 200, "the SMSC simulator runs with the demo");

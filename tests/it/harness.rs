@@ -212,6 +212,15 @@ impl TestGateway {
 
     /// A gateway whose configuration `adjust` changes first.
     pub(crate) async fn start_with(db: &TestDb, adjust: impl FnOnce(&mut pxgate::config::Config)) -> Self {
+        Self::start_clocked(db, Arc::new(pxgate::domain::SystemClock), adjust).await
+    }
+
+    /// Like [`start_with`](Self::start_with), on a clock the test may move.
+    pub(crate) async fn start_clocked(
+        db: &TestDb,
+        clock: Arc<dyn pxgate::domain::Clock>,
+        adjust: impl FnOnce(&mut pxgate::config::Config),
+    ) -> Self {
         use pxgate::admin::OperatorTokens;
         use pxgate::config::Config;
         use pxgate::server::{self, AppState};
@@ -219,7 +228,6 @@ impl TestGateway {
         config.http.body_limit_bytes = 16 * 1024;
         adjust(&mut config);
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
-        let clock = Arc::new(pxgate::domain::SystemClock);
         let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));

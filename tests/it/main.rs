@@ -26,3 +26,4 @@ mod sms_send;
 mod sms_store;
 mod soap_framework;
 mod store_battery;
+mod trust;

@@ -5,13 +5,16 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use futures::future::join_all;
-use pxgate::store::payment::{NewReservation, ReservationCharge, ReservationStatus, Tariff};
+use pxgate::store::payment::{
+    NewReservation, ReservationAdjust, ReservationCharge, ReservationStatus, Tariff,
+};
 use pxgate::store::{EntryKind, Limits, Movement, Refusal, Store, StoreError};
 
 use crate::harness::{TestDb, TestTime, battery, krw, msisdn, new_account};
 
 battery!(
     a_reservation_holds_charges_adjusts_and_releases,
+    a_reservation_as_a_whole_stays_within_the_per_charge_limit,
     held_money_counts_against_balance_and_monthly_limit,
     concurrent_reservations_never_overspend,
     reservations_expire_and_belong_to_their_application,
@@ -29,6 +32,17 @@ fn reservation(id: &str, number: &str, amount: i64, t: &TestTime) -> NewReservat
         currency: krw(),
         description: "game session".to_owned(),
         expires_at_ms: t.now().at_ms + 60_000,
+        limits: Limits::default(),
+    }
+}
+
+fn adjust(id: &str, delta: i64, expires_at_ms: i64, limits: Limits) -> ReservationAdjust {
+    ReservationAdjust {
+        id: id.to_owned(),
+        actor: "app:shop".to_owned(),
+        delta,
+        expires_at_ms,
+        limits,
     }
 }
 
@@ -98,14 +112,14 @@ async fn a_reservation_holds_charges_adjusts_and_releases(db: &TestDb) {
     );
     let later = t.now().at_ms + 120_000;
     assert_eq!(
-        s.adjust_reservation("r1", "app:shop", 100, later, &t.now())
+        s.adjust_reservation(&adjust("r1", 100, later, Limits::default()), &t.now())
             .await
             .unwrap()
             .held,
         400
     );
     let r = s
-        .adjust_reservation("r1", "app:shop", -50, later, &t.now())
+        .adjust_reservation(&adjust("r1", -50, later, Limits::default()), &t.now())
         .await
         .unwrap();
     assert_eq!((r.held, r.expires_at_ms), (350, later));
@@ -125,6 +139,74 @@ async fn a_reservation_holds_charges_adjusts_and_releases(db: &TestDb) {
         Err(StoreError::ReservationClosed("released"))
     ));
     assert_eq!(s.account(&msisdn(n)).await.unwrap().unwrap().month_spent, 200);
+}
+
+/// `per_movement` bounds what a reservation held and charged together, also when the
+/// application races its own adjustments: a reservation is one purchase.
+async fn a_reservation_as_a_whole_stays_within_the_per_charge_limit(db: &TestDb) {
+    let (s, t, n) = (&db.store, TestTime::new(), "010-9100-0042");
+    s.create_account(&new_account(n, 100_000), &t.now())
+        .await
+        .unwrap();
+    let cap = Limits {
+        per_movement: Some(400),
+        ..Limits::default()
+    };
+    let over = NewReservation {
+        amount: 401,
+        limits: cap,
+        ..reservation("big", n, 0, &t)
+    };
+    assert!(matches!(
+        s.reserve(&over, &t.now()).await,
+        Err(StoreError::Refused(Refusal::PerChargeLimit))
+    ));
+    let first = NewReservation {
+        amount: 100,
+        limits: cap,
+        ..reservation("r1", n, 0, &t)
+    };
+    s.reserve(&first, &t.now()).await.unwrap();
+    let later = t.now().at_ms + 60_000;
+    let adjusts = (0..10).map(|_| {
+        let store = Arc::clone(&db.store);
+        let now = t.now();
+        async move {
+            store
+                .adjust_reservation(&adjust("r1", 100, later, cap), &now)
+                .await
+        }
+    });
+    let outcomes = join_all(adjusts).await;
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Err(StoreError::Refused(Refusal::PerChargeLimit))))
+        .count();
+    assert_eq!((outcomes.len() - refused, refused), (3, 7), "{outcomes:?}");
+    assert_eq!(s.reservation("r1").await.unwrap().unwrap().held, 400);
+    let tighter = ReservationCharge {
+        limits: Limits {
+            per_movement: Some(300),
+            ..Limits::default()
+        },
+        ..charge_of("r1", 400, Some("all"))
+    };
+    assert!(matches!(
+        s.charge_reservation(&tighter, &t.now()).await,
+        Err(StoreError::Refused(Refusal::PerChargeLimit))
+    ));
+    let charged = s
+        .charge_reservation(&charge_of("r1", 300, Some("part")), &t.now())
+        .await;
+    assert!(charged.is_ok(), "{charged:?}");
+    let capped_rest = ReservationCharge {
+        limits: cap,
+        ..charge_of("r1", 100, Some("rest"))
+    };
+    assert!(
+        s.charge_reservation(&capped_rest, &t.now()).await.is_ok(),
+        "300 + 100 is the cap"
+    );
 }
 
 /// While held, money is neither available to other charges nor under the monthly limit.
@@ -250,6 +332,7 @@ async fn concurrent_charges_never_pass_the_application_spend_cap(db: &TestDb) {
             .unwrap();
     }
     let capped = Limits {
+        per_movement: None,
         actor_daily: Some(500),
         actor_monthly: Some(10_000),
         refund_within_charges: false,

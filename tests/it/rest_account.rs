@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{TestDb, TestGateway, battery};
 use crate::rest_payment::{Reply, post, reply};
-use crate::soap_framework::{ALICE, Client, balance, open_account, register};
+use crate::soap_framework::{ALICE, Client, balance, grant_account, open_account, register};
 
 battery!(
     queries_and_recharges_work_for_a_granted_application,
@@ -29,13 +29,14 @@ async fn get(gw: &TestGateway, what: &str, client: &Client, pin: Option<&str>) -
 
 async fn setup(db: &TestDb) -> (TestGateway, Client) {
     let gw = TestGateway::start(db).await;
-    let client = register(&gw, "wallet", json!({"allow": ["AccountManagement"]})).await;
+    let client = register(&gw, "wallet", json!({"allow": ["AccountManagement", "Credit"]})).await;
     open_account(
         &gw,
         ALICE.0,
         json!({"balance": 10000, "credit_expiry": "2031-01-31"}),
     )
     .await;
+    grant_account(&gw, "wallet", ALICE.0).await;
     (gw, client)
 }
 

@@ -37,7 +37,7 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// `(kind, messageId, variables)` of a requestError.
-    fn exception(&self) -> (&str, &str, Vec<&str>) {
+    pub(crate) fn exception(&self) -> (&str, &str, Vec<&str>) {
         let error = &self.body["requestError"];
         let (kind, e) = if error["policyException"].is_object() {
             ("policy", &error["policyException"])
@@ -51,7 +51,7 @@ impl Reply {
         (kind, e["messageId"].as_str().unwrap_or(""), variables)
     }
 
-    fn assert_error(&self, status: StatusCode, id: &str, what: &str) {
+    pub(crate) fn assert_error(&self, status: StatusCode, id: &str, what: &str) {
         assert_eq!(
             (self.status, self.exception().1),
             (status, id),
@@ -80,7 +80,7 @@ pub(crate) async fn post_text(gw: &TestGateway, path: &str, client: Option<&Clie
 }
 
 /// GETs `url` (from the origin) with HTTP Basic credentials of `client`.
-async fn get(gw: &TestGateway, url: &str, client: &Client) -> Reply {
+pub(crate) async fn get(gw: &TestGateway, url: &str, client: &Client) -> Reply {
     let request = gw
         .http
         .get(format!("{}{url}", gw.base))

@@ -70,6 +70,19 @@ pub(crate) async fn open_account(gw: &TestGateway, msisdn: &str, fields: Value) 
     );
 }
 
+/// The operator lets application `app` read `msisdn`'s account (and monitor it), as
+/// `PUT /admin/v1/apps/{id}/monitored/{msisdn}` does.
+pub(crate) async fn grant_account(gw: &TestGateway, app: &str, msisdn: &str) {
+    let path = format!("/apps/{app}/monitored/{msisdn}");
+    let granted = gw.admin(Method::PUT, &path).send().await.unwrap();
+    assert_eq!(
+        granted.status(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        granted.text().await.unwrap()
+    );
+}
+
 /// The account's balance, in KRW.
 pub(crate) async fn balance(gw: &TestGateway, msisdn: &str) -> i64 {
     let path = format!("/accounts/{msisdn}");

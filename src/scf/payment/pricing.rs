@@ -132,6 +132,16 @@ pub(super) fn check_volume(volume: i64) -> Result<(), ScfError> {
     }
 }
 
+/// The change of a volume reservation: whole units, not zero, either sign (negative reserves
+/// less), and no larger than any amount the store can keep.
+pub(super) fn check_signed_volume(volume: i64) -> Result<(), ScfError> {
+    match volume {
+        0 => Err(ScfError::invalid("volume", "must not be zero")),
+        v if v.unsigned_abs() > MAX_MINOR.unsigned_abs() => Err(ScfError::invalid("volume", "too large")),
+        _ => Ok(()),
+    }
+}
+
 /// The amount of a charge against a reservation: explicit, positive, in the reservation's currency.
 pub(super) fn positive_amount(charge: &ChargingInformation, currency: Currency) -> Result<i64, ScfError> {
     let amount = reservation_amount(charge, currency)?;

@@ -65,7 +65,7 @@ impl Scf {
         permit: &Permit,
         req: &StartReceiptSubscription,
     ) -> Result<ReceiptSubscriptionInfo, ScfError> {
-        let sender = agreed_sender(permit, &sender_name(&req.sender))?;
+        let sender = agreed_sender(permit, Some(&sender_name(&req.sender)))?;
         let endpoint = callback_endpoint(permit, &req.endpoint, "callbackReference.notifyURL")?;
         if req.callback_data.as_ref().is_some_and(|d| d.len() > MAX_TEXT) {
             return Err(ScfError::invalid(

@@ -101,3 +101,15 @@ fn response_writer_golden() {
         )
     );
 }
+
+#[test]
+fn characters_xml_cannot_carry_become_replacement_characters() {
+    let mut out = String::new();
+    escape_into(&mut out, "ORDER 2 \u{1}tea\u{c}\t\n\r\u{FFFE}한글 <b>");
+    assert_eq!(out, "ORDER 2 \u{FFFD}tea\u{FFFD}\t\n\r\u{FFFD}한글 &lt;b&gt;");
+    let mut w = ResponseWriter::new(SoapVersion::V11, "urn:local", "opResponse");
+    w.qualified_text("message", "a\u{0}b");
+    let xml = String::from_utf8(w.finish()).unwrap();
+    assert!(xml.contains("<ns:message>a\u{FFFD}b</ns:message>"), "{xml}");
+    assert!(!xml.contains('\u{0}'), "{xml}");
+}

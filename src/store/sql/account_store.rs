@@ -340,9 +340,11 @@ macro_rules! impl_move_money {
                 Ok(draft.entry(id, account, now))
             }
 
-            /// Checks and counts the caller's limits inside the movement's transaction: the actor's
-            /// daily and monthly spend (only when its agreement caps them, so uncapped callers never
-            /// contend on a counter row), and a refund's bound by what the actor charged.
+            /// Checks and counts the caller's limits inside the movement's transaction: the amount
+            /// against the per-movement limit, the actor's daily and monthly spend (for debits) or
+            /// credits (for an application's credits), counted only when its agreement caps them so
+            /// uncapped callers never contend on a counter row, and a refund's bound by what the
+            /// actor charged.
             async fn check_limits(
                 &self,
                 tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
@@ -351,17 +353,16 @@ macro_rules! impl_move_money {
                 now: &$crate::domain::Moment,
             ) -> Result<Option<$crate::store::Refusal>, sqlx::Error> {
                 use $crate::store::{EntryKind, Refusal, sql};
+                if m.limits.over_per_movement(m.amount) {
+                    return Ok(Some(sql::per_movement_refusal(m.kind)));
+                }
                 let (day, month) = sql::spend_periods(now);
-                if m.kind.is_debit() && m.limits.counts_actor_spend() {
-                    let caps = [
-                        (&day, m.limits.actor_daily, Refusal::ActorDailyLimit),
-                        (&month, m.limits.actor_monthly, Refusal::ActorMonthlyLimit),
-                    ];
-                    for (period, cap, refusal) in caps {
+                if let Some(counted) = sql::counted_periods(m.kind, &m.limits, now) {
+                    for (period, cap, refusal) in counted {
                         let spent = sqlx::query_scalar::<_, i64>(sql::BUMP_ACTOR_SPEND)
                             .bind(&m.actor)
                             .bind(m.currency.code())
-                            .bind(period)
+                            .bind(&period)
                             .bind(m.amount)
                             .fetch_one(&mut **tx)
                             .await?;

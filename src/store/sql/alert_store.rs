@@ -97,12 +97,17 @@ pub(crate) const ADD_MONITOR: &str = "INSERT INTO account_monitors \
 
 pub(crate) const REMOVE_MONITOR: &str = "DELETE FROM account_monitors WHERE actor = $1 AND correlator = $2";
 
-pub(crate) const MONITORS_OF: &str = "SELECT actor, correlator, msisdn, criteria, threshold, endpoint, \
-     interface_name, created_at FROM account_monitors WHERE msisdn = $1 ORDER BY id";
+/// The monitors of active applications on `$1`: a suspended or revoked application is told
+/// nothing about the account.
+pub(crate) const MONITORS_OF: &str = "SELECT m.actor, m.correlator, m.msisdn, m.criteria, m.threshold, \
+     m.endpoint, m.interface_name, m.created_at FROM account_monitors m \
+     JOIN applications ap ON 'app:' || ap.id = m.actor AND ap.status = 'active' \
+     WHERE m.msisdn = $1 ORDER BY m.id";
 
 /// `$1` number, `$2` actor.
 pub(crate) const LEDGER_WITH: &str = "SELECT l.id FROM ledger l JOIN accounts a ON a.id = l.account_id \
-     WHERE a.msisdn = $1 AND l.actor = $2 LIMIT 1";
+     WHERE a.msisdn = $1 AND l.actor = $2 AND l.amount <> 0 \
+       AND l.kind IN ('charge', 'reservation_charge', 'topup', 'voucher') LIMIT 1";
 
 pub(crate) const GRANT: &str = "INSERT INTO account_monitor_grants (app_id, msisdn, created_at) \
      VALUES ($1, $2, $3) ON CONFLICT (app_id, msisdn) DO NOTHING";

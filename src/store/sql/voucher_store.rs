@@ -86,11 +86,13 @@ pub(crate) const CLAIM_PIN_ATTEMPT: &str = "UPDATE account_pins SET failures = f
 pub(crate) const RESET_PIN_FAILURES: &str = "UPDATE account_pins SET failures = 0, updated_at = $2 \
      WHERE account_id = (SELECT id FROM accounts WHERE msisdn = $1) AND failures > 0";
 
-/// Balance-changing ledger rows up to a time, newest first: `$1` number, `$2` until, `$3` limit.
+/// Balance-changing ledger rows up to a time, newest first: `$1` number, `$2` actor (NULL:
+/// everyone's), `$3` until, `$4` limit.
 pub(crate) const HISTORY: &str = concat!(
     "SELECT ",
     ledger_columns!(),
-    " WHERE a.msisdn = $1 AND l.created_at <= $2 AND l.amount <> 0 ORDER BY l.id DESC LIMIT $3"
+    " WHERE a.msisdn = $1 AND ($2 IS NULL OR l.actor = $2) AND l.created_at <= $3 AND l.amount <> 0 \
+     ORDER BY l.id DESC LIMIT $4"
 );
 
 /// A row of [`LIST_VOUCHERS`] / [`SELECT_VOUCHER`].

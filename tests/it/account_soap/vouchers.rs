@@ -197,7 +197,7 @@ async fn vouchers_are_refused_when_the_policy_is_off(db: &TestDb) {
     // `TestGateway` starts with the default policy, so this gateway is driven by hand.
     let client = reqwest::Client::new();
     let app = json!({"id": "wallet", "name": "Wallet", "owner_contact": "ops@wallet.example",
-        "agreement": {"allow": ["AccountManagement"]}});
+        "agreement": {"allow": ["AccountManagement", "Credit"]}});
     let created: Value = client
         .post(format!("{base}/admin/v1/apps"))
         .bearer_auth(OPERATOR_TOKEN)

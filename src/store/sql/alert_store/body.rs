@@ -258,7 +258,7 @@ macro_rules! impl_alert_store {
                     .collect()
             }
 
-            async fn has_ledger_with(
+            async fn moved_money_on(
                 &self,
                 actor: &str,
                 msisdn: &str,

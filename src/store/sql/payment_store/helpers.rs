@@ -119,6 +119,11 @@ macro_rules! impl_reservation_helpers {
                 if r.held < c.amount {
                     return Err(StoreError::ReservationClosed("holding less than that"));
                 }
+                if c.limits
+                    .over_per_movement(r.charged.saturating_add(c.amount))
+                {
+                    return Err(StoreError::Refused($crate::store::Refusal::PerChargeLimit));
+                }
                 let row = sqlx::query_as::<_, sql::AccountRow>(sql::DEBIT_RESERVED)
                     .bind(c.amount)
                     .bind(&now.month)

@@ -13,6 +13,9 @@ macro_rules! impl_payment_store {
             ) -> Result<$crate::store::payment::Reservation, $crate::store::StoreError> {
                 use $crate::store::sql::{self, payment_store as q};
                 use $crate::store::{Account, AccountStore as _, EntryKind, StoreError};
+                if new.limits.over_per_movement(new.amount) {
+                    return Err(StoreError::Refused($crate::store::Refusal::PerChargeLimit));
+                }
                 let mut tx = self.begin_write().await?;
                 let row = sqlx::query_as::<_, sql::AccountRow>(q::HOLD)
                     .bind(new.amount)
@@ -55,16 +58,20 @@ macro_rules! impl_payment_store {
 
             async fn adjust_reservation(
                 &self,
-                id: &str,
-                actor: &str,
-                delta: i64,
-                expires_at_ms: i64,
+                adjust: &$crate::store::payment::ReservationAdjust,
                 now: &$crate::domain::Moment,
             ) -> Result<$crate::store::payment::Reservation, $crate::store::StoreError> {
                 use $crate::store::sql::{self, payment_store as q};
-                use $crate::store::{Account, AccountStore as _, EntryKind, StoreError};
+                use $crate::store::{Account, AccountStore as _, EntryKind, Refusal, StoreError};
+                let (id, actor, delta, expires_at_ms) =
+                    (adjust.id.as_str(), adjust.actor.as_str(), adjust.delta, adjust.expires_at_ms);
                 let mut tx = self.begin_write().await?;
                 let (account_id, r) = self.touch_reservation(&mut tx, id, actor, now, true).await?;
+                // The row is locked: held + charged is this reservation's whole purchase so far.
+                if delta > 0 && adjust.limits.over_per_movement(r.held.saturating_add(r.charged).saturating_add(delta)) {
+                    tx.rollback().await?;
+                    return Err(StoreError::Refused(Refusal::PerChargeLimit));
+                }
                 let row = if delta > 0 {
                     sqlx::query_as::<_, sql::AccountRow>(q::HOLD)
                         .bind(delta)

@@ -94,10 +94,14 @@ pub(crate) const UNROUTED_ROWS: &str = "SELECT message_id, destination, sender, 
        WHERE routed = 1 AND registration_id IS NULL AND id = message_id ORDER BY id LIMIT $1) \
      ORDER BY message_id, part_no";
 
-/// Routed messages a subscription of format `$1` wants, with where they go. `$2` limit.
+/// Routed messages a subscription of format `$1` wants, with where they go. `$2` limit. Only
+/// subscriptions of active applications push: a suspended application's messages wait in the
+/// inbox until it is resumed, a revoked one's are never pushed.
 pub(crate) const DUE_HEADS: &str = concat!(
     "SELECT i.message_id, n.actor, n.correlator, n.callback_data, n.endpoint FROM sms_inbox i \
-       JOIN sms_registrations r ON r.id = i.registration_id JOIN sms_notifications n ON ",
+       JOIN sms_registrations r ON r.id = i.registration_id \
+       JOIN applications ap ON ap.id = r.app_id AND ap.status = 'active' \
+       JOIN sms_notifications n ON ",
     subscription_of!(),
     " WHERE i.routed = 1 AND i.id = i.message_id AND n.format = $1 ORDER BY i.id LIMIT $2"
 );

@@ -154,12 +154,14 @@ macro_rules! impl_voucher_store {
             async fn history(
                 &self,
                 msisdn: &$crate::domain::Msisdn,
+                actor: Option<&str>,
                 until_ms: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::store::LedgerEntry>, $crate::store::StoreError> {
                 use $crate::store::sql::{self, voucher_store as q};
                 sqlx::query_as::<_, sql::LedgerRow>(q::HISTORY)
                     .bind(msisdn.as_str())
+                    .bind(actor)
                     .bind(until_ms)
                     .bind(limit)
                     .fetch_all(self.reader())

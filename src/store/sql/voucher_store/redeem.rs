@@ -40,6 +40,10 @@ macro_rules! impl_redeem {
                         )));
                     };
                     let account = Account::try_from(row)?;
+                    if let Some(refusal) = self.check_limits(&mut tx, &account, &m, now).await? {
+                        tx.rollback().await?;
+                        return Err(StoreError::Refused(refusal));
+                    }
                     let draft = sql::Draft::of(&m);
                     let entry = match self.append_entry(&mut tx, &account, &draft, now).await {
                         Ok(entry) => entry,
@@ -85,7 +89,7 @@ macro_rules! impl_redeem {
                         actor: r.actor.clone(),
                         reference_code: Some(r.reference_code.clone()),
                         description: q::voucher_description(key.serial),
-                        limits: $crate::store::Limits::default(),
+                        limits: r.limits,
                         extend_expiry_days: None,
                     },
                 )))
