@@ -243,6 +243,11 @@ pub struct AccountConfig {
     pub recharge_extends_expiry: bool,
     /// The `VouchersAccepted` service policy: `false` refuses every `voucherUpdate` (POL0220).
     pub vouchers_accepted: bool,
+    /// `voucherUpdate` attempts one application may make each minute (all accounts together):
+    /// voucher codes cannot be guessed at speed.
+    pub voucher_attempts_per_minute_per_app: u32,
+    /// `voucherUpdate` attempts each minute on one account, whoever makes them.
+    pub voucher_attempts_per_minute_per_account: u32,
 }
 
 impl Default for AccountConfig {
@@ -250,6 +255,8 @@ impl Default for AccountConfig {
         Self {
             recharge_extends_expiry: true,
             vouchers_accepted: true,
+            voucher_attempts_per_minute_per_app: 60,
+            voucher_attempts_per_minute_per_account: 5,
         }
     }
 }
@@ -375,6 +382,20 @@ impl Config {
         self.smpp.check(&mut errors);
         self.callbacks.check(&mut errors);
         self.alerts.check(&mut errors);
+        for (key, value) in [
+            (
+                "voucher_attempts_per_minute_per_app",
+                self.account.voucher_attempts_per_minute_per_app,
+            ),
+            (
+                "voucher_attempts_per_minute_per_account",
+                self.account.voucher_attempts_per_minute_per_account,
+            ),
+        ] {
+            if value == 0 {
+                errors.push(format!("account.{key}: must be greater than 0"));
+            }
+        }
         if self.payment.reservation_max_lifetime_secs < self.payment.reservation_ttl_secs {
             errors.push(
                 "payment.reservation_max_lifetime_secs: must be at least reservation_ttl_secs".to_owned(),

@@ -30,6 +30,8 @@ pub struct ScfSettings {
     pub smpp: crate::smpp::SmppConfig,
     /// `[account]`: Account Management policies.
     pub account: crate::config::AccountConfig,
+    /// Keyed digests of PINs and voucher codes.
+    pub pepper: crate::framework::secrets::Pepper,
 }
 
 /// The service capability functions and what they need.
@@ -39,6 +41,8 @@ pub struct Scf {
     outbox: outbox::OutboxWriter,
     clock: Arc<dyn Clock>,
     locale: Locale,
+    /// The voucher guessing budgets (`[account]`).
+    voucher_attempts: account::VoucherAttempts,
     settings: ScfSettings,
 }
 
@@ -50,6 +54,10 @@ impl Scf {
             store,
             clock,
             locale,
+            voucher_attempts: account::VoucherAttempts::new(
+                settings.account.voucher_attempts_per_minute_per_app,
+                settings.account.voucher_attempts_per_minute_per_account,
+            ),
             settings,
         }
     }
@@ -57,6 +65,11 @@ impl Scf {
     /// The `[smpp]` settings (read by the SMS dispatcher).
     pub fn smpp(&self) -> &crate::smpp::SmppConfig {
         &self.settings.smpp
+    }
+
+    /// The keyed digests of PINs and voucher codes (the admin API stores them).
+    pub fn pepper(&self) -> &crate::framework::secrets::Pepper {
+        &self.settings.pepper
     }
 
     /// The outbox writer (used by the SMS dispatcher for its outcomes and claims).

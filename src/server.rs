@@ -25,6 +25,7 @@ use crate::admin::{self, OperatorTokens};
 use crate::config::{Config, HttpConfig};
 use crate::domain::{Clock, Currency, Locale, Moment};
 use crate::framework::Framework;
+use crate::framework::secrets::Pepper;
 use crate::scf::{Scf, ScfSettings};
 use crate::store::Store;
 use crate::telemetry;
@@ -61,6 +62,8 @@ impl AppState {
             reservation_max_lifetime: Duration::from_secs(config.payment.reservation_max_lifetime_secs),
             smpp: config.smpp.clone(),
             account: config.account.clone(),
+            pepper: Pepper::from_base64(config.framework.secret_key.as_deref().unwrap_or_default())
+                .map_err(|e| format!("framework.secret_key: {e}"))?,
         };
         let scf = Scf::new(Arc::clone(&store), Arc::clone(&clock), config.locale(), settings);
         Ok(Self(Arc::new(Shared {

@@ -101,7 +101,7 @@ pub async fn create(
     let new: Vec<NewVoucher> = codes
         .iter()
         .map(|code| NewVoucher {
-            code_sha256: voucher_digest(code),
+            code_sha256: voucher_digest(state.scf().pepper(), code),
             batch: batch.clone(),
             currency,
             value,
@@ -181,7 +181,7 @@ pub async fn set_pin(
     if !PIN_LENGTH.contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
         return Err(Problem::invalid_field("pin", "must be 4 to 12 digits"));
     }
-    let (salt, digest) = seal_pin(pin);
+    let (salt, digest) = seal_pin(state.scf().pepper(), pin);
     state
         .store()
         .set_pin(&msisdn, &salt, &digest, &state.now())

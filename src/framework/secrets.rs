@@ -1,5 +1,6 @@
 //! Application secrets at rest: sealed with AES-256-GCM under a key that lives in the
-//! configuration (or environment), never in the database.
+//! configuration (or environment), never in the database; and keyed digests ([`Pepper`]) of the
+//! low-entropy secrets the store keeps (PINs, voucher codes).
 //!
 //! WS-Security `PasswordDigest` needs the plain secret on the gateway side
 //! (Base64(SHA-1(nonce + created + password))), so secrets cannot be stored as one-way hashes;
@@ -9,6 +10,8 @@
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
+use hmac::{Hmac, Mac as _};
+use sha2::Sha256;
 
 /// Length of the AES-GCM nonce prefixed to every sealed value.
 const NONCE_LEN: usize = 12;
@@ -25,21 +28,26 @@ impl std::fmt::Debug for SecretBox {
     }
 }
 
+/// The 32 bytes of a base64 (standard or URL-safe) configured key.
+fn key_bytes(key: &str) -> Result<Vec<u8>, String> {
+    let engines = [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let bytes = engines
+        .iter()
+        .find_map(|e| e.decode(key.trim()).ok())
+        .ok_or_else(|| "is not base64".to_owned())?;
+    if bytes.len() != 32 {
+        return Err(format!("must decode to 32 bytes, not {}", bytes.len()));
+    }
+    Ok(bytes)
+}
+
 impl SecretBox {
     /// From a base64 (standard or URL-safe) encoding of 32 random bytes.
     pub fn from_base64(key: &str) -> Result<Self, String> {
-        let engines = [
-            &base64::engine::general_purpose::STANDARD,
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        ];
-        let bytes = engines
-            .iter()
-            .find_map(|e| e.decode(key.trim()).ok())
-            .ok_or_else(|| "is not base64".to_owned())?;
-        if bytes.len() != 32 {
-            return Err(format!("must decode to 32 bytes, not {}", bytes.len()));
-        }
-        let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|e| e.to_string())?;
+        let cipher = Aes256Gcm::new_from_slice(&key_bytes(key)?).map_err(|e| e.to_string())?;
         Ok(Self { cipher })
     }
 
@@ -81,6 +89,50 @@ impl SecretBox {
             )
             .ok()?;
         String::from_utf8(plain).ok()
+    }
+}
+
+/// Keyed digests of low-entropy secrets kept in the store (end-user PINs, voucher codes): a copy
+/// of the database alone cannot be searched for them, since the key is in the configuration.
+/// HMAC-SHA-256 (RFC 2104) under a key derived from the configured secret key for this purpose
+/// only, so it is never the key that seals application secrets.
+#[derive(Clone)]
+pub struct Pepper {
+    mac: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for Pepper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pepper(..)")
+    }
+}
+
+/// What a keyed digest starts with, telling it from the unkeyed SHA-256 of earlier versions.
+pub const KEYED_PREFIX: &str = "h1:";
+
+impl Pepper {
+    /// From the configured `framework.secret_key`.
+    pub fn from_base64(key: &str) -> Result<Self, String> {
+        let mut derive =
+            <Hmac<Sha256> as hmac::Mac>::new_from_slice(&key_bytes(key)?).map_err(|e| e.to_string())?;
+        derive.update(b"pxgate keyed digests v1");
+        let derived = derive.finalize().into_bytes();
+        let mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(&derived).map_err(|e| e.to_string())?;
+        Ok(Self { mac })
+    }
+
+    /// `h1:` and the lower-case hex HMAC of `purpose` and `parts` (each length-prefixed, so no
+    /// two different inputs share a digest).
+    pub fn digest(&self, purpose: &str, parts: &[&[u8]]) -> String {
+        let mut mac = self.mac.clone();
+        for part in std::iter::once(purpose.as_bytes()).chain(parts.iter().copied()) {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        format!(
+            "{KEYED_PREFIX}{}",
+            crate::admin::hex(&mac.finalize().into_bytes())
+        )
     }
 }
 

@@ -120,6 +120,7 @@ fn exception_status(e: &Exception) -> StatusCode {
         (ExceptionKind::Service, "SVC0005") => StatusCode::CONFLICT,
         (ExceptionKind::Service, "SVC1000") => StatusCode::SERVICE_UNAVAILABLE,
         (ExceptionKind::Service, _) => StatusCode::BAD_REQUEST,
+        (ExceptionKind::Policy, "POL1100") => StatusCode::TOO_MANY_REQUESTS,
         (ExceptionKind::Policy, _) => StatusCode::FORBIDDEN,
     }
 }

@@ -7,14 +7,17 @@
 //! `redeem_voucher` (vouchers), so every credit is in the ledger and a `referenceCode` never credits
 //! twice.
 
+mod attempts;
 mod pin;
 mod voucher;
+
+pub(crate) use attempts::VoucherAttempts;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
 use rust_decimal::Decimal;
 
 pub use pin::{MAX_PIN_FAILURES, seal_pin};
-pub use voucher::{new_voucher_code, voucher_digest};
+pub use voucher::{legacy_voucher_digest, new_voucher_code, voucher_digest};
 
 use super::scope::Relationship;
 use super::{Scf, ScfError, internal, limits_for};
@@ -205,8 +208,14 @@ impl Scf {
         }
         let account = self.end_user_account(&req.end_user).await?;
         let identifier = checked_text("voucherIdentifier", &req.voucher_identifier)?;
+        self.voucher_attempts
+            .spend(&permit.actor(), account.msisdn.as_str())
+            .map_err(|wait| ScfError::RateExceeded {
+                retry_after_secs: wait.as_secs().max(1),
+            })?;
         let redemption = Redemption {
-            code_sha256: voucher_digest(&identifier),
+            code_sha256: voucher_digest(&self.settings.pepper, &identifier),
+            legacy_code_sha256: legacy_voucher_digest(&identifier),
             msisdn: account.msisdn.clone(),
             actor: permit.actor(),
             reference_code: checked_text("referenceCode", &req.reference_code)?,

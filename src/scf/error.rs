@@ -144,6 +144,12 @@ pub enum ScfError {
     /// No SMS request with this identifier belongs to the caller (SVC0002).
     #[error("unknown request {0}")]
     UnknownRequest(String),
+    /// A service function's own rate (voucher attempts) is used up (POL1100).
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    RateExceeded {
+        /// Whole seconds until the next attempt would pass.
+        retry_after_secs: u64,
+    },
     /// The store or another internal part failed; logged once where it is mapped to the wire.
     #[error("internal error: {0}")]
     Internal(String),
@@ -189,6 +195,11 @@ impl ScfError {
             | Self::VouchersNotAccepted
             | Self::AccountUnregistered
             | Self::PrivacyRefused(_)) => account_exception(account),
+            Self::RateExceeded { retry_after_secs } => Exception::policy(
+                "POL1100",
+                "Request rate exceeded, retry after %1 seconds",
+                vec![retry_after_secs.to_string()],
+            ),
             Self::Internal(_) => Exception::service(
                 "SVC0001",
                 "A service error occurred. Error code is %1",

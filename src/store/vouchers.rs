@@ -95,8 +95,10 @@ pub struct NewVoucher {
 /// A redemption: which voucher, for whom, on whose behalf.
 #[derive(Debug, Clone)]
 pub struct Redemption {
-    /// SHA-256 (lower-case hex) of the code the subscriber presented.
+    /// The keyed digest of the code the subscriber presented.
     pub code_sha256: String,
+    /// Its unkeyed SHA-256, under which vouchers of earlier versions are kept.
+    pub legacy_code_sha256: String,
     /// The account to credit.
     pub msisdn: Msisdn,
     /// The application asking (`app:<id>`).

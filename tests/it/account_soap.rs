@@ -67,7 +67,16 @@ pub(crate) fn voucher_update(end_user: &str, voucher: &str, reference: &str) -> 
 /// A gateway, an application allowed Account Management and credits, and ALICE's account with
 /// `fields`, granted to the application by the operator (so it reads all of it).
 pub(crate) async fn set_up(db: &TestDb, fields: Value) -> (TestGateway, Client) {
-    let gw = TestGateway::start(db).await;
+    set_up_with(db, fields, |_| {}).await
+}
+
+/// Like [`set_up`], on a gateway whose configuration `adjust` changes.
+pub(crate) async fn set_up_with(
+    db: &TestDb,
+    fields: Value,
+    adjust: impl FnOnce(&mut pxgate::config::Config),
+) -> (TestGateway, Client) {
+    let gw = TestGateway::start_with(db, adjust).await;
     let client = register(&gw, "wallet", json!({"allow": ["AccountManagement", "Credit"]})).await;
     open_account(&gw, ALICE.0, fields).await;
     grant_account(&gw, "wallet", ALICE.0).await;

@@ -2,10 +2,13 @@
 //! keeps of it.
 //!
 //! A code is 16 random decimal digits (about 53 bits), shown in groups of four. The store keeps
-//! only its SHA-256, so a leaked database cannot be spent; spaces and dashes a subscriber types
-//! are ignored.
+//! only its keyed digest (HMAC-SHA-256 under a key derived from the configured secret key), so a
+//! leaked database can neither be spent nor searched; vouchers issued by earlier versions (plain
+//! SHA-256) are still found. Spaces and dashes a subscriber types are ignored.
 
 use sha2::{Digest, Sha256};
+
+use crate::framework::secrets::Pepper;
 
 /// Digits in a voucher code.
 const CODE_DIGITS: usize = 16;
@@ -26,10 +29,19 @@ pub fn new_voucher_code() -> String {
     code
 }
 
-/// The SHA-256 (lower-case hex) of a code, as the store keeps it; separators are ignored.
-pub fn voucher_digest(code: &str) -> String {
-    let canonical: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    crate::admin::hex(&Sha256::digest(canonical.to_ascii_uppercase().as_bytes()))
+/// The keyed digest of a code, as the store keeps it; separators are ignored.
+pub fn voucher_digest(pepper: &Pepper, code: &str) -> String {
+    pepper.digest("voucher", &[canonical(code).as_bytes()])
+}
+
+/// The unkeyed SHA-256 (lower-case hex) vouchers issued by earlier versions are kept under.
+pub fn legacy_voucher_digest(code: &str) -> String {
+    crate::admin::hex(&Sha256::digest(canonical(code).as_bytes()))
+}
+
+fn canonical(code: &str) -> String {
+    let digits: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    digits.to_ascii_uppercase()
 }
 
 #[cfg(test)]
@@ -38,10 +50,13 @@ mod tests {
 
     #[test]
     fn codes_are_grouped_digits_and_their_digest_ignores_separators() {
+        let pepper = Pepper::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
         let code = new_voucher_code();
         assert_eq!(code.len(), 19);
         assert!(code.chars().all(|c| c.is_ascii_digit() || c == '-'));
-        assert_eq!(voucher_digest(&code), voucher_digest(&code.replace('-', " ")));
-        assert_ne!(voucher_digest(&code), voucher_digest(&new_voucher_code()));
+        let digest = voucher_digest(&pepper, &code);
+        assert_eq!(digest, voucher_digest(&pepper, &code.replace('-', " ")));
+        assert_ne!(digest, voucher_digest(&pepper, &new_voucher_code()));
+        assert_ne!(digest, legacy_voucher_digest(&code), "keyed, unlike before");
     }
 }

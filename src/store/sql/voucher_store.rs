@@ -55,7 +55,7 @@ pub(crate) const SELECT_VOUCHER: &str = concat!("SELECT ", voucher_columns!("$2"
 
 /// The voucher a code names, whatever its state: `$1` code digest.
 pub(crate) const VOUCHER_BY_CODE: &str =
-    "SELECT serial, currency, value FROM vouchers WHERE code_sha256 = $1";
+    "SELECT serial, currency, value FROM vouchers WHERE code_sha256 IN ($1, $2)";
 
 /// Uses a voucher if it is still usable: `$1` serial, `$2` number, `$3` now, `$4` today.
 pub(crate) const USE_VOUCHER: &str = "UPDATE vouchers SET status = 'used', \

@@ -9,10 +9,11 @@ use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{ACCOUNT, set_up, today, voucher_update};
+use super::{ACCOUNT, set_up, set_up_with, today, voucher_update};
 use crate::harness::{OPERATOR_TOKEN, TEST_SECRET_KEY, TestDb, battery, krw, msisdn};
 use crate::soap_framework::{ALICE, Auth, answer, balance, call, envelope};
-use pxgate::scf::account::voucher_digest;
+use pxgate::framework::secrets::Pepper;
+use pxgate::scf::account::{legacy_voucher_digest, voucher_digest};
 use pxgate::store::vouchers::NewVoucher;
 
 battery!(
@@ -20,7 +21,13 @@ battery!(
     an_expired_voucher_is_not_valid,
     one_voucher_pays_once_under_concurrency,
     vouchers_are_refused_when_the_policy_is_off,
+    guessing_codes_is_bounded_per_account_and_application,
 );
+
+/// The keyed digest the test gateways keep voucher codes under.
+fn digest(code: &str) -> String {
+    voucher_digest(&Pepper::from_base64(TEST_SECRET_KEY).unwrap(), code)
+}
 
 /// Issues `count` vouchers of `value` KRW; answers their codes.
 async fn issue(gw: &crate::harness::TestGateway, count: u32, value: u32) -> Vec<String> {
@@ -123,7 +130,7 @@ async fn an_expired_voucher_is_not_valid(db: &TestDb) {
     let auth = Auth::Text(&client.user, &client.secret);
     let code = "1111-2222-3333-4444";
     let stale = NewVoucher {
-        code_sha256: voucher_digest(code),
+        code_sha256: digest(code),
         batch: "old".to_owned(),
         currency: krw(),
         value: 5000,
@@ -138,7 +145,7 @@ async fn an_expired_voucher_is_not_valid(db: &TestDb) {
     // A voucher in another currency is not valid for a KRW account, and stays unused.
     let dollars = "5555-6666-7777-8888";
     let usd = NewVoucher {
-        code_sha256: voucher_digest(dollars),
+        code_sha256: digest(dollars),
         batch: "usd".to_owned(),
         currency: pxgate::domain::Currency::from_code("USD").unwrap(),
         value: 500,
@@ -149,10 +156,60 @@ async fn an_expired_voucher_is_not_valid(db: &TestDb) {
     answer.assert_fault("SVC0251", "other currency");
     assert_eq!(listed(&gw, "unused").await.len(), 1);
     assert_eq!(balance(&gw, ALICE.0).await, 0);
+
+    // A voucher issued before codes were kept as keyed digests is still found, and pays.
+    let old = "9999-8888-7777-6666";
+    let legacy = NewVoucher {
+        code_sha256: legacy_voucher_digest(old),
+        batch: "legacy".to_owned(),
+        currency: krw(),
+        value: 700,
+        expires_on: today() + Days::new(1),
+    };
+    db.store.create_vouchers(&[legacy], &now).await.unwrap();
+    call(&gw, ACCOUNT, &auth, &voucher_update(ALICE.1, old, "e-3"))
+        .await
+        .assert_ok("a voucher of an earlier version");
+    assert_eq!(balance(&gw, ALICE.0).await, 700);
+}
+
+/// Five attempts a minute on one account (the default), right or wrong; then POL1100, over SOAP
+/// and REST (429), and the right code is refused as well until the minute has passed.
+async fn guessing_codes_is_bounded_per_account_and_application(db: &TestDb) {
+    let (gw, client) = set_up(db, json!({"balance": 0})).await;
+    let code = issue(&gw, 1, 3000).await.remove(0);
+    let auth = Auth::Text(&client.user, &client.secret);
+    for i in 0..5 {
+        let guess = format!("0000-0000-0000-000{i}");
+        call(
+            &gw,
+            ACCOUNT,
+            &auth,
+            &voucher_update(ALICE.1, &guess, &format!("g-{i}")),
+        )
+        .await
+        .assert_fault("SVC0251", "a wrong guess");
+    }
+    let answer = call(&gw, ACCOUNT, &auth, &voucher_update(ALICE.1, &code, "g-right")).await;
+    answer.assert_fault("POL1100", "the account's budget is spent");
+    let rest = gw
+        .http
+        .post(format!(
+            "{}/oneapi/v1/account/tel%3A%2B821012345678/voucherUpdates",
+            gw.base
+        ))
+        .basic_auth(&client.user, Some(&client.secret))
+        .json(&json!({"voucherUpdate": {"referenceCode": "g-rest", "voucherIdentifier": code}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(balance(&gw, ALICE.0).await, 0, "nothing credited");
 }
 
 async fn one_voucher_pays_once_under_concurrency(db: &TestDb) {
-    let (gw, client) = set_up(db, json!({"balance": 0})).await;
+    let budget = |c: &mut pxgate::config::Config| c.account.voucher_attempts_per_minute_per_account = 100;
+    let (gw, client) = set_up_with(db, json!({"balance": 0}), budget).await;
     let code = issue(&gw, 1, 3000).await.remove(0);
     let auth = Auth::Text(&client.user, &client.secret);
     let requests = (0..20).map(|i| {

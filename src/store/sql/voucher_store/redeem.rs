@@ -73,6 +73,7 @@ macro_rules! impl_redeem {
                 use $crate::store::sql::voucher_store as q;
                 let key = sqlx::query_as::<_, q::VoucherKey>(q::VOUCHER_BY_CODE)
                     .bind(&r.code_sha256)
+                    .bind(&r.legacy_code_sha256)
                     .fetch_optional(&mut **tx)
                     .await?;
                 let Some(key) = key else { return Ok(None) };
