@@ -12,6 +12,7 @@ use crate::soap_framework::Answer;
 battery!(
     received_messages_are_handed_over_once,
     a_registration_of_another_application_is_refused,
+    control_characters_from_a_handset_keep_the_answer_well_formed,
 );
 
 const RECEIVE: &str = "/ReceiveSmsService/services/ReceiveSms";
@@ -88,4 +89,25 @@ async fn a_registration_of_another_application_is_refused(db: &TestDb) {
     let answer = gw.call_at(RECEIVE, &app, &get_received("9999")).await;
     answer.assert_fault("SVC0002", "not a registration of this application");
     assert_eq!(answer.variables(), ["registrationIdentifier"]);
+}
+
+/// XML 1.0 cannot carry U+0001 or a page break (U+000C) even as a reference: they are answered as
+/// U+FFFD, and the messages around them are not lost.
+async fn control_characters_from_a_handset_keep_the_answer_well_formed(db: &TestDb) {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let gw = SmsGateway::start(db, sim.smpp_addr()).await;
+    let app = gw.register("shop").await;
+    crate::sms_routing::registration(&gw, "1588", "shop", "1588", None).await;
+    inject(&sim, "821012345678", "1588", "ORDER 1 coffee").await;
+    inject(&sim, "821012345678", "1588", "ORDER 2 \u{1}tea\u{c}").await;
+    inject(&sim, "821012345678", "1588", "ORDER 3 cake").await;
+    let text = wait_received(&gw, &app, 3).await;
+    assert!(!text.contains(['\u{1}', '\u{c}']), "{text:?}");
+    for message in ["ORDER 1 coffee", "ORDER 2 \u{FFFD}tea\u{FFFD}", "ORDER 3 cake"] {
+        assert!(
+            text.contains(&format!("<message>{message}</message>")),
+            "{message}: {text:?}"
+        );
+    }
 }
