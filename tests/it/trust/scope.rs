@@ -17,6 +17,7 @@ use crate::soap_framework::{
 
 battery!(
     reads_need_a_relationship_with_the_account,
+    an_application_without_a_relationship_cannot_lock_out_a_pin,
     the_statement_shows_only_the_callers_entries_unless_granted,
     a_released_hold_is_no_relationship_for_monitoring,
 );
@@ -134,4 +135,40 @@ async fn a_released_hold_is_no_relationship_for_monitoring(db: &TestDb) {
         .assert_fault("POL0002", "a hold that moved nothing is no relationship");
     let balance = call(&gw, ACCOUNT, &auth, &op("getBalance", &who(ALICE.1, None))).await;
     balance.assert_fault("POL0002", "nor does it open reads");
+}
+
+/// The relationship is checked before the PIN: wrong PINs from an application that may not read
+/// the account neither count nor lock the subscriber out for the applications that may.
+async fn an_application_without_a_relationship_cannot_lock_out_a_pin(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    open_account(&gw, ALICE.0, json!({"balance": 10000})).await;
+    let set = gw
+        .admin(reqwest::Method::PUT, &format!("/accounts/{}/pin", ALICE.0))
+        .json(&json!({"pin": "2468"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(set.status().is_success());
+    let wallet = register(&gw, "wallet", json!({"allow": ["AccountManagement"]})).await;
+    grant_account(&gw, "wallet", ALICE.0).await;
+    let stranger = register(&gw, "stranger", json!({"allow": ["AccountManagement"]})).await;
+    for i in 0..8 {
+        let guess = format!("{:04}", 1000 + i);
+        call(
+            &gw,
+            ACCOUNT,
+            &Auth::Basic(&stranger),
+            &op("getBalance", &who(ALICE.1, Some(&guess))),
+        )
+        .await
+        .assert_fault("POL0002", "no relationship, whatever the PIN");
+    }
+    call(
+        &gw,
+        ACCOUNT,
+        &Auth::Basic(&wallet),
+        &op("getBalance", &who(ALICE.1, Some("2468"))),
+    )
+    .await
+    .assert_ok("the subscriber is not locked out");
 }
