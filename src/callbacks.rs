@@ -8,14 +8,31 @@
 //! shown to the operator at `/admin/v1/callbacks`, where an operator can also send one again.
 //! Rows are claimed like the SMS outbox, so several gateway instances share the work and a crash
 //! costs at most a repeated attempt (at-least-once).
+//!
+//! Isolation: each callback is its own task, started as soon as a slot is free (no batch waits
+//! for its slowest member); an application has at most `per_app_concurrency` callbacks in flight
+//! across instances (the claim counts them), and after `breaker_failures` failures in a row its
+//! callbacks are put off for `breaker_open_secs` ([`breaker`]). So one slow or dead endpoint
+//! delays only its own application's notifications.
+//!
+//! Trust: every attempt first asks [`route`] whether the application is still active and the
+//! endpoint still in its agreement, and connects only to addresses the agreement may reach; a
+//! suspended application's callbacks wait, a revoked one's are abandoned.
 
+mod breaker;
+mod route;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use crate::server::AppState;
-use crate::store::callbacks::{AttemptOutcome, CallbackAttempt, DueCallback, NewCallback};
+use crate::store::callbacks::{AttemptOutcome, CallbackAttempt, CallbackClaim, DueCallback, NewCallback};
+use breaker::Breakers;
+use route::{Routes, Verdict};
 
 /// `[callbacks]`: how the gateway delivers notifications to applications.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,6 +48,12 @@ pub struct CallbackConfig {
     pub timeout_secs: u64,
     /// Callbacks in flight at once, per gateway instance.
     pub concurrency: usize,
+    /// Callbacks of one application in flight at once, across instances.
+    pub per_app_concurrency: usize,
+    /// Failed attempts in a row after which an application's callbacks are put off.
+    pub breaker_failures: u32,
+    /// How long they are put off, in seconds.
+    pub breaker_open_secs: u64,
 }
 
 impl Default for CallbackConfig {
@@ -41,6 +64,9 @@ impl Default for CallbackConfig {
             retry_max_ms: 300_000,
             timeout_secs: 10,
             concurrency: 16,
+            per_app_concurrency: 4,
+            breaker_failures: 5,
+            breaker_open_secs: 60,
         }
     }
 }
@@ -53,6 +79,9 @@ impl CallbackConfig {
             ("retry_min_ms", self.retry_min_ms),
             ("timeout_secs", self.timeout_secs),
             ("concurrency", self.concurrency as u64),
+            ("per_app_concurrency", self.per_app_concurrency as u64),
+            ("breaker_failures", u64::from(self.breaker_failures)),
+            ("breaker_open_secs", self.breaker_open_secs),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -106,29 +135,42 @@ pub fn new_callback(
     }
 }
 
-/// How often due callbacks are looked for when the last look found none.
+/// How often due callbacks are looked for when the last look found fewer than it could take.
 const POLL: Duration = Duration::from_millis(100);
-/// Callbacks claimed per look.
-const BATCH: i64 = 64;
 
-/// Delivers due callbacks until the task is aborted.
+/// Delivers due callbacks until the task is aborted (which aborts the attempts in flight; their
+/// claims expire and another look takes them again).
 pub async fn run(state: AppState) {
     let config = state.callback_config().clone();
     let timeout = Duration::from_secs(config.timeout_secs);
-    let client = match reqwest::Client::builder().timeout(timeout).build() {
-        Ok(client) => client,
-        Err(e) => {
-            tracing::error!(error = %e, "no HTTP client: callbacks to applications are off");
-            return;
-        }
-    };
     // A claim outlives the slowest attempt, so a live sender never loses its rows to another.
     let hold_ms = i64::try_from(timeout.as_millis())
         .unwrap_or(i64::MAX)
         .saturating_mul(2);
+    let sender = Arc::new(Sender {
+        breakers: Breakers::new(config.breaker_failures),
+        routes: Routes::new(timeout),
+        state,
+        config,
+    });
+    let slots = Arc::new(Semaphore::new(sender.config.concurrency));
+    let mut in_flight = JoinSet::new();
     loop {
-        let now = state.now().at_ms;
-        let due = match state.store().claim_callbacks(BATCH, now, now + hold_ms).await {
+        while in_flight.try_join_next().is_some() {}
+        let free = slots.available_permits();
+        if free == 0 {
+            // Wait for one attempt to finish, then look again.
+            drop(slots.acquire().await);
+            continue;
+        }
+        let now = sender.state.now().at_ms;
+        let claim = CallbackClaim {
+            limit: i64::try_from(free).unwrap_or(i64::MAX),
+            per_actor: i64::try_from(sender.config.per_app_concurrency).unwrap_or(i64::MAX),
+            now_ms: now,
+            claimed_until_ms: now.saturating_add(hold_ms),
+        };
+        let due = match sender.state.store().claim_callbacks(&claim).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming due callbacks failed");
@@ -136,86 +178,183 @@ pub async fn run(state: AppState) {
                 continue;
             }
         };
-        let full = i64::try_from(due.len()).unwrap_or(i64::MAX) >= BATCH;
-        futures::stream::iter(due)
-            .for_each_concurrent(config.concurrency, |callback| {
-                deliver(&state, &client, &config, callback)
-            })
-            .await;
-        if !full {
+        let took = due.len();
+        for callback in due {
+            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                break;
+            };
+            let sender = Arc::clone(&sender);
+            in_flight.spawn(async move {
+                sender.deliver(callback).await;
+                drop(slot);
+            });
+        }
+        if took < free {
             tokio::time::sleep(POLL).await;
         }
     }
 }
 
-/// One attempt, recorded with what it decided.
-async fn deliver(state: &AppState, client: &reqwest::Client, config: &CallbackConfig, callback: DueCallback) {
-    let started_at = state.now().at_ms;
-    let started = Instant::now();
+/// What every attempt shares.
+struct Sender {
+    state: AppState,
+    config: CallbackConfig,
+    routes: Routes,
+    breakers: Breakers,
+}
+
+/// How an attempt ended, before its outcome is decided.
+enum Attempted {
+    /// The endpoint answered 2xx.
+    Delivered(u16),
+    /// The endpoint failed: a non-2xx answer (with its status) or no answer.
+    Failed(Option<u16>, String),
+    /// Not attempted now; tried again later without counting against the endpoint.
+    Held(String),
+    /// Not attempted, and never will be.
+    Refused(String),
+}
+
+impl Sender {
+    /// One attempt, recorded with what it decided.
+    async fn deliver(&self, callback: DueCallback) {
+        let started_at = self.state.now().at_ms;
+        let started = Instant::now();
+        let attempted = match self
+            .routes
+            .verdict(self.state.store(), &callback.actor, &callback.endpoint)
+            .await
+        {
+            Verdict::Send(route, url) => post(route.client(), url, &callback).await,
+            Verdict::Hold(reason) => Attempted::Held(reason),
+            Verdict::Abandon(reason) => Attempted::Refused(reason),
+        };
+        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let finished = started_at.saturating_add(duration_ms);
+        let (http_status, error, outcome) = match attempted {
+            Attempted::Delivered(status) => {
+                self.breakers.succeeded(&callback.actor);
+                (Some(status), None, AttemptOutcome::Delivered)
+            }
+            Attempted::Failed(status, error) => {
+                let next = self.after_failure(&callback, finished).await;
+                (status, Some(error), retry_or_abandon(next, &callback))
+            }
+            Attempted::Held(reason) => {
+                let next = finished.saturating_add(self.config.backoff_ms(callback.attempts + 1));
+                (None, Some(reason), retry_or_abandon(next, &callback))
+            }
+            Attempted::Refused(reason) => (None, Some(reason), AttemptOutcome::Abandoned),
+        };
+        let attempt = CallbackAttempt {
+            attempted_at: started_at,
+            duration_ms,
+            http_status: http_status.map(i64::from),
+            error,
+        };
+        self.record(&callback, &attempt, outcome).await;
+    }
+
+    /// When a failed callback is tried next: after its backoff, or after the pause when this
+    /// failure opened its application's circuit (then its waiting callbacks are put off too).
+    async fn after_failure(&self, callback: &DueCallback, finished: i64) -> i64 {
+        let next = finished.saturating_add(self.config.backoff_ms(callback.attempts + 1));
+        if !self.breakers.failed(&callback.actor) {
+            return next;
+        }
+        let open_ms = i64::try_from(self.config.breaker_open_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
+        let until = finished.saturating_add(open_ms);
+        metrics::counter!("pxgate_callback_circuit_open_total").increment(1);
+        match self
+            .state
+            .store()
+            .hold_callbacks(&callback.actor, until, finished)
+            .await
+        {
+            Ok(held) => tracing::warn!(
+                actor = callback.actor,
+                held,
+                pause_secs = self.config.breaker_open_secs,
+                "an application's endpoint keeps failing; its callbacks are put off"
+            ),
+            Err(e) => tracing::warn!(actor = callback.actor, error = %e, "putting off callbacks failed"),
+        }
+        next.max(until)
+    }
+
+    async fn record(&self, callback: &DueCallback, attempt: &CallbackAttempt, outcome: AttemptOutcome) {
+        let label = match outcome {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::RetryAt(_) => "retry",
+            AttemptOutcome::Abandoned => "abandoned",
+        };
+        metrics::counter!("pxgate_callback_attempts_total", "kind" => callback.kind.clone(), "outcome" => label)
+            .increment(1);
+        if let Some(error) = &attempt.error {
+            tracing::warn!(
+                id = callback.id,
+                actor = callback.actor,
+                kind = callback.kind,
+                endpoint = callback.endpoint,
+                error,
+                outcome = label,
+                "callback not delivered"
+            );
+        }
+        if let Err(e) = self
+            .state
+            .store()
+            .record_attempt(callback.id, attempt, outcome)
+            .await
+        {
+            tracing::warn!(id = callback.id, error = %e, "recording a callback attempt failed");
+        }
+    }
+}
+
+/// A retry at `next`, unless that is past the callback's give-up time.
+fn retry_or_abandon(next: i64, callback: &DueCallback) -> AttemptOutcome {
+    if next > callback.give_up_at {
+        AttemptOutcome::Abandoned
+    } else {
+        AttemptOutcome::RetryAt(next)
+    }
+}
+
+/// POSTs the stored body; a redirect is an answer like any other non-2xx, never followed.
+async fn post(client: &reqwest::Client, url: url::Url, callback: &DueCallback) -> Attempted {
     let mut request = client
-        .post(&callback.endpoint)
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, &callback.content_type)
         .body(callback.body.clone());
     if let Some(action) = &callback.soap_action {
         request = request.header("soapaction", action);
     }
-    let (http_status, error) = match request.send().await {
-        Ok(response) if response.status().is_success() => (Some(response.status().as_u16()), None),
-        Ok(response) => (
+    match request.send().await {
+        Ok(response) if response.status().is_success() => Attempted::Delivered(response.status().as_u16()),
+        Ok(response) => Attempted::Failed(
             Some(response.status().as_u16()),
-            Some(format!("endpoint answered {}", response.status())),
+            format!("endpoint answered {}", response.status()),
         ),
-        Err(e) => (None, Some(describe(&e))),
-    };
-    let attempt = CallbackAttempt {
-        attempted_at: started_at,
-        duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
-        http_status: http_status.map(i64::from),
-        error,
-    };
-    let finished = attempt.attempted_at + attempt.duration_ms;
-    let outcome = match &attempt.error {
-        None => AttemptOutcome::Delivered,
-        Some(_) => {
-            let next = finished.saturating_add(config.backoff_ms(callback.attempts + 1));
-            if next > callback.give_up_at {
-                AttemptOutcome::Abandoned
-            } else {
-                AttemptOutcome::RetryAt(next)
-            }
-        }
-    };
-    let label = match outcome {
-        AttemptOutcome::Delivered => "delivered",
-        AttemptOutcome::RetryAt(_) => "retry",
-        AttemptOutcome::Abandoned => "abandoned",
-    };
-    metrics::counter!("pxgate_callback_attempts_total", "kind" => callback.kind.clone(), "outcome" => label)
-        .increment(1);
-    if let Some(error) = &attempt.error {
-        tracing::warn!(
-            id = callback.id,
-            kind = callback.kind,
-            endpoint = callback.endpoint,
-            error,
-            outcome = label,
-            "callback not delivered"
-        );
-    }
-    if let Err(e) = state.store().record_attempt(callback.id, &attempt, outcome).await {
-        tracing::warn!(id = callback.id, error = %e, "recording a callback attempt failed");
+        Err(e) => Attempted::Failed(None, describe(&e)),
     }
 }
 
-/// A transport error in words an operator can act on.
+/// A transport error in words an operator can act on: what failed and its innermost cause
+/// (which says, for one, that a name resolved only to addresses the agreement does not allow).
 fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".to_owned()
+    let what = if e.is_timeout() {
+        "timed out"
     } else if e.is_connect() {
-        "could not connect".to_owned()
+        "could not connect"
     } else {
-        e.to_string()
+        return e.to_string();
+    };
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
     }
+    format!("{what}: {cause}")
 }
 
 #[cfg(test)]

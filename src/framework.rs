@@ -461,6 +461,7 @@ fn deny_all() -> ServiceAgreement {
         credit_limits: Vec::new(),
         sms_senders: Vec::new(),
         callback_hosts: Vec::new(),
+        callback_networks: Vec::new(),
         valid_from: None,
         valid_until: Some(chrono::DateTime::UNIX_EPOCH),
         max_sms_addresses: 1,

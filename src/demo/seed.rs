@@ -157,7 +157,8 @@ fn agreements() -> [(&'static str, &'static str, &'static str, serde_json::Value
                 "rates": [{"scope": "*", "per_second": 20000, "burst": 40000}],
                 "spend_limits": [{"currency": "KRW", "per_charge": 100000}],
                 "sms_senders": ["MICROSHOP", "1588"],
-                "callback_hosts": ["127.0.0.1", "localhost"],
+                "callback_hosts": ["127.0.0.1:*", "localhost:*"],
+                "callback_networks": ["127.0.0.0/8", "::1"],
             }),
         ),
         (
@@ -168,7 +169,8 @@ fn agreements() -> [(&'static str, &'static str, &'static str, serde_json::Value
                 "allow": ["SMS"],
                 "rates": [{"scope": "SMS", "per_second": 5, "burst": 10}],
                 "sms_senders": ["NEWS"],
-                "callback_hosts": ["127.0.0.1", "localhost"],
+                "callback_hosts": ["127.0.0.1:*", "localhost:*"],
+                "callback_networks": ["127.0.0.0/8", "::1"],
             }),
         ),
         (

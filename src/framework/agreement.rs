@@ -36,9 +36,15 @@ pub struct ServiceAgreement {
     /// Sender names and short codes the application may send SMS from.
     #[serde(default)]
     pub sms_senders: Vec<String>,
-    /// Hosts the application's callback URLs may point at.
+    /// Hosts the application's callback URLs may point at: `host` (the scheme's default port
+    /// only), `host:port`, or `host:*` (any port); an IPv6 address in brackets (`[2001:db8::1]:8443`).
     #[serde(default)]
     pub callback_hosts: Vec<String>,
+    /// Internal networks (CIDR or one address) callbacks may reach. Without one, a callback whose
+    /// host is or resolves to a loopback, private, link-local (cloud metadata), shared or other
+    /// non-public address is refused.
+    #[serde(default)]
+    pub callback_networks: Vec<String>,
     /// Not usable before this instant.
     #[serde(default)]
     pub valid_from: Option<DateTime<Utc>>,
@@ -134,8 +140,10 @@ pub struct Agreement {
     credit_caps: HashMap<Currency, Caps>,
     /// Allowed SMS sender names and short codes.
     pub sms_senders: Vec<String>,
-    /// Allowed callback hosts.
-    pub callback_hosts: Vec<String>,
+    /// Allowed callback hosts and ports.
+    callback_hosts: Vec<CallbackHost>,
+    /// Internal networks callbacks may reach.
+    callback_networks: Vec<ipnet::IpNet>,
     /// Start of validity.
     pub valid_from: Option<DateTime<Utc>>,
     /// End of validity (exclusive).
@@ -172,15 +180,9 @@ impl Agreement {
         if doc.max_sms_addresses == 0 {
             errors.push(("max_sms_addresses".to_owned(), "must be at least 1".to_owned()));
         }
-        let source_networks = compile_networks(doc, &mut errors);
-        for (i, host) in doc.callback_hosts.iter().enumerate() {
-            if host.is_empty() || host.contains(['/', ' ', ':']) {
-                errors.push((
-                    format!("callback_hosts[{i}]"),
-                    "must be a bare host name or address".to_owned(),
-                ));
-            }
-        }
+        let source_networks = compile_networks("source_networks", &doc.source_networks, &mut errors);
+        let callback_hosts = compile_callback_hosts(doc, &mut errors);
+        let callback_networks = compile_networks("callback_networks", &doc.callback_networks, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -190,11 +192,8 @@ impl Agreement {
             caps,
             credit_caps,
             sms_senders: doc.sms_senders.clone(),
-            callback_hosts: doc
-                .callback_hosts
-                .iter()
-                .map(|h| h.to_ascii_lowercase())
-                .collect(),
+            callback_hosts,
+            callback_networks,
             valid_from: doc.valid_from,
             valid_until: doc.valid_until,
             max_sms_addresses: doc.max_sms_addresses,
@@ -205,10 +204,7 @@ impl Agreement {
     /// Whether a call may come from `peer`.
     pub fn allows_source(&self, peer: std::net::IpAddr) -> bool {
         // An IPv4 client seen through an IPv6 socket is still that IPv4 address.
-        let peer = match peer {
-            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, std::net::IpAddr::V4),
-            v4 => v4,
-        };
+        let peer = canonical(peer);
         self.source_networks.is_empty() || self.source_networks.iter().any(|n| n.contains(&peer))
     }
 
@@ -251,9 +247,139 @@ impl Agreement {
         self.sms_senders.iter().any(|s| s == sender)
     }
 
-    /// Whether a callback URL's host is allowed.
-    pub fn allows_callback_host(&self, host: &str) -> bool {
-        self.callback_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    /// Whether a callback may be sent to `url`: http(s), no user name or password in it, and its
+    /// host and port on one of `callback_hosts`. Where the host's addresses may lead is
+    /// [`may_reach`](Self::may_reach)'s question, asked again when the connection is made.
+    pub fn allows_callback(&self, url: &url::Url) -> bool {
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return false;
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && url.password().is_none()
+            && self.callback_hosts.iter().any(|allowed| {
+                allowed.host.eq_ignore_ascii_case(host)
+                    && match allowed.port {
+                        Port::Default => url.port().is_none(),
+                        Port::Any => true,
+                        Port::Is(p) => p == port,
+                    }
+            })
+    }
+
+    /// Whether a callback may connect to `ip`: a public address, or one inside the agreement's
+    /// `callback_networks`.
+    pub fn may_reach(&self, ip: std::net::IpAddr) -> bool {
+        let ip = canonical(ip);
+        is_public(ip) || self.callback_networks.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// A `callback_hosts` entry, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CallbackHost {
+    /// Lower-case name or address (IPv6 without brackets).
+    host: String,
+    port: Port,
+}
+
+/// The port a callback host allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Port {
+    /// The scheme's own (80, 443), written without a port.
+    Default,
+    /// `host:*`.
+    Any,
+    /// `host:8080`.
+    Is(u16),
+}
+
+fn compile_callback_hosts(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> Vec<CallbackHost> {
+    let mut hosts = Vec::new();
+    for (i, raw) in doc.callback_hosts.iter().enumerate() {
+        match parse_callback_host(raw.trim()) {
+            Some(host) => hosts.push(host),
+            None => errors.push((
+                format!("callback_hosts[{i}]"),
+                format!("{raw:?} is not a host, host:port or host:* (an IPv6 address in brackets)"),
+            )),
+        }
+    }
+    hosts
+}
+
+fn parse_callback_host(text: &str) -> Option<CallbackHost> {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => {
+            let (v6, after) = rest.split_once(']')?;
+            v6.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = if after.is_empty() {
+                None
+            } else {
+                Some(after.strip_prefix(':')?)
+            };
+            (v6, port)
+        }
+        None => match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        },
+    };
+    let port = match port {
+        None => Port::Default,
+        Some("*") => Port::Any,
+        Some(digits) => Port::Is(digits.parse().ok().filter(|p| *p != 0)?),
+    };
+    let name_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'));
+    name_ok.then(|| CallbackHost {
+        host: host.to_ascii_lowercase(),
+        port,
+    })
+}
+
+/// An IPv4 address seen through IPv6 (`::ffff:a.b.c.d`) is that IPv4 address.
+fn canonical(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Whether `ip` is an address of the public Internet: not loopback, private (RFC 1918, IPv6
+/// unique-local), link-local (which holds the cloud metadata address 169.254.169.254), shared
+/// (RFC 6598), unspecified, broadcast, multicast, documentation or otherwise reserved.
+fn is_public(ip: std::net::IpAddr) -> bool {
+    match canonical(ip) {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8
+                || first == 0x0064 && v6.segments()[1] == 0xff9b
+                || v6.to_ipv4().is_some())
+        }
     }
 }
 
@@ -276,9 +402,9 @@ fn compile_scopes(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) ->
         .collect()
 }
 
-fn compile_networks(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) -> Vec<ipnet::IpNet> {
+fn compile_networks(field: &str, list: &[String], errors: &mut Vec<(String, String)>) -> Vec<ipnet::IpNet> {
     let mut networks = Vec::new();
-    for (i, raw) in doc.source_networks.iter().enumerate() {
+    for (i, raw) in list.iter().enumerate() {
         let text = raw.trim();
         let parsed = text
             .parse::<ipnet::IpNet>()
@@ -286,7 +412,7 @@ fn compile_networks(doc: &ServiceAgreement, errors: &mut Vec<(String, String)>) 
         match parsed {
             Ok(net) => networks.push(net.trunc()),
             Err(_) => errors.push((
-                format!("source_networks[{i}]"),
+                format!("{field}[{i}]"),
                 format!("{raw:?} is not an IP address or CIDR network"),
             )),
         }
@@ -489,6 +615,74 @@ mod tests {
     }
 
     #[test]
+    fn callbacks_go_to_the_listed_hosts_and_ports_only() {
+        let a = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["*"],
+            "callback_hosts": ["App.Example", "hooks.example:8443", "dev.example:*", "[2001:db8::7]:9000"],
+        })))
+        .unwrap();
+        let allows = |u: &str| a.allows_callback(&url::Url::parse(u).unwrap());
+        for ok in [
+            "https://app.example/notify",
+            "http://APP.example:80/x",
+            "https://hooks.example:8443/x",
+            "http://dev.example:1234/x",
+            "http://[2001:db8::7]:9000/x",
+        ] {
+            assert!(allows(ok), "{ok}");
+        }
+        for refused in [
+            "https://app.example:8443/x",
+            "https://hooks.example/x",
+            "ftp://app.example/x",
+            "https://user:pw@app.example/x",
+            "https://app.example.evil/x",
+            "http://[2001:db8::7]/x",
+        ] {
+            assert!(!allows(refused), "{refused}");
+        }
+        for bad in ["host:", "host:0", "host:99999", "[::1", "::1", "a/b", ""] {
+            let result =
+                Agreement::compile(&doc(serde_json::json!({"allow": ["*"], "callback_hosts": [bad]})));
+            assert!(result.is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn callbacks_reach_public_addresses_and_the_listed_internal_networks() {
+        let public = Agreement::compile(&doc(serde_json::json!({"allow": ["*"]}))).unwrap();
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!public.may_reach(internal.parse().unwrap()), "{internal}");
+        }
+        for outside in ["8.8.8.8", "203.0.114.1", "2a00:1450::1"] {
+            assert!(public.may_reach(outside.parse().unwrap()), "{outside}");
+        }
+        let lab = Agreement::compile(&doc(serde_json::json!({
+            "allow": ["*"], "callback_networks": ["127.0.0.0/8", "10.20.0.0/16"],
+        })))
+        .unwrap();
+        assert!(lab.may_reach("127.0.0.1".parse().unwrap()));
+        assert!(lab.may_reach("::ffff:10.20.3.4".parse().unwrap()));
+        assert!(!lab.may_reach("10.21.0.1".parse().unwrap()));
+        assert!(!lab.may_reach("169.254.169.254".parse().unwrap()));
+    }
+
+    #[test]
     fn every_invalid_field_is_reported() {
         let errors = Agreement::compile(&doc(serde_json::json!({
             "allow": ["Paymnet"],
@@ -497,6 +691,7 @@ mod tests {
             "callback_hosts": ["http://x"],
             "max_sms_addresses": 0,
             "source_networks": ["10.0.0.0/8", "10.0.0.0/33", "somewhere"],
+            "callback_networks": ["private"],
         })))
         .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
@@ -512,7 +707,8 @@ mod tests {
                 "max_sms_addresses",
                 "source_networks[1]",
                 "source_networks[2]",
-                "callback_hosts[0]"
+                "callback_hosts[0]",
+                "callback_networks[0]"
             ]
         );
     }

@@ -312,18 +312,26 @@ fn agreed_sender(permit: &Permit, name: Option<&str>) -> Result<String, ScfError
 }
 
 /// An application's notification endpoint: an http(s) URL on one of its agreement's
-/// `callback_hosts` (else SVC0002 naming `field`). Every callback endpoint an application gives
-/// (receiptRequest, startSmsNotification reference) is checked here.
-pub(crate) fn callback_endpoint(
-    permit: &Permit,
-    endpoint: &str,
-    field: &str,
-) -> Result<reqwest::Url, ScfError> {
-    let url = reqwest::Url::parse(endpoint.trim()).map_err(|e| ScfError::invalid(field, e))?;
-    let host = url.host_str().unwrap_or_default();
-    let allowed = permit.app().agreement.callback_hosts.iter().any(|h| h == host);
-    if !matches!(url.scheme(), "http" | "https") || !allowed {
-        return Err(ScfError::invalid(field, "not an allowed callback host"));
+/// `callback_hosts` (host and port), and, when the host is an address, one the agreement lets
+/// callbacks reach (else SVC0002 naming `field`). Every callback endpoint an application gives
+/// (receiptRequest, startSmsNotification reference, startAccountNotification) is checked here;
+/// the sender checks again, against the agreement of the day and the addresses a name resolves to.
+pub(crate) fn callback_endpoint(permit: &Permit, endpoint: &str, field: &str) -> Result<url::Url, ScfError> {
+    let url = url::Url::parse(endpoint.trim()).map_err(|e| ScfError::invalid(field, e))?;
+    let agreement = &permit.app().agreement;
+    if !agreement.allows_callback(&url) {
+        return Err(ScfError::invalid(field, "not an allowed callback host and port"));
+    }
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(v4)) => Some(std::net::IpAddr::V4(v4)),
+        Some(url::Host::Ipv6(v6)) => Some(std::net::IpAddr::V6(v6)),
+        _ => None,
+    };
+    if literal.is_some_and(|ip| !agreement.may_reach(ip)) {
+        return Err(ScfError::invalid(
+            field,
+            "an internal address outside the agreement's callback_networks",
+        ));
     }
     Ok(url)
 }

@@ -71,11 +71,26 @@ pub struct NewCallback {
     pub give_up_at_ms: i64,
 }
 
+/// What a sender asks for when it claims callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackClaim {
+    /// Most rows claimed.
+    pub limit: i64,
+    /// Most callbacks of one application in flight, these and those claimed before included.
+    pub per_actor: i64,
+    /// Now, ms since the epoch.
+    pub now_ms: i64,
+    /// The claim holds until then.
+    pub claimed_until_ms: i64,
+}
+
 /// A claimed callback: what the sender needs for one attempt.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DueCallback {
     /// Row id.
     pub id: i64,
+    /// The application it is for (`app:<id>`).
+    pub actor: String,
     /// What it is.
     pub kind: String,
     /// The URL.
@@ -162,13 +177,13 @@ pub trait CallbackStore: Send + Sync {
     /// Queues a callback, due at once; answers its id.
     async fn queue_callback(&self, callback: &NewCallback, now_ms: i64) -> Result<i64, StoreError>;
 
-    /// Claims up to `limit` due callbacks until `claimed_until`, oldest first.
-    async fn claim_callbacks(
-        &self,
-        limit: i64,
-        now_ms: i64,
-        claimed_until: i64,
-    ) -> Result<Vec<DueCallback>, StoreError>;
+    /// Claims due callbacks, oldest first, within the claim's limits; never one of a suspended
+    /// application.
+    async fn claim_callbacks(&self, claim: &CallbackClaim) -> Result<Vec<DueCallback>, StoreError>;
+
+    /// Puts off every waiting callback of `actor` until `until_ms` (its circuit is open); answers
+    /// how many.
+    async fn hold_callbacks(&self, actor: &str, until_ms: i64, now_ms: i64) -> Result<u64, StoreError>;
 
     /// Records an attempt on callback `id` and what it decided, in one transaction.
     async fn record_attempt(

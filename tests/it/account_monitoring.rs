@@ -55,7 +55,7 @@ async fn endpoint() -> (String, Bodies) {
 }
 
 async fn shop(gw: &TestGateway, id: &str) -> Client {
-    let agreement = json!({"allow": ["Payment", "AccountManagement"], "callback_hosts": ["127.0.0.1"]});
+    let agreement = json!({"allow": ["Payment", "AccountManagement"], "callback_hosts": ["127.0.0.1:*"], "callback_networks": ["127.0.0.0/8"]});
     register(gw, id, agreement).await
 }
 

@@ -50,15 +50,21 @@ async fn flaky_endpoint(failures: usize) -> (String, Arc<AtomicUsize>, Arc<tokio
     (url, calls, last)
 }
 
-/// A gateway retrying after 50, 100, 200… ms and giving up after `give_up_secs`.
+/// A gateway retrying after 50, 100, 200… ms and giving up after `give_up_secs`, with the
+/// application `shop` whose callbacks may go to any port on the loopback.
 async fn gateway(db: &TestDb, give_up_secs: u64) -> TestGateway {
-    TestGateway::start_with(db, |c| {
+    let gw = TestGateway::start_with(db, |c| {
         c.callbacks.retry_min_ms = 50;
         c.callbacks.retry_max_ms = 200;
         c.callbacks.give_up_after_secs = give_up_secs;
         c.callbacks.timeout_secs = 2;
     })
-    .await
+    .await;
+    let agreement = serde_json::json!({
+        "allow": ["SMS"], "callback_hosts": ["127.0.0.1:*"], "callback_networks": ["127.0.0.0/8"]
+    });
+    crate::soap_framework::register(&gw, "shop", agreement).await;
+    gw
 }
 
 async fn queue(db: &TestDb, endpoint: &str, give_up_secs: u64) -> i64 {

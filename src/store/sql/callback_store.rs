@@ -6,17 +6,32 @@ use crate::store::StoreError;
 use crate::store::callbacks::Callback;
 
 /// The claim statement around a backend's row-locking clause. `$1` claimed until, `$2` now,
-/// `$3` limit.
+/// `$3` limit, `$4` most in flight per application.
+///
+/// Rows are ranked per application, those in flight (claimed, not expired) first, so an
+/// application never has more than `$4` callbacks in flight: one slow endpoint holds `$4` of the
+/// sender's slots, never all. A suspended application's callbacks are not claimed; they wait.
+/// The ranking is a subquery of the lock so PostgreSQL can lock with `SKIP LOCKED` (it refuses a
+/// locking clause on a query with window functions).
 macro_rules! claim_callbacks {
     ($locking:literal) => {
         concat!(
             "UPDATE callbacks SET claimed_until = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM callbacks \
-               WHERE status = 'pending' AND next_attempt_at <= $2 \
-                 AND (claimed_until IS NULL OR claimed_until < $2) \
+             WHERE id IN (SELECT id FROM callbacks WHERE id IN ( \
+                 SELECT id FROM ( \
+                   SELECT c.id, c.next_attempt_at, c.claimed_until, ROW_NUMBER() OVER ( \
+                       PARTITION BY c.actor \
+                       ORDER BY CASE WHEN c.claimed_until >= $2 THEN 0 ELSE 1 END, c.id) AS place \
+                   FROM callbacks c \
+                   WHERE c.status = 'pending' AND (c.next_attempt_at <= $2 OR c.claimed_until >= $2) \
+                     AND NOT EXISTS (SELECT 1 FROM applications ap \
+                                     WHERE 'app:' || ap.id = c.actor AND ap.status = 'suspended') \
+                 ) ranked \
+                 WHERE place <= $4 AND next_attempt_at <= $2 \
+                   AND (claimed_until IS NULL OR claimed_until < $2)) \
                ORDER BY id LIMIT $3 ",
             $locking,
-            ") RETURNING id, kind, endpoint, content_type, soap_action, body, attempts, give_up_at"
+            ") RETURNING id, actor, kind, endpoint, content_type, soap_action, body, attempts, give_up_at"
         )
     };
 }
@@ -69,6 +84,12 @@ pub(crate) const RETRY: &str = concat!(
        claimed_until = NULL, updated_at = $3 WHERE id = $1 RETURNING ",
     callback_columns!()
 );
+
+/// `$1` actor, `$2` until, `$3` now: the application's waiting callbacks are not tried before
+/// `$2` (its endpoint keeps failing; the circuit is open).
+pub(crate) const HOLD: &str = "UPDATE callbacks SET next_attempt_at = $2, updated_at = $3 \
+     WHERE actor = $1 AND status = 'pending' AND next_attempt_at < $2 \
+       AND (claimed_until IS NULL OR claimed_until < $3)";
 
 /// A `callbacks` row as read.
 #[derive(Debug, sqlx::FromRow)]
@@ -146,20 +167,37 @@ macro_rules! impl_callback_store {
 
             async fn claim_callbacks(
                 &self,
-                limit: i64,
-                now_ms: i64,
-                claimed_until: i64,
+                claim: &$crate::store::callbacks::CallbackClaim,
             ) -> Result<Vec<$crate::store::callbacks::DueCallback>, $crate::store::StoreError> {
                 let mut tx = self.begin_write().await?;
                 let mut rows = sqlx::query_as::<_, $crate::store::callbacks::DueCallback>($claim)
-                    .bind(claimed_until)
-                    .bind(now_ms)
-                    .bind(limit)
+                    .bind(claim.claimed_until_ms)
+                    .bind(claim.now_ms)
+                    .bind(claim.limit)
+                    .bind(claim.per_actor)
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
                 rows.sort_by_key(|r| r.id);
                 Ok(rows)
+            }
+
+            async fn hold_callbacks(
+                &self,
+                actor: &str,
+                until_ms: i64,
+                now_ms: i64,
+            ) -> Result<u64, $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                let held = sqlx::query($crate::store::sql::callback_store::HOLD)
+                    .bind(actor)
+                    .bind(until_ms)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(held)
             }
 
             async fn record_attempt(

@@ -104,7 +104,7 @@ async fn a_released_hold_is_no_relationship_for_monitoring(db: &TestDb) {
     const NS: &str = "http://pxgate.dev/schema/account_notification/v1/local";
     let gw = TestGateway::start(db).await;
     open_account(&gw, ALICE.0, json!({"balance": 10000})).await;
-    let agreement = json!({"allow": ["Payment", "AccountManagement"], "callback_hosts": ["127.0.0.1"]});
+    let agreement = json!({"allow": ["Payment", "AccountManagement"], "callback_hosts": ["127.0.0.1:*"], "callback_networks": ["127.0.0.0/8"]});
     let snoop = register(&gw, "snoop", agreement).await;
     let auth = Auth::Basic(&snoop);
     let reserve = reserve_op(
