@@ -77,8 +77,14 @@ impl SmsGateway {
     /// its (username, secret). Callbacks may go to 127.0.0.1.
     pub(crate) async fn register(&self, id: &str) -> (String, String) {
         let agreement = json!({
-            "allow": ["SMS"], "sms_senders": ["1588"], "max_sms_addresses": 3, "callback_hosts": ["127.0.0.1:*"], "callback_networks": ["127.0.0.0/8"]
+            "allow": ["SMS"], "sms_senders": ["1588"], "max_sms_addresses": 3,
+            "callback_hosts": ["127.0.0.1:*"], "callback_networks": ["127.0.0.0/8"]
         });
+        self.register_with(id, agreement).await
+    }
+
+    /// Registers application `id` with `agreement`; answers its (username, secret).
+    pub(crate) async fn register_with(&self, id: &str, agreement: Value) -> (String, String) {
         let body = json!({"id": id, "name": "Corner Shop", "owner_contact": "ops@shop.example", "agreement": agreement});
         let response = self
             .http

@@ -4,6 +4,7 @@
 //! monitoring privacy rule with a hold that moved nothing, send from a sender it was not given,
 //! and make the gateway text numbers it tried to charge (SMS pumping).
 
+mod callbacks;
 mod credits;
 mod reservations;
 mod scope;

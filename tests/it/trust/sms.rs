@@ -17,34 +17,15 @@ battery!(
     refused_charges_text_only_home_numbers_within_the_hourly_budget,
 );
 
-async fn register_app(gw: &SmsGateway, id: &str, agreement: Value) -> (String, String) {
-    let body =
-        json!({"id": id, "name": "Daily News", "owner_contact": "ops@news.example", "agreement": agreement});
-    let response = gw
-        .http
-        .request(Method::POST, format!("{}/admin/v1/apps", gw.base))
-        .bearer_auth(OPERATOR_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let created: Value = response.json().await.unwrap();
-    let text = |k: &str| created["credential"][k].as_str().unwrap().to_owned();
-    (text("username"), text("secret"))
-}
-
 /// The reproduced hole: `news` (senders `["NEWS"]`) sent without senderName and the handset saw
 /// the gateway's own name.
 async fn a_message_without_a_sender_name_goes_out_from_the_agreements_sender(db: &TestDb) {
     let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = start_sim(smpp).await;
     let gw = SmsGateway::start(db, sim.smpp_addr()).await;
-    let news = register_app(
-        &gw,
-        "news",
-        json!({"allow": ["SMS"], "sms_senders": ["NEWS", "1599"]}),
-    )
-    .await;
+    let news = gw
+        .register_with("news", json!({"allow": ["SMS"], "sms_senders": ["NEWS", "1599"]}))
+        .await;
     gw.call(&news, &send_sms(&["tel:+821012345678"], None, "headline"))
         .await
         .assert_ok("sendSms without senderName");
@@ -55,7 +36,7 @@ async fn a_message_without_a_sender_name_goes_out_from_the_agreements_sender(db:
         .await;
     other.assert_fault("POL0001", "a sender outside the agreement");
     // An application the operator gave no sender cannot send at all.
-    let mute = register_app(&gw, "mute", json!({"allow": ["SMS"]})).await;
+    let mute = gw.register_with("mute", json!({"allow": ["SMS"]})).await;
     let answer = gw
         .call(&mute, &send_sms(&["tel:+821012345678"], None, "hello"))
         .await;
