@@ -4,11 +4,10 @@
 //! country, within an hourly budget).
 
 use chrono::Days;
-use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::alerts::charge;
-use crate::harness::{OPERATOR_TOKEN, TestDb, battery};
+use crate::harness::{TestDb, battery};
 use crate::sms_harness::{SmsGateway, send_sms, start_sim, wait_inbox};
 use crate::soap_framework::{open_account, register};
 
