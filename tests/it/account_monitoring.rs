@@ -26,7 +26,8 @@ battery!(
     charges_are_notified_until_stopped,
     below_threshold_is_notified_once_per_crossing,
     only_accounts_with_a_relationship_may_be_monitored,
-    a_correlator_in_use_is_refused
+    a_correlator_in_use_is_refused,
+    a_suspended_application_is_not_told_of_charges
 );
 
 const MANAGER: &str = "/AccountNotificationManagerService/services/AccountNotificationManager";
@@ -149,6 +150,46 @@ async fn charges_are_notified_until_stopped(db: &TestDb) {
     let marker = wait_for(&bodies, "c2", 1).await;
     assert_eq!(element(&marker[0], "amount"), Some("200"));
     assert_eq!(count(&bodies, "c1").await, 1, "no notification after stop");
+}
+
+/// A suspended application's monitors are skipped, not queued for later: after it is resumed
+/// it hears of the next charge only. The marker is another application's monitor on the account.
+async fn a_suspended_application_is_not_told_of_charges(db: &TestDb) {
+    let (_sim, gw) = alert_gateway(db).await;
+    let (url, bodies) = endpoint().await;
+    let app = shop(&gw, "shop").await;
+    let other = shop(&gw, "other").await;
+    open_account(&gw, ALICE.1, json!({"balance": 5000})).await;
+    assert_eq!(charge(&gw, &app, ALICE.0, 100, "first").await, None);
+    assert_eq!(charge(&gw, &other, ALICE.0, 100, "other-first").await, None);
+    start(&gw, &app, &url, "paused", ALICE.0, "Charged")
+        .await
+        .assert_ok("start");
+    start(&gw, &other, &url, "marker", ALICE.0, "Charged")
+        .await
+        .assert_ok("start marker");
+    let suspend = gw
+        .admin(Method::POST, "/apps/shop/suspend")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(suspend.status().is_success());
+    assert_eq!(charge(&gw, &other, ALICE.0, 300, "while-suspended").await, None);
+    wait_for(&bodies, "marker", 1).await;
+    assert_eq!(count(&bodies, "paused").await, 0, "told while suspended");
+    let resume = gw
+        .admin(Method::POST, "/apps/shop/resume")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resume.status().is_success());
+    assert_eq!(charge(&gw, &other, ALICE.0, 200, "after").await, None);
+    wait_for(&bodies, "marker", 2).await;
+    let told = wait_for(&bodies, "paused", 1).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(element(&told[0], "amount"), Some("200"));
 }
 
 async fn below_threshold_is_notified_once_per_crossing(db: &TestDb) {
