@@ -19,6 +19,7 @@ use crate::soap_framework::{Answer, element};
 battery!(
     keywords_route_to_their_applications,
     subscriptions_push_instead_of_keeping,
+    a_suspended_applications_messages_wait_for_it,
     subscriptions_are_checked,
     registrations_are_managed_by_the_operator,
 );
@@ -233,6 +234,32 @@ async fn subscriptions_push_instead_of_keeping(db: &TestDb) {
     assert_eq!(received(&gw, &shop, "shop-all", 1).await, ["keep me"]);
     let more = tokio::time::timeout(Duration::from_millis(300), calls.recv()).await;
     assert!(more.is_err(), "nothing pushed after stop: {more:?}");
+}
+
+/// A message for a suspended application's subscription is not pushed and not lost: it waits
+/// and is pushed once the application is resumed.
+async fn a_suspended_applications_messages_wait_for_it(db: &TestDb) {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let gw = SmsGateway::start(db, sim.smpp_addr()).await;
+    let shop = gw.register("shop").await;
+    registration(&gw, "shop-all", "shop", "1588", None).await;
+    let (url, mut calls) = endpoint().await;
+    gw.call_at(MANAGER, &shop, &start(&url, "mo-1", "tel:1588", None))
+        .await
+        .assert_ok("startSmsNotification");
+    let (status, _) = admin(&gw, Method::POST, "/apps/shop/suspend", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK);
+    inject(&sim, "821012345678", "1588", "while paused").await;
+    let early = tokio::time::timeout(Duration::from_millis(700), calls.recv()).await;
+    assert!(early.is_err(), "pushed to a suspended application: {early:?}");
+    let (status, _) = admin(&gw, Method::POST, "/apps/shop/resume", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let call = tokio::time::timeout(Duration::from_secs(10), calls.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(call.contains("<message>while paused</message>"), "{call}");
 }
 
 async fn subscriptions_are_checked(db: &TestDb) {
