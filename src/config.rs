@@ -158,8 +158,13 @@ pub struct FrameworkConfig {
     pub default_rate_per_second: u32,
     /// Burst for operations no agreement rate covers.
     pub default_burst: u32,
-    /// Failed authentications allowed per source address and per username each minute.
+    /// Failed authentications allowed each minute for one username from one source address (an
+    /// IPv6 /64); the next is refused until the minute ends.
     pub auth_failures_per_minute: u32,
+    /// Failed authentications allowed each minute from one source address, whatever the username.
+    pub auth_address_failures_per_minute: u32,
+    /// OAuth 2.0 access tokens an application may request each minute.
+    pub token_requests_per_minute: u32,
     /// How long an instance trusts what it read about an application, seconds. Changes made
     /// through this instance apply at once; changes made through others within this time.
     pub cache_ttl_secs: u64,
@@ -174,6 +179,8 @@ impl Default for FrameworkConfig {
             default_rate_per_second: 100,
             default_burst: 200,
             auth_failures_per_minute: 10,
+            auth_address_failures_per_minute: 100,
+            token_requests_per_minute: 60,
             cache_ttl_secs: 5,
         }
     }
@@ -204,6 +211,14 @@ impl FrameworkConfig {
             (
                 "auth_failures_per_minute",
                 u64::from(self.auth_failures_per_minute),
+            ),
+            (
+                "auth_address_failures_per_minute",
+                u64::from(self.auth_address_failures_per_minute),
+            ),
+            (
+                "token_requests_per_minute",
+                u64::from(self.token_requests_per_minute),
             ),
         ] {
             if value == 0 {

@@ -11,9 +11,11 @@
 
 pub mod agreement;
 pub mod auth;
+pub mod lockout;
 pub mod operation;
 pub mod permit;
 pub mod refusal;
+pub mod replay;
 pub mod secrets;
 pub mod throttle;
 pub mod usage;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub use agreement::{Agreement, ServiceAgreement};
 pub use auth::{Credentials, PasswordType, UsernameToken};
@@ -33,9 +36,11 @@ pub use permit::{AppInfo, Permit};
 use crate::config::FrameworkConfig;
 use crate::domain::Clock;
 use crate::store::Store;
-use crate::store::apps::{App, AppStatus, Credential};
+use crate::store::apps::{App, AppStatus, Credential, NonceClaim};
 use agreement::{Denial, Rate};
-use auth::{FailureLimiter, NonceCache, PasswordFailure};
+use auth::PasswordFailure;
+use lockout::Lockout;
+use replay::ReplayGuard;
 use secrets::SecretBox;
 use throttle::Throttle;
 use usage::{Call, UsageRecorder};
@@ -56,7 +61,7 @@ pub enum AuthError {
     /// A WS-Security nonce used before within the window.
     #[error("replayed WS-Security nonce")]
     Replayed,
-    /// Too many failed attempts from this address or for this username.
+    /// Too many failed attempts from this address, or for this username from this address.
     #[error("too many failed authentications; retry after {} s", .retry_after.as_secs().max(1))]
     LockedOut {
         /// When the lock-out ends.
@@ -74,7 +79,7 @@ pub enum AuthError {
     /// The call came from outside the agreement's `source_networks`.
     #[error("calls from {0} are not in the service agreement")]
     SourceNotAllowed(IpAddr),
-    /// The application's request rate for this operation is used up.
+    /// The application's request rate for this operation (or for access tokens) is used up.
     #[error("request rate exceeded; retry after {} ms", .retry_after.as_millis())]
     Throttled {
         /// When the next request would pass.
@@ -143,12 +148,28 @@ pub struct Framework {
     default_rate: Rate,
     cache_ttl: Duration,
     entries: DashMap<String, Arc<Entry>>,
-    tokens: DashMap<String, (String, i64, Instant)>,
-    nonces: NonceCache,
-    failures: FailureLimiter,
+    tokens: DashMap<String, CachedToken>,
+    replay: ReplayGuard,
+    failures: Lockout,
     throttle: Throttle,
+    /// Access tokens issued per application and minute.
+    token_rate: DefaultKeyedRateLimiter<String>,
     usage: UsageRecorder,
 }
+
+/// A bearer token this instance has looked up: its owner, its expiry (ms) and when it was read.
+struct CachedToken {
+    username: String,
+    expires_ms: i64,
+    fetched: Instant,
+}
+
+/// Most bearer tokens remembered per instance; past it, expired and stale ones are dropped first,
+/// then all (a token not remembered is read from the store again).
+const MAX_CACHED_TOKENS: usize = 100_000;
+
+/// How much of a presented username a log line carries.
+const LOGGED_USERNAME_CHARS: usize = 64;
 
 impl Framework {
     /// Builds the framework from validated configuration.
@@ -163,8 +184,6 @@ impl Framework {
             .ok_or("framework.secret_key is required")?;
         let nz = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
-            store,
-            clock,
             secrets: SecretBox::from_base64(key).map_err(|e| format!("framework.secret_key: {e}"))?,
             window: Duration::from_secs(config.created_window_secs),
             token_ttl: Duration::from_secs(config.token_ttl_secs),
@@ -175,10 +194,16 @@ impl Framework {
             cache_ttl: Duration::from_secs(config.cache_ttl_secs),
             entries: DashMap::new(),
             tokens: DashMap::new(),
-            nonces: NonceCache::default(),
-            failures: FailureLimiter::new(nz(config.auth_failures_per_minute)),
+            replay: ReplayGuard::new(Arc::clone(&store), Arc::clone(&clock)),
+            failures: Lockout::new(
+                config.auth_failures_per_minute,
+                config.auth_address_failures_per_minute,
+            ),
             throttle: Throttle::default(),
+            token_rate: RateLimiter::keyed(Quota::per_minute(nz(config.token_requests_per_minute))),
             usage: UsageRecorder::default(),
+            store,
+            clock,
         })
     }
 
@@ -197,15 +222,20 @@ impl Framework {
     ) -> Result<Permit, AuthError> {
         let started = Instant::now();
         let (app_id, result) = match self.authenticate(credentials, peer).await {
-            Ok(entry) => (
-                Some(entry.app.id.clone()),
-                self.permit(&entry, operation, peer, started),
-            ),
+            Ok((entry, nonce)) => {
+                let mut result = self.permit(&entry, operation, peer, started);
+                if let (Ok(_), Some(claim)) = (&result, nonce)
+                    && let Err(e) = self.claim_nonce(claim, credentials, peer).await
+                {
+                    result = Err(e);
+                }
+                (Some(entry.app.id.clone()), result)
+            }
             Err(e) => (None, Err(e)),
         };
         if let Err(e) = &result {
             let app = app_id.as_deref().unwrap_or("-");
-            let user = credentials.username().unwrap_or("-");
+            let user = logged(credentials.username());
             tracing::info!(app, user, %peer, operation = operation.name(), reason = %e, "call refused");
             self.record(app, operation, e.outcome(), started.elapsed(), None);
         }
@@ -292,7 +322,31 @@ impl Framework {
         Ok(Permit::new(Arc::clone(&entry.app), operation, started))
     }
 
-    async fn authenticate(&self, credentials: &Credentials, peer: IpAddr) -> Result<Arc<Entry>, AuthError> {
+    /// Claims a correct token's nonce for the whole cluster, after the call has been admitted; a
+    /// replay counts as a failed attempt.
+    async fn claim_nonce(
+        &self,
+        claim: NonceClaim,
+        credentials: &Credentials,
+        peer: IpAddr,
+    ) -> Result<(), AuthError> {
+        match self.replay.first_use(claim).await {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.failures.failed(peer, credentials.username());
+                Err(AuthError::Replayed)
+            }
+            Err(()) => Err(AuthError::Unavailable),
+        }
+    }
+
+    /// Checks the credentials; a correct UsernameToken with a nonce also answers the claim its
+    /// nonce must win once the call is admitted.
+    async fn authenticate(
+        &self,
+        credentials: &Credentials,
+        peer: IpAddr,
+    ) -> Result<(Arc<Entry>, Option<NonceClaim>), AuthError> {
         if matches!(credentials, Credentials::None) {
             return Err(AuthError::Missing);
         }
@@ -310,14 +364,14 @@ impl Framework {
         verdict
     }
 
-    async fn verify(&self, credentials: &Credentials) -> Result<Arc<Entry>, AuthError> {
+    async fn verify(&self, credentials: &Credentials) -> Result<(Arc<Entry>, Option<NonceClaim>), AuthError> {
         match credentials {
             Credentials::None => Err(AuthError::Missing),
             Credentials::UsernameToken(token) => {
                 let entry = self.live_entry(&token.username).await?;
                 let now = self.clock.now();
-                match auth::check_username_token(token, &entry.secret, now, self.window, &self.nonces) {
-                    Ok(()) => Ok(entry),
+                match auth::check_username_token(token, &entry.secret, now, self.window) {
+                    Ok(claim) => Ok((entry, claim)),
                     Err(PasswordFailure::Mismatch) => Err(AuthError::BadCredentials),
                     Err(PasswordFailure::Incomplete | PasswordFailure::Stale) => Err(AuthError::Stale),
                     Err(PasswordFailure::Replayed) => Err(AuthError::Replayed),
@@ -326,14 +380,14 @@ impl Framework {
             Credentials::Basic { username, password } => {
                 let entry = self.live_entry(username).await?;
                 if auth::equal(password.as_bytes(), entry.secret.as_bytes()) {
-                    Ok(entry)
+                    Ok((entry, None))
                 } else {
                     Err(AuthError::BadCredentials)
                 }
             }
             Credentials::Bearer(token) => {
                 let username = self.token_owner(token).await?;
-                self.live_entry(&username).await
+                Ok((self.live_entry(&username).await?, None))
             }
         }
     }
@@ -402,24 +456,36 @@ impl Framework {
         let digest = crate::admin::hex(&crate::admin::token_digest(token));
         let now_ms = self.clock.now().timestamp_millis();
         if let Some(t) = self.tokens.get(&digest)
-            && t.1 > now_ms
-            && t.2.elapsed() < self.cache_ttl
+            && t.expires_ms > now_ms
+            && t.fetched.elapsed() < self.cache_ttl
         {
-            return Ok(t.0.clone());
+            return Ok(t.username.clone());
         }
         let owner = self.store.token_owner(&digest, now_ms).await.map_err(|e| {
             tracing::error!(error = %e, "reading a token failed");
             AuthError::Unavailable
         })?;
         let username = owner.ok_or(AuthError::BadCredentials)?;
-        let expires = now_ms + i64::try_from(self.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
-        self.tokens
-            .insert(digest, (username.clone(), expires, Instant::now()));
+        let expires_ms = now_ms + i64::try_from(self.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        if self.tokens.len() >= MAX_CACHED_TOKENS {
+            self.tokens
+                .retain(|_, t| t.expires_ms > now_ms && t.fetched.elapsed() < self.cache_ttl);
+            if self.tokens.len() >= MAX_CACHED_TOKENS {
+                self.tokens.clear();
+            }
+        }
+        let cached = CachedToken {
+            username: username.clone(),
+            expires_ms,
+            fetched: Instant::now(),
+        };
+        self.tokens.insert(digest, cached);
         Ok(username)
     }
 
-    /// OAuth 2.0 client credentials grant (RFC 6749 §4.4): checks the client like HTTP Basic and
-    /// the application like any call, then issues a short-lived bearer token.
+    /// OAuth 2.0 client credentials grant (RFC 6749 §4.4): checks the client like HTTP Basic (with
+    /// the same lock-out), the application like any call (status, agreement validity, source
+    /// networks) and its own rate of token requests, then issues a short-lived bearer token.
     pub async fn issue_token(
         &self,
         client_id: &str,
@@ -430,10 +496,13 @@ impl Framework {
             username: client_id.to_owned(),
             password: client_secret.to_owned(),
         };
-        let entry = self.authenticate(&credentials, peer).await?;
-        if entry.status != AppStatus::Active {
-            return Err(AuthError::AppInactive(entry.status));
-        }
+        let admitted = match self.authenticate(&credentials, peer).await {
+            Ok((entry, _)) => self.admit_token_request(&entry, peer).map(|()| entry),
+            Err(e) => Err(e),
+        };
+        let entry = admitted.inspect_err(|e| {
+            tracing::info!(user = logged(Some(client_id)), %peer, reason = %e, "access token refused");
+        })?;
         let access_token = crate::admin::generate_token();
         let digest = crate::admin::hex(&crate::admin::token_digest(&access_token));
         let expires_ms =
@@ -450,6 +519,36 @@ impl Framework {
             access_token,
             expires_in: self.token_ttl.as_secs(),
         })
+    }
+}
+
+impl Framework {
+    /// What every call is checked for before its operation, for a token request.
+    fn admit_token_request(&self, entry: &Entry, peer: IpAddr) -> Result<(), AuthError> {
+        if entry.status != AppStatus::Active {
+            return Err(AuthError::AppInactive(entry.status));
+        }
+        if !entry.agreement_ok || entry.app.agreement.check_validity(self.clock.now()).is_err() {
+            return Err(AuthError::AgreementNotValid);
+        }
+        if !entry.app.agreement.allows_source(peer) {
+            return Err(AuthError::SourceNotAllowed(peer));
+        }
+        self.token_rate.check_key(&entry.app.id).map_err(|not_until| {
+            use governor::clock::Clock as _;
+            AuthError::Throttled {
+                retry_after: not_until.wait_time_from(governor::clock::DefaultClock::default().now()),
+            }
+        })
+    }
+}
+
+/// A presented username as log lines carry it: at most [`LOGGED_USERNAME_CHARS`] characters.
+fn logged(username: Option<&str>) -> &str {
+    let username = username.unwrap_or("-");
+    match username.char_indices().nth(LOGGED_USERNAME_CHARS) {
+        Some((end, _)) => &username[..end],
+        None => username,
     }
 }
 

@@ -210,17 +210,23 @@ impl Agreement {
 
     /// Whether `op` may be called at `now`.
     pub fn check(&self, op: Operation, now: DateTime<Utc>) -> Result<(), Denial> {
+        self.check_validity(now)?;
+        if self.allow.iter().any(|s| s.grants(op)) {
+            Ok(())
+        } else {
+            Err(Denial::NotAllowed)
+        }
+    }
+
+    /// Whether the agreement is in force at `now` (between `valid_from` and `valid_until`).
+    pub fn check_validity(&self, now: DateTime<Utc>) -> Result<(), Denial> {
         if self.valid_from.is_some_and(|from| now < from) {
             return Err(Denial::NotYetValid);
         }
         if self.valid_until.is_some_and(|until| now >= until) {
             return Err(Denial::Expired);
         }
-        if self.allow.iter().any(|s| s.grants(op)) {
-            Ok(())
-        } else {
-            Err(Denial::NotAllowed)
-        }
+        Ok(())
     }
 
     /// The rate rule for `op`: the most specific covering rule and the scope it applies to.

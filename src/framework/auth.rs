@@ -1,21 +1,19 @@
 //! Credentials as the bindings hand them over, and the checks that do not need the store:
-//! WS-Security digests, the `Created` window, nonce replay, and failed-attempt lock-out.
+//! WS-Security digests and the `Created` window. A correct token's nonce is then claimed in the
+//! store ([`super::replay`]); failed attempts feed [`super::lockout`].
 //!
 //! OASIS WSS UsernameToken Profile 1.0 §3.1: "Password_Digest = Base64 ( SHA-1 ( nonce + created +
 //! password ) )", with the nonce as raw bytes (it travels base64-encoded).
 
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use dashmap::DashMap;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
+
+use crate::store::apps::NonceClaim;
 
 /// How the password in a `UsernameToken` is carried (WSS UsernameToken Profile 1.0 §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,14 +125,14 @@ pub enum PasswordFailure {
     Replayed,
 }
 
-/// Checks a UsernameToken against the plain secret.
+/// Checks a UsernameToken against the plain secret. A correct token with a nonce answers the
+/// claim its nonce must win before the call is admitted ([`super::replay`]).
 pub fn check_username_token(
     token: &UsernameToken,
     secret: &str,
     now: DateTime<Utc>,
     window: Duration,
-    nonces: &NonceCache,
-) -> Result<(), PasswordFailure> {
+) -> Result<Option<NonceClaim>, PasswordFailure> {
     let created = match &token.created {
         Some(c) => Some(DateTime::parse_from_rfc3339(c.trim()).map_err(|_| PasswordFailure::Incomplete)?),
         None if token.password_type == PasswordType::Digest => return Err(PasswordFailure::Incomplete),
@@ -166,18 +164,31 @@ pub fn check_username_token(
     // Only a correct token may use up its nonce, so nobody can block a nonce by guessing. It is
     // remembered while a replay could still pass the window check: until `Created` + window, or
     // (a text password with a nonce and no `Created`) twice the window from now.
-    if let Some(nonce) = &token.nonce {
+    Ok(token.nonce.as_deref().map(|nonce| {
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX / 4);
-        let now_ms = now.timestamp_millis();
         let expires_ms = match created {
             Some(created) => created.timestamp_millis().saturating_add(window_ms),
-            None => now_ms.saturating_add(window_ms.saturating_mul(2)),
+            None => now.timestamp_millis().saturating_add(window_ms.saturating_mul(2)),
         };
-        if !nonces.first_use(&token.username, nonce, now_ms, expires_ms) {
-            return Err(PasswordFailure::Replayed);
+        NonceClaim {
+            key: nonce_key(&token.username, nonce),
+            expires_ms,
         }
-    }
-    Ok(())
+    }))
+}
+
+/// SHA-256 of the username's length, the username and the nonce, first 16 bytes: small enough
+/// for millions of live nonces (a collision among even 10^9 of them has a chance below 10^-20,
+/// and nobody can aim for one without breaking SHA-256).
+pub fn nonce_key(username: &str, nonce: &[u8]) -> [u8; 16] {
+    let mut sha = Sha256::new();
+    sha.update((username.len() as u64).to_le_bytes());
+    sha.update(username.as_bytes());
+    sha.update(nonce);
+    let digest = sha.finalize();
+    let mut key = [0; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
 }
 
 /// Base64(SHA-1(nonce + created + password)).
@@ -192,116 +203,6 @@ pub fn password_digest(nonce: &[u8], created: &str, password: &str) -> String {
 /// Constant-time equality of two byte strings.
 pub fn equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
-}
-
-/// Nonces seen within the `Created` window, per username. A nonce is accepted once.
-///
-/// At thousands of requests a second the cache holds millions of nonces, so an entry is small: the
-/// first 128 bits of SHA-256 over the username and the nonce (a collision among even 10^9 live
-/// entries has a chance below 10^-20, and nobody can aim for one without breaking SHA-256), and
-/// the instant after which a replay would be refused as stale anyway.
-#[derive(Debug, Default)]
-pub struct NonceCache {
-    seen: DashMap<[u8; 16], i64>,
-    inserts: AtomicU64,
-}
-
-impl NonceCache {
-    /// Records the nonce until `expires_ms`; `false` if it was already used and has not expired.
-    pub fn first_use(&self, username: &str, nonce: &[u8], now_ms: i64, expires_ms: i64) -> bool {
-        if self.inserts.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
-            self.seen.retain(|_, exp| *exp > now_ms);
-        }
-        match self.seen.entry(nonce_key(username, nonce)) {
-            dashmap::Entry::Occupied(mut e) if *e.get() <= now_ms => {
-                e.insert(expires_ms);
-                true
-            }
-            dashmap::Entry::Occupied(_) => false,
-            dashmap::Entry::Vacant(v) => {
-                v.insert(expires_ms);
-                true
-            }
-        }
-    }
-
-    /// Nonces remembered now (expired ones are dropped every 4,096 inserts).
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    /// Whether none is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
-}
-
-/// SHA-256 of the username's length, the username and the nonce, first 16 bytes.
-fn nonce_key(username: &str, nonce: &[u8]) -> [u8; 16] {
-    let mut sha = Sha256::new();
-    sha.update((username.len() as u64).to_le_bytes());
-    sha.update(username.as_bytes());
-    sha.update(nonce);
-    let digest = sha.finalize();
-    let mut key = [0; 16];
-    key.copy_from_slice(&digest[..16]);
-    key
-}
-
-/// Failed authentication attempts per source address and per username; past the allowance the
-/// key is locked out until the allowance refills, so passwords cannot be guessed at line rate.
-pub struct FailureLimiter {
-    attempts: DefaultKeyedRateLimiter<String>,
-    locked: DashMap<String, Instant>,
-}
-
-impl FailureLimiter {
-    /// `per_minute` failures per key and minute (bursting to the same number).
-    pub fn new(per_minute: NonZeroU32) -> Self {
-        Self {
-            attempts: RateLimiter::keyed(Quota::per_minute(per_minute)),
-            locked: DashMap::new(),
-        }
-    }
-
-    fn keys(peer: IpAddr, username: Option<&str>) -> Vec<String> {
-        let mut keys = vec![format!("ip:{peer}")];
-        if let Some(u) = username {
-            keys.push(format!("user:{u}"));
-        }
-        keys
-    }
-
-    /// `Err(wait)` while the address or the username is locked out.
-    pub fn check(&self, peer: IpAddr, username: Option<&str>) -> Result<(), Duration> {
-        let now = Instant::now();
-        for key in Self::keys(peer, username) {
-            if let Some(until) = self.locked.get(&key).map(|u| *u) {
-                if until > now {
-                    return Err(until - now);
-                }
-                self.locked.remove(&key);
-            }
-        }
-        Ok(())
-    }
-
-    /// Counts one failure against the address and the username.
-    pub fn failed(&self, peer: IpAddr, username: Option<&str>) {
-        let clock = governor::clock::DefaultClock::default();
-        for key in Self::keys(peer, username) {
-            if let Err(not_until) = self.attempts.check_key(&key) {
-                use governor::clock::Clock as _;
-                let wait = not_until.wait_time_from(clock.now());
-                self.locked.insert(key, Instant::now() + wait);
-            }
-        }
-        if self.locked.len() > 10_000 {
-            let now = Instant::now();
-            self.locked.retain(|_, until| *until > now);
-            self.attempts.retain_recent();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -324,55 +225,38 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let window = Duration::from_secs(300);
-        let nonces = NonceCache::default();
         let ok = digest_token("pw", b"nonce-1", "2026-11-24T09:58:00Z");
-        assert_eq!(check_username_token(&ok, "pw", now, window, &nonces), Ok(()));
-        assert_eq!(
-            check_username_token(&ok, "pw", now, window, &nonces),
-            Err(PasswordFailure::Replayed)
-        );
+        let claim = check_username_token(&ok, "pw", now, window).unwrap().unwrap();
+        assert_eq!(claim.key, nonce_key("shop", b"nonce-1"));
+        // Remembered while a replay would pass the window check: until Created + window.
+        let until = DateTime::parse_from_rfc3339("2026-11-24T10:03:00Z").unwrap();
+        assert_eq!(claim.expires_ms, until.timestamp_millis());
         let wrong = digest_token("guess", b"nonce-2", "2026-11-24T09:58:00Z");
         assert_eq!(
-            check_username_token(&wrong, "pw", now, window, &nonces),
+            check_username_token(&wrong, "pw", now, window),
             Err(PasswordFailure::Mismatch)
         );
         let stale = digest_token("pw", b"nonce-3", "2026-11-24T09:54:59Z");
         assert_eq!(
-            check_username_token(&stale, "pw", now, window, &nonces),
+            check_username_token(&stale, "pw", now, window),
             Err(PasswordFailure::Stale)
         );
         let future = digest_token("pw", b"nonce-4", "2026-11-24T10:05:01Z");
         assert_eq!(
-            check_username_token(&future, "pw", now, window, &nonces),
+            check_username_token(&future, "pw", now, window),
             Err(PasswordFailure::Stale)
         );
         let mut bare = digest_token("pw", b"nonce-5", "2026-11-24T09:58:00Z");
         bare.created = None;
         assert_eq!(
-            check_username_token(&bare, "pw", now, window, &nonces),
+            check_username_token(&bare, "pw", now, window),
             Err(PasswordFailure::Incomplete)
         );
     }
 
     #[test]
-    fn a_nonce_is_remembered_while_its_token_is_fresh_and_per_user() {
-        let window = Duration::from_secs(300);
-        let nonces = NonceCache::default();
-        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
-        let token = digest_token("pw", b"nonce-1", "2026-11-24T09:58:00Z");
-        let check = |now: &str| check_username_token(&token, "pw", at(now), window, &nonces);
-        assert_eq!(check("2026-11-24T10:00:00Z"), Ok(()));
-        assert_eq!(check("2026-11-24T10:02:59Z"), Err(PasswordFailure::Replayed));
-        // Past Created + window the token is stale, and the nonce need not be kept.
-        assert_eq!(check("2026-11-24T10:03:01Z"), Err(PasswordFailure::Stale));
-        assert_eq!(nonces.len(), 1);
-        // The same nonce from another user is another nonce.
-        let mut other = digest_token("pw", b"nonce-1", "2026-11-24T09:58:00Z");
-        other.username = "news".into();
-        assert_eq!(
-            check_username_token(&other, "pw", at("2026-11-24T10:00:00Z"), window, &nonces),
-            Ok(())
-        );
+    fn nonce_keys_are_per_user_and_unambiguous() {
+        assert_ne!(nonce_key("shop", b"n"), nonce_key("news", b"n"));
         assert_ne!(nonce_key("ab", b"c"), nonce_key("a", b"bc"));
     }
 
@@ -386,15 +270,14 @@ mod tests {
             nonce: None,
             created: None,
         };
-        let nonces = NonceCache::default();
         let w = Duration::from_secs(300);
-        assert_eq!(check_username_token(&token("pw"), "pw", now, w, &nonces), Ok(()));
+        assert_eq!(check_username_token(&token("pw"), "pw", now, w), Ok(None));
         assert_eq!(
-            check_username_token(&token("pw "), "pw", now, w, &nonces),
+            check_username_token(&token("pw "), "pw", now, w),
             Err(PasswordFailure::Mismatch)
         );
         assert_eq!(
-            check_username_token(&token(""), "pw", now, w, &nonces),
+            check_username_token(&token(""), "pw", now, w),
             Err(PasswordFailure::Mismatch)
         );
     }
@@ -414,27 +297,5 @@ mod tests {
         );
         assert_eq!(Credentials::from_authorization("Basic !!"), Credentials::None);
         assert_eq!(Credentials::from_authorization("Digest x"), Credentials::None);
-    }
-
-    #[test]
-    fn repeated_failures_lock_out_the_address_and_the_username() {
-        let limiter = FailureLimiter::new(NonZeroU32::new(3).unwrap());
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..3 {
-            assert!(limiter.check(a, Some("shop")).is_ok());
-            limiter.failed(a, Some("shop"));
-        }
-        assert!(
-            limiter.check(a, Some("shop")).is_ok(),
-            "the allowance is three failures"
-        );
-        limiter.failed(a, Some("shop"));
-        assert!(limiter.check(a, Some("other")).is_err(), "the address is locked");
-        assert!(
-            limiter.check(b, Some("shop")).is_err(),
-            "the username is locked from anywhere"
-        );
-        assert!(limiter.check(b, Some("news")).is_ok());
     }
 }

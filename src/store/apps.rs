@@ -1,5 +1,5 @@
-//! What the store keeps for the application framework: applications, credentials, OAuth tokens
-//! and usage. Agreements are kept as the JSON document the operator wrote; the framework checks
+//! What the store keeps for the application framework: applications, credentials, OAuth tokens,
+//! WS-Security nonces in use and usage. Agreements are kept as the JSON document the operator wrote; the framework checks
 //! and compiles them.
 
 use std::fmt;
@@ -108,6 +108,16 @@ pub struct Credential {
     pub revoked_at_ms: Option<i64>,
 }
 
+/// A WS-Security nonce to be used once cluster-wide: its key (see `framework::replay`) and when a
+/// replay would be refused as stale anyway, so the row may be forgotten or reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NonceClaim {
+    /// First 128 bits of SHA-256 over the username and the nonce.
+    pub key: [u8; 16],
+    /// ms since the epoch.
+    pub expires_ms: i64,
+}
+
 /// Calls of one application, operation and outcome within one minute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageRow {
@@ -160,6 +170,12 @@ pub trait AppStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The username a live token was issued to.
     async fn token_owner(&self, token_sha256: &str, now_ms: i64) -> Result<Option<String>, StoreError>;
+    /// Records every nonce of `claims` (distinct keys) in one statement, unless it is in use: not
+    /// recorded before, or recorded with an expiry at or before `now_ms`. Answers the keys that
+    /// were free, so each nonce is granted to one caller however many instances share the store.
+    async fn claim_nonces(&self, claims: &[NonceClaim], now_ms: i64) -> Result<Vec<[u8; 16]>, StoreError>;
+    /// Forgets the nonces expired at `now_ms`; answers how many.
+    async fn purge_nonces(&self, now_ms: i64) -> Result<u64, StoreError>;
     /// Adds usage counts (summing into existing minutes).
     async fn record_usage(&self, rows: &[UsageRow]) -> Result<(), StoreError>;
     /// Usage of one application between two instants (ms, half-open), by minute.

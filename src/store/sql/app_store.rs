@@ -51,6 +51,15 @@ pub(crate) const PURGE_TOKENS: &str = "DELETE FROM oauth_tokens WHERE expires_at
 pub(crate) const TOKEN_OWNER: &str =
     "SELECT username FROM oauth_tokens WHERE token_sha256 = $1 AND expires_at > $2";
 
+/// Head of the nonce claim; the `VALUES` rows follow, then [`CLAIM_NONCES_TAIL`] and `now_ms`.
+pub(crate) const CLAIM_NONCES_HEAD: &str = "INSERT INTO ws_nonces (nonce_key, expires_at) ";
+
+/// A nonce in use keeps its row; an expired one is taken over. Only taken rows are returned.
+pub(crate) const CLAIM_NONCES_TAIL: &str = " ON CONFLICT (nonce_key) DO UPDATE SET expires_at = excluded.expires_at \
+     WHERE ws_nonces.expires_at <= ";
+
+pub(crate) const PURGE_NONCES: &str = "DELETE FROM ws_nonces WHERE expires_at <= $1";
+
 pub(crate) const UPSERT_USAGE: &str = "INSERT INTO usage \
      (app_id, operation, outcome, minute, currency, calls, latency_us, amount) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -398,6 +407,46 @@ macro_rules! impl_app_store {
                     .bind(now_ms)
                     .fetch_optional(self.reader())
                     .await?)
+            }
+
+            async fn claim_nonces(
+                &self,
+                claims: &[$crate::store::apps::NonceClaim],
+                now_ms: i64,
+            ) -> Result<Vec<[u8; 16]>, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                if claims.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut sql = sqlx::QueryBuilder::new(q::CLAIM_NONCES_HEAD);
+                sql.push_values(claims, |mut row, c| {
+                    row.push_bind(c.key.to_vec()).push_bind(c.expires_ms);
+                });
+                sql.push(q::CLAIM_NONCES_TAIL).push_bind(now_ms);
+                sql.push(" RETURNING nonce_key");
+                let mut tx = self.begin_write().await?;
+                let taken: Vec<Vec<u8>> = sql.build_query_scalar().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                taken
+                    .into_iter()
+                    .map(|k| {
+                        <[u8; 16]>::try_from(k.as_slice()).map_err(|_| {
+                            $crate::store::StoreError::Corrupt("a nonce key is not 16 bytes".into())
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn purge_nonces(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
+                use $crate::store::sql::app_store as q;
+                let mut tx = self.begin_write().await?;
+                let purged = sqlx::query(q::PURGE_NONCES)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(purged)
             }
 
             async fn record_usage(
