@@ -205,6 +205,16 @@ fn refusal(e: &AuthError, basic: bool) -> OAuthError {
             "temporarily_unavailable",
             "the token service is unavailable; retry later",
         ),
+        // RFC 6749 has no code for a rate; RFC 6585 §4 has the status.
+        AuthError::Throttled { retry_after } => {
+            let mut out = OAuthError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                "too many token requests; retry later",
+            );
+            out.retry_after = Some(retry_after.as_secs().max(1));
+            out
+        }
         e if e.is_authentication() => {
             let status = if basic {
                 StatusCode::UNAUTHORIZED

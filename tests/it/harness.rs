@@ -18,6 +18,8 @@ const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// A database for one test; removes itself when dropped.
 pub(crate) struct TestDb {
     pub(crate) store: Arc<dyn Store>,
+    /// Where the database is, for a second store on it.
+    url: String,
     /// Set for SQLite: the directory holding the file.
     _dir: Option<tempfile::TempDir>,
     /// Set for PostgreSQL: the server and the schema to drop.
@@ -29,7 +31,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("pxgate.db").display());
         let store = store::connect(&StoreOptions {
-            url,
+            url: url.clone(),
             max_connections: 4,
             durability: store::Durability::Full,
         })
@@ -37,6 +39,7 @@ impl TestDb {
         .expect("open sqlite");
         Self {
             store,
+            url,
             _dir: Some(dir),
             pg_schema: None,
         }
@@ -48,7 +51,7 @@ impl TestDb {
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options[search_path]={schema}");
         let store = store::connect(&StoreOptions {
-            url,
+            url: url.clone(),
             max_connections: 8,
             durability: store::Durability::Full,
         })
@@ -56,9 +59,28 @@ impl TestDb {
         .expect("open postgres");
         Some(Self {
             store,
+            url,
             _dir: None,
             pg_schema: Some((base, schema)),
         })
+    }
+
+    /// The same database opened again, with its own connections, as another gateway instance (or
+    /// the same one after a restart) opens it; dropping it leaves the database in place.
+    pub(crate) async fn reopen(&self) -> Self {
+        let store = store::connect(&StoreOptions {
+            url: self.url.clone(),
+            max_connections: 4,
+            durability: store::Durability::Full,
+        })
+        .await
+        .expect("reopen the test database");
+        Self {
+            store,
+            url: self.url.clone(),
+            _dir: None,
+            pg_schema: None,
+        }
     }
 
     /// PostgreSQL only: the URL of this test's schema, for a second store or a gateway process.

@@ -2,8 +2,10 @@
 //! backends: mint credit, get past its per-charge cap through reservations, freeze a balance with
 //! a reservation renewed for ever, read accounts it has no relationship with, satisfy the
 //! monitoring privacy rule with a hold that moved nothing, send from a sender it was not given,
-//! and make the gateway text numbers it tried to charge (SMS pumping).
+//! make the gateway text numbers it tried to charge (SMS pumping), lock an application out or
+//! replay its requests, and reach hosts through callbacks.
 
+mod auth;
 mod callbacks;
 mod credits;
 mod reservations;
