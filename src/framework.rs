@@ -297,15 +297,7 @@ impl Framework {
         peer: IpAddr,
         started: Instant,
     ) -> Result<Permit, AuthError> {
-        if entry.status != AppStatus::Active {
-            return Err(AuthError::AppInactive(entry.status));
-        }
-        if !entry.agreement_ok {
-            return Err(AuthError::AgreementNotValid);
-        }
-        if !entry.app.agreement.allows_source(peer) {
-            return Err(AuthError::SourceNotAllowed(peer));
-        }
+        admit(entry, peer)?;
         match entry.app.agreement.check(operation, self.clock.now()) {
             Ok(()) => {}
             Err(Denial::NotAllowed) => return Err(AuthError::NotAllowed(operation)),
@@ -374,7 +366,6 @@ impl Framework {
                     Ok(claim) => Ok((entry, claim)),
                     Err(PasswordFailure::Mismatch) => Err(AuthError::BadCredentials),
                     Err(PasswordFailure::Incomplete | PasswordFailure::Stale) => Err(AuthError::Stale),
-                    Err(PasswordFailure::Replayed) => Err(AuthError::Replayed),
                 }
             }
             Credentials::Basic { username, password } => {
@@ -520,19 +511,13 @@ impl Framework {
             expires_in: self.token_ttl.as_secs(),
         })
     }
-}
 
-impl Framework {
-    /// What every call is checked for before its operation, for a token request.
+    /// A token request is admitted like a call ([`admit`], the agreement in force), then counted
+    /// against the application's own rate of token requests.
     fn admit_token_request(&self, entry: &Entry, peer: IpAddr) -> Result<(), AuthError> {
-        if entry.status != AppStatus::Active {
-            return Err(AuthError::AppInactive(entry.status));
-        }
-        if !entry.agreement_ok || entry.app.agreement.check_validity(self.clock.now()).is_err() {
+        admit(entry, peer)?;
+        if entry.app.agreement.check_validity(self.clock.now()).is_err() {
             return Err(AuthError::AgreementNotValid);
-        }
-        if !entry.app.agreement.allows_source(peer) {
-            return Err(AuthError::SourceNotAllowed(peer));
         }
         self.token_rate.check_key(&entry.app.id).map_err(|not_until| {
             use governor::clock::Clock as _;
@@ -541,6 +526,21 @@ impl Framework {
             }
         })
     }
+}
+
+/// What admits any request of an authenticated application, whatever it asks for: an active
+/// application, an agreement that compiled, a source inside its `source_networks`.
+fn admit(entry: &Entry, peer: IpAddr) -> Result<(), AuthError> {
+    if entry.status != AppStatus::Active {
+        return Err(AuthError::AppInactive(entry.status));
+    }
+    if !entry.agreement_ok {
+        return Err(AuthError::AgreementNotValid);
+    }
+    if !entry.app.agreement.allows_source(peer) {
+        return Err(AuthError::SourceNotAllowed(peer));
+    }
+    Ok(())
 }
 
 /// A presented username as log lines carry it: at most [`LOGGED_USERNAME_CHARS`] characters.

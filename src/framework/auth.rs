@@ -121,8 +121,6 @@ pub enum PasswordFailure {
     Incomplete,
     /// `Created` outside the allowed window.
     Stale,
-    /// The nonce was seen before within the window.
-    Replayed,
 }
 
 /// Checks a UsernameToken against the plain secret. A correct token with a nonce answers the

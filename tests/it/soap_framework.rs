@@ -235,8 +235,18 @@ pub(crate) fn element<'t>(text: &'t str, local: &str) -> Option<&'t str> {
 
 /// Posts a SOAP 1.1 `body` to `path` with `auth`.
 pub(crate) async fn call(gw: &TestGateway, path: &str, auth: &Auth<'_>, body: &str) -> Answer {
-    let mut request = gw
-        .http
+    call_with(&gw.http, gw, path, auth, body).await
+}
+
+/// Like [`call`], from the HTTP client `http` (bound to another source address, say).
+pub(crate) async fn call_with(
+    http: &reqwest::Client,
+    gw: &TestGateway,
+    path: &str,
+    auth: &Auth<'_>,
+    body: &str,
+) -> Answer {
+    let mut request = http
         .post(format!("{}{path}", gw.base))
         .header("content-type", "text/xml; charset=utf-8")
         .header("soapaction", "\"\"")
