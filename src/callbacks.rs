@@ -22,6 +22,7 @@
 mod breaker;
 mod route;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,6 +55,9 @@ pub struct CallbackConfig {
     pub breaker_failures: u32,
     /// How long they are put off, in seconds.
     pub breaker_open_secs: u64,
+    /// PEM file of extra roots trusted for HTTPS endpoints, beside the platform's own (an
+    /// operator's private CA, say).
+    pub ca_path: Option<PathBuf>,
 }
 
 impl Default for CallbackConfig {
@@ -67,6 +71,7 @@ impl Default for CallbackConfig {
             per_app_concurrency: 4,
             breaker_failures: 5,
             breaker_open_secs: 60,
+            ca_path: None,
         }
     }
 }
@@ -91,6 +96,14 @@ impl CallbackConfig {
         if self.retry_max_ms < self.retry_min_ms {
             errors.push("callbacks.retry_max_ms: must be at least retry_min_ms".to_owned());
         }
+        if let Err(e) = self.extra_roots() {
+            errors.push(format!("callbacks.ca_path: {e}"));
+        }
+    }
+
+    /// The roots read from `ca_path` (none when it is not set).
+    fn extra_roots(&self) -> Result<Vec<reqwest::Certificate>, String> {
+        self.ca_path.as_deref().map_or(Ok(Vec::new()), crate::tls::roots)
     }
 
     /// The delay before attempt `attempts + 1`, after `attempts` failures (at least one).
@@ -147,9 +160,14 @@ pub async fn run(state: AppState) {
     let hold_ms = i64::try_from(timeout.as_millis())
         .unwrap_or(i64::MAX)
         .saturating_mul(2);
+    // Checked when the configuration was validated; a file since broken costs only its roots.
+    let roots = config.extra_roots().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "callbacks.ca_path: its roots are not trusted");
+        Vec::new()
+    });
     let sender = Arc::new(Sender {
         breakers: Breakers::new(config.breaker_failures),
-        routes: Routes::new(timeout),
+        routes: Routes::new(timeout, roots),
         state,
         config,
     });

@@ -20,8 +20,9 @@
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
 //! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
-//! | [`server`] | shared state, the router and its layers, `run(listener, router, shutdown)` |
+//! | [`server`] | shared state, the router and its layers, `run(listener, state, http, shutdown)`: connection cap, header timeout, HTTPS |
 //! | [`telemetry`] | logs and Prometheus metrics |
+//! | [`tls`] | PEM certificates and keys: the listener's identity, extra callback roots |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |
 //!
 //! # A request, walked (SOAP `chargeAmount`)
@@ -49,3 +50,4 @@ pub mod smpp;
 pub mod soap;
 pub mod store;
 pub mod telemetry;
+pub mod tls;

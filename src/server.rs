@@ -4,7 +4,6 @@
 //! the whole gateway in-process; nothing here reads the environment or binds a socket.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,6 +175,7 @@ pub fn router(state: AppState, http: &HttpConfig) -> Router {
         }))
 }
 
+mod listener;
 mod notices;
 
 /// How often usage counts are written to the store and due reservations released.
@@ -199,9 +199,7 @@ pub async fn run(
     let callbacks = tokio::spawn(crate::callbacks::run(state.clone()));
     // Subscriber alerts and account notifications, decided from the ledger after each charge.
     let alerts = tokio::spawn(crate::alerts::run(state.clone()));
-    // Peer addresses feed the failed-authentication lock-out.
-    let app = router(state.clone(), http).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let served = listener::serve(listener, router(state.clone(), http), http, shutdown).await;
     housekeeping.abort();
     notices.abort();
     callbacks.abort();

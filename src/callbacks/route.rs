@@ -43,14 +43,18 @@ impl Route {
 /// The routes of every application seen, by actor (`app:<id>`).
 pub(super) struct Routes {
     timeout: Duration,
+    /// Roots trusted for HTTPS endpoints beside the platform's.
+    roots: Vec<reqwest::Certificate>,
     routes: Mutex<HashMap<String, Arc<Route>>>,
 }
 
 impl Routes {
-    /// Routes whose clients give up on an endpoint after `timeout`.
-    pub(super) fn new(timeout: Duration) -> Self {
+    /// Routes whose clients give up on an endpoint after `timeout` and trust `roots` beside the
+    /// platform's roots.
+    pub(super) fn new(timeout: Duration, roots: Vec<reqwest::Certificate>) -> Self {
         Self {
             timeout,
+            roots,
             routes: Mutex::new(HashMap::new()),
         }
     }
@@ -118,6 +122,7 @@ impl Routes {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .dns_resolver(Arc::new(Guard(Arc::clone(&agreement))))
+            .tls_certs_merge(self.roots.iter().cloned())
             .build()
             .map_err(|e| format!("no HTTP client: {e}"))?;
         let route = Arc::new(Route {

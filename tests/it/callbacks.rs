@@ -2,6 +2,7 @@
 //! answers 2xx, an endpoint that never does is abandoned at the give-up time, and the operator sees
 //! every attempt at `/admin/v1/callbacks` and can send one again.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,10 +17,12 @@ use serde_json::Value;
 
 use crate::cli::pxgate;
 use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
+use crate::listener::TestCert;
 
 battery!(
     a_failing_endpoint_is_retried_until_it_answers,
-    an_endpoint_that_never_answers_is_abandoned_and_can_be_retried
+    an_endpoint_that_never_answers_is_abandoned_and_can_be_retried,
+    an_https_endpoint_is_reached_with_the_configured_roots
 );
 
 /// An endpoint that answers 503 to its first `failures` calls, then 204; counts calls and keeps
@@ -53,7 +56,13 @@ async fn flaky_endpoint(failures: usize) -> (String, Arc<AtomicUsize>, Arc<tokio
 /// A gateway retrying after 50, 100, 200… ms and giving up after `give_up_secs`, with the
 /// application `shop` whose callbacks may go to any port on the loopback.
 async fn gateway(db: &TestDb, give_up_secs: u64) -> TestGateway {
+    gateway_trusting(db, give_up_secs, None).await
+}
+
+/// Like [`gateway`], trusting the roots in `ca_path` for HTTPS endpoints.
+async fn gateway_trusting(db: &TestDb, give_up_secs: u64, ca_path: Option<PathBuf>) -> TestGateway {
     let gw = TestGateway::start_with(db, |c| {
+        c.callbacks.ca_path = ca_path;
         c.callbacks.retry_min_ms = 50;
         c.callbacks.retry_max_ms = 200;
         c.callbacks.give_up_after_secs = give_up_secs;
@@ -231,4 +240,61 @@ async fn an_endpoint_that_never_answers_is_abandoned_and_can_be_retried(db: &Tes
     let refused = pxgate(&gw, OPERATOR_TOKEN, &["callbacks", "list", "--status", "lost"]).await;
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("400"));
+}
+
+/// An HTTPS endpoint with `cert`'s identity answering 204; counts the requests it was sent.
+async fn https_endpoint(cert: &TestCert) -> (String, Arc<AtomicUsize>) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+    use hyper_util::service::TowerToHyperService;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(|State(calls): State<Arc<AtomicUsize>>| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(Arc::clone(&calls));
+    let acceptor = tokio_rustls::TlsAcceptor::from(cert.tls.server_config().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = TowerToHyperService::new(app);
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (url, calls)
+}
+
+async fn an_https_endpoint_is_reached_with_the_configured_roots(db: &TestDb) {
+    let (trusted, stranger) = (TestCert::new(), TestCert::new());
+    let gw = gateway_trusting(db, 1, Some(trusted.tls.cert_path.clone())).await;
+
+    // A certificate not among the roots is not trusted: nothing reaches that endpoint.
+    let (url, calls) = https_endpoint(&stranger).await;
+    let id = queue(db, &url, 1).await;
+    let detail = wait_status(&gw, id, "abandoned").await;
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "sent over an untrusted connection: {detail}"
+    );
+
+    // One issued under `ca_path` is, and the callback is delivered over TLS.
+    let (url, calls) = https_endpoint(&trusted).await;
+    let id = queue(db, &url, 60).await;
+    let detail = wait_status(&gw, id, "delivered").await;
+    assert_eq!(detail["attempt_log"][0]["http_status"], 204, "{detail}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

@@ -252,7 +252,19 @@ impl TestGateway {
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
         let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        // Over HTTPS, the test's client trusts the gateway's own certificate.
+        let (scheme, roots) = match &config.http.tls {
+            Some(tls) => (
+                "https",
+                pxgate::tls::roots(&tls.cert_path).expect("test certificate"),
+            ),
+            None => ("http", Vec::new()),
+        };
+        let base = format!("{scheme}://{}", listener.local_addr().expect("addr"));
+        let http = reqwest::Client::builder()
+            .tls_certs_merge(roots)
+            .build()
+            .expect("client");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             server::run(listener, state, &config.http, async move {
@@ -262,7 +274,7 @@ impl TestGateway {
         });
         Self {
             base,
-            http: reqwest::Client::new(),
+            http,
             stop: Some(stop),
         }
     }

@@ -11,6 +11,7 @@ mod callbacks;
 mod cli;
 mod cli_catalog;
 mod harness;
+mod listener;
 mod micropay;
 mod payment_battery;
 mod rest_account;

@@ -190,3 +190,34 @@ async fn the_shop_charges_texts_and_refuses_as_figure_2_draws(db: &TestDb) {
     assert_eq!(balance(&gw, "+821055000001").await, 45_700);
     sim.shutdown().await;
 }
+
+/// The shop talks to a gateway serving HTTPS when it trusts the operator's CA (`--ca-cert`), and
+/// not otherwise.
+#[tokio::test]
+async fn the_shop_charges_over_https_trusting_the_operators_ca() {
+    use crate::harness::TestGateway;
+    use crate::listener::TestCert;
+    use crate::soap_framework::{open_account, register};
+    let db = TestDb::sqlite().await;
+    let cert = TestCert::new();
+    let tls = cert.tls.clone();
+    let gw = TestGateway::start_with(&db, move |c| c.http.tls = Some(tls)).await;
+    assert!(gw.base.starts_with("https://"));
+    let shop = register(&gw, "shop", json!({"allow": ["Payment", "AccountManagement"]})).await;
+    open_account(&gw, "+821055000007", json!({"balance": 10_000})).await;
+    let mut config = ShopConfig::new(&gw.base, &shop.user, &shop.secret);
+
+    let untrusting = micropay::Gateway::new(&config);
+    let refused = untrusting
+        .charge_amount("tel:+821055000007", "커피", 4_300, "tls-1")
+        .await;
+    assert!(refused.is_err(), "charged over an untrusted certificate");
+
+    config.extra_roots = pxgate::tls::roots(&cert.tls.cert_path).unwrap();
+    let trusting = micropay::Gateway::new(&config);
+    trusting
+        .charge_amount("tel:+821055000007", "커피", 4_300, "tls-1")
+        .await
+        .unwrap();
+    assert_eq!(trusting.get_balance("tel:+821055000007").await.unwrap(), 5_700);
+}

@@ -56,6 +56,8 @@ pub struct ShopConfig {
     pub language: Language,
     /// Country code for numbers typed in national form (`010-…` → `+82 10-…`).
     pub country_code: String,
+    /// Roots trusted for an `https://` gateway beside the platform's (`--ca-cert`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl ShopConfig {
@@ -72,6 +74,7 @@ impl ShopConfig {
             threshold: DEFAULT_THRESHOLD,
             language: Language::default(),
             country_code: "82".to_owned(),
+            extra_roots: Vec::new(),
         }
     }
 }

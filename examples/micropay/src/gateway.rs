@@ -47,10 +47,17 @@ pub struct Gateway {
 
 impl Gateway {
     /// A client for `config`'s gateway and credential.
+    ///
+    /// # Panics
+    /// When the TLS backend cannot be initialized, as `reqwest::Client::new` does.
     #[must_use]
     pub fn new(config: &ShopConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .tls_certs_merge(config.extra_roots.iter().cloned())
+            .build()
+            .expect("the TLS backend initializes");
         Self {
-            http: reqwest::Client::new(),
+            http,
             base: config.gateway.trim_end_matches('/').to_owned(),
             username: config.username.clone(),
             password: config.password.clone(),

@@ -57,6 +57,9 @@ struct Cli {
     /// Country code of numbers typed in national form.
     #[arg(long, global = true, default_value = "82")]
     country_code: String,
+    /// PEM file of a CA to trust for an https:// gateway (beside the system's roots).
+    #[arg(long, global = true)]
+    ca_cert: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     command: Command,
@@ -150,6 +153,14 @@ fn shop_config(cli: &Cli) -> Result<ShopConfig, String> {
     config.threshold = cli.threshold;
     config.language = cli.lang;
     config.country_code.clone_from(&cli.country_code);
+    if let Some(path) = &cli.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| format!("ca-cert: {}: {e}", path.display()))?;
+        config.extra_roots = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("ca-cert: {}: {e}", path.display()))?;
+        if config.extra_roots.is_empty() {
+            return Err(format!("ca-cert: {}: no PEM certificate in it", path.display()));
+        }
+    }
     Ok(config)
 }
 
