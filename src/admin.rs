@@ -23,8 +23,6 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::OperatorConfig;
@@ -55,21 +53,21 @@ impl OperatorTokens {
         Self(
             operators
                 .iter()
-                .filter_map(|o| Some((o.name.clone(), parse_hex(&o.token_sha256)?)))
+                .filter_map(|o| Some((o.name.clone(), crate::crypto::parse_hex32(&o.token_sha256)?)))
                 .collect(),
         )
     }
 
     /// Adds one operator by its token (for `demo`, which makes its own token).
     pub fn with_token(mut self, name: &str, token: &str) -> Self {
-        self.0.push((name.to_owned(), token_digest(token)));
+        self.0.push((name.to_owned(), crate::crypto::token_digest(token)));
         self
     }
 
     /// The operator holding `token`, if any. Every digest is compared, in constant time, so the
     /// answer's timing does not tell which operator (or how much of a digest) matched.
     pub fn authenticate(&self, token: &str) -> Option<Operator> {
-        let digest = token_digest(token);
+        let digest = crate::crypto::token_digest(token);
         let mut found = None;
         for (name, expected) in &self.0 {
             if bool::from(expected.ct_eq(&digest)) {
@@ -78,32 +76,6 @@ impl OperatorTokens {
         }
         found
     }
-}
-
-/// SHA-256 of a token.
-pub fn token_digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// Lower-case hex of a digest, as configuration holds it.
-pub fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn parse_hex(s: &str) -> Option<[u8; 32]> {
-    let mut out = [0_u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-/// A fresh 256-bit token, URL-safe base64.
-pub fn generate_token() -> String {
-    let mut bytes = [0_u8; 32];
-    // The OS random source failing is not recoverable for a security token.
-    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("no OS randomness: {e}"));
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The admin routes, all behind operator authentication.
@@ -179,10 +151,10 @@ mod tests {
 
     #[test]
     fn only_the_configured_token_authenticates() {
-        let token = generate_token();
+        let token = crate::crypto::generate_token();
         let config = OperatorConfig {
             name: "ops".into(),
-            token_sha256: hex(&token_digest(&token)),
+            token_sha256: crate::crypto::hex(&crate::crypto::token_digest(&token)),
         };
         let tokens = OperatorTokens::from_config(&[config]);
         assert_eq!(
@@ -191,6 +163,6 @@ mod tests {
         );
         assert!(tokens.authenticate("guess").is_none());
         assert!(tokens.authenticate("").is_none());
-        assert_ne!(generate_token(), token, "tokens are random");
+        assert_ne!(crate::crypto::generate_token(), token, "tokens are random");
     }
 }

@@ -167,7 +167,7 @@ impl Ctx<'_> {
     /// An alert SMS from the operator short code to `msisdn`; `None` (logged) when the text does
     /// not fit the configured number of parts.
     fn sms(&self, msisdn: &str, text: &str) -> Option<NewSms> {
-        let (id, reference) = request_id()?;
+        let (id, reference) = request_id();
         let max_parts = self.state.scf().smpp().max_parts as usize;
         let parts = match encoding::encode(text, max_parts, reference) {
             Ok(parts) => parts,
@@ -202,14 +202,9 @@ impl Ctx<'_> {
 }
 
 /// `alert-` and 12 random bytes in hex, and a concatenation reference for its parts.
-fn request_id() -> Option<(String, u8)> {
-    let mut bytes = [0u8; 12];
-    if let Err(e) = getrandom::fill(&mut bytes) {
-        tracing::error!(error = %e, "no OS randomness: alert not sent");
-        return None;
-    }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Some((format!("alert-{hex}"), bytes[0]))
+fn request_id() -> (String, u8) {
+    let bytes = crate::crypto::random_bytes::<12>();
+    (format!("alert-{}", crate::crypto::hex(&bytes)), bytes[0])
 }
 
 #[cfg(test)]

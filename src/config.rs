@@ -239,7 +239,7 @@ impl FrameworkConfig {
                     .to_owned(),
             ),
             Some(key) => {
-                if let Err(e) = crate::framework::secrets::SecretBox::from_base64(key) {
+                if let Err(e) = crate::crypto::SecretBox::from_base64(key) {
                     errors.push(format!("framework.secret_key: {e}"));
                 }
             }
@@ -546,7 +546,7 @@ mod tests {
             err.contains("framework.secret_key: still the example's placeholder"),
             "{err}"
         );
-        let key = crate::framework::secrets::SecretBox::generate_key();
+        let key = crate::crypto::SecretBox::generate_key();
         let replaced: String = text
             .lines()
             .map(|line| match line.split_once(" = \"REPLACE-ME") {

@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::admin::{self, OperatorTokens};
+use crate::admin::OperatorTokens;
 use crate::config::Config;
+use crate::crypto::SecretBox;
 use crate::domain::{Clock, Msisdn, SystemClock};
-use crate::framework::secrets::SecretBox;
 use crate::server::{self, AppState};
 use crate::soap::wsdl;
 use crate::store::{self, StoreError, StoreOptions};
@@ -90,7 +90,7 @@ pub async fn run(
     };
     std::fs::create_dir_all(&options.data).map_err(io(&options.data))?;
     let data = std::fs::canonicalize(&options.data).map_err(io(&options.data))?;
-    let token = keep_file(&data.join("operator.token"), admin::generate_token).map_err(io(&data))?;
+    let token = keep_file(&data.join("operator.token"), crate::crypto::generate_token).map_err(io(&data))?;
     let key = keep_file(&data.join("secret.key"), SecretBox::generate_key).map_err(io(&data))?;
     let mut config = Config::with_store(&format!("sqlite://{}", data.join("pxgate.db").display()), &key);
     config.http.listen = options.http;

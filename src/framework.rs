@@ -16,7 +16,6 @@ pub mod operation;
 pub mod permit;
 pub mod refusal;
 pub mod replay;
-pub mod secrets;
 pub mod throttle;
 pub mod usage;
 
@@ -34,6 +33,7 @@ pub use operation::{Operation, Scope, Service};
 pub use permit::{AppInfo, Permit};
 
 use crate::config::FrameworkConfig;
+use crate::crypto::SecretBox;
 use crate::domain::Clock;
 use crate::store::Store;
 use crate::store::apps::{App, AppStatus, Credential, NonceClaim};
@@ -41,7 +41,6 @@ use agreement::{Denial, Rate};
 use auth::PasswordFailure;
 use lockout::Lockout;
 use replay::ReplayGuard;
-use secrets::SecretBox;
 use throttle::Throttle;
 use usage::{Call, UsageRecorder};
 
@@ -444,7 +443,7 @@ impl Framework {
     }
 
     async fn token_owner(&self, token: &str) -> Result<String, AuthError> {
-        let digest = crate::admin::hex(&crate::admin::token_digest(token));
+        let digest = crate::crypto::hex(&crate::crypto::token_digest(token));
         let now_ms = self.clock.now().timestamp_millis();
         if let Some(t) = self.tokens.get(&digest)
             && t.expires_ms > now_ms
@@ -494,8 +493,8 @@ impl Framework {
         let entry = admitted.inspect_err(|e| {
             tracing::info!(user = logged(Some(client_id)), %peer, reason = %e, "access token refused");
         })?;
-        let access_token = crate::admin::generate_token();
-        let digest = crate::admin::hex(&crate::admin::token_digest(&access_token));
+        let access_token = crate::crypto::generate_token();
+        let digest = crate::crypto::hex(&crate::crypto::token_digest(&access_token));
         let expires_ms =
             self.clock.now().timestamp_millis() + i64::try_from(self.token_ttl.as_millis()).unwrap_or(0);
         self.store

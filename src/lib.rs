@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`domain`] | validated values: E.164 numbers, currencies and exact amounts, injected time |
 //! | [`store`] | accounts, ledger, reservations, applications, usage behind one trait; SQLite and PostgreSQL |
+//! | [`http`] | leaf: body limit, peer address, media types, JSON field paths, percent-encoding |
 //! | [`framework`] | who may call what: credentials, agreements, throttling, usage, the `Permit` |
 //! | [`scf`] | the business rules (Payment, Account Management), protocol-neutral, and the Parlay X exception catalogue |
 //! | [`soap`] | the Parlay X SOAP binding: hardened parser, faults, WSDL/XSD documents, dispatch |
@@ -19,6 +20,7 @@
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
+//! | [`crypto`] | leaf: hex, digests, random bytes and tokens, sealed secrets and keyed digests |
 //! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
 //! | [`server`] | shared state, the router and its layers, `run(listener, state, http, shutdown)`: connection cap, header timeout, HTTPS |
 //! | [`telemetry`] | logs and Prometheus metrics |
@@ -39,9 +41,11 @@ pub mod alerts;
 pub mod callbacks;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod framework;
+pub mod http;
 pub mod oauth;
 pub mod rest;
 pub mod scf;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use pxgate::admin::{self, OperatorTokens};
+use pxgate::admin::OperatorTokens;
 use pxgate::cli::{Cli, Command};
 use pxgate::config::{self, Config, EX_USAGE};
 use pxgate::domain::SystemClock;
@@ -59,7 +59,7 @@ async fn run(cli: Cli) -> ExitCode {
             demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }
         Command::GenKey => {
-            println!("{}", pxgate::framework::secrets::SecretBox::generate_key());
+            println!("{}", pxgate::crypto::SecretBox::generate_key());
             Ok(())
         }
         Command::GenToken { name } => {
@@ -123,12 +123,15 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
 }
 
 fn gen_token(name: &str) {
-    let token = admin::generate_token();
+    let token = pxgate::crypto::generate_token();
     println!("token (give it to the operator; it is not stored anywhere): {token}");
     println!();
     println!("[[admin.operators]]");
     println!("name = {name:?}");
-    println!("token_sha256 = \"{}\"", admin::hex(&admin::token_digest(&token)));
+    println!(
+        "token_sha256 = \"{}\"",
+        pxgate::crypto::hex(&pxgate::crypto::token_digest(&token))
+    );
 }
 
 /// Completes on Ctrl-C or SIGTERM.

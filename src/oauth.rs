@@ -8,17 +8,16 @@
 //!
 //! Must not know: how tokens are stored or what an application may call.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
+use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Extension, Form, Json, Router};
+use axum::{Form, Json, Router};
 use serde::Deserialize;
 
 use crate::framework::{AuthError, Credentials};
+use crate::http::form_decode;
 use crate::server::AppState;
 
 /// `POST /oauth/token`.
@@ -89,7 +88,7 @@ fn no_store(headers: &mut HeaderMap) {
 /// `POST /oauth/token`
 async fn token(
     State(state): State<AppState>,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
@@ -117,7 +116,7 @@ async fn token(
         }
         None => return OAuthError::invalid_request("grant_type is required").into_response(),
     }
-    let peer = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+    let peer = crate::http::peer_ip(&extensions);
     match state
         .framework()
         .issue_token(&client_id, &client_secret, peer)
@@ -157,7 +156,7 @@ fn client(headers: &HeaderMap, form: &TokenForm) -> Result<(String, String, bool
             ));
         }
         // RFC 6749 §2.3.1: the id and secret are form-urlencoded before Basic encoding.
-        return Ok((form_decoded(&username), form_decoded(&password), true));
+        return Ok((form_decode(&username), form_decode(&password), true));
     }
     match (&form.client_id, &form.client_secret) {
         (Some(id), Some(secret)) => Ok((id.clone(), secret.clone(), false)),
@@ -171,30 +170,6 @@ fn client(headers: &HeaderMap, form: &TokenForm) -> Result<(String, String, bool
             Err(e)
         }
     }
-}
-
-/// Undoes `application/x-www-form-urlencoded` on one value (`+` is a space, `%XX` a byte); a value
-/// that does not decode to UTF-8 is kept as sent.
-fn form_decoded(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| value.to_owned())
 }
 
 /// A refusal from the framework as RFC 6749 §5.2 error.
@@ -258,7 +233,6 @@ mod tests {
         );
         let (id, secret, basic) = client(&headers, &form(None, None)).ok().unwrap();
         assert_eq!((id.as_str(), secret.as_str(), basic), ("shop", "a+b", true));
-        assert_eq!(form_decoded("a+b%20c%zz%"), "a b c%zz%");
         let twice = client(&headers, &form(None, Some("x"))).err().unwrap();
         assert_eq!(twice.error, "invalid_request");
     }

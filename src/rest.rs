@@ -29,10 +29,10 @@ pub mod sms_json;
 /// What the OneAPI SMS notifications say (`server::notices` queues them).
 pub use self::sms::notify as sms_notices;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -44,6 +44,7 @@ use utoipa_axum::routes;
 
 use self::error::RestError;
 use crate::framework::{Credentials, Operation, Permit};
+use crate::http::percent_encode as encode;
 use crate::scf::payment::Charged;
 use crate::server::AppState;
 
@@ -167,17 +168,10 @@ struct Caller {
 
 impl Caller {
     fn of(request: &Request) -> Self {
-        // Without ConnectInfo (a router driven in-process) every caller shares one lock-out bucket.
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let authorization = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Self { authorization, peer }
+        Self {
+            authorization: crate::http::authorization(request.headers()),
+            peer: crate::http::peer_ip(request.extensions()),
+        }
     }
 
     /// Authorizes `operation`, runs `call` with the permit and answers its result, counting the
@@ -263,19 +257,6 @@ fn resource_url(end_user: &str, collection: &str, id: &str) -> String {
         encode(end_user),
         encode(id)
     )
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

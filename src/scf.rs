@@ -31,7 +31,7 @@ pub struct ScfSettings {
     /// `[account]`: Account Management policies.
     pub account: crate::config::AccountConfig,
     /// Keyed digests of PINs and voucher codes.
-    pub pepper: crate::framework::secrets::Pepper,
+    pub pepper: crate::crypto::Pepper,
 }
 
 /// The service capability functions and what they need.
@@ -68,7 +68,7 @@ impl Scf {
     }
 
     /// The keyed digests of PINs and voucher codes (the admin API stores them).
-    pub fn pepper(&self) -> &crate::framework::secrets::Pepper {
+    pub fn pepper(&self) -> &crate::crypto::Pepper {
         &self.settings.pepper
     }
 

@@ -18,13 +18,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::admin::extract::BodyLimit;
 use crate::admin::problem::Problem;
 use crate::admin::{self, OperatorTokens};
 use crate::config::{Config, HttpConfig};
+use crate::crypto::Pepper;
 use crate::domain::{Clock, Currency, Locale, Moment};
 use crate::framework::Framework;
-use crate::framework::secrets::Pepper;
+use crate::http::BodyLimit;
 use crate::scf::{Scf, ScfSettings};
 use crate::store::Store;
 use crate::telemetry;

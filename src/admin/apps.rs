@@ -20,10 +20,11 @@ use serde_json::Value;
 
 use super::Operator;
 use super::app_views::{AppList, AppView, CreatedApp, IssuedCredential};
-use super::extract::{AdminJson, field_path};
+use super::extract::AdminJson;
 use super::problem::{FieldError, Fields, Problem};
-use crate::framework::secrets::generate_secret;
+use crate::crypto::generate_secret;
 use crate::framework::{Agreement, ServiceAgreement};
+use crate::http::field_path;
 use crate::server::AppState;
 use crate::store::StoreError;
 use crate::store::apps::{App, AppPatch, AppStatus, Credential, NewApp};

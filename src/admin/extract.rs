@@ -3,11 +3,11 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
-use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::problem::Problem;
+use crate::http::{BodyLimit, field_path};
 
 /// A JSON body (`application/json`), decoded with the path of any bad field.
 #[derive(Debug)]
@@ -17,19 +17,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-            });
-        if !json {
+        if crate::http::media_type(req.headers()) != "application/json" {
             return Err(Problem::unsupported_media_type());
         }
-        let limit = req.extensions().get::<BodyLimit>().map_or(0, |l| l.0);
+        let limit = BodyLimit::of(req.extensions()).unwrap_or(0);
         let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
             axum::extract::rejection::BytesRejection::FailedToBufferBody(_) => Problem::too_large(limit),
             other => Problem::malformed(other.body_text()),
@@ -37,11 +28,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
         decode(&bytes).map(AdminJson)
     }
 }
-
-/// The configured body limit, put in the request extensions by the server so a rejection can
-/// name it.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
 
 /// Decodes JSON, turning an error into a 400 that names the field.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
@@ -60,12 +46,6 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
 /// serde_json appends " at line 1 column 42"; the field name says more.
 fn strip_position(message: &str) -> String {
     message.split(" at line ").next().unwrap_or(message).to_owned()
-}
-
-/// The path of a bad field as operators write it (`charge.amount`, `rates[0].scope`).
-pub fn field_path(path: &serde_path_to_error::Path) -> String {
-    // Exact numbers travel as a private one-key map inside serde_json; hide that key.
-    path.to_string().replace(".$serde_json::private::Number", "")
 }
 
 /// Query parameters, rejected as a 400 problem.

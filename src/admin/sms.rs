@@ -73,10 +73,7 @@ impl NewRegistration {
         let mut f = Fields::default();
         let id = match self.id {
             Some(id) => id,
-            None => generated_id().map_err(|e| {
-                tracing::error!(error = %e, "no OS randomness for a registration id");
-                Problem::unavailable()
-            })?,
+            None => generated_id(),
         };
         let id_ok = !id.is_empty()
             && id.len() <= MAX_ID
@@ -109,13 +106,8 @@ impl NewRegistration {
 }
 
 /// `reg-` and 16 random hex digits.
-fn generated_id() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes)?;
-    Ok(format!(
-        "reg-{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+fn generated_id() -> String {
+    format!("reg-{}", crate::crypto::random_hex::<8>())
 }
 
 /// `POST /sms/registrations`: 201 with the registration; 404 for an unknown application; 409 when

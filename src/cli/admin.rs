@@ -117,20 +117,9 @@ pub(crate) fn query(pairs: &[(&str, Option<String>)]) -> String {
     }
 }
 
-/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay), so a
-/// value the API would refuse reaches it intact and is refused by it, naming the field.
-pub(crate) fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .fold(String::with_capacity(value.len()), |mut out, b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                out.push(char::from(b));
-            } else {
-                let _ = write!(out, "%{b:02X}");
-            }
-            out
-        })
-}
+/// Percent-encodes a path segment or query value, so a value the API would refuse reaches it
+/// intact and is refused by it, naming the field.
+pub(crate) use crate::http::percent_encode;
 
 /// Sends one admin request; the server's problem details become [`CliError::Refused`].
 pub(crate) async fn call(

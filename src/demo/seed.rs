@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::OPERATOR;
 use crate::config::Config;
+use crate::crypto::{SecretBox, generate_secret};
 use crate::domain::{Currency, Moment, Msisdn};
-use crate::framework::secrets::{SecretBox, generate_secret};
 use crate::framework::{Agreement, ServiceAgreement};
 use crate::store::apps::{Credential, NewApp};
 use crate::store::payment::Tariff;

@@ -14,11 +14,11 @@ use std::fmt;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::error::RestError;
-use crate::admin::extract::field_path;
+use crate::http::field_path;
 use crate::scf::ScfError;
 
 /// Deepest nesting accepted; OneAPI payment bodies need 4 levels.
@@ -26,15 +26,8 @@ pub(super) const MAX_DEPTH: usize = 16;
 
 /// Reads and decodes the body of `request` as `T`.
 pub(super) async fn body<T: DeserializeOwned>(request: Request) -> Result<T, RestError> {
-    let json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            let m = m.trim().to_ascii_lowercase();
-            m == "application/json" || m.ends_with("+json")
-        });
+    let media = crate::http::media_type(request.headers());
+    let json = media == "application/json" || media.ends_with("+json");
     if !json {
         return Err(RestError::UnsupportedMediaType);
     }

@@ -517,6 +517,5 @@ fn checked_text(part: &str, text: &str, required: bool) -> Result<String, ScfErr
 
 /// An unguessable reservation identifier.
 fn new_reservation_id() -> String {
-    let bytes = crate::framework::secrets::random_bytes::<16>();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::crypto::random_hex::<16>()
 }

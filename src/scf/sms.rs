@@ -115,7 +115,7 @@ impl Scf {
         if req.message.is_empty() {
             return Err(ScfError::invalid("message", "empty"));
         }
-        let id = random_hex(16)?;
+        let id = crate::crypto::random_hex::<16>();
         let reference = u8::from_str_radix(&id[..2], 16).unwrap_or(0);
         let parts = encoding::encode(&req.message, cfg.max_parts as usize, reference)
             .map_err(|e| ScfError::MessageTooLong(e.max_chars))?;
@@ -363,11 +363,4 @@ fn tel(number: &str) -> String {
     } else {
         format!("tel:{digits}")
     }
-}
-
-/// `n` random bytes as lowercase hex: request identifiers are unguessable.
-fn random_hex(n: usize) -> Result<String, ScfError> {
-    let mut bytes = vec![0u8; n];
-    getrandom::fill(&mut bytes).map_err(|e| ScfError::Internal(format!("no OS randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -20,12 +20,12 @@ mod sms;
 /// What the SOAP SMS notifications say (`server::notices` queues them).
 pub use self::sms::notify as sms_notices;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -35,8 +35,8 @@ use super::envelope::{self, EnvelopeError, Limits};
 use super::fault::{self, Fault};
 use super::map::{auth_response, fault_response, scf_fault, soap_response};
 use super::{SoapVersion, wsdl};
-use crate::admin::extract::BodyLimit;
 use crate::framework::{Credentials, Operation, Service};
+use crate::http::BodyLimit;
 use crate::server::AppState;
 
 /// The SOAP routes: `POST` and `GET ?wsdl` on every Payment and SMS endpoint, `GET /wsdl/{name}` and
@@ -183,33 +183,16 @@ async fn call(
 
 /// Media type, credentials header, peer and body limit; `None` for anything but SOAP.
 fn head(request: &Request) -> Option<Head> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let media = content_type.split(';').next().unwrap_or("").trim();
-    let version = if media.eq_ignore_ascii_case("text/xml") {
-        SoapVersion::V11
-    } else if media.eq_ignore_ascii_case("application/soap+xml") {
-        SoapVersion::V12
-    } else {
-        return None;
+    let version = match crate::http::media_type(request.headers()).as_str() {
+        "text/xml" => SoapVersion::V11,
+        "application/soap+xml" => SoapVersion::V12,
+        _ => return None,
     };
-    // Without ConnectInfo (a router driven in-process) every caller shares one lock-out bucket.
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     Some(Head {
         version,
-        authorization: request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        peer,
-        limit: request.extensions().get::<BodyLimit>().map(|l| l.0),
+        authorization: crate::http::authorization(request.headers()),
+        peer: crate::http::peer_ip(request.extensions()),
+        limit: BodyLimit::of(request.extensions()),
     })
 }
 

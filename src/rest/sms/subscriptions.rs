@@ -61,7 +61,7 @@ async fn start(scf: &Scf, p: &Permit, s: SubscriptionIn) -> Result<Reply, RestEr
     }
     let correlator = match &s.client_correlator {
         Some(c) => c.clone(),
-        None => generated_key()?,
+        None => generated_key(),
     };
     let callback_data = s.callback_reference.callback_data.clone();
     if callback_data
@@ -136,13 +136,8 @@ fn subscription_url(id: &str) -> String {
 }
 
 /// `sub-` and 16 random hex digits.
-fn generated_key() -> Result<String, RestError> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).map_err(|e| ScfError::Internal(format!("no OS randomness: {e}")))?;
-    Ok(format!(
-        "sub-{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+fn generated_key() -> String {
+    format!("sub-{}", crate::crypto::random_hex::<8>())
 }
 
 /// The scf names Parlay X message parts; name the JSON members instead.

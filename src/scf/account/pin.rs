@@ -13,8 +13,8 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::crypto::{KEYED_PREFIX, Pepper, hex, random_hex};
 use crate::domain::Msisdn;
-use crate::framework::secrets::{KEYED_PREFIX, Pepper};
 use crate::scf::{Scf, ScfError, internal};
 use crate::store::vouchers::PinRecord;
 
@@ -23,7 +23,7 @@ pub const MAX_PIN_FAILURES: i64 = 5;
 
 /// A new salt and the keyed digest of `pin` under it, for the store.
 pub fn seal_pin(pepper: &Pepper, pin: &str) -> (String, String) {
-    let salt = crate::admin::hex(&crate::framework::secrets::random_bytes::<16>());
+    let salt = random_hex::<16>();
     let digest = pepper.digest("pin", &[salt.as_bytes(), pin.as_bytes()]);
     (salt, digest)
 }
@@ -34,7 +34,7 @@ fn legacy_digest(salt: &str, pin: &str) -> String {
     hasher.update(salt.as_bytes());
     hasher.update(b":");
     hasher.update(pin.as_bytes());
-    crate::admin::hex(&hasher.finalize())
+    hex(&hasher.finalize())
 }
 
 fn matches(pepper: &Pepper, record: &PinRecord, pin: &str) -> bool {

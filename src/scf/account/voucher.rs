@@ -6,16 +6,14 @@
 //! leaked database can neither be spent nor searched; vouchers issued by earlier versions (plain
 //! SHA-256) are still found. Spaces and dashes a subscriber types are ignored.
 
-use sha2::{Digest, Sha256};
-
-use crate::framework::secrets::Pepper;
+use crate::crypto::{Pepper, hex, random_bytes, sha256};
 
 /// Digits in a voucher code.
 const CODE_DIGITS: usize = 16;
 
 /// A new random voucher code, `1234-5678-9012-3456`.
 pub fn new_voucher_code() -> String {
-    let random = u64::from_le_bytes(crate::framework::secrets::random_bytes::<8>());
+    let random = u64::from_le_bytes(random_bytes::<8>());
     // 2^64 is about 1844 × 10^16: reducing modulo 10^16 favours some codes by at most 1/1844,
     // which does not make any code guessable.
     let digits = format!("{:0width$}", random % 10_u64.pow(16), width = CODE_DIGITS);
@@ -36,7 +34,7 @@ pub fn voucher_digest(pepper: &Pepper, code: &str) -> String {
 
 /// The unkeyed SHA-256 (lower-case hex) vouchers issued by earlier versions are kept under.
 pub fn legacy_voucher_digest(code: &str) -> String {
-    crate::admin::hex(&Sha256::digest(canonical(code).as_bytes()))
+    hex(&sha256(canonical(code).as_bytes()))
 }
 
 fn canonical(code: &str) -> String {

@@ -6,8 +6,6 @@
 //! Also which wire a delivery-receipt notification is written for ([`NotifyFormat`]), kept with
 //! the message so each binding's notifier takes only its own.
 
-use sha2::{Digest, Sha256};
-
 use super::{DeliveryInformation, DeliveryStatus, SendSmsRequest};
 use crate::domain::Msisdn;
 use crate::framework::Permit;
@@ -131,7 +129,7 @@ pub(super) fn fingerprint(req: &SendSmsRequest) -> String {
         charging,
         req.notify_format.as_str(),
     ]);
-    crate::admin::hex(&Sha256::digest(canonical.to_string().as_bytes()))
+    crate::crypto::hex(&crate::crypto::sha256(canonical.to_string().as_bytes()))
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 //! subscription per (application, sender) (SVC0008), and another application's subscription is as
 //! unknown as a made-up one. Must not know: JSON or XML.
 
-use super::{NotifyFormat, agreed_sender, callback_endpoint, random_hex};
+use super::{NotifyFormat, agreed_sender, callback_endpoint};
+use crate::crypto::random_hex;
 use crate::framework::Permit;
 use crate::scf::{Scf, ScfError, internal};
 use crate::store::sms::receipt_subscriptions::{ReceiptSubscription, SubscribeOutcome};
@@ -78,7 +79,7 @@ impl Scf {
             return Err(ScfError::invalid("clientCorrelator", "1 to 256 characters"));
         }
         let subscription = ReceiptSubscription {
-            id: format!("dr-{}", random_hex(8)?),
+            id: format!("dr-{}", random_hex::<8>()),
             actor: permit.actor(),
             sender,
             endpoint: endpoint.to_string(),

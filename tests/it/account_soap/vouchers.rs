@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{ACCOUNT, set_up, set_up_with, today, voucher_update};
 use crate::harness::{OPERATOR_TOKEN, TEST_SECRET_KEY, TestDb, battery, krw, msisdn};
 use crate::soap_framework::{ALICE, Auth, answer, balance, call, envelope};
-use pxgate::framework::secrets::Pepper;
+use pxgate::crypto::Pepper;
 use pxgate::scf::account::{legacy_voucher_digest, voucher_digest};
 use pxgate::store::vouchers::NewVoucher;
 

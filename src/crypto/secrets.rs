@@ -13,6 +13,8 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
+use super::random_bytes;
+
 /// Length of the AES-GCM nonce prefixed to every sealed value.
 const NONCE_LEN: usize = 12;
 
@@ -129,24 +131,8 @@ impl Pepper {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
         }
-        format!(
-            "{KEYED_PREFIX}{}",
-            crate::admin::hex(&mac.finalize().into_bytes())
-        )
+        format!("{KEYED_PREFIX}{}", super::hex(&mac.finalize().into_bytes()))
     }
-}
-
-/// Random bytes from the operating system.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0_u8; N];
-    // Without OS randomness no secret can be made safely; there is nothing to fall back to.
-    getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("no OS randomness: {e}"));
-    bytes
-}
-
-/// A new application secret: 24 random bytes, URL-safe base64 (32 characters).
-pub fn generate_secret() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<24>())
 }
 
 #[cfg(test)]
@@ -173,6 +159,5 @@ mod tests {
     fn keys_must_be_32_bytes_of_base64() {
         assert!(SecretBox::from_base64("not base64!").is_err());
         assert!(SecretBox::from_base64("AAAA").is_err());
-        assert_ne!(generate_secret(), generate_secret());
     }
 }

@@ -1,0 +1,107 @@
+//! HTTP primitives shared by the bindings, the admin API and the router: the configured body
+//! limit, the caller's address, media types, JSON field paths and percent-encoding.
+//!
+//! A leaf: it knows nothing of operations, applications or the store.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use axum::http::{Extensions, HeaderMap, header};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+/// The configured body limit, put in the request extensions by the router so a refusal can name
+/// it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    /// The limit a request carries, if the router put one there.
+    pub fn of(extensions: &Extensions) -> Option<usize> {
+        extensions.get::<Self>().map(|l| l.0)
+    }
+}
+
+/// The caller's IP address. Without `ConnectInfo` (a router driven in-process) every caller is
+/// `0.0.0.0`, so they share one lock-out bucket.
+pub fn peer_ip(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The `Content-Type` without its parameters, lower-cased (`application/json`), or `""`.
+pub fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The `Authorization` header, if it is text.
+pub fn authorization(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The path of a bad JSON field as people write it (`charge.amount`, `rates[0].scope`).
+pub fn field_path(path: &serde_path_to_error::Path) -> String {
+    // Exact numbers travel as a private one-key map inside serde_json; hide that key.
+    path.to_string().replace(".$serde_json::private::Number", "")
+}
+
+/// Everything but RFC 3986 §2.3 unreserved characters (`ALPHA DIGIT - . _ ~`).
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a path segment or query value: only unreserved characters stay as they are.
+pub fn percent_encode(text: &str) -> String {
+    utf8_percent_encode(text, NOT_UNRESERVED).to_string()
+}
+
+/// Undoes `application/x-www-form-urlencoded` on one value (`+` is a space, `%XX` a byte); a value
+/// that does not decode to UTF-8 is kept as sent.
+pub fn form_decode(value: &str) -> String {
+    let plus_as_space = value.replace('+', " ");
+    percent_decode_str(&plus_as_space)
+        .decode_utf8()
+        .map_or_else(|_| value.to_owned(), |text| text.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreserved_characters_stay_unencoded() {
+        assert_eq!(
+            percent_encode("tel:+8210 a/b~c_d.e-f"),
+            "tel%3A%2B8210%20a%2Fb~c_d.e-f"
+        );
+        assert_eq!(percent_encode("가"), "%EA%B0%80");
+    }
+
+    #[test]
+    fn form_values_decode_plus_and_percent_and_keep_what_is_not_utf8() {
+        assert_eq!(form_decode("a+b%20c%zz%"), "a b c%zz%");
+        assert_eq!(form_decode("%2B"), "+");
+        assert_eq!(form_decode("%FF"), "%FF");
+    }
+
+    #[test]
+    fn media_types_lose_parameters_and_case() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(media_type(&headers), "");
+        headers.insert(
+            header::CONTENT_TYPE,
+            "Application/JSON; charset=utf-8".parse().unwrap(),
+        );
+        assert_eq!(media_type(&headers), "application/json");
+    }
+}
