@@ -21,6 +21,7 @@
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
 //! | [`crypto`] | leaf: hex, digests, random bytes and tokens, sealed secrets and keyed digests |
+//! | [`outbox`] | the SMS outbox's group-commit writer, shared by the SMS functions, alerts and the SMPP links |
 //! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
 //! | [`server`] | shared state, the router and its layers, `run(listener, state, http, shutdown)`: connection cap, header timeout, HTTPS |
 //! | [`telemetry`] | logs and Prometheus metrics |
@@ -47,6 +48,7 @@ pub mod domain;
 pub mod framework;
 pub mod http;
 pub mod oauth;
+pub mod outbox;
 pub mod rest;
 pub mod scf;
 pub mod server;

@@ -6,7 +6,6 @@
 pub mod account;
 pub mod error;
 pub mod monitoring;
-pub(crate) mod outbox;
 pub mod payment;
 mod scope;
 pub mod sms;
@@ -17,6 +16,7 @@ use std::time::Duration;
 pub use error::{Exception, ExceptionKind, ScfError};
 
 use crate::domain::{Clock, Currency, Locale, Moment};
+use crate::outbox::Outbox;
 use crate::store::{EntryKind, Limits, Store, StoreError};
 
 /// Settings of the service functions (`[payment]` in the configuration).
@@ -38,7 +38,7 @@ pub struct ScfSettings {
 pub struct Scf {
     store: Arc<dyn Store>,
     /// Group commit of the SMS path in front of the outbox.
-    outbox: outbox::OutboxWriter,
+    outbox: Outbox,
     clock: Arc<dyn Clock>,
     locale: Locale,
     /// The voucher guessing budgets (`[account]`).
@@ -50,7 +50,7 @@ impl Scf {
     /// Service functions over a store, a clock and the operator's calendar.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, locale: Locale, settings: ScfSettings) -> Self {
         Self {
-            outbox: outbox::OutboxWriter::new(Arc::clone(&store)),
+            outbox: Outbox::new(Arc::clone(&store)),
             store,
             clock,
             locale,
@@ -73,7 +73,7 @@ impl Scf {
     }
 
     /// The outbox writer (used by the SMS dispatcher for its outcomes and claims).
-    pub(crate) fn outbox(&self) -> &outbox::OutboxWriter {
+    pub fn outbox(&self) -> &Outbox {
         &self.outbox
     }
 

@@ -191,7 +191,12 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     // The SMS dispatcher: SMPP links draining the outbox (they retry while the SMSC is away).
-    let smpp = crate::smpp::spawn(state.clone());
+    let smpp = crate::smpp::spawn(
+        state.scf().smpp().clone(),
+        state.scf().outbox().clone(),
+        Arc::clone(&state.0.store) as Arc<dyn crate::store::sms::SmsStore>,
+        Arc::clone(&state.0.clock),
+    );
     // Received SMS are routed; delivery receipts and received messages due to applications
     // become callbacks, written by the binding the application used...
     let notices = tokio::spawn(notices::run(state.clone()));

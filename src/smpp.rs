@@ -7,7 +7,7 @@
 //! unframed socket: bytes are framed on `command_length` first (tokio-util
 //! `LengthDelimitedCodec`), then decoded (crates.md §1.4: rusmpp's own codec reads past a PDU).
 //! Must not know: XML, JSON, applications or agreements; it reads and writes the outbox through
-//! [`SmsStore`](crate::store::sms::SmsStore) only.
+//! the [`Outbox`] writer and [`SmsStore`] only.
 
 pub mod config;
 mod dispatcher;
@@ -17,6 +17,30 @@ mod prefetch;
 mod receipt;
 mod session;
 
+use std::sync::Arc;
+
 pub use config::SmppConfig;
 pub use dispatcher::{Dispatcher, spawn};
 pub use receipt::normalize_message_id;
+
+use crate::domain::Clock;
+use crate::outbox::Outbox;
+use crate::store::sms::SmsStore;
+
+/// What the links read and write besides the wire: their configuration, the outbox writer (message
+/// ids, receipts and claims, group-committed), the store (received messages, kept receipts,
+/// failed parts) and the clock. Cheap to clone.
+#[derive(Clone)]
+struct Env {
+    cfg: Arc<SmppConfig>,
+    outbox: Outbox,
+    store: Arc<dyn SmsStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Env {
+    /// Milliseconds since the epoch, as the outbox keeps time.
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+}

@@ -18,12 +18,15 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::Env;
 use super::config::SmppConfig;
 use super::prefetch::Prefetch;
 use super::receipt::normalize_message_id;
 use super::session::Session;
-use crate::server::AppState;
+use crate::domain::Clock;
+use crate::outbox::Outbox;
 use crate::store::sms::OutboxRow;
+use crate::store::sms::SmsStore;
 use crate::store::sms::batch::SmsOutcome;
 
 /// How often a quiet link checks its keep-alive and kept receipts.
@@ -45,16 +48,21 @@ pub struct Dispatcher {
 
 /// Starts one dispatcher task per `[smpp] sessions`. The gateway starts and accepts without an
 /// SMSC: the links keep retrying with back-off while messages wait in the outbox.
-pub fn spawn(state: AppState) -> Dispatcher {
-    let cfg = state.scf().smpp().clone();
+pub fn spawn(cfg: SmppConfig, outbox: Outbox, store: Arc<dyn SmsStore>, clock: Arc<dyn Clock>) -> Dispatcher {
+    let env = Env {
+        cfg: Arc::new(cfg),
+        outbox,
+        store,
+        clock,
+    };
+    let cfg = &env.cfg;
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let rate = submit_rate(&cfg);
+    let rate = submit_rate(cfg);
     for link in 0..cfg.sessions {
         let worker = Worker {
             rate: rate.clone(),
-            state: state.clone(),
-            cfg: cfg.clone(),
+            env: env.clone(),
             stopped: stopped.clone(),
             paused_until: Arc::new(AtomicU64::new(0)),
             link,
@@ -89,10 +97,9 @@ enum Ended {
 }
 
 struct Worker {
-    state: AppState,
+    env: Env,
     /// `[smpp] max_submits_per_sec`, shared by every link.
     rate: Option<Arc<DefaultDirectRateLimiter>>,
-    cfg: SmppConfig,
     stopped: watch::Receiver<bool>,
     /// Milliseconds of the tokio clock (since `epoch`) before which nothing is submitted.
     paused_until: Arc<AtomicU64>,
@@ -101,8 +108,8 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self) {
-        let min = Duration::from_millis(self.cfg.reconnect_min_ms);
-        let max = Duration::from_millis(self.cfg.reconnect_max_ms);
+        let min = Duration::from_millis(self.env.cfg.reconnect_min_ms);
+        let max = Duration::from_millis(self.env.cfg.reconnect_max_ms);
         let mut link = Link::Binding { backoff: min };
         loop {
             link = match link {
@@ -115,9 +122,9 @@ impl Worker {
                     }
                 }
                 // Binding → Bound on bind_resp ESME_ROK; → Disconnected with a doubled back-off.
-                Link::Binding { backoff } => match Session::open(&self.cfg, self.state.clone()).await {
+                Link::Binding { backoff } => match Session::open(self.env.clone()).await {
                     Ok(session) => {
-                        tracing::info!(link = self.link, address = %self.cfg.address, "SMPP bound");
+                        tracing::info!(link = self.link, address = %self.env.cfg.address, "SMPP bound");
                         Link::Bound {
                             session: Arc::new(session),
                         }
@@ -148,7 +155,7 @@ impl Worker {
     /// on the wire, so parts are never reordered), within the window, until the link is lost or
     /// the gateway stops.
     async fn serve(&mut self, session: &Arc<Session>) -> Ended {
-        let mut ready = Prefetch::start(self.state.clone(), &self.cfg, session.window_size);
+        let mut ready = Prefetch::start(self.env.clone(), session.window_size);
         let mut held = None;
         let mut last_enquire = Instant::now();
         let mut last_reconcile = Instant::now();
@@ -165,7 +172,7 @@ impl Worker {
                 break Ended::Lost;
             }
             self.wait_if_paused().await;
-            if last_enquire.elapsed() >= Duration::from_secs(self.cfg.enquire_link_secs) {
+            if last_enquire.elapsed() >= Duration::from_secs(self.env.cfg.enquire_link_secs) {
                 // SMPP v5.0 §4.11.1: keep-alive; no answer means the link is dead.
                 if session.request(Pdu::EnquireLink).await.is_err() {
                     break Ended::Lost;
@@ -195,7 +202,7 @@ impl Worker {
                     rate.until_ready().await;
                 }
                 if let Some(row) = held.take() {
-                    let submit = Submit::new(&self.state, session, &self.paused_until, row);
+                    let submit = Submit::new(&self.env, session, &self.paused_until, row);
                     in_flight.spawn(submit.run(permit));
                 }
             }
@@ -207,8 +214,8 @@ impl Worker {
     }
 
     async fn reconcile(&self) {
-        let now = self.state.now().at_ms;
-        if let Err(e) = self.state.store().reconcile_receipts(now).await {
+        let now = self.env.now_ms();
+        if let Err(e) = self.env.store.reconcile_receipts(now).await {
             tracing::warn!(error = %e, "matching kept receipts failed");
         }
     }
@@ -248,16 +255,16 @@ fn tokio_ms() -> u64 {
 
 /// One row on its way to the SMSC.
 struct Submit {
-    state: AppState,
+    env: Env,
     session: Arc<Session>,
     paused_until: Arc<AtomicU64>,
     row: OutboxRow,
 }
 
 impl Submit {
-    fn new(state: &AppState, session: &Arc<Session>, paused_until: &Arc<AtomicU64>, row: OutboxRow) -> Self {
+    fn new(env: &Env, session: &Arc<Session>, paused_until: &Arc<AtomicU64>, row: OutboxRow) -> Self {
         Self {
-            state: state.clone(),
+            env: env.clone(),
             session: Arc::clone(session),
             paused_until: Arc::clone(paused_until),
             row,
@@ -287,8 +294,8 @@ impl Submit {
                     raw,
                 };
                 // A failure is logged by the writer; the claim runs out and the part goes again.
-                let now = self.state.now().at_ms;
-                let _ = self.state.scf().outbox().record(submitted, now).await;
+                let now = self.env.now_ms();
+                let _ = self.env.outbox.record(submitted, now).await;
             }
             Ok(resp) => self.refused(resp.status()).await,
             Err(e) => self.retry(&e, LINK_RETRY, false).await,
@@ -320,14 +327,14 @@ impl Submit {
             let why = format!("gave up after {} attempts: {why}", self.row.attempts);
             return self.fail(&why).await;
         }
-        let now = self.state.now().at_ms;
+        let now = self.env.now_ms();
         let factor = if counted {
             1i64 << self.row.attempts.clamp(1, 6)
         } else {
             2
         };
         let delay = i64::try_from(base.as_millis()).unwrap_or(1000) * factor / 2;
-        let store = self.state.store();
+        let store = self.env.store;
         if let Err(e) = store
             .requeue_sms(self.row.id, now + delay, &why.to_string(), now)
             .await
@@ -338,8 +345,8 @@ impl Submit {
 
     async fn fail(self, why: &str) {
         tracing::warn!(row = self.row.id, why, "SMS part failed");
-        let now = self.state.now().at_ms;
-        if let Err(e) = self.state.store().fail_sms(self.row.id, why, now).await {
+        let now = self.env.now_ms();
+        if let Err(e) = self.env.store.fail_sms(self.row.id, why, now).await {
             tracing::error!(error = %e, row = self.row.id, "marking an SMS failed did not work");
         }
     }

@@ -13,8 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::config::SmppConfig;
-use crate::server::AppState;
+use super::Env;
 use crate::store::sms::OutboxRow;
 
 /// How often a link with nothing due looks again.
@@ -22,7 +21,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// Claimed rows of one link, in claim (id) order.
 pub(super) struct Prefetch {
-    state: AppState,
+    env: Env,
     rows: mpsc::Receiver<OutboxRow>,
     claimer: JoinHandle<()>,
 }
@@ -31,7 +30,8 @@ impl Prefetch {
     /// Starts claiming for a link with a window of `window`: up to four windows' worth ahead,
     /// in claims of at least a quarter window while the link is busy. Under a submit rate cap,
     /// at most one second's worth waits, so no claim runs out before its row goes.
-    pub(super) fn start(state: AppState, cfg: &SmppConfig, window: usize) -> Self {
+    pub(super) fn start(env: Env, window: usize) -> Self {
+        let cfg = &env.cfg;
         let mut ahead = window.max(1) * 4;
         if let Some(per_sec) = cfg.max_submits_per_sec {
             ahead = ahead.min(usize::try_from(per_sec).unwrap_or(usize::MAX)).max(1);
@@ -39,8 +39,8 @@ impl Prefetch {
         let gather = (window / 4).clamp(1, ahead);
         let (ready, rows) = mpsc::channel(ahead);
         let hold_ms = i64::try_from(cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
-        let claimer = tokio::spawn(claim_loop(state.clone(), ready, hold_ms, gather));
-        Self { state, rows, claimer }
+        let claimer = tokio::spawn(claim_loop(env.clone(), ready, hold_ms, gather));
+        Self { env, rows, claimer }
     }
 
     /// The next row to submit.
@@ -57,25 +57,21 @@ impl Prefetch {
         while let Ok(row) = self.rows.try_recv() {
             rows.push(row);
         }
-        put_back(&self.state, rows).await;
+        put_back(&self.env, rows).await;
     }
 }
 
 /// Claims while there is room for at least `gather` rows, until the queue is closed.
-async fn claim_loop(state: AppState, ready: mpsc::Sender<OutboxRow>, hold_ms: i64, gather: usize) {
+async fn claim_loop(env: Env, ready: mpsc::Sender<OutboxRow>, hold_ms: i64, gather: usize) {
     loop {
         // Room for a claim worth making (the only sender, so the room stays until it is used).
         tokio::select! {
             room = ready.reserve_many(gather) => if room.is_err() { return },
             () = ready.closed() => return,
         }
-        let now = state.now().at_ms;
+        let now = env.now_ms();
         let limit = i64::try_from(ready.capacity()).unwrap_or(1);
-        let claimed = state
-            .scf()
-            .outbox()
-            .claim(limit, now.saturating_add(hold_ms), now)
-            .await;
+        let claimed = env.outbox.claim(limit, now.saturating_add(hold_ms), now).await;
         if claimed.is_empty() {
             tokio::select! {
                 () = tokio::time::sleep(POLL) => {}
@@ -86,7 +82,7 @@ async fn claim_loop(state: AppState, ready: mpsc::Sender<OutboxRow>, hold_ms: i6
         let mut claimed = claimed.into_iter();
         while let Some(row) = claimed.next() {
             if let Err(mpsc::error::SendError(row)) = ready.send(row).await {
-                put_back(&state, std::iter::once(row).chain(claimed).collect()).await;
+                put_back(&env, std::iter::once(row).chain(claimed).collect()).await;
                 return;
             }
         }
@@ -94,11 +90,11 @@ async fn claim_loop(state: AppState, ready: mpsc::Sender<OutboxRow>, hold_ms: i6
 }
 
 /// Rows claimed but never submitted go back to the queue, due now.
-async fn put_back(state: &AppState, rows: Vec<OutboxRow>) {
-    let now = state.now().at_ms;
+async fn put_back(env: &Env, rows: Vec<OutboxRow>) {
+    let now = env.now_ms();
     for row in rows {
-        if let Err(e) = state
-            .store()
+        if let Err(e) = env
+            .store
             .requeue_sms(row.id, now, "link ended before the part was submitted", now)
             .await
         {

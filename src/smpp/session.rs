@@ -21,9 +21,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
+use super::Env;
 use super::config::SmppConfig;
 use super::{mo, receipt};
-use crate::server::AppState;
 use crate::store::sms::batch::SmsOutcome;
 
 /// Largest PDU accepted from the SMSC (SMPP v5.0 §3.2: command_length covers the whole PDU).
@@ -63,7 +63,8 @@ pub(super) struct Session {
 impl Session {
     /// Connects, starts the reader and writer, and binds as a transceiver (SMPP v5.0 §4.1.1.5).
     /// Receipts are stored through the outbox writer.
-    pub(super) async fn open(cfg: &SmppConfig, state: AppState) -> Result<Self, SessionError> {
+    pub(super) async fn open(env: Env) -> Result<Self, SessionError> {
+        let cfg = Arc::clone(&env.cfg);
         let timeout = Duration::from_secs(cfg.response_timeout_secs);
         let stream = tokio::time::timeout(timeout, TcpStream::connect(&cfg.address))
             .await
@@ -79,7 +80,7 @@ impl Session {
         let reader = Reader {
             out: out.clone(),
             pending: Arc::clone(&pending),
-            state,
+            env,
         };
         tokio::spawn(reader.run(read, closed_tx));
         let session = Self {
@@ -91,7 +92,7 @@ impl Session {
             timeout,
             closed,
         };
-        session.bind(cfg).await?;
+        session.bind(&cfg).await?;
         Ok(session)
     }
 
@@ -173,7 +174,7 @@ async fn write_loop(
 struct Reader {
     out: mpsc::Sender<Command>,
     pending: Pending,
-    state: AppState,
+    env: Env,
 }
 
 impl Reader {
@@ -257,9 +258,9 @@ impl Reader {
     /// ESME_RX_T_APPN so the SMSC retries (SMPP v5.0 §4.7.6). A receipt waits for its batch
     /// (the outbox writer's round) in a task of its own, so the reader goes on with the next PDU meanwhile.
     async fn deliver(&self, sm: &DeliverSm, seq: u32) {
-        let now = self.state.now().at_ms;
+        let now = self.env.now_ms();
         let Some(r) = receipt::parse(sm) else {
-            let status = match self.state.store().store_mo(&mo::parse(sm, now)).await {
+            let status = match self.env.store.store_mo(&mo::parse(sm, now)).await {
                 Ok(()) => CommandStatus::EsmeRok,
                 Err(e) => {
                     tracing::error!(error = %e, "storing an MO message failed");
@@ -275,10 +276,10 @@ impl Reader {
                 .await;
         };
         let smsc_id = receipt::normalize_message_id(&r.raw_id);
-        let (state, out) = (self.state.clone(), self.out.clone());
+        let (outbox, out) = (self.env.outbox.clone(), self.out.clone());
         tokio::spawn(async move {
             let receipt = SmsOutcome::Receipt { smsc_id, status };
-            let status = if state.scf().outbox().record(receipt, now).await {
+            let status = if outbox.record(receipt, now).await {
                 CommandStatus::EsmeRok
             } else {
                 CommandStatus::EsmeRxTAppn

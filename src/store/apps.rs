@@ -100,7 +100,7 @@ pub struct Credential {
     pub username: String,
     /// The application it belongs to.
     pub app_id: String,
-    /// The secret, sealed (see `framework::secrets`).
+    /// The secret, sealed (see `crypto::SecretBox`).
     pub sealed_secret: Vec<u8>,
     /// When it was issued.
     pub created_at_ms: i64,

@@ -61,38 +61,42 @@ enum Job {
     },
 }
 
-/// The group-commit front of the outbox. The writer starts on first use (inside the runtime)
-/// and ends when this is dropped.
-pub(crate) struct OutboxWriter {
+/// The group-commit front of the outbox, shared by the SMS functions (`scf`), the alerts and the
+/// SMPP links; cheap to clone. The writer starts on first use (inside the runtime) and ends when
+/// the last clone is dropped.
+#[derive(Clone)]
+pub struct Outbox(Arc<Writer>);
+
+struct Writer {
     store: Arc<dyn Store>,
     jobs: OnceLock<mpsc::Sender<Job>>,
     /// The claims' floor and when it was read.
     floor: Mutex<(i64, Option<Instant>)>,
 }
 
-impl OutboxWriter {
+impl Outbox {
     /// A writer over `store`.
-    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
-        Self {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self(Arc::new(Writer {
             store,
             jobs: OnceLock::new(),
             floor: Mutex::new((0, None)),
-        }
+        }))
     }
 
     fn jobs(&self) -> &mpsc::Sender<Job> {
-        self.jobs.get_or_init(|| {
+        self.0.jobs.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(write_loop(Arc::clone(&self.store), rx));
+            tokio::spawn(write_loop(Arc::clone(&self.0.store), rx));
             tx
         })
     }
 
     /// Queues `sms`; returns once it is committed (or refused).
-    pub(crate) async fn queue(&self, sms: &NewSms, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn queue(&self, sms: &NewSms, now_ms: i64) -> Result<(), StoreError> {
         if sms.client_correlator.is_some() {
             // A duplicate correlator is answered for this message alone.
-            return self.store.queue_sms(sms, now_ms).await;
+            return self.0.store.queue_sms(sms, now_ms).await;
         }
         let (queued, answer) = oneshot::channel();
         let job = Job::Queue {
@@ -101,17 +105,17 @@ impl OutboxWriter {
             queued,
         };
         if self.jobs().send(job).await.is_err() {
-            return self.store.queue_sms(sms, now_ms).await;
+            return self.0.store.queue_sms(sms, now_ms).await;
         }
         match answer.await {
             Ok(result) => result,
             // The writer is gone (shutdown): the message was not written by it.
-            Err(_) => self.store.queue_sms(sms, now_ms).await,
+            Err(_) => self.0.store.queue_sms(sms, now_ms).await,
         }
     }
 
     /// Stores `outcome`; `true` once it is committed, `false` if it could not be (logged).
-    pub(crate) async fn record(&self, outcome: SmsOutcome, now_ms: i64) -> bool {
+    pub async fn record(&self, outcome: SmsOutcome, now_ms: i64) -> bool {
         let (stored, done) = oneshot::channel();
         let job = Job::Record {
             outcome,
@@ -121,7 +125,7 @@ impl OutboxWriter {
         match self.jobs().send(job).await {
             Ok(()) => done.await.unwrap_or(false),
             Err(mpsc::error::SendError(Job::Record { outcome, .. })) => {
-                record_one(self.store.as_ref(), &outcome, now_ms).await
+                record_one(self.0.store.as_ref(), &outcome, now_ms).await
             }
             Err(_) => false,
         }
@@ -129,19 +133,19 @@ impl OutboxWriter {
 
     /// Claims up to `limit` due rows until `claimed_until`, in id order (none on an error, which
     /// is logged).
-    pub(crate) async fn claim(&self, limit: i64, claimed_until: i64, now_ms: i64) -> Vec<OutboxRow> {
+    pub async fn claim(&self, limit: i64, claimed_until: i64, now_ms: i64) -> Vec<OutboxRow> {
         let claim = SmsClaim {
             limit,
             claimed_until,
             from_id: self.floor().await,
         };
-        if !single_writer(self.store.as_ref()) {
-            return claim_now(self.store.as_ref(), claim, now_ms).await;
+        if !single_writer(self.0.store.as_ref()) {
+            return claim_now(self.0.store.as_ref(), claim, now_ms).await;
         }
         let (rows, done) = oneshot::channel();
         let job = Job::Claim { claim, now_ms, rows };
         if self.jobs().send(job).await.is_err() {
-            return claim_now(self.store.as_ref(), claim, now_ms).await;
+            return claim_now(self.0.store.as_ref(), claim, now_ms).await;
         }
         done.await.unwrap_or_default()
     }
@@ -150,15 +154,17 @@ impl OutboxWriter {
     /// [`FLOOR_EVERY`] (links asking at the same moment may each read it, which is harmless).
     async fn floor(&self) -> i64 {
         let (from_id, read_at) = *self
+            .0
             .floor
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if read_at.is_some_and(|at| at.elapsed() < FLOOR_EVERY) {
             return from_id;
         }
-        match self.store.pending_floor().await {
+        match self.0.store.pending_floor().await {
             Ok(from_id) => {
                 *self
+                    .0
                     .floor
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = (from_id, Some(Instant::now()));
