@@ -13,6 +13,7 @@ pub mod extract;
 pub mod monitoring;
 pub mod problem;
 pub mod sms;
+mod state;
 pub mod tariffs;
 pub mod views;
 pub mod vouchers;
@@ -26,8 +27,8 @@ use axum::routing::{delete, get, post, put};
 use subtle::ConstantTimeEq;
 
 use crate::config::OperatorConfig;
-use crate::server::AppState;
 use problem::Problem;
+pub use state::{AdminParts, AdminState};
 
 /// An authenticated operator, put in the request extensions by [`require_operator`].
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ impl OperatorTokens {
 }
 
 /// The admin routes, all behind operator authentication.
-pub fn routes(state: AppState) -> Router<AppState> {
+pub fn routes(state: AdminState) -> Router<AdminState> {
     use accounts as a;
     use apps as p;
     Router::new()
@@ -124,7 +125,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 
 /// Rejects requests without a valid operator token; logs the refusal once, never the token.
 async fn require_operator(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     mut req: Request,
     next: Next,
 ) -> Result<Response, Problem> {

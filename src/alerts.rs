@@ -22,10 +22,18 @@ pub mod templates;
 
 use std::time::Duration;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::server::AppState;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::callbacks::CallbackConfig;
+use crate::domain::{Clock, Locale, Moment};
+use crate::scf::Scf;
 use crate::smpp::encoding;
+use crate::store::Store;
 use crate::store::sms::{NewPart, NewSms};
 pub use templates::{Alert, TemplateBook, Templates};
 
@@ -111,6 +119,29 @@ fn unregistered_budget(per_hour: u32) -> governor::DefaultDirectRateLimiter {
     governor::RateLimiter::direct(quota)
 }
 
+/// What every account notification carries.
+#[derive(Clone, Debug)]
+pub struct Notice<'a> {
+    /// The correlator the application gave.
+    pub correlator: &'a str,
+    /// `tel:` URI of the account.
+    pub end_user: &'a str,
+    /// The balance right after the charge.
+    pub balance: Decimal,
+    /// When the charge happened, ms since the epoch.
+    pub at_ms: i64,
+}
+
+/// How the account notifications are written on the wire; the alerts decide that one is due and
+/// to whom, the binding (`soap::monitoring_xml`) writes it.
+#[derive(Clone, Copy)]
+pub struct NoticeWriters {
+    /// `notifyAccountCharged`: a charge of the given amount was made.
+    pub charged: fn(&Notice<'_>, Decimal) -> Vec<u8>,
+    /// `notifyBalanceBelowThreshold`: a charge took the balance below the given threshold.
+    pub below_threshold: fn(&Notice<'_>, Decimal) -> Vec<u8>,
+}
+
 /// The actor alert SMS are queued under (no application may ask for their status).
 pub const ALERT_ACTOR: &str = "gateway:alerts";
 
@@ -120,22 +151,65 @@ const POLL: Duration = Duration::from_millis(200);
 /// The scans (refused charges, expiry, status, balance keyword) run every this many polls.
 const SCAN_EVERY: u32 = 5;
 
-/// Decides and queues alerts until the task is aborted; returns at once when alerts are off.
-pub async fn run(state: AppState) {
-    let config = state.alerts_config().clone();
-    if !config.enabled {
+/// What the alerts task reads and writes.
+pub struct Alerts {
+    /// The ledger, accounts, registrations and the alert cursor.
+    pub store: Arc<dyn Store>,
+    /// The service functions: the gateway's own received SMS (the balance keyword).
+    pub scf: Arc<Scf>,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
+    /// The operator's calendar and numbering defaults.
+    pub locale: Locale,
+    /// `[alerts]`.
+    pub config: AlertsConfig,
+    /// `[callbacks]`: give-up time of the account notifications.
+    pub callbacks: CallbackConfig,
+    /// `[smpp] max_parts`: the longest alert text.
+    pub max_parts: usize,
+    /// The binding's writers of account notifications.
+    pub writers: NoticeWriters,
+}
+
+impl Alerts {
+    fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    fn scf(&self) -> &Scf {
+        &self.scf
+    }
+
+    fn now(&self) -> Moment {
+        self.locale.moment(self.clock.now())
+    }
+
+    fn locale(&self) -> &Locale {
+        &self.locale
+    }
+
+    fn callback_config(&self) -> &CallbackConfig {
+        &self.callbacks
+    }
+}
+
+/// Decides and queues alerts until `stop` is cancelled (between steps); returns at once when
+/// alerts are off.
+pub async fn run(alerts: Alerts, stop: CancellationToken) {
+    if !alerts.config.enabled {
         return;
     }
+    let config = &alerts.config;
     let book = TemplateBook::new(&config.templates);
     let ctx = Ctx {
-        state: &state,
-        config: &config,
+        state: &alerts,
+        config,
         book: &book,
         unregistered_budget: unregistered_budget(config.unregistered_per_hour),
     };
     balance::register(&ctx).await;
     let mut polls = 0u32;
-    loop {
+    while !stop.is_cancelled() {
         let busy = match ledger::step(&ctx).await {
             Ok(busy) => busy,
             Err(e) => {
@@ -149,14 +223,17 @@ pub async fn run(state: AppState) {
             balance::answer(&ctx).await;
         }
         if !busy {
-            tokio::time::sleep(POLL).await;
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = stop.cancelled() => {}
+            }
         }
     }
 }
 
 /// What every step of the task reads.
 struct Ctx<'a> {
-    state: &'a AppState,
+    state: &'a Alerts,
     config: &'a AlertsConfig,
     book: &'a TemplateBook,
     /// The hourly budget of "not registered" SMS (`unregistered_per_hour`).
@@ -168,8 +245,7 @@ impl Ctx<'_> {
     /// not fit the configured number of parts.
     fn sms(&self, msisdn: &str, text: &str) -> Option<NewSms> {
         let (id, reference) = request_id();
-        let max_parts = self.state.scf().smpp().max_parts as usize;
-        let parts = match encoding::encode(text, max_parts, reference) {
+        let parts = match encoding::encode(text, self.state.max_parts, reference) {
             Ok(parts) => parts,
             Err(e) => {
                 tracing::warn!(max_chars = e.max_chars, "an alert text is too long; not sent");

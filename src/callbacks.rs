@@ -30,7 +30,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::server::AppState;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::Clock;
+use crate::store::Store;
 use crate::store::callbacks::{AttemptOutcome, CallbackAttempt, CallbackClaim, DueCallback, NewCallback};
 use breaker::Breakers;
 use route::{Routes, Verdict};
@@ -151,44 +154,43 @@ pub fn new_callback(
 /// How often due callbacks are looked for when the last look found fewer than it could take.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Delivers due callbacks until the task is aborted (which aborts the attempts in flight; their
-/// claims expire and another look takes them again).
-pub async fn run(state: AppState) {
-    let config = state.callback_config().clone();
-    let timeout = Duration::from_secs(config.timeout_secs);
-    // A claim outlives the slowest attempt, so a live sender never loses its rows to another.
-    let hold_ms = i64::try_from(timeout.as_millis())
-        .unwrap_or(i64::MAX)
-        .saturating_mul(2);
-    // Checked when the configuration was validated; a file since broken costs only its roots.
-    let roots = config.extra_roots().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "callbacks.ca_path: its roots are not trusted");
-        Vec::new()
-    });
-    let sender = Arc::new(Sender {
-        breakers: Breakers::new(config.breaker_failures),
-        routes: Routes::new(timeout, roots),
-        state,
-        config,
-    });
+/// What the delivery task reads: the store holding the queue, `[callbacks]` and the clock.
+pub struct Callbacks {
+    /// The store holding the queue and the applications.
+    pub store: Arc<dyn Store>,
+    /// `[callbacks]`.
+    pub config: CallbackConfig,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Delivers due callbacks until `stop` is cancelled, then waits for the attempts in flight (each
+/// bounded by `timeout_secs`). A gateway killed mid-attempt leaves its claims to expire; another
+/// look takes them again.
+pub async fn run(callbacks: Callbacks, stop: CancellationToken) {
+    let sender = Arc::new(Sender::new(callbacks));
+    let hold_ms = sender.hold_ms;
     let slots = Arc::new(Semaphore::new(sender.config.concurrency));
     let mut in_flight = JoinSet::new();
-    loop {
+    while !stop.is_cancelled() {
         while in_flight.try_join_next().is_some() {}
         let free = slots.available_permits();
         if free == 0 {
             // Wait for one attempt to finish, then look again.
-            drop(slots.acquire().await);
+            tokio::select! {
+                slot = slots.acquire() => drop(slot),
+                () = stop.cancelled() => break,
+            }
             continue;
         }
-        let now = sender.state.now().at_ms;
+        let now = sender.now_ms();
         let claim = CallbackClaim {
             limit: i64::try_from(free).unwrap_or(i64::MAX),
             per_actor: i64::try_from(sender.config.per_app_concurrency).unwrap_or(i64::MAX),
             now_ms: now,
             claimed_until_ms: now.saturating_add(hold_ms),
         };
-        let due = match sender.state.store().claim_callbacks(&claim).await {
+        let due = match sender.store.claim_callbacks(&claim).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming due callbacks failed");
@@ -208,14 +210,21 @@ pub async fn run(state: AppState) {
             });
         }
         if took < free {
-            tokio::time::sleep(POLL).await;
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = stop.cancelled() => {}
+            }
         }
     }
+    while in_flight.join_next().await.is_some() {}
 }
 
 /// What every attempt shares.
 struct Sender {
-    state: AppState,
+    /// How long a claim holds a row.
+    hold_ms: i64,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     config: CallbackConfig,
     routes: Routes,
     breakers: Breakers,
@@ -234,13 +243,38 @@ enum Attempted {
 }
 
 impl Sender {
+    fn new(callbacks: Callbacks) -> Self {
+        let Callbacks { store, config, clock } = callbacks;
+        let timeout = Duration::from_secs(config.timeout_secs);
+        // Checked when the configuration was validated; a file since broken costs only its roots.
+        let roots = config.extra_roots().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "callbacks.ca_path: its roots are not trusted");
+            Vec::new()
+        });
+        Self {
+            breakers: Breakers::new(config.breaker_failures),
+            routes: Routes::new(timeout, roots),
+            // A claim outlives the slowest attempt, so a live sender never loses its rows to another.
+            hold_ms: i64::try_from(timeout.as_millis())
+                .unwrap_or(i64::MAX)
+                .saturating_mul(2),
+            store,
+            clock,
+            config,
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
     /// One attempt, recorded with what it decided.
     async fn deliver(&self, callback: DueCallback) {
-        let started_at = self.state.now().at_ms;
+        let started_at = self.now_ms();
         let started = Instant::now();
         let attempted = match self
             .routes
-            .verdict(self.state.store(), &callback.actor, &callback.endpoint)
+            .verdict(self.store.as_ref(), &callback.actor, &callback.endpoint)
             .await
         {
             Verdict::Send(route, url) => post(route.client(), url, &callback).await,
@@ -283,12 +317,7 @@ impl Sender {
         let open_ms = i64::try_from(self.config.breaker_open_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
         let until = finished.saturating_add(open_ms);
         metrics::counter!("pxgate_callback_circuit_open_total").increment(1);
-        match self
-            .state
-            .store()
-            .hold_callbacks(&callback.actor, until, finished)
-            .await
-        {
+        match self.store.hold_callbacks(&callback.actor, until, finished).await {
             Ok(held) => tracing::warn!(
                 actor = callback.actor,
                 held,
@@ -319,12 +348,7 @@ impl Sender {
                 "callback not delivered"
             );
         }
-        if let Err(e) = self
-            .state
-            .store()
-            .record_attempt(callback.id, attempt, outcome)
-            .await
-        {
+        if let Err(e) = self.store.record_attempt(callback.id, attempt, outcome).await {
             tracing::warn!(id = callback.id, error = %e, "recording a callback attempt failed");
         }
     }

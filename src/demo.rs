@@ -13,10 +13,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::admin::OperatorTokens;
+use crate::app::{self, App};
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::domain::{Clock, Msisdn, SystemClock};
-use crate::server::{self, AppState};
 use crate::soap::wsdl;
 use crate::store::{self, StoreError, StoreOptions};
 
@@ -133,8 +133,8 @@ pub async fn run(
     print_try_this(&running, &data);
 
     let operators = OperatorTokens::default().with_token(OPERATOR, &running.token);
-    let state = AppState::new(&config, store, clock, operators).map_err(DemoError::Config)?;
-    let served = server::run(listener, state, &config.http, shutdown).await;
+    let app = App::build(&config, store, clock, operators).map_err(DemoError::Config)?;
+    let served = app::run(listener, app, shutdown).await;
     if let Some(sim) = sim {
         sim.shutdown().await;
     }

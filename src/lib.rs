@@ -17,20 +17,21 @@
 //! | [`alerts`] | subscriber alert SMS and account-monitoring notifications, decided from the ledger |
 //! | [`callbacks`] | notifications to applications' endpoints: durable, retried, given up visibly |
 //! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
+//! | [`app`] | the composition root: `App::build` wires every part; the router and its layers; `run(listener, app, shutdown)` with the accept loop (connection cap, header timeout, HTTPS) and the background tasks |
+//! | [`gateway`] | `Gateway`: the framework and service functions the bindings share, and the one authorize → call → complete pipeline |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
 //! | [`crypto`] | leaf: hex, digests, random bytes and tokens, sealed secrets and keyed digests |
 //! | [`outbox`] | the SMS outbox's group-commit writer, shared by the SMS functions, alerts and the SMPP links |
 //! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
-//! | [`server`] | shared state, the router and its layers, `run(listener, state, http, shutdown)`: connection cap, header timeout, HTTPS |
 //! | [`telemetry`] | logs and Prometheus metrics |
 //! | [`tls`] | PEM certificates and keys: the listener's identity, extra callback roots |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |
 //!
 //! # A request, walked (SOAP `chargeAmount`)
 //!
-//! 1. `server::router` wraps it: panic guard, trace span, timeout, body limit, metrics.
+//! 1. `app::router` wraps it: panic guard, trace span, timeout, body limit, metrics.
 //! 2. `soap::binding` parses the envelope and finds the operation by the Body's first child.
 //! 3. `framework::Framework::authorize` authenticates and authorizes it and returns a `Permit`.
 //! 4. `scf::payment` validates the typed request; the `store` debits in one conditional `UPDATE`.
@@ -39,6 +40,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod app;
 pub mod callbacks;
 pub mod cli;
 pub mod config;
@@ -46,12 +48,12 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod framework;
+pub mod gateway;
 pub mod http;
 pub mod oauth;
 pub mod outbox;
 pub mod rest;
 pub mod scf;
-pub mod server;
 pub mod smpp;
 pub mod soap;
 pub mod store;

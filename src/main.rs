@@ -8,10 +8,10 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser as _;
 use pxgate::admin::OperatorTokens;
+use pxgate::app::{self, App};
 use pxgate::cli::{Cli, Command};
 use pxgate::config::{self, Config, EX_USAGE};
 use pxgate::domain::SystemClock;
-use pxgate::server::{self, AppState};
 use pxgate::store::{self, StoreOptions};
 use pxgate::{demo, telemetry};
 
@@ -92,10 +92,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .context("opening the store")?;
     let listener = bind(config.http.listen).await?;
     let operators = OperatorTokens::from_config(&config.admin.operators);
-    let state =
-        AppState::new(&config, store, Arc::new(SystemClock), operators).map_err(anyhow::Error::msg)?;
-    tracing::info!(addr = %config.http.listen, store = state.store().backend(), "pxgate listening");
-    server::run(listener, state, &config.http, shutdown_signal()).await?;
+    let app = App::build(&config, store, Arc::new(SystemClock), operators).map_err(anyhow::Error::msg)?;
+    tracing::info!(addr = %config.http.listen, store = app.store().backend(), "pxgate listening");
+    app::run(listener, app, shutdown_signal()).await?;
     tracing::info!("pxgate stopped");
     Ok(())
 }

@@ -17,11 +17,11 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 
 use crate::framework::{AuthError, Credentials};
+use crate::gateway::Gateway;
 use crate::http::form_decode;
-use crate::server::AppState;
 
 /// `POST /oauth/token`.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Gateway> {
     Router::new().route("/oauth/token", post(token))
 }
 
@@ -87,7 +87,7 @@ fn no_store(headers: &mut HeaderMap) {
 
 /// `POST /oauth/token`
 async fn token(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     extensions: axum::http::Extensions,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,

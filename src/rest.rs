@@ -26,7 +26,7 @@ pub mod payment_json;
 mod sms;
 pub mod sms_json;
 
-/// What the OneAPI SMS notifications say (`server::notices` queues them).
+/// What the OneAPI SMS notifications say (`app::notices` queues them).
 pub use self::sms::notify as sms_notices;
 
 use std::net::IpAddr;
@@ -44,9 +44,10 @@ use utoipa_axum::routes;
 
 use self::error::RestError;
 use crate::framework::{Credentials, Operation, Permit};
+use crate::gateway::{Gateway, Served};
 use crate::http::percent_encode as encode;
+use crate::scf::Scf;
 use crate::scf::payment::Charged;
-use crate::server::AppState;
 
 /// Where the binding is mounted.
 pub const BASE: &str = "/oneapi/v1";
@@ -64,7 +65,7 @@ struct ApiDoc;
 
 /// The REST routes, their OpenAPI document and its page, and a JSON 404/405 for anything else
 /// under `/oneapi/v1`.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Gateway> {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(payment::amount_transaction))
         .routes(routes!(payment::amount_transaction_lookup))
@@ -175,31 +176,37 @@ impl Caller {
     }
 
     /// Authorizes `operation`, runs `call` with the permit and answers its result, counting the
-    /// call once ([`finish`]). A refusal is answered without running `call`.
+    /// call once ([`Gateway::serve`]). A refusal is answered without running `call`.
     async fn serve(
         self,
-        state: &AppState,
+        gateway: &Gateway,
         operation: Operation,
         call: impl AsyncFnOnce(&Permit) -> Result<Reply, RestError>,
     ) -> Response {
-        let permit = match self.permit(state, operation).await {
-            Ok(permit) => permit,
-            Err(e) => return e.into_response(),
-        };
-        let result = call(&permit).await;
-        finish(state, &permit, result)
-    }
-
-    /// The framework's permit for `operation`, or its refusal.
-    async fn permit(&self, state: &AppState, operation: Operation) -> Result<Permit, RestError> {
         let credentials = self
             .authorization
             .as_deref()
             .map_or(Credentials::None, Credentials::from_authorization);
-        Ok(state
-            .framework()
-            .authorize(&credentials, operation, self.peer)
-            .await?)
+        let call = async |_: &Scf, permit: &Permit| Answer(call(permit).await);
+        match gateway.serve(&credentials, operation, self.peer, call).await {
+            Ok(Answer(Ok(reply))) => reply.response,
+            Ok(Answer(Err(e))) => e.into_response(),
+            Err(refused) => RestError::Auth(refused).into_response(),
+        }
+    }
+}
+
+/// A handler's answer to a permitted call, counted by [`Gateway::serve`].
+struct Answer(Result<Reply, RestError>);
+
+impl Served for Answer {
+    fn usage(&self) -> (&str, Option<(i64, &'static str)>) {
+        match &self.0 {
+            Ok(reply) => ("ok", reply.amount),
+            Err(RestError::Scf(e)) => (e.outcome(), None),
+            Err(RestError::NotFound) => ("not_found", None),
+            Err(_) => ("error", None),
+        }
     }
 }
 
@@ -229,26 +236,6 @@ impl Reply {
     }
 }
 
-/// Counts the permitted call once and answers it.
-fn finish(state: &AppState, permit: &Permit, result: Result<Reply, RestError>) -> Response {
-    let framework = state.framework();
-    match result {
-        Ok(reply) => {
-            framework.complete(permit, "ok", reply.amount);
-            reply.response
-        }
-        Err(e) => {
-            let outcome = match &e {
-                RestError::Scf(e) => e.outcome(),
-                RestError::NotFound => "not_found",
-                _ => "error",
-            };
-            framework.complete(permit, outcome, None);
-            e.into_response()
-        }
-    }
-}
-
 /// `/oneapi/v1/payment/{endUserId}/transactions/{collection}/{id}`, the end user URL-encoded
 /// (`tel:+82…` → `tel%3A%2B82…`). Relative to the gateway's origin.
 fn resource_url(end_user: &str, collection: &str, id: &str) -> String {
@@ -273,7 +260,7 @@ mod tests {
 
     #[test]
     fn the_document_is_openapi_3_1() {
-        let (_, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        let (_, doc) = OpenApiRouter::<Gateway>::with_openapi(ApiDoc::openapi())
             .routes(routes!(payment::amount_transaction))
             .split_for_parts();
         assert!(docs::version(&doc).starts_with("3.1."), "{}", docs::version(&doc));

@@ -48,9 +48,15 @@ pub struct Scf {
 
 impl Scf {
     /// Service functions over a store, a clock and the operator's calendar.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, locale: Locale, settings: ScfSettings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        outbox: Outbox,
+        clock: Arc<dyn Clock>,
+        locale: Locale,
+        settings: ScfSettings,
+    ) -> Self {
         Self {
-            outbox: Outbox::new(Arc::clone(&store)),
+            outbox,
             store,
             clock,
             locale,

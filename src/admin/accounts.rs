@@ -15,8 +15,8 @@ use super::Operator;
 use super::extract::{AdminJson, AdminQuery};
 use super::problem::{Fields, Problem};
 use super::views::{AccountPage, AccountView, LedgerPage, LedgerView, TopupView};
+use crate::admin::AdminState;
 use crate::domain::{Currency, Msisdn};
-use crate::server::AppState;
 use crate::store::{
     AccountPatch, AccountQuery, AccountStatus, EntryKind, Language, Limits, Movement, NewAccount,
 };
@@ -33,7 +33,7 @@ fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Opti
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn parse_msisdn(state: &AppState, raw: &str) -> Result<Msisdn, Problem> {
+fn parse_msisdn(state: &AdminState, raw: &str) -> Result<Msisdn, Problem> {
     Msisdn::parse(raw, &state.locale().default_country_code)
         .map_err(|e| Problem::invalid_field("msisdn", e.to_string()))
 }
@@ -56,7 +56,7 @@ pub struct CreateAccount {
 }
 
 impl CreateAccount {
-    fn validate(self, state: &AppState, operator: &Operator) -> Result<NewAccount, Problem> {
+    fn validate(self, state: &AdminState, operator: &Operator) -> Result<NewAccount, Problem> {
         let mut f = Fields::default();
         let cc = &state.locale().default_country_code;
         let msisdn = f.check("msisdn", Msisdn::parse(&self.msisdn, cc));
@@ -102,7 +102,7 @@ impl CreateAccount {
 
 /// `POST /accounts`
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     AdminJson(body): AdminJson<CreateAccount>,
 ) -> Result<Response, Problem> {
@@ -121,7 +121,7 @@ pub async fn create(
 
 /// `GET /accounts/{msisdn}`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(raw): Path<String>,
 ) -> Result<Json<AccountView>, Problem> {
     let msisdn = parse_msisdn(&state, &raw)?;
@@ -154,7 +154,7 @@ fn page_size(limit: Option<i64>) -> Result<i64, Problem> {
 
 /// `GET /accounts?status=&limit=&after=`
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     AdminQuery(q): AdminQuery<ListQuery>,
 ) -> Result<Json<AccountPage>, Problem> {
     let limit = page_size(q.limit)?;
@@ -213,7 +213,7 @@ impl UpdateAccount {
 
 /// `PATCH /accounts/{msisdn}`
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(raw): Path<String>,
     AdminJson(body): AdminJson<UpdateAccount>,
@@ -232,7 +232,7 @@ pub async fn update(
 }
 
 async fn set_status(
-    state: &AppState,
+    state: &AdminState,
     operator: &Operator,
     raw: &str,
     to: AccountStatus,
@@ -246,7 +246,7 @@ async fn set_status(
 
 /// `POST /accounts/{msisdn}/suspend`
 pub async fn suspend(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     Extension(o): Extension<Operator>,
     Path(m): Path<String>,
 ) -> Result<Json<AccountView>, Problem> {
@@ -255,7 +255,7 @@ pub async fn suspend(
 
 /// `POST /accounts/{msisdn}/resume`
 pub async fn resume(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     Extension(o): Extension<Operator>,
     Path(m): Path<String>,
 ) -> Result<Json<AccountView>, Problem> {
@@ -264,7 +264,7 @@ pub async fn resume(
 
 /// `POST /accounts/{msisdn}/close`
 pub async fn close(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     Extension(o): Extension<Operator>,
     Path(m): Path<String>,
 ) -> Result<Json<AccountView>, Problem> {
@@ -318,7 +318,7 @@ impl Topup {
 /// `POST /accounts/{msisdn}/topups`: 201 when money moved, 200 when the reference code had
 /// already been used for this same top-up.
 pub async fn topup(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(raw): Path<String>,
     AdminJson(body): AdminJson<Topup>,
@@ -356,7 +356,7 @@ pub struct LedgerQuery {
 
 /// `GET /accounts/{msisdn}/ledger?limit=&before=`: newest first.
 pub async fn ledger(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(raw): Path<String>,
     AdminQuery(q): AdminQuery<LedgerQuery>,
 ) -> Result<Json<LedgerPage>, Problem> {

@@ -22,10 +22,10 @@ use super::Operator;
 use super::app_views::{AppList, AppView, CreatedApp, IssuedCredential};
 use super::extract::AdminJson;
 use super::problem::{FieldError, Fields, Problem};
+use crate::admin::AdminState;
 use crate::crypto::generate_secret;
 use crate::framework::{Agreement, ServiceAgreement};
 use crate::http::field_path;
-use crate::server::AppState;
 use crate::store::StoreError;
 use crate::store::apps::{App, AppPatch, AppStatus, Credential, NewApp};
 
@@ -96,7 +96,7 @@ fn app_problem(e: StoreError) -> Problem {
     }
 }
 
-async fn load_app(state: &AppState, id: &str) -> Result<App, Problem> {
+async fn load_app(state: &AdminState, id: &str) -> Result<App, Problem> {
     state
         .store()
         .app(id)
@@ -104,13 +104,13 @@ async fn load_app(state: &AppState, id: &str) -> Result<App, Problem> {
         .ok_or_else(|| Problem::not_found("no application with this id"))
 }
 
-async fn view(state: &AppState, app: &App) -> Result<AppView, Problem> {
+async fn view(state: &AdminState, app: &App) -> Result<AppView, Problem> {
     let credentials = state.store().credentials(&app.id).await?;
     Ok(AppView::new(app, &credentials))
 }
 
 /// A credential for `app_id` with its secret sealed for `username`.
-fn sealed_credential(state: &AppState, app_id: &str, username: String, secret: &str) -> Credential {
+fn sealed_credential(state: &AdminState, app_id: &str, username: String, secret: &str) -> Credential {
     Credential {
         sealed_secret: state.framework().secrets().seal(&username, secret),
         username,
@@ -122,7 +122,7 @@ fn sealed_credential(state: &AppState, app_id: &str, username: String, secret: &
 
 /// Makes a further credential for `app_id`, named `<id>.<n>` (application ids have no dots, so
 /// no other application's credential can hold the name). The secret is sealed before it is stored.
-async fn issue_credential(state: &AppState, app_id: &str) -> Result<IssuedCredential, Problem> {
+async fn issue_credential(state: &AdminState, app_id: &str) -> Result<IssuedCredential, Problem> {
     let store = state.store();
     let mut n = store.credentials(app_id).await?.len() + 1;
     for _ in 0..USERNAME_ATTEMPTS {
@@ -178,7 +178,7 @@ impl CreateApp {
 
 /// `POST /apps`: registers an application and issues its first credential, in one transaction.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     AdminJson(body): AdminJson<CreateApp>,
 ) -> Result<Response, Problem> {
@@ -207,7 +207,7 @@ pub async fn create(
 }
 
 /// `GET /apps`
-pub async fn list(State(state): State<AppState>) -> Result<Json<AppList>, Problem> {
+pub async fn list(State(state): State<AdminState>) -> Result<Json<AppList>, Problem> {
     let mut apps = Vec::new();
     for app in state.store().list_apps().await? {
         apps.push(view(&state, &app).await?);
@@ -216,7 +216,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<AppList>, Proble
 }
 
 /// `GET /apps/{id}`
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<AppView>, Problem> {
+pub async fn show(State(state): State<AdminState>, Path(id): Path<String>) -> Result<Json<AppView>, Problem> {
     let app = load_app(&state, &id).await?;
     Ok(Json(view(&state, &app).await?))
 }
@@ -230,7 +230,7 @@ pub struct UpdateApp {
 }
 
 async fn apply(
-    state: &AppState,
+    state: &AdminState,
     operator: &Operator,
     id: &str,
     patch: &AppPatch,
@@ -247,7 +247,7 @@ async fn apply(
 
 /// `PATCH /apps/{id}`: name and contact.
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(id): Path<String>,
     AdminJson(body): AdminJson<UpdateApp>,
@@ -264,7 +264,7 @@ pub async fn update(
 
 /// `PUT /apps/{id}/agreement`: replaces the whole agreement document.
 pub async fn set_agreement(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(id): Path<String>,
     AdminJson(body): AdminJson<Value>,
@@ -280,7 +280,7 @@ pub async fn set_agreement(
 }
 
 async fn set_status(
-    state: &AppState,
+    state: &AdminState,
     operator: &Operator,
     id: &str,
     to: AppStatus,
@@ -297,7 +297,7 @@ async fn set_status(
 
 /// `POST /apps/{id}/suspend`
 pub async fn suspend(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     Extension(o): Extension<Operator>,
     Path(id): Path<String>,
 ) -> Result<Json<AppView>, Problem> {
@@ -306,7 +306,7 @@ pub async fn suspend(
 
 /// `POST /apps/{id}/resume`
 pub async fn resume(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     Extension(o): Extension<Operator>,
     Path(id): Path<String>,
 ) -> Result<Json<AppView>, Problem> {
@@ -315,7 +315,7 @@ pub async fn resume(
 
 /// `POST /apps/{id}/revoke`: for good.
 pub async fn revoke(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     Extension(o): Extension<Operator>,
     Path(id): Path<String>,
 ) -> Result<Json<AppView>, Problem> {
@@ -325,7 +325,7 @@ pub async fn revoke(
 /// `POST /apps/{id}/credentials`: a further credential (rotation: the old ones keep working
 /// until revoked). A revoked application gets none.
 pub async fn add_credential(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
@@ -341,7 +341,7 @@ pub async fn add_credential(
 
 /// `DELETE /apps/{id}/credentials/{username}`: revokes the credential and its OAuth tokens.
 pub async fn revoke_credential(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path((id, username)): Path<(String, String)>,
 ) -> Result<StatusCode, Problem> {

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::AdminQuery;
 use super::problem::{Fields, Problem};
+use crate::admin::AdminState;
 use crate::domain::clock::from_millis;
-use crate::server::AppState;
 use crate::store::StoreError;
 use crate::store::callbacks::{Callback, CallbackAttempt, CallbackQuery, CallbackStatus};
 
@@ -114,7 +114,7 @@ pub struct ListQuery {
 
 /// `GET /callbacks?app_id=&status=&before=&limit=`: newest first.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     AdminQuery(q): AdminQuery<ListQuery>,
 ) -> Result<Json<Vec<CallbackView>>, Problem> {
     let mut f = Fields::default();
@@ -139,7 +139,7 @@ pub async fn list(
 
 /// `GET /callbacks/{id}`.
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(id): Path<i64>,
 ) -> Result<Json<CallbackDetail>, Problem> {
     let (callback, body, attempts) = state
@@ -156,7 +156,7 @@ pub async fn show(
 
 /// `POST /callbacks/{id}/retry`: due now, with a fresh give-up time.
 pub async fn retry(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(id): Path<i64>,
 ) -> Result<Json<CallbackView>, Problem> {
     let now = state.now().at_ms;

@@ -11,10 +11,10 @@ use axum::http::StatusCode;
 
 use super::Operator;
 use super::problem::Problem;
+use crate::admin::AdminState;
 use crate::domain::Msisdn;
-use crate::server::AppState;
 
-async fn target(state: &AppState, id: &str, raw: &str) -> Result<Msisdn, Problem> {
+async fn target(state: &AdminState, id: &str, raw: &str) -> Result<Msisdn, Problem> {
     let msisdn = Msisdn::parse(raw, &state.locale().default_country_code)
         .map_err(|e| Problem::invalid_field("msisdn", e.to_string()))?;
     state
@@ -27,7 +27,7 @@ async fn target(state: &AppState, id: &str, raw: &str) -> Result<Msisdn, Problem
 
 /// `PUT /apps/{id}/monitored/{msisdn}`: application `id` may monitor the number (idempotent).
 pub async fn grant(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path((id, raw)): Path<(String, String)>,
 ) -> Result<StatusCode, Problem> {
@@ -42,7 +42,7 @@ pub async fn grant(
 
 /// `DELETE /apps/{id}/monitored/{msisdn}`: withdraws the grant; 404 when there was none.
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path((id, raw)): Path<(String, String)>,
 ) -> Result<StatusCode, Problem> {

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::Operator;
 use super::extract::{AdminJson, AdminQuery};
 use super::problem::{Fields, Problem};
+use crate::admin::AdminState;
 use crate::domain::clock::from_millis;
-use crate::server::AppState;
 use crate::store::StoreError;
 use crate::store::sms::routing::{Registration, RegistrationConflict};
 
@@ -113,7 +113,7 @@ fn generated_id() -> String {
 /// `POST /sms/registrations`: 201 with the registration; 404 for an unknown application; 409 when
 /// the id or the (short code, keyword) is taken.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     AdminJson(body): AdminJson<NewRegistration>,
 ) -> Result<Response, Problem> {
@@ -158,7 +158,7 @@ pub struct ListQuery {
 
 /// `GET /sms/registrations[?app_id=]`
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     AdminQuery(q): AdminQuery<ListQuery>,
 ) -> Result<Json<Vec<RegistrationView>>, Problem> {
     let rows = state.store().registrations(q.app_id.as_deref()).await?;
@@ -167,7 +167,7 @@ pub async fn list(
 
 /// `GET /sms/registrations/{id}`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(id): Path<String>,
 ) -> Result<Json<RegistrationView>, Problem> {
     let registration = state
@@ -180,7 +180,7 @@ pub async fn show(
 
 /// `DELETE /sms/registrations/{id}`: messages routed to it and not yet taken become unrouted.
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
@@ -208,7 +208,7 @@ pub struct UnroutedView {
 }
 
 /// `GET /sms/unrouted`: how many received messages matched no registration, and the oldest 100.
-pub async fn unrouted(State(state): State<AppState>) -> Result<Json<serde_json::Value>, Problem> {
+pub async fn unrouted(State(state): State<AdminState>) -> Result<Json<serde_json::Value>, Problem> {
     if let Err(e) = state.scf().route_received_sms().await {
         tracing::warn!(error = %e, "routing received SMS failed");
     }

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::Operator;
 use super::extract::AdminJson;
 use super::problem::{Fields, Problem};
+use crate::admin::AdminState;
 use crate::domain::Currency;
-use crate::server::AppState;
 use crate::store::StoreError;
 use crate::store::payment::Tariff;
 
@@ -89,7 +89,7 @@ impl PutTariff {
 
 /// `PUT /tariffs/{code}`: creates (201) or replaces (200) a tariff.
 pub async fn put(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(code): Path<String>,
     AdminJson(body): AdminJson<PutTariff>,
@@ -108,7 +108,7 @@ pub async fn put(
 }
 
 /// `GET /tariffs`
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<TariffView>>, Problem> {
+pub async fn list(State(state): State<AdminState>) -> Result<Json<Vec<TariffView>>, Problem> {
     Ok(Json(
         state
             .store()
@@ -122,7 +122,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<TariffView>>
 
 /// `GET /tariffs/{code}`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(code): Path<String>,
 ) -> Result<Json<TariffView>, Problem> {
     let tariff = state
@@ -135,7 +135,7 @@ pub async fn show(
 
 /// `DELETE /tariffs/{code}`
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(code): Path<String>,
 ) -> Result<StatusCode, Problem> {

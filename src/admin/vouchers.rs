@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::Operator;
 use super::extract::{AdminJson, AdminQuery};
 use super::problem::{Fields, Problem};
+use crate::admin::AdminState;
 use crate::domain::{Currency, Msisdn};
 use crate::scf::account::{new_voucher_code, seal_pin, voucher_digest};
-use crate::server::AppState;
 use crate::store::vouchers::{NewVoucher, Voucher, VoucherStatus};
 
 /// Most vouchers issued by one request.
@@ -73,7 +73,7 @@ impl VoucherView {
 
 /// `POST /vouchers`: issues `count` vouchers of one value; answers their codes, once.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     AdminJson(body): AdminJson<CreateVouchers>,
 ) -> Result<Response, Problem> {
@@ -133,7 +133,7 @@ pub struct ListVouchers {
 
 /// `GET /vouchers?status=unused|used|expired&after=&limit=`: vouchers by serial, without codes.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     AdminQuery(q): AdminQuery<ListVouchers>,
 ) -> Result<Json<serde_json::Value>, Problem> {
     let limit = q.limit.unwrap_or(50);
@@ -164,14 +164,14 @@ pub struct SetPin {
     pin: String,
 }
 
-fn parse_msisdn(state: &AppState, raw: &str) -> Result<Msisdn, Problem> {
+fn parse_msisdn(state: &AdminState, raw: &str) -> Result<Msisdn, Problem> {
     Msisdn::parse(raw, &state.locale().default_country_code)
         .map_err(|e| Problem::invalid_field("msisdn", e.to_string()))
 }
 
 /// `PUT /accounts/{msisdn}/pin`: sets the end-user PIN (digits) and clears any lock-out.
 pub async fn set_pin(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(raw): Path<String>,
     AdminJson(body): AdminJson<SetPin>,
@@ -192,7 +192,7 @@ pub async fn set_pin(
 
 /// `DELETE /accounts/{msisdn}/pin`: removes the PIN, and with it any lock-out.
 pub async fn clear_pin(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, Problem> {

@@ -163,18 +163,16 @@ async fn monitor_callbacks(ctx: &Ctx<'_>, e: &AlertEntry, batch: &mut AlertBatch
     let monitors = ctx.state.store().monitors_of(e.account.msisdn.as_str()).await?;
     let currency = e.account.currency;
     for m in monitors.into_iter().filter(|m| m.since_ms <= e.created_at_ms) {
-        let notice = crate::soap::monitoring_xml::Notice {
+        let notice = super::Notice {
             correlator: &m.correlator,
             end_user: &e.account.msisdn.tel_uri(),
             balance: currency.from_minor(e.balance_after),
             at_ms: e.created_at_ms,
         };
         let body = match m.criteria {
-            MonitorCriteria::Charged => {
-                crate::soap::monitoring_xml::notify_account_charged(&notice, currency.from_minor(-e.amount))
-            }
+            MonitorCriteria::Charged => (ctx.state.writers.charged)(&notice, currency.from_minor(-e.amount)),
             MonitorCriteria::BelowThreshold(t) if crosses(e, t) => {
-                crate::soap::monitoring_xml::notify_balance_below_threshold(&notice, currency.from_minor(t))
+                (ctx.state.writers.below_threshold)(&notice, currency.from_minor(t))
             }
             MonitorCriteria::BelowThreshold(_) => continue,
         };

@@ -28,9 +28,9 @@ use super::account_json::{
 use super::error::{RequestError, RestError};
 use super::{BASE, Caller, Reply, encode};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::account::{EndUser, HistoryRequest};
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 
 /// The header carrying `endUserPin`.
 const PIN_HEADER: &str = "x-end-user-pin";
@@ -49,7 +49,7 @@ fn end_user(identifier: &str, request: &Request) -> EndUser {
 
 /// Authorizes `operation`, runs `call` with the permit, counts it once and answers.
 async fn serve(
-    state: &AppState,
+    state: &Gateway,
     caller: Caller,
     operation: Operation,
     call: impl AsyncFnOnce(&Scf, &Permit) -> Result<Reply, RestError>,
@@ -80,7 +80,7 @@ fn json_part(e: ScfError) -> RestError {
               (status = 403, description = "Refused (POL…)", body = RequestError)),
     security(("basic" = []), ("bearer" = [])))]
 pub(super) async fn get_balance(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
@@ -118,7 +118,7 @@ pub(super) async fn get_balance(
               (status = 403, description = "Refused (POL…)", body = RequestError)),
     security(("basic" = []), ("bearer" = [])))]
 pub(super) async fn get_balance_types(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
@@ -144,7 +144,7 @@ pub(super) async fn get_balance_types(
               (status = 403, description = "Refused (POL…)", body = RequestError)),
     security(("basic" = []), ("bearer" = [])))]
 pub(super) async fn get_credit_expiry_date(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
@@ -185,7 +185,7 @@ pub(super) async fn get_credit_expiry_date(
               (status = 403, description = "Refused (POL…)", body = RequestError)),
     security(("basic" = []), ("bearer" = [])))]
 pub(super) async fn get_history(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {

@@ -21,11 +21,11 @@ use super::payment_json::{
     AmountStatus, AmountTransactionIn, AmountTransactionOut, AmountTransactionRequest,
     AmountTransactionResponse, ChargingInformation, PaymentAmountOut,
 };
-use super::{Caller, Reply, finish, json, resource_url};
+use super::{Caller, Reply, json, resource_url};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::payment as scf;
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 use crate::store::EntryKind;
 
 pub(super) mod reservation;
@@ -49,7 +49,7 @@ pub(super) mod reservation;
     security(("basic" = []), ("bearer" = []))
 )]
 pub(super) async fn amount_transaction(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(end_user): Path<String>,
     request: Request,
 ) -> Response {
@@ -145,16 +145,15 @@ async fn charge_or_refund(
     security(("basic" = []), ("bearer" = []))
 )]
 pub(super) async fn amount_transaction_lookup(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path((end_user, code)): Path<(String, String)>,
     request: Request,
 ) -> Response {
-    let permit = match Caller::of(&request).permit(&state, Operation::ChargeAmount).await {
-        Ok(permit) => permit,
-        Err(e) => return e.into_response(),
-    };
-    let result = lookup(state.scf(), &permit, &end_user, &code).await;
-    finish(&state, &permit, result)
+    Caller::of(&request)
+        .serve(&state, Operation::ChargeAmount, async |permit| {
+            lookup(state.scf(), permit, &end_user, &code).await
+        })
+        .await
 }
 
 async fn lookup(scf: &Scf, p: &Permit, end_user: &str, code: &str) -> Result<Reply, RestError> {

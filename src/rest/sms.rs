@@ -34,9 +34,9 @@ use super::sms_json::{
 };
 use super::{BASE, Caller, Reply, encode, json};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::sms::{DeliveryInformation, NotifyFormat, SendSmsRequest};
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 
 /// The JSON member every send refusal is named under.
 const ROOT: &str = "outboundSMSMessageRequest";
@@ -62,7 +62,7 @@ const ROOT: &str = "outboundSMSMessageRequest";
     security(("basic" = []), ("bearer" = []))
 )]
 pub(super) async fn send_sms(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(sender): Path<String>,
     request: Request,
 ) -> Response {
@@ -156,7 +156,7 @@ fn outbound(sender: &str, id: &str, status: Vec<DeliveryInformation>) -> Outboun
     security(("basic" = []), ("bearer" = []))
 )]
 pub(super) async fn get_request(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path((sender, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {
@@ -187,7 +187,7 @@ pub(super) async fn get_request(
     security(("basic" = []), ("bearer" = []))
 )]
 pub(super) async fn delivery_infos(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path((sender, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {

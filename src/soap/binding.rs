@@ -17,7 +17,7 @@ mod monitoring;
 mod payment;
 mod sms;
 
-/// What the SOAP SMS notifications say (`server::notices` queues them).
+/// What the SOAP SMS notifications say (`app::notices` queues them).
 pub use self::sms::notify as sms_notices;
 
 use std::net::IpAddr;
@@ -35,13 +35,14 @@ use super::envelope::{self, EnvelopeError, Limits};
 use super::fault::{self, Fault};
 use super::map::{auth_response, fault_response, scf_fault, soap_response};
 use super::{SoapVersion, wsdl};
-use crate::framework::{Credentials, Operation, Service};
+use crate::framework::{Credentials, Operation, Permit, Service};
+use crate::gateway::{Gateway, Served};
 use crate::http::BodyLimit;
-use crate::server::AppState;
+use crate::scf::Scf;
 
 /// The SOAP routes: `POST` and `GET ?wsdl` on every Payment and SMS endpoint, `GET /wsdl/{name}` and
-/// `GET /schemas/{name}`.
-pub fn routes() -> Router<AppState> {
+/// `GET /schemas/{name}`; request documents are held to `limits`.
+pub fn routes(limits: Limits) -> Router<Gateway> {
     let mut router = Router::new()
         .route("/wsdl/{name}", get(wsdl_file))
         .route("/schemas/{name}", get(schema_file));
@@ -54,7 +55,11 @@ pub fn routes() -> Router<AppState> {
             tracing::error!(path, "a published service path has no endpoint; not mounted");
             continue;
         };
-        let post = move |State(state): State<AppState>, request: Request| dispatch(state, endpoint, request);
+        let limits = limits.clone();
+        let post = move |State(gateway): State<Gateway>, request: Request| {
+            let limits = limits.clone();
+            async move { dispatch(&gateway, &limits, endpoint, request).await }
+        };
         let get = move |uri: Uri, headers: HeaderMap| service_wsdl(path, uri, headers);
         router = router.route(path, axum::routing::post(post).get(get));
     }
@@ -108,7 +113,7 @@ struct Head {
 }
 
 /// One SOAP request, from bytes to bytes.
-async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Response {
+async fn dispatch(gateway: &Gateway, limits: &Limits, endpoint: Endpoint, request: Request) -> Response {
     let Some(head) = head(&request) else {
         return unsupported_media_type();
     };
@@ -118,7 +123,7 @@ async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Resp
     };
     let limits = Limits {
         max_body_bytes: head.limit.unwrap_or(usize::MAX),
-        ..state.xml_limits()
+        ..limits.clone()
     };
     let envelope = match envelope::parse(&body, &limits) {
         Ok(envelope) => envelope,
@@ -142,43 +147,43 @@ async fn dispatch(state: AppState, endpoint: Endpoint, request: Request) -> Resp
         (None, Some(value)) => Credentials::from_authorization(value),
         (None, None) => Credentials::None,
     };
-    let framework = state.framework();
-    let permit = match framework.authorize(&credentials, operation, head.peer).await {
-        Ok(permit) => permit,
-        Err(e) => return auth_response(version, &e),
-    };
-    let answer = call(&state, endpoint, &permit, version, envelope.payload).await;
-    match answer {
-        Ok(reply) => {
-            framework.complete(&permit, "ok", reply.amount);
-            soap_response(version, StatusCode::OK, reply.body)
-        }
-        Err(Failure::Invalid(part)) => {
-            framework.complete(&permit, "SVC0002", None);
-            fault_response(version, &Fault::invalid_part(&part))
-        }
-        Err(Failure::Scf(e)) => {
-            framework.complete(&permit, e.outcome(), None);
-            fault_response(version, &scf_fault(&e))
+    let call =
+        async |scf: &Scf, permit: &Permit| call(scf, endpoint, permit, version, envelope.payload).await;
+    match gateway.serve(&credentials, operation, head.peer, call).await {
+        Err(refused) => auth_response(version, &refused),
+        Ok(Answer(Ok(reply))) => soap_response(version, StatusCode::OK, reply.body),
+        Ok(Answer(Err(Failure::Invalid(part)))) => fault_response(version, &Fault::invalid_part(&part)),
+        Ok(Answer(Err(Failure::Scf(e)))) => fault_response(version, &scf_fault(&e)),
+    }
+}
+
+/// An endpoint's answer to a permitted call, counted by [`Gateway::serve`].
+struct Answer(Result<self::payment::Reply, Failure>);
+
+impl Served for Answer {
+    fn usage(&self) -> (&str, Option<(i64, &'static str)>) {
+        match &self.0 {
+            Ok(reply) => ("ok", reply.amount),
+            Err(Failure::Invalid(_)) => ("SVC0002", None),
+            Err(Failure::Scf(e)) => (e.outcome(), None),
         }
     }
 }
 
 /// The authorized operation, run by its endpoint's binding.
 async fn call(
-    state: &AppState,
+    scf: &Scf,
     endpoint: Endpoint,
-    permit: &crate::framework::Permit,
+    permit: &Permit,
     version: SoapVersion,
     payload: &[u8],
-) -> Result<self::payment::Reply, Failure> {
-    let scf = state.scf();
-    match endpoint {
+) -> Answer {
+    Answer(match endpoint {
         Endpoint::Payment(_) => payment::call(scf, permit, version, payload).await,
         Endpoint::Sms(_) => sms::call(scf, permit, version, payload).await,
         Endpoint::AccountManagement(_) => account::call(scf, permit, version, payload).await,
         Endpoint::AccountMonitoring(_) => monitoring::call(scf, permit, version, payload).await,
-    }
+    })
 }
 
 /// Media type, credentials header, peer and body limit; `None` for anything but SOAP.

@@ -52,18 +52,13 @@ pub fn empty(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
     empty_response(version, ACCOUNT_NOTIFICATION_MANAGER_NS, wrapper)
 }
 
-/// What every notification carries.
-#[derive(Clone, Debug)]
-pub struct Notice<'a> {
-    /// The correlator the application gave.
-    pub correlator: &'a str,
-    /// `tel:` URI of the account.
-    pub end_user: &'a str,
-    /// The balance right after the charge.
-    pub balance: Decimal,
-    /// When the charge happened, ms since the epoch.
-    pub at_ms: i64,
-}
+pub use crate::alerts::Notice;
+
+/// The SOAP writers of the account notifications, handed to the alerts task.
+pub const NOTICE_WRITERS: crate::alerts::NoticeWriters = crate::alerts::NoticeWriters {
+    charged: notify_account_charged,
+    below_threshold: notify_balance_below_threshold,
+};
 
 fn time(at_ms: i64) -> String {
     crate::domain::clock::from_millis(at_ms).to_rfc3339_opts(SecondsFormat::Secs, true)

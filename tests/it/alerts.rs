@@ -294,7 +294,7 @@ async fn the_balance_keyword_answers_with_the_balance(db: &TestDb) {
 /// A second gateway instance over its own connection to the same database (PostgreSQL) or the
 /// same store (SQLite), alerts on; stopped when the sender is dropped.
 async fn second_instance(db: &TestDb, smsc: &str) -> tokio::sync::oneshot::Sender<()> {
-    use pxgate::server::{self, AppState};
+    use pxgate::app::{self, App};
     let store = match db.pg_url() {
         Some(url) => pxgate::store::connect(&pxgate::store::StoreOptions {
             url,
@@ -308,7 +308,7 @@ async fn second_instance(db: &TestDb, smsc: &str) -> tokio::sync::oneshot::Sende
     let mut config = pxgate::config::Config::with_store("sqlite://unused", crate::harness::TEST_SECRET_KEY);
     alerts_on(&mut config, smsc);
     let operators = pxgate::admin::OperatorTokens::default();
-    let state = AppState::new(
+    let app = App::build(
         &config,
         store,
         std::sync::Arc::new(pxgate::domain::SystemClock),
@@ -318,7 +318,7 @@ async fn second_instance(db: &TestDb, smsc: &str) -> tokio::sync::oneshot::Sende
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        server::run(listener, state, &config.http, async move {
+        app::run(listener, app, async move {
             let _ = stopped.await;
         })
         .await

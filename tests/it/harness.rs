@@ -244,13 +244,13 @@ impl TestGateway {
         adjust: impl FnOnce(&mut pxgate::config::Config),
     ) -> Self {
         use pxgate::admin::OperatorTokens;
+        use pxgate::app::{self, App};
         use pxgate::config::Config;
-        use pxgate::server::{self, AppState};
         let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
         config.http.body_limit_bytes = 16 * 1024;
         adjust(&mut config);
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
-        let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).expect("state");
+        let app = App::build(&config, Arc::clone(&db.store), clock, operators).expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         // Over HTTPS, the test's client trusts the gateway's own certificate.
         let (scheme, roots) = match &config.http.tls {
@@ -267,7 +267,7 @@ impl TestGateway {
             .expect("client");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            server::run(listener, state, &config.http, async move {
+            app::run(listener, app, async move {
                 let _ = stopped.await;
             })
             .await

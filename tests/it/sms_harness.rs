@@ -46,8 +46,8 @@ impl SmsGateway {
         smpp: impl FnOnce(&mut pxgate::smpp::SmppConfig),
     ) -> Self {
         use pxgate::admin::OperatorTokens;
+        use pxgate::app::{self, App};
         use pxgate::config::Config;
-        use pxgate::server::{self, AppState};
         let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
         config.smpp.address = smsc.to_string();
         config.smpp.reconnect_min_ms = 20;
@@ -56,12 +56,12 @@ impl SmsGateway {
         smpp(&mut config.smpp);
         let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
         let clock = Arc::new(pxgate::domain::SystemClock);
-        let state = AppState::new(&config, store, clock, operators).unwrap();
+        let app = App::build(&config, store, clock, operators).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            server::run(listener, state, &config.http, async move {
+            app::run(listener, app, async move {
                 let _ = stopped.await;
             })
             .await

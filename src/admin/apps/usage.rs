@@ -14,11 +14,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{Fields, load_app};
+use crate::admin::AdminState;
 use crate::admin::extract::AdminQuery;
 use crate::admin::problem::Problem;
 use crate::domain::Currency;
 use crate::domain::clock::from_millis;
-use crate::server::AppState;
 use crate::store::apps::UsageRow;
 
 /// How a usage report groups its rows.
@@ -178,7 +178,7 @@ fn month_around(zone: Tz, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 
 impl UsageQuery {
     /// The period asked for; each end not given is that of the current month (operator zone).
-    fn period(&self, state: &AppState) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
+    fn period(&self, state: &AdminState) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
         let now = DateTime::from_timestamp_millis(state.now().at_ms).unwrap_or_default();
         let (month_start, month_end) = month_around(state.locale().time_zone, now);
         let mut f = Fields::default();
@@ -208,7 +208,7 @@ impl UsageQuery {
 
 /// `GET /apps/{id}/usage?from=&to=&by=operation|outcome|minute`
 pub async fn report(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     Path(id): Path<String>,
     AdminQuery(q): AdminQuery<UsageQuery>,
 ) -> Result<Json<UsageReport>, Problem> {

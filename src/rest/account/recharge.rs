@@ -13,9 +13,9 @@ use super::super::{Caller, Reply, json};
 use super::{end_user, serve};
 use crate::domain::Currency;
 use crate::framework::Operation;
+use crate::gateway::Gateway;
 use crate::scf::ScfError;
 use crate::scf::account::{self as scf, Recharged};
-use crate::server::AppState;
 
 /// Credits the account directly.
 #[utoipa::path(post, path = "/oneapi/v1/account/{endUserId}/balanceUpdates", tag = "account",
@@ -28,7 +28,7 @@ use crate::server::AppState;
               (status = 403, description = "Refused (POL…)", body = RequestError)),
     security(("basic" = []), ("bearer" = [])))]
 pub(in crate::rest) async fn balance_update(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
@@ -67,7 +67,7 @@ pub(in crate::rest) async fn balance_update(
               (status = 403, description = "Refused (POL0220 …)", body = RequestError)),
     security(("basic" = []), ("bearer" = [])))]
 pub(in crate::rest) async fn voucher_update(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {

@@ -21,9 +21,9 @@ use super::super::payment_json::{
 use super::super::{Caller, Reply, json, resource_url};
 use super::{charging, json_part, same_user};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::payment as scf;
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 
 const ROOT: &str = "amountReservationTransaction";
 
@@ -45,7 +45,7 @@ const ROOT: &str = "amountReservationTransaction";
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn amount_reservation(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(end_user): Path<String>,
     request: Request,
 ) -> Response {
@@ -85,7 +85,7 @@ pub(in crate::rest) async fn amount_reservation(
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn reservation_update(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path((end_user, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {

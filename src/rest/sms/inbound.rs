@@ -9,9 +9,9 @@ use super::super::error::{RequestError, RestError};
 use super::super::sms_json::{InboundList, InboundListResponse, InboundMessage};
 use super::super::{BASE, Caller, Reply, encode};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::sms::SmsMessage;
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 
 /// Takes the messages received for a registration of this application since the last call.
 #[utoipa::path(
@@ -27,7 +27,7 @@ use crate::server::AppState;
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn inbound_messages(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(registration): Path<String>,
     request: Request,
 ) -> Response {

@@ -1,7 +1,7 @@
 //! OneAPI notifications (parlayx-spec §5.2): turns the delivery receipts `scf::sms` says are due
 //! for requests sent over REST (`NotifyFormat::Json`) into `deliveryInfoNotification` bodies for
 //! the applications' `receiptRequest.notifyURL`, and the received messages due to REST
-//! subscriptions into `inboundSMSMessageNotification` bodies. `server::notices` queues them as
+//! subscriptions into `inboundSMSMessageNotification` bodies. `app::notices` queues them as
 //! callbacks, as it does the SOAP binding's.
 
 use super::inbound::inbound_message;

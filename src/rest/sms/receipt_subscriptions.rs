@@ -21,9 +21,9 @@ use super::super::error::{RequestError, RestError};
 use super::super::sms_json::CallbackReference;
 use super::super::{BASE, Caller, Reply, encode, json};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::sms::{ReceiptSubscriptionInfo, StartReceiptSubscription};
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 
 /// The JSON member every refusal is named under.
 const ROOT: &str = "deliveryReceiptSubscription";
@@ -90,7 +90,7 @@ pub(crate) struct ReceiptSubscriptionOut {
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn subscribe(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(sender): Path<String>,
     request: Request,
 ) -> Response {
@@ -148,7 +148,7 @@ async fn start(scf: &Scf, p: &Permit, sender: &str, s: ReceiptSubscriptionIn) ->
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn get_subscription(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path((sender, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {
@@ -178,7 +178,7 @@ pub(in crate::rest) async fn get_subscription(
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn unsubscribe(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path((sender, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {

@@ -17,9 +17,9 @@ use super::super::sms_json::{
 };
 use super::super::{BASE, Caller, Reply, encode, json};
 use crate::framework::{Operation, Permit};
+use crate::gateway::Gateway;
 use crate::scf::sms::{NotifyFormat, StartSmsNotification};
 use crate::scf::{Scf, ScfError};
-use crate::server::AppState;
 
 const ROOT: &str = "subscription";
 /// Longest callbackData kept.
@@ -40,7 +40,7 @@ const MAX_CALLBACK_DATA: usize = 1024;
     ),
     security(("basic" = []), ("bearer" = []))
 )]
-pub(in crate::rest) async fn subscribe(State(state): State<AppState>, request: Request) -> Response {
+pub(in crate::rest) async fn subscribe(State(state): State<Gateway>, request: Request) -> Response {
     let caller = Caller::of(&request);
     let body: SubscriptionRequest = match json::body(request).await {
         Ok(body) => body,
@@ -113,7 +113,7 @@ async fn start(scf: &Scf, p: &Permit, s: SubscriptionIn) -> Result<Reply, RestEr
     security(("basic" = []), ("bearer" = []))
 )]
 pub(in crate::rest) async fn unsubscribe(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {

@@ -234,19 +234,18 @@ async fn one_voucher_pays_once_under_concurrency(db: &TestDb) {
 
 async fn vouchers_are_refused_when_the_policy_is_off(db: &TestDb) {
     use pxgate::admin::OperatorTokens;
+    use pxgate::app::{self, App};
     use pxgate::config::Config;
-    use pxgate::server::{self, AppState};
     let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
     config.account.vouchers_accepted = false;
     let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
     let clock = Arc::new(pxgate::domain::SystemClock);
-    let state = AppState::new(&config, Arc::clone(&db.store), clock, operators).unwrap();
+    let app = App::build(&config, Arc::clone(&db.store), clock, operators).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let http = config.http.clone();
     tokio::spawn(async move {
-        server::run(listener, state, &http, async move {
+        app::run(listener, app, async move {
             let _ = stopped.await;
         })
         .await

@@ -1,7 +1,7 @@
 //! What the SOAP binding's SMS notifications say (ES 202 391-4 §8.3): `notifySmsDeliveryReceipt`
 //! for a sendSms with a receiptRequest, `notifySmsReception` for a message routed to a
 //! startSmsNotification subscription; both SOAP 1.1 envelopes for the applications'
-//! SmsNotification endpoints. `server::notices` queues them as callbacks.
+//! SmsNotification endpoints. `app::notices` queues them as callbacks.
 
 use crate::callbacks::Payload;
 use crate::scf::sms::{DueReceipt, DueSmsReception};

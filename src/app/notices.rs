@@ -9,30 +9,53 @@ use std::time::Duration;
 use crate::callbacks::{Payload, new_callback};
 use crate::scf::ScfError;
 use crate::scf::sms::NotifyFormat;
-use crate::server::AppState;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::callbacks::CallbackConfig;
+use crate::domain::Clock;
+use crate::scf::Scf;
 
 /// How often due notifications are looked for (received messages are routed at the same pace).
 const POLL: Duration = Duration::from_millis(100);
 /// Notifications of one kind and format taken per look.
 const BATCH: i64 = 50;
 
-/// Hands due SMS notifications to the callback queue until the task is aborted.
-pub(super) async fn run(state: AppState) {
+/// What the notices task reads.
+pub(super) struct Notices {
+    pub(super) scf: Arc<Scf>,
+    pub(super) callbacks: CallbackConfig,
+    pub(super) clock: Arc<dyn Clock>,
+}
+
+impl Notices {
+    fn scf(&self) -> &Scf {
+        &self.scf
+    }
+}
+
+/// Hands due SMS notifications to the callback queue until `stop` is cancelled.
+pub(super) async fn run(state: Notices, stop: CancellationToken) {
+    let state = &state;
     let mut tick = tokio::time::interval(POLL);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stop.cancelled() => return,
+        }
         for format in [NotifyFormat::Soap, NotifyFormat::Json] {
-            if let Err(e) = receipts(&state, format).await {
+            if let Err(e) = receipts(state, format).await {
                 tracing::warn!(error = %e, ?format, "queueing delivery-receipt notifications failed");
             }
-            if let Err(e) = receptions(&state, format).await {
+            if let Err(e) = receptions(state, format).await {
                 tracing::warn!(error = %e, ?format, "queueing received-SMS notifications failed");
             }
         }
     }
 }
 
-async fn receipts(state: &AppState, format: NotifyFormat) -> Result<(), ScfError> {
+async fn receipts(state: &Notices, format: NotifyFormat) -> Result<(), ScfError> {
     for receipt in state.scf().due_delivery_receipts(format, BATCH).await? {
         let (kind, payload) = match format {
             NotifyFormat::Soap => crate::soap::binding::sms_notices::delivery_receipt(&receipt),
@@ -48,7 +71,7 @@ async fn receipts(state: &AppState, format: NotifyFormat) -> Result<(), ScfError
     Ok(())
 }
 
-async fn receptions(state: &AppState, format: NotifyFormat) -> Result<(), ScfError> {
+async fn receptions(state: &Notices, format: NotifyFormat) -> Result<(), ScfError> {
     for reception in state.scf().due_sms_receptions(format, BATCH).await? {
         let (kind, payload) = match format {
             NotifyFormat::Soap => crate::soap::binding::sms_notices::reception(&reception),
@@ -61,18 +84,18 @@ async fn receptions(state: &AppState, format: NotifyFormat) -> Result<(), ScfErr
 }
 
 fn callback(
-    state: &AppState,
+    state: &Notices,
     actor: &str,
     kind: &str,
     endpoint: &str,
     payload: Payload,
 ) -> crate::store::callbacks::NewCallback {
     new_callback(
-        state.callback_config(),
+        &state.callbacks,
         actor,
         kind,
         endpoint,
         payload,
-        state.now().at_ms,
+        state.clock.now().timestamp_millis(),
     )
 }

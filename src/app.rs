@@ -1,0 +1,129 @@
+//! The composition root: [`App::build`] wires every part from validated configuration, an open
+//! store and a clock, and [`run`] serves it on an already-bound listener until a shutdown future
+//! completes.
+//!
+//! Each part gets exactly what it reads: the bindings a [`Gateway`], the admin API an
+//! [`AdminState`], the SMPP links, callbacks and alerts their own small structs. Nothing outside
+//! this module names the whole; nothing here reads the environment or binds a socket, so tests
+//! bind port 0 and run the whole gateway in-process.
+
+mod listener;
+mod notices;
+mod router;
+mod tasks;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+
+use crate::admin::{AdminParts, AdminState, OperatorTokens};
+use crate::alerts::AlertsConfig;
+use crate::callbacks::CallbackConfig;
+use crate::config::{Config, HttpConfig};
+use crate::crypto::Pepper;
+use crate::domain::{Clock, Locale};
+use crate::framework::Framework;
+use crate::gateway::Gateway;
+use crate::outbox::Outbox;
+use crate::scf::{Scf, ScfSettings};
+use crate::smpp::SmppConfig;
+use crate::store::Store;
+
+/// The whole gateway, wired, before it serves.
+pub struct App {
+    gateway: Gateway,
+    admin: AdminState,
+    scf: Arc<Scf>,
+    outbox: Outbox,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    locale: Locale,
+    metrics: PrometheusHandle,
+    http: HttpConfig,
+    xml_limits: crate::soap::envelope::Limits,
+    smpp: SmppConfig,
+    callbacks: CallbackConfig,
+    alerts: AlertsConfig,
+}
+
+impl App {
+    /// Wires every part from validated configuration, an open store and a clock.
+    pub fn build(
+        config: &Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        operators: OperatorTokens,
+    ) -> Result<Self, String> {
+        let framework = Framework::new(&config.framework, Arc::clone(&store), Arc::clone(&clock))?;
+        let settings = ScfSettings {
+            reservation_ttl: Duration::from_secs(config.payment.reservation_ttl_secs),
+            reservation_max_lifetime: Duration::from_secs(config.payment.reservation_max_lifetime_secs),
+            smpp: config.smpp.clone(),
+            account: config.account.clone(),
+            pepper: Pepper::from_base64(config.framework.secret_key.as_deref().unwrap_or_default())
+                .map_err(|e| format!("framework.secret_key: {e}"))?,
+        };
+        let outbox = Outbox::new(Arc::clone(&store));
+        let scf = Arc::new(Scf::new(
+            Arc::clone(&store),
+            outbox.clone(),
+            Arc::clone(&clock),
+            config.locale(),
+            settings,
+        ));
+        let gateway = Gateway::new(framework, Arc::clone(&scf));
+        let admin = AdminState::new(AdminParts {
+            store: Arc::clone(&store),
+            gateway: gateway.clone(),
+            clock: Arc::clone(&clock),
+            locale: config.locale(),
+            default_currency: config.default_currency(),
+            operators,
+            callbacks: config.callbacks.clone(),
+        });
+        Ok(Self {
+            gateway,
+            admin,
+            scf,
+            outbox,
+            store,
+            clock,
+            locale: config.locale(),
+            metrics: crate::telemetry::metrics(),
+            http: config.http.clone(),
+            xml_limits: crate::soap::envelope::Limits {
+                max_depth: config.http.xml_max_depth,
+                max_elements: config.http.xml_max_elements,
+                max_body_bytes: config.http.body_limit_bytes,
+                request_timeout: Duration::from_secs(config.http.request_timeout_secs),
+            },
+            smpp: config.smpp.clone(),
+            callbacks: config.callbacks.clone(),
+            alerts: config.alerts.clone(),
+        })
+    }
+
+    /// The store the gateway runs on.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes: starts the background tasks, drains
+/// in-flight requests, stops the tasks (each finishes what it holds) and writes the last usage
+/// counts.
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let tasks = tasks::Tasks::start(&app);
+    let router = router::router(&app);
+    let served = listener::serve(listener, router, &app.http, shutdown).await;
+    tasks.stop().await;
+    app.gateway.framework().flush_usage().await;
+    served
+}

@@ -1,0 +1,119 @@
+//! The whole HTTP surface: probes and metrics, the admin API, the SOAP, OAuth and REST bindings,
+//! and the layers every request passes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router, middleware};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use super::App;
+use crate::admin::problem::Problem;
+use crate::http::BodyLimit;
+use crate::store::Store;
+
+/// What the probes and the metrics page read.
+#[derive(Clone)]
+struct Probes {
+    store: Arc<dyn Store>,
+    metrics: PrometheusHandle,
+}
+
+/// The router of `app`. Layers wrap from the inside out: the last one listed sees the request
+/// first.
+pub(super) fn router(app: &App) -> Router {
+    let http = &app.http;
+    let probes = Probes {
+        store: Arc::clone(&app.store),
+        metrics: app.metrics.clone(),
+    };
+    let bindings = Router::new()
+        // Parlay X SOAP endpoints, their WSDLs and schemas.
+        .merge(crate::soap::binding::routes(app.xml_limits.clone()))
+        // OAuth 2.0 client credentials token endpoint.
+        .merge(crate::oauth::routes())
+        // OneAPI REST under /oneapi/v1, its OpenAPI document and docs page.
+        .merge(crate::rest::routes())
+        .with_state(app.gateway.clone());
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(probes)
+        .nest(
+            "/admin/v1",
+            crate::admin::routes(app.admin.clone()).with_state(app.admin.clone()),
+        )
+        .merge(bindings)
+        // Counts matched requests by route template (needs the routing done, hence route_layer).
+        .route_layer(middleware::from_fn(crate::telemetry::track))
+        .fallback(not_found)
+        // Extractors read the limit to name it in a 413.
+        .layer(Extension(BodyLimit(http.body_limit_bytes)))
+        // Bodies above the limit are refused by the extractors, before any parsing.
+        .layer(DefaultBodyLimit::max(http.body_limit_bytes))
+        // The unread rest of a refused body is still on the connection: close it, and say so, so
+        // a client does not send its next request down a connection the server is dropping.
+        .layer(middleware::map_response(close_after_refused_body))
+        // A handler still running after the timeout is dropped and answered 408.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(http.request_timeout_secs),
+        ))
+        // One span per request; RUST_LOG=tower_http=debug shows them.
+        .layer(TraceLayer::new_for_http())
+        // A bug that panics costs one request a 500, never the connection or the process.
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }))
+}
+
+/// Adds `Connection: close` to 413 answers (see the layer list in [`router`]).
+async fn close_after_refused_body(mut response: Response) -> Response {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness: the store answers.
+async fn readyz(State(probes): State<Probes>) -> Response {
+    let store = probes.store.as_ref();
+    match store.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready", "store": store.backend() })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            let body = serde_json::json!({ "status": "unavailable", "store": store.backend() });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(probes): State<Probes>) -> Response {
+    let mut response = probes.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such resource")
+}
