@@ -26,7 +26,6 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use subtle::ConstantTimeEq;
 
-use crate::config::OperatorConfig;
 use problem::Problem;
 pub use state::{AdminParts, AdminState};
 
@@ -49,12 +48,13 @@ impl Operator {
 pub struct OperatorTokens(Vec<(String, [u8; 32])>);
 
 impl OperatorTokens {
-    /// From validated configuration (digests are 64 hex digits).
-    pub fn from_config(operators: &[OperatorConfig]) -> Self {
+    /// From validated configuration: each operator's name and the hex SHA-256 of its token
+    /// (`[[admin.operators]]`, 64 hex digits).
+    pub fn from_digests<'a>(operators: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self(
             operators
-                .iter()
-                .filter_map(|o| Some((o.name.clone(), crate::crypto::parse_hex32(&o.token_sha256)?)))
+                .into_iter()
+                .filter_map(|(name, sha256)| Some((name.to_owned(), crate::crypto::parse_hex32(sha256)?)))
                 .collect(),
         )
     }
@@ -153,11 +153,8 @@ mod tests {
     #[test]
     fn only_the_configured_token_authenticates() {
         let token = crate::crypto::generate_token();
-        let config = OperatorConfig {
-            name: "ops".into(),
-            token_sha256: crate::crypto::hex(&crate::crypto::token_digest(&token)),
-        };
-        let tokens = OperatorTokens::from_config(&[config]);
+        let digest = crate::crypto::hex(&crate::crypto::token_digest(&token));
+        let tokens = OperatorTokens::from_digests([("ops", digest.as_str())]);
         assert_eq!(
             tokens.authenticate(&token).map(|o| o.name).as_deref(),
             Some("ops")

@@ -11,6 +11,7 @@
 
 pub mod agreement;
 pub mod auth;
+mod config;
 pub mod lockout;
 pub mod operation;
 pub mod permit;
@@ -29,10 +30,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub use agreement::{Agreement, ServiceAgreement};
 pub use auth::{Credentials, PasswordType, UsernameToken};
+pub use config::FrameworkConfig;
 pub use operation::{Operation, Scope, Service};
 pub use permit::{AppInfo, Permit};
 
-use crate::config::FrameworkConfig;
 use crate::crypto::SecretBox;
 use crate::domain::Clock;
 use crate::store::Store;

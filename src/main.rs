@@ -91,7 +91,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the store")?;
     let listener = bind(config.http.listen).await?;
-    let operators = OperatorTokens::from_config(&config.admin.operators);
+    let operators = OperatorTokens::from_digests(
+        config
+            .admin
+            .operators
+            .iter()
+            .map(|o| (o.name.as_str(), o.token_sha256.as_str())),
+    );
     let app = App::build(&config, store, Arc::new(SystemClock), operators).map_err(anyhow::Error::msg)?;
     tracing::info!(addr = %config.http.listen, store = app.store().backend(), "pxgate listening");
     app::run(listener, app, shutdown_signal()).await?;

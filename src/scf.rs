@@ -4,6 +4,7 @@
 //! typed result or [`ScfError`] into wire output. Nothing here sees XML or JSON.
 
 pub mod account;
+mod config;
 pub mod error;
 pub mod monitoring;
 pub mod payment;
@@ -13,6 +14,7 @@ pub mod sms;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use config::AccountConfig;
 pub use error::{Exception, ExceptionKind, ScfError};
 
 use crate::domain::{Clock, Currency, Locale, Moment};
@@ -29,7 +31,7 @@ pub struct ScfSettings {
     /// `[smpp]`: encoding limits and the default sender for SMS, and the dispatcher's links.
     pub smpp: crate::smpp::SmppConfig,
     /// `[account]`: Account Management policies.
-    pub account: crate::config::AccountConfig,
+    pub account: AccountConfig,
     /// Keyed digests of PINs and voucher codes.
     pub pepper: crate::crypto::Pepper,
 }
