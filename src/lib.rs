@@ -19,7 +19,7 @@
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
-//! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
+//! | [`smpp`] | the SMSC link: text encoding and MO decoding through the `sms_text` crate, ESME sessions with a window, the outbox dispatcher, receipts |
 //! | [`server`] | shared state, the router and its layers, `run(listener, state, http, shutdown)`: connection cap, header timeout, HTTPS |
 //! | [`telemetry`] | logs and Prometheus metrics |
 //! | [`tls`] | PEM certificates and keys: the listener's identity, extra callback roots |
