@@ -24,7 +24,7 @@
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
 //! | [`crypto`] | leaf: hex, digests, random bytes and tokens, sealed secrets and keyed digests |
 //! | [`outbox`] | the SMS outbox's group-commit writer, shared by the SMS functions, alerts and the SMPP links |
-//! | [`smpp`] | the SMSC link: GSM 03.38 / UCS-2 encoding, ESME sessions with a window, the outbox dispatcher, receipts |
+//! | [`smpp`] | the SMSC link: text encoding and MO decoding through the `sms_text` crate, ESME sessions with a window, the outbox dispatcher, receipts |
 //! | [`telemetry`] | logs and Prometheus metrics |
 //! | [`tls`] | PEM certificates and keys: the listener's identity, extra callback roots |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |

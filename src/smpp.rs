@@ -1,7 +1,7 @@
-//! The gateway as an SMPP ESME: text encoding ([`encoding`]), a bound transceiver session with a
-//! window of outstanding PDUs (`session`), the dispatcher that drains the outbox over it with
-//! reconnect and back-off (`dispatcher`), delivery receipts (`receipt`) and mobile-originated
-//! messages (`mo`).
+//! The gateway as an SMPP ESME: text encoding ([`encoding`], the workspace's `sms_text` codec), a
+//! bound transceiver session with a window of outstanding PDUs (`session`), the dispatcher that
+//! drains the outbox over it with reconnect and back-off (`dispatcher`), delivery receipts
+//! (`receipt`) and mobile-originated messages (`mo`).
 //!
 //! Owns: everything SMPP. rusmpp 0.4.0 PDUs are used behind this module only, and never on an
 //! unframed socket: bytes are framed on `command_length` first (tokio-util
@@ -11,7 +11,6 @@
 
 pub mod config;
 mod dispatcher;
-pub mod encoding;
 mod mo;
 mod prefetch;
 mod receipt;
@@ -22,6 +21,9 @@ use std::sync::Arc;
 pub use config::SmppConfig;
 pub use dispatcher::{Dispatcher, spawn};
 pub use receipt::normalize_message_id;
+/// Text → `short_message` parts and back (GSM 03.38 / UCS-2, UDH, segmentation): the codec the
+/// gateway shares with the simulator.
+pub use sms_text as encoding;
 
 use crate::domain::Clock;
 use crate::outbox::Outbox;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::InboxConfig;
-use crate::content::{Concat, Encoding};
+use sms_text::{Concat, Encoding};
 
 /// A reassembled, decoded message as a handset would show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +20,8 @@ pub struct InboxMessage {
     pub to: String,
     /// Decoded text of the parts received so far, in order.
     pub text: String,
-    /// Encoding of the body.
+    /// Encoding of the body, shown by its name (`gsm7`, `ascii`, `latin1`, `ucs2`, `binary`).
+    #[serde(serialize_with = "encoding_name")]
     pub encoding: Encoding,
     /// Parts the message consists of.
     pub parts: usize,
@@ -32,6 +33,10 @@ pub struct InboxMessage {
     pub message_ids: Vec<String>,
     /// All parts present.
     pub complete: bool,
+}
+
+fn encoding_name<S: serde::Serializer>(encoding: &Encoding, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(encoding.name())
 }
 
 /// One MT part as the SMPP layer hands it over.

@@ -8,7 +8,7 @@
 //! | [`config`] | `SimConfig`: serde, `deny_unknown_fields`, validation |
 //! | `smpp` | accept loop, sessions (frame → decode → dispatch), bind, submit, query/cancel/replace, receipt scheduler |
 //! | `http` | inbox JSON + HTML, `POST /mo`, `/faults`, `/stats`, `/metrics` |
-//! | [`gsm0338`], [`content`] | GSM 7-bit tables, data_coding decoding, UDH, MO segmentation |
+//! | [`gsm0338`], [`content`] | re-exports of the `sms_text` codec (GSM 7-bit tables, data_coding decoding, UDH and SAR, segmentation), kept under the names the simulator has always had |
 //! | [`inbox`] | per-handset store with reassembly, bounded |
 //! | [`receipt`] | outcome planning, injectable clock, receipt text |
 //! | [`faults`], [`stats`] | fault knobs and state; counters |
@@ -26,9 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
-pub mod content;
 pub mod faults;
-pub mod gsm0338;
 pub mod inbox;
 pub mod load;
 pub mod receipt;
@@ -53,6 +51,12 @@ pub use mo::MoError;
 pub use stats::Stats;
 
 use shared::Shared;
+
+/// The SMS text codec (`data_coding` decoding, UDH and SAR concatenation, segmentation) the
+/// simulator shares with the gateway.
+pub use sms_text as content;
+/// GSM 03.38 tables and unpacked-septet coding, from the shared codec.
+pub use sms_text::gsm0338;
 
 /// A running simulator.
 #[derive(Debug)]

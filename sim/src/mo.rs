@@ -1,5 +1,6 @@
-//! MO injection: text from a "handset" becomes one or more deliver_sm (GSM 7-bit when it fits,
-//! else UCS-2; concatenated with an 8-bit UDH when long) sent to any bound receiver.
+//! MO injection: text from a "handset" becomes one or more deliver_sm, encoded by
+//! `sms_text::encode` (GSM 7-bit when it fits, else UCS-2; concatenated with an 8-bit UDH when
+//! long), sent to any bound receiver.
 
 use std::str::FromStr as _;
 use std::sync::atomic::Ordering::Relaxed;
@@ -9,7 +10,6 @@ use rusmpp::pdus::DeliverSm;
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::{DataCoding, EsmClass, Npi, Ton};
 
-use crate::content::{segment, udh8};
 use crate::shared::Shared;
 use crate::smpp::frame::Out;
 
@@ -75,24 +75,16 @@ fn address(addr: &str) -> (Ton, Npi, COctetString<1, 21>) {
 pub(crate) async fn inject(shared: &Shared, from: &str, to: &str, text: &str) -> Result<usize, MoError> {
     check(from, to, text)?;
     let link = shared.registry.pick(None).ok_or(MoError::NoReceiver)?;
-    let (encoding, parts) = segment(text);
-    let total = u8::try_from(parts.len()).map_err(|_| MoError::Invalid {
+    // Truncation intended: the 8-bit concatenation reference wraps.
+    let reference = (shared.next_mo_ref.fetch_add(1, Relaxed) & 0xFF) as u8;
+    let parts = sms_text::encode(text, 255, reference).map_err(|_| MoError::Invalid {
         field: "text",
         problem: "too long",
     })?;
-    // Truncation intended: the 8-bit concatenation reference wraps.
-    let reference = (shared.next_mo_ref.fetch_add(1, Relaxed) & 0xFF) as u8;
+    let total = parts.len();
     let (src_ton, src_npi, source) = address(from);
     let (dst_ton, dst_npi, dest) = address(to);
-    for (i, part) in parts.into_iter().enumerate() {
-        let mut esm = EsmClass::default();
-        let body = if total > 1 {
-            esm = esm.with_udhi_indicator();
-            let seq = u8::try_from(i + 1).unwrap_or(u8::MAX);
-            [udh8(reference, total, seq).as_slice(), &part].concat()
-        } else {
-            part
-        };
+    for part in parts {
         let pdu = DeliverSm::builder()
             .source_addr_ton(src_ton)
             .source_addr_npi(src_npi)
@@ -100,9 +92,9 @@ pub(crate) async fn inject(shared: &Shared, from: &str, to: &str, text: &str) ->
             .dest_addr_ton(dst_ton)
             .dest_addr_npi(dst_npi)
             .destination_addr(dest.clone())
-            .esm_class(esm)
-            .data_coding(DataCoding::from(encoding.data_coding()))
-            .short_message(OctetString::from_vec(body).unwrap_or_default())
+            .esm_class(EsmClass::from(part.esm_class))
+            .data_coding(DataCoding::from(part.data_coding))
+            .short_message(OctetString::from_vec(part.bytes).unwrap_or_default())
             .build();
         let out = Out::cmd(CommandStatus::EsmeRok, link.next_seq(), pdu);
         link.send(out, &shared.counters)
@@ -110,5 +102,5 @@ pub(crate) async fn inject(shared: &Shared, from: &str, to: &str, text: &str) ->
             .map_err(|_| MoError::SessionClosed)?;
         shared.counters.mo_sent.fetch_add(1, Relaxed);
     }
-    Ok(usize::from(total))
+    Ok(total)
 }

@@ -7,10 +7,10 @@ use rusmpp::Pdu;
 use rusmpp::pdus::{CancelSm, QuerySm, QuerySmResp, ReplaceSm};
 use rusmpp::types::EmptyOrFullCOctetString;
 use rusmpp::values::MessageState;
+use sms_text::Encoding;
 use tokio::time::Instant;
 
 use super::frame::Out;
-use crate::content::Encoding;
 use crate::shared::Shared;
 use crate::store::{parse_id, state_at};
 

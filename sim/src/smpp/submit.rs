@@ -10,12 +10,12 @@ use rusmpp::pdus::{DataSm, DataSmResp, SubmitMulti, SubmitMultiResp, SubmitSm, S
 use rusmpp::tlvs::{Tlv, TlvValue};
 use rusmpp::types::COctetString;
 use rusmpp::values::{DestAddress, UnsuccessSme};
+use sms_text::{Concat, Fields};
 use tokio::time::Instant;
 
 use super::frame::Out;
 use super::receipts::ReceiptJob;
 use super::session::Binding;
-use crate::content::{Concat, Encoding, split_udh};
 use crate::faults::{Faults, SubmitVerdict};
 use crate::inbox::{IncomingPart, normalize_msisdn};
 use crate::shared::Shared;
@@ -32,7 +32,8 @@ struct Submission<'a> {
     tlvs: &'a [Tlv],
 }
 
-/// message_payload and SAR concatenation from the TLVs (SMPP v5.0 §4.8.4.36, §4.8.4.50-52).
+/// message_payload and SAR concatenation from the TLVs (SMPP v5.0 §4.8.4.36, §4.8.4.50-52);
+/// what they mean is `sms_text::Fields`'s business.
 fn payload_and_sar(tlvs: &[Tlv]) -> (Option<&[u8]>, Option<Concat>) {
     let (mut payload, mut reference, mut total, mut seq) = (None, None, None, None);
     for tlv in tlvs {
@@ -44,15 +45,7 @@ fn payload_and_sar(tlvs: &[Tlv]) -> (Option<&[u8]>, Option<Concat>) {
             _ => {}
         }
     }
-    let sar = match (reference, total, seq) {
-        (Some(reference), Some(total), Some(seq)) => Some(Concat {
-            reference,
-            total,
-            seq,
-        }),
-        _ => None,
-    };
-    (payload, sar)
+    (payload, Concat::from_sar(reference, total, seq))
 }
 
 fn valid_dest(dest: &str) -> bool {
@@ -91,15 +84,18 @@ fn accept(
     if faults.error_probability > 0.0 && shared.planner.roll() < faults.error_probability {
         return Err(CommandStatus::from(faults.error_status));
     }
-    let body = payload.unwrap_or(s.short_message);
-    let (concat, user_data) = if s.esm_class & 0x40 != 0 {
-        split_udh(body)
-    } else {
-        (sar, body)
-    };
+    let user_data = Fields {
+        esm_class: s.esm_class,
+        data_coding: s.data_coding,
+        short_message: s.short_message,
+        message_payload: payload,
+        sar,
+    }
+    .user_data();
+    let (encoding, concat) = (user_data.encoding, user_data.concat);
     let id = shared.store.next_id();
     let now = shared.clock.now();
-    let user_data = Bytes::copy_from_slice(user_data);
+    let user_data = Bytes::copy_from_slice(user_data.bytes);
     for dest in &s.dests {
         shared.inbox.store(IncomingPart {
             from: s.source.to_owned(),
@@ -114,7 +110,7 @@ fn accept(
     let (delay, outcome) = shared.planner.plan(normalize_msisdn(s.dests[0]));
     let done_at = Instant::now() + delay;
     // 20 characters need at most 40 octets in any encoding (GSM escapes take two).
-    let snippet = Encoding::from_data_coding(s.data_coding).decode(&user_data[..user_data.len().min(40)]);
+    let snippet = encoding.decode(&user_data[..user_data.len().min(40)]);
     shared.store.insert(
         id,
         Record {

@@ -2,45 +2,13 @@
 //! character has a GSM representation, UCS-2 (`data_coding` 0x08, big-endian UTF-16) otherwise,
 //! and concatenation with an 8-bit-reference UDH when the text does not fit one message.
 //!
-//! Owns: the GSM 03.38 tables, the choice of alphabet, and segmentation (160/153 septets,
-//! 70/67 UTF-16 units), never splitting an escape sequence or a surrogate pair.
-//! Must not know: PDUs, sessions, the store. Everything here is a pure function.
+//! Owns: the choice of alphabet and segmentation (3GPP TS 23.040 §9.2.3.24.1: 160/153 septets,
+//! 70/67 UCS-2 units), never splitting an escape sequence or a surrogate pair.
+//! Must not know: PDUs, sessions, stores. Everything here is a pure function.
 
-/// 3GPP TS 23.038 §6.2.1: the escape to the extension table.
-const ESC: u8 = 0x1B;
-
-/// SMPP v5.0 §4.7.7: `data_coding` 0x00, the MC default alphabet (GSM 03.38 here).
-pub const DCS_GSM7: u8 = 0x00;
-/// SMPP v5.0 §4.7.7: `data_coding` 0x08, UCS-2 (ISO/IEC-10646).
-pub const DCS_UCS2: u8 = 0x08;
-/// SMPP v5.0 §4.7.12: `esm_class` bit 6, UDH indicator.
-pub const ESM_UDHI: u8 = 0x40;
-
-/// The 128-entry default alphabet (3GPP TS 23.038 §6.2.1), indexed by septet; 0x1B is the escape.
-const DEFAULT_TABLE: [char; 128] = [
-    '@', '£', '$', '¥', 'è', 'é', 'ù', 'ì', 'ò', 'Ç', '\n', 'Ø', 'ø', '\r', 'Å', 'å', //
-    'Δ', '_', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ', '\u{1B}', 'Æ', 'æ', 'ß', 'É', //
-    ' ', '!', '"', '#', '¤', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/', //
-    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ':', ';', '<', '=', '>', '?', //
-    '¡', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', //
-    'P', 'Q', 'R', 'S', 'T', 'U', 'V', 'W', 'X', 'Y', 'Z', 'Ä', 'Ö', 'Ñ', 'Ü', '§', //
-    '¿', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', //
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 'ä', 'ö', 'ñ', 'ü', 'à', //
-];
-
-/// 3GPP TS 23.038 §6.2.1.1: the extension table (septet after ESC, character).
-const EXTENSION_TABLE: [(u8, char); 10] = [
-    (0x0A, '\u{0C}'),
-    (0x14, '^'),
-    (0x28, '{'),
-    (0x29, '}'),
-    (0x2F, '\\'),
-    (0x3C, '['),
-    (0x3D, '~'),
-    (0x3E, ']'),
-    (0x40, '|'),
-    (0x65, '€'),
-];
+use crate::coding::{DCS_GSM7, DCS_UCS2, Encoding};
+use crate::gsm0338::char_septets;
+use crate::udh::{ESM_UDHI, udh8};
 
 /// The alphabet a text is sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +49,37 @@ pub struct Part {
     pub bytes: Vec<u8>,
 }
 
+impl From<Alphabet> for Encoding {
+    fn from(alphabet: Alphabet) -> Self {
+        match alphabet {
+            Alphabet::Gsm7 => Self::Gsm7,
+            Alphabet::Ucs2 => Self::Ucs2,
+        }
+    }
+}
+
+impl Part {
+    /// Octets this part takes as TP-User-Data on the air interface (3GPP TS 23.040
+    /// §9.2.3.16, §9.2.3.24): the UDH, then GSM septets packed eight into seven octets after
+    /// fill bits up to a septet boundary (TS 23.038 §6.1.2.1.1), or other octets as they are.
+    /// At most 140 for every part [`encode`] makes.
+    pub fn air_octets(&self) -> usize {
+        let udh = if self.esm_class & ESM_UDHI == 0 {
+            0
+        } else {
+            self.bytes
+                .first()
+                .map_or(0, |udhl| usize::from(*udhl) + 1)
+                .min(self.bytes.len())
+        };
+        if Encoding::from_data_coding(self.data_coding) != Encoding::Gsm7 {
+            return self.bytes.len();
+        }
+        let septets = (udh * 8).div_ceil(7) + (self.bytes.len() - udh);
+        (septets * 7).div_ceil(8)
+    }
+}
+
 /// The text needs more parts than allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("message too long: at most {max_chars} characters in this alphabet")]
@@ -89,50 +88,9 @@ pub struct TooLong {
     pub max_chars: usize,
 }
 
-/// Decodes unpacked GSM 03.38 septets (MO messages). An escape before an unknown code is
-/// dropped (3GPP TS 23.038 §6.2.1.1 note); octets ≥ 0x80 become U+FFFD.
-pub fn decode_gsm7(septets: &[u8]) -> String {
-    let mut out = String::with_capacity(septets.len());
-    let mut escaped = false;
-    for &s in septets {
-        if escaped {
-            escaped = false;
-            match EXTENSION_TABLE.iter().find(|(code, _)| *code == s) {
-                Some((_, c)) => out.push(*c),
-                None => out.push(DEFAULT_TABLE.get(usize::from(s)).copied().unwrap_or('\u{FFFD}')),
-            }
-        } else if s == ESC {
-            escaped = true;
-        } else {
-            out.push(DEFAULT_TABLE.get(usize::from(s)).copied().unwrap_or('\u{FFFD}'));
-        }
-    }
-    out
-}
-
-/// Decodes UCS-2 / UTF-16BE (an odd trailing byte is dropped, lone surrogates become U+FFFD).
-pub fn decode_ucs2(bytes: &[u8]) -> String {
-    let units = bytes.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]]));
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or('\u{FFFD}'))
-        .collect()
-}
-
-/// Septets for one character: `[s]` or `[ESC, s]`; `None` when it has no GSM representation.
-fn gsm_septets(c: char) -> Option<Vec<u8>> {
-    if let Some((s, _)) = EXTENSION_TABLE.iter().find(|(_, e)| *e == c) {
-        return Some(vec![ESC, *s]);
-    }
-    if c == '\u{1B}' {
-        return None;
-    }
-    let index = DEFAULT_TABLE.iter().position(|d| *d == c)?;
-    u8::try_from(index).ok().map(|s| vec![s])
-}
-
 /// GSM 03.38 when every character fits, else UCS-2.
 pub fn choose(text: &str) -> Alphabet {
-    if text.chars().all(|c| gsm_septets(c).is_some()) {
+    if text.chars().all(|c| char_septets(c).is_some()) {
         Alphabet::Gsm7
     } else {
         Alphabet::Ucs2
@@ -145,7 +103,7 @@ fn units(text: &str, alphabet: Alphabet) -> Vec<(Vec<u8>, usize)> {
     text.chars()
         .map(|c| match alphabet {
             Alphabet::Gsm7 => {
-                let septets = gsm_septets(c).unwrap_or_else(|| vec![b'?']);
+                let septets = char_septets(c).unwrap_or_else(|| vec![b'?']);
                 let n = septets.len();
                 (septets, n)
             }
@@ -176,20 +134,7 @@ pub fn encode(text: &str, max_parts: usize, reference: u8) -> Result<Vec<Part>, 
             bytes,
         }]);
     }
-    let mut chunks: Vec<Vec<u8>> = Vec::new();
-    let mut current = Vec::new();
-    let mut used = 0;
-    for (bytes, n) in units {
-        // Never split an escape sequence or a surrogate pair: a unit that does not fit starts
-        // the next part.
-        if used + n > per_part {
-            chunks.push(std::mem::take(&mut current));
-            used = 0;
-        }
-        current.extend_from_slice(&bytes);
-        used += n;
-    }
-    chunks.push(current);
+    let chunks = split(units, per_part);
     let max_parts = max_parts.clamp(1, 255);
     if chunks.len() > max_parts {
         let max_chars = if max_parts == 1 {
@@ -205,21 +150,36 @@ pub fn encode(text: &str, max_parts: usize, reference: u8) -> Result<Vec<Part>, 
     Ok(chunks
         .into_iter()
         .zip(1u8..)
-        .map(|(chunk, seq)| {
-            let mut bytes = vec![0x05, 0x00, 0x03, reference, count, seq];
-            bytes.extend_from_slice(&chunk);
-            Part {
-                data_coding: dcs,
-                esm_class: ESM_UDHI,
-                bytes,
-            }
+        .map(|(chunk, seq)| Part {
+            data_coding: dcs,
+            esm_class: ESM_UDHI,
+            bytes: [udh8(reference, count, seq).as_slice(), &chunk].concat(),
         })
         .collect())
+}
+
+/// Packs units into chunks of at most `per_part` segment units. Never splits an escape
+/// sequence or a surrogate pair: a unit that does not fit starts the next chunk.
+fn split(units: Vec<(Vec<u8>, usize)>, per_part: usize) -> Vec<Vec<u8>> {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    let mut current = Vec::new();
+    let mut used = 0;
+    for (bytes, n) in units {
+        if used + n > per_part {
+            chunks.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        current.extend_from_slice(&bytes);
+        used += n;
+    }
+    chunks.push(current);
+    chunks
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gsm0338::ESC;
 
     fn payload(p: &Part) -> &[u8] {
         if p.esm_class & ESM_UDHI != 0 {
@@ -241,8 +201,21 @@ mod tests {
     #[test]
     fn decoding_reverses_encoding() {
         let text = "Price: 5€ [ok] @ñ";
-        assert_eq!(decode_gsm7(&encode(text, 1, 0).unwrap()[0].bytes), text);
-        assert_eq!(decode_ucs2(&encode("안녕 😀", 1, 0).unwrap()[0].bytes), "안녕 😀");
+        assert_eq!(Encoding::Gsm7.decode(&encode(text, 1, 0).unwrap()[0].bytes), text);
+        assert_eq!(
+            Encoding::Ucs2.decode(&encode("안녕 😀", 1, 0).unwrap()[0].bytes),
+            "안녕 😀"
+        );
+    }
+
+    #[test]
+    fn full_parts_take_140_octets_on_the_air() {
+        assert_eq!(encode(&"a".repeat(160), 1, 0).unwrap()[0].air_octets(), 140);
+        let parts = encode(&"a".repeat(306), 8, 0).unwrap();
+        assert!(parts.iter().all(|p| p.air_octets() == 140), "{parts:?}");
+        assert_eq!(encode(&"가".repeat(70), 1, 0).unwrap()[0].air_octets(), 140);
+        let parts = encode(&"가".repeat(134), 8, 0).unwrap();
+        assert!(parts.iter().all(|p| p.air_octets() == 140), "{parts:?}");
     }
 
     #[test]

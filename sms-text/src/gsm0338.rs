@@ -1,5 +1,9 @@
-//! GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet and its escape extension table, in the
-//! unpacked form SMPP carries (one septet per octet). Owns the tables and nothing else.
+//! GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet and its escape extension table
+//! (§6.2.1.1), in the unpacked form SMPP carries (one septet per octet, SMPP v5.0 §4.7.7
+//! `data_coding` 0x00).
+//!
+//! Owns: the two tables and the character ↔ septet mapping.
+//! Must not know: `data_coding`, headers, segmentation, PDUs.
 
 /// 3GPP TS 23.038 §6.2.1: the escape to the extension table.
 pub const ESC: u8 = 0x1B;
@@ -43,16 +47,20 @@ fn extension_char(septet: u8) -> Option<char> {
         .map(|(_, c)| *c)
 }
 
-/// Septets for one character: `[s]`, `[ESC, s]`, or `None`.
+/// Septets for one character: `[s]`, `[ESC, s]`, or `None`. NBSP is what a lone escape
+/// decodes to, not a character of the alphabet.
 fn encode_char(c: char) -> Option<(u8, Option<u8>)> {
     if let Some((s, _)) = EXTENSION_TABLE.iter().find(|(_, e)| *e == c) {
         return Some((ESC, Some(*s)));
     }
-    // Indices are < 128, so the cast is lossless.
-    DEFAULT_TABLE
-        .iter()
-        .position(|d| *d == c && c != '\u{A0}')
-        .map(|i| (i as u8, None))
+    let index = DEFAULT_TABLE.iter().position(|d| *d == c && c != '\u{A0}')?;
+    u8::try_from(index).ok().map(|s| (s, None))
+}
+
+/// The septets of one character (one, or two for an extension character), or `None` when it
+/// has no GSM 03.38 representation. Segmentation uses this to keep an escape pair whole.
+pub(crate) fn char_septets(c: char) -> Option<Vec<u8>> {
+    encode_char(c).map(|(a, b)| std::iter::once(a).chain(b).collect())
 }
 
 /// Decode unpacked septets. An escape followed by an unknown code shows the default-table
