@@ -5,9 +5,11 @@
 //! knows about XML, JSON or SQL.
 
 pub mod clock;
+pub mod exception;
 pub mod money;
 pub mod msisdn;
 
 pub use clock::{Clock, Locale, ManualClock, Moment, SystemClock};
+pub use exception::{Exception, ExceptionKind};
 pub use money::{Currency, Money, MoneyError};
 pub use msisdn::{Msisdn, MsisdnError};

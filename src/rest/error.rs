@@ -17,7 +17,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::framework::AuthError;
-use crate::framework::refusal::{policy_reason, retry_after_secs};
+use crate::framework::refusal::{RefusalClass, refusal};
 use crate::scf::{Exception, ExceptionKind, ScfError};
 
 /// Why a REST call was not served.
@@ -125,47 +125,30 @@ fn exception_status(e: &Exception) -> StatusCode {
     }
 }
 
-/// The framework's refusals: 401 for "who are you?", 429 for the rate, 403 POL0001 for the
-/// agreement, 503 when its data cannot be read.
+/// The framework's refusals: 401 for "who are you?", 403 POL0001 for the agreement, 429 for the
+/// rate, 503 when its data cannot be read.
 fn auth_response(e: &AuthError) -> Response {
-    if e.is_authentication() {
-        let exception = policy(
-            "POL0001",
-            "A policy error occurred. Error code is %1",
-            vec!["authentication failed".to_owned()],
-        );
-        let mut response = json(StatusCode::UNAUTHORIZED, &exception);
-        let headers = response.headers_mut();
+    let refusal = refusal(e);
+    let status = match refusal.class {
+        RefusalClass::Unauthenticated => StatusCode::UNAUTHORIZED,
+        RefusalClass::Policy => StatusCode::FORBIDDEN,
+        RefusalClass::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        // Temporary, not the caller's fault.
+        RefusalClass::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let mut response = json(status, &refusal.exception);
+    let headers = response.headers_mut();
+    if refusal.class == RefusalClass::Unauthenticated {
         // RFC 9110 §11.6.1: one challenge per scheme accepted; RFC 6750 §3 for Bearer.
         headers.insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"pxgate\", Bearer realm=\"pxgate\""),
         );
-        if let AuthError::LockedOut { retry_after } = e {
-            headers.insert(header::RETRY_AFTER, retry_after_secs(*retry_after).into());
-        }
-        return response;
     }
-    if let Some(reason) = policy_reason(e) {
-        let text = "A policy error occurred. Error code is %1";
-        return json(StatusCode::FORBIDDEN, &policy("POL0001", text, vec![reason]));
+    if let Some(secs) = refusal.retry_after {
+        headers.insert(header::RETRY_AFTER, secs.into());
     }
-    if let AuthError::Throttled { retry_after } = e {
-        let secs = retry_after_secs(*retry_after);
-        let text = "Request rate exceeded, retry after %1 seconds";
-        let exception = policy("POL1100", text, vec![secs.to_string()]);
-        let mut response = json(StatusCode::TOO_MANY_REQUESTS, &exception);
-        response.headers_mut().insert(header::RETRY_AFTER, secs.into());
-        return response;
-    }
-    // What is left (the framework's data unavailable) is temporary, not the caller's fault.
-    let exception = Exception {
-        kind: ExceptionKind::Service,
-        id: "SVC0001",
-        text: "A service error occurred. Error code is %1",
-        variables: vec!["unavailable".to_owned()],
-    };
-    json(StatusCode::SERVICE_UNAVAILABLE, &exception)
+    response
 }
 
 /// ES 202 391-1 §10.1.2 SVC0002 "Invalid input value for message part %1".

@@ -14,15 +14,13 @@
 //! (`AuthError::Unavailable`) stays a 500 SVC0001 Server fault rather than 503: Parlay X clients
 //! (vumi, JAX-WS) read the fault only from a 500.
 
-use std::time::Duration;
-
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::SoapVersion;
 use super::fault::{self, Fault, FaultKind, SecurityFault};
 use crate::framework::AuthError;
-use crate::framework::refusal::policy_reason;
+use crate::framework::refusal::{RefusalClass, refusal};
 use crate::scf::{Exception, ExceptionKind, ScfError};
 
 /// The fault answering a service capability function's error. `faultcode` is Client exactly when
@@ -50,62 +48,29 @@ fn exception_fault(exception: &Exception) -> Fault {
     }
 }
 
-/// ES 202 391-1 §10.2.1 POL0001 "A policy error occurred. Error code is %1".
-fn pol0001(code: String) -> Exception {
-    Exception {
-        kind: ExceptionKind::Policy,
-        id: "POL0001",
-        text: "A policy error occurred. Error code is %1",
-        variables: vec![code],
-    }
-}
-
 /// The answer to a call the framework refused: 401 + `wsse:FailedAuthentication` when the caller did
-/// not prove who it is (WSS 1.0 §12), otherwise a Parlay X fault (POL0001, POL1100, SVC0001).
+/// not prove who it is (WSS 1.0 §12), otherwise the refusal's Parlay X fault (POL0001, POL1100,
+/// SVC0001); `Retry-After` when the refusal says how long to wait.
 #[must_use]
 pub fn auth_response(version: SoapVersion, e: &AuthError) -> Response {
-    if e.is_authentication() {
+    let refusal = refusal(e);
+    let mut response = if refusal.class == RefusalClass::Unauthenticated {
         let body = fault::encode_security(version, SecurityFault::FailedAuthentication);
         let mut response = soap_response(version, StatusCode::UNAUTHORIZED, body);
-        let headers = response.headers_mut();
         // RFC 9110 §15.5.2: a 401 names a scheme; WS-Security itself has none, Basic is the other
         // way in.
-        headers.insert(
+        response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"pxgate\""),
         );
-        if let AuthError::LockedOut { retry_after } = e {
-            headers.insert(header::RETRY_AFTER, retry_after_value(*retry_after));
-        }
-        return response;
-    }
-    // The same %1 texts as the REST binding's (framework::refusal).
-    if let Some(reason) = policy_reason(e) {
-        return fault_response(version, &exception_fault(&pol0001(reason)));
-    }
-    let exception = match e {
-        AuthError::Throttled { retry_after } => {
-            let exception = Exception {
-                kind: ExceptionKind::Policy,
-                id: "POL1100",
-                text: "Request rate exceeded, retry after %1 seconds",
-                variables: vec![retry_after_secs(*retry_after).to_string()],
-            };
-            let mut response = fault_response(version, &exception_fault(&exception));
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_value(*retry_after));
-            return response;
-        }
-        // Authentication failures were answered above; what is left cannot be served now.
-        _ => Exception {
-            kind: ExceptionKind::Service,
-            id: "SVC0001",
-            text: "A service error occurred. Error code is %1",
-            variables: vec!["unavailable".to_owned()],
-        },
+        response
+    } else {
+        fault_response(version, &exception_fault(&refusal.exception))
     };
-    fault_response(version, &exception_fault(&exception))
+    if let Some(secs) = refusal.retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
+    response
 }
 
 /// A Parlay X fault as a response: HTTP 500 (WS-I BP 1.1 R1126) in the request's SOAP version.
@@ -129,18 +94,10 @@ pub fn soap_response(version: SoapVersion, status: StatusCode, body: Vec<u8>) ->
         .into_response()
 }
 
-/// Whole seconds, rounded up, at least 1 (RFC 9110 §10.2.3 `Retry-After: delay-seconds`).
-fn retry_after_secs(d: Duration) -> u64 {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    secs.max(1)
-}
-
-fn retry_after_value(d: Duration) -> HeaderValue {
-    HeaderValue::from(retry_after_secs(d))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::framework::Operation;
     use crate::store::Refusal;
@@ -166,14 +123,6 @@ mod tests {
         let f = scf_fault(&ScfError::Internal("disk on fire".into()));
         assert_eq!((f.message_id.as_str(), f.client), ("SVC0001", false));
         assert!(!f.substituted().contains("fire"), "causes stay in the log");
-    }
-
-    #[test]
-    fn retry_after_rounds_up_to_whole_seconds() {
-        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
-        assert_eq!(retry_after_secs(Duration::ZERO), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(2_001)), 3);
-        assert_eq!(retry_after_secs(Duration::from_secs(4)), 4);
     }
 
     #[tokio::test]
