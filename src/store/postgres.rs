@@ -7,6 +7,8 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
+use super::apps::NonceClaim;
+use super::sql::app_store;
 use super::sql::{
     Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
     impl_payment_store, impl_sms_store,
@@ -38,6 +40,28 @@ impl PgStore {
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// Claims WS-Security nonces without waiting for the WAL flush (`synchronous_commit = off` for
+    /// this transaction alone): the claim is visible at once to every instance, and it is flushed
+    /// with the next synchronous commit (the WAL is flushed in order), which is the request's own
+    /// charge or message when it writes anything; only the nonces of read-only requests may be
+    /// forgotten if the database server crashes.
+    pub(super) async fn claim_nonces_unsynced(
+        &self,
+        claims: &[NonceClaim],
+        now_ms: i64,
+    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        let taken = app_store::claim_nonces_query(claims, now_ms)
+            .build_query_scalar()
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(taken)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The one implementation of [`AppStore`](crate::store::apps::AppStore), instantiated per backend.
 
+use crate::store::apps::NonceClaim;
 use std::str::FromStr;
 
 use crate::store::StoreError;
@@ -57,6 +58,22 @@ pub(crate) const CLAIM_NONCES_HEAD: &str = "INSERT INTO ws_nonces (nonce_key, ex
 /// A nonce in use keeps its row; an expired one is taken over. Only taken rows are returned.
 pub(crate) const CLAIM_NONCES_TAIL: &str = " ON CONFLICT (nonce_key) DO UPDATE SET expires_at = excluded.expires_at \
      WHERE ws_nonces.expires_at <= ";
+
+/// The nonce claim of `claims` at `now_ms`, returning the keys it took.
+pub(crate) fn claim_nonces_query<DB>(claims: &[NonceClaim], now_ms: i64) -> sqlx::QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    Vec<u8>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut sql = sqlx::QueryBuilder::new(CLAIM_NONCES_HEAD);
+    sql.push_values(claims, |mut row, c| {
+        row.push_bind(c.key.to_vec()).push_bind(c.expires_ms);
+    });
+    sql.push(CLAIM_NONCES_TAIL).push_bind(now_ms);
+    sql.push(" RETURNING nonce_key");
+    sql
+}
 
 pub(crate) const PURGE_NONCES: &str = "DELETE FROM ws_nonces WHERE expires_at <= $1";
 
@@ -414,20 +431,11 @@ macro_rules! impl_app_store {
                 claims: &[$crate::store::apps::NonceClaim],
                 now_ms: i64,
             ) -> Result<Vec<[u8; 16]>, $crate::store::StoreError> {
-                use $crate::store::sql::app_store as q;
                 if claims.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut sql = sqlx::QueryBuilder::new(q::CLAIM_NONCES_HEAD);
-                sql.push_values(claims, |mut row, c| {
-                    row.push_bind(c.key.to_vec()).push_bind(c.expires_ms);
-                });
-                sql.push(q::CLAIM_NONCES_TAIL).push_bind(now_ms);
-                sql.push(" RETURNING nonce_key");
-                let mut tx = self.begin_write().await?;
-                let taken: Vec<Vec<u8>> = sql.build_query_scalar().fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                taken
+                self.claim_nonces_unsynced(claims, now_ms)
+                    .await?
                     .into_iter()
                     .map(|k| {
                         <[u8; 16]>::try_from(k.as_slice()).map_err(|_| {
