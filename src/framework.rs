@@ -12,12 +12,14 @@
 pub mod agreement;
 pub mod auth;
 mod config;
+mod error;
 pub mod lockout;
 pub mod operation;
 pub mod permit;
 pub mod refusal;
 pub mod replay;
 pub mod throttle;
+mod token;
 pub mod usage;
 
 use std::net::IpAddr;
@@ -31,8 +33,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub use agreement::{Agreement, ServiceAgreement};
 pub use auth::{Credentials, PasswordType, UsernameToken};
 pub use config::FrameworkConfig;
+pub use error::AuthError;
 pub use operation::{Operation, Scope, Service};
 pub use permit::{AppInfo, Permit};
+pub use token::IssuedToken;
 
 use crate::crypto::SecretBox;
 use crate::domain::Clock;
@@ -43,80 +47,8 @@ use auth::PasswordFailure;
 use lockout::Lockout;
 use replay::ReplayGuard;
 use throttle::Throttle;
+use token::CachedToken;
 use usage::{Call, UsageRecorder};
-
-/// Why a call is refused. Each variant maps to one wire answer per binding.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
-    /// No credentials were presented.
-    #[error("no credentials")]
-    Missing,
-    /// Unknown user, wrong password, revoked credential or unknown/expired token. One variant on
-    /// purpose: the answer must not tell which.
-    #[error("invalid credentials")]
-    BadCredentials,
-    /// A WS-Security `Created` outside the allowed window.
-    #[error("stale or incomplete WS-Security timestamp")]
-    Stale,
-    /// A WS-Security nonce used before within the window.
-    #[error("replayed WS-Security nonce")]
-    Replayed,
-    /// Too many failed attempts from this address, or for this username from this address.
-    #[error("too many failed authentications; retry after {} s", .retry_after.as_secs().max(1))]
-    LockedOut {
-        /// When the lock-out ends.
-        retry_after: Duration,
-    },
-    /// The application is suspended or revoked.
-    #[error("application {0}")]
-    AppInactive(AppStatus),
-    /// The agreement is not valid at this time (or could not be read).
-    #[error("service agreement not valid now")]
-    AgreementNotValid,
-    /// The operation is not granted by the agreement.
-    #[error("{0} is not in the service agreement")]
-    NotAllowed(Operation),
-    /// The call came from outside the agreement's `source_networks`.
-    #[error("calls from {0} are not in the service agreement")]
-    SourceNotAllowed(IpAddr),
-    /// The application's request rate for this operation (or for access tokens) is used up.
-    #[error("request rate exceeded; retry after {} ms", .retry_after.as_millis())]
-    Throttled {
-        /// When the next request would pass.
-        retry_after: Duration,
-    },
-    /// The store could not be read.
-    #[error("framework data unavailable")]
-    Unavailable,
-}
-
-impl AuthError {
-    /// The usage-record outcome for this refusal.
-    pub fn outcome(&self) -> &'static str {
-        match self {
-            Self::Missing => "auth_missing",
-            Self::BadCredentials => "auth_failed",
-            Self::Stale => "auth_stale",
-            Self::Replayed => "auth_replayed",
-            Self::LockedOut { .. } => "auth_locked_out",
-            Self::AppInactive(AppStatus::Revoked) => "app_revoked",
-            Self::AppInactive(_) => "app_suspended",
-            Self::AgreementNotValid => "agreement_not_valid",
-            Self::NotAllowed(_) => "not_allowed",
-            Self::SourceNotAllowed(_) => "source_not_allowed",
-            Self::Throttled { .. } => "throttled",
-            Self::Unavailable => "unavailable",
-        }
-    }
-
-    /// Whether the caller failed to prove who it is (HTTP 401), as opposed to being refused.
-    pub fn is_authentication(&self) -> bool {
-        matches!(
-            self,
-            Self::Missing | Self::BadCredentials | Self::Stale | Self::Replayed | Self::LockedOut { .. }
-        )
-    }
-}
 
 /// What the framework knows about one credential and its application.
 struct Entry {
@@ -127,15 +59,6 @@ struct Entry {
     secret: String,
     revoked: bool,
     fetched: Instant,
-}
-
-/// An issued OAuth 2.0 access token.
-#[derive(Debug, Clone)]
-pub struct IssuedToken {
-    /// The bearer token; only its digest is stored.
-    pub access_token: String,
-    /// Seconds until it expires.
-    pub expires_in: u64,
 }
 
 /// The framework, shared by every binding.
@@ -156,17 +79,6 @@ pub struct Framework {
     token_rate: DefaultKeyedRateLimiter<String>,
     usage: UsageRecorder,
 }
-
-/// A bearer token this instance has looked up: its owner, its expiry (ms) and when it was read.
-struct CachedToken {
-    username: String,
-    expires_ms: i64,
-    fetched: Instant,
-}
-
-/// Most bearer tokens remembered per instance; past it, expired and stale ones are dropped first,
-/// then all (a token not remembered is read from the store again).
-const MAX_CACHED_TOKENS: usize = 100_000;
 
 /// How much of a presented username a log line carries.
 const LOGGED_USERNAME_CHARS: usize = 64;
@@ -440,90 +352,6 @@ impl Framework {
             secret,
             revoked: credential.revoked_at_ms.is_some(),
             fetched: Instant::now(),
-        })
-    }
-
-    async fn token_owner(&self, token: &str) -> Result<String, AuthError> {
-        let digest = crate::crypto::hex(&crate::crypto::token_digest(token));
-        let now_ms = self.clock.now().timestamp_millis();
-        if let Some(t) = self.tokens.get(&digest)
-            && t.expires_ms > now_ms
-            && t.fetched.elapsed() < self.cache_ttl
-        {
-            return Ok(t.username.clone());
-        }
-        let owner = self.store.token_owner(&digest, now_ms).await.map_err(|e| {
-            tracing::error!(error = %e, "reading a token failed");
-            AuthError::Unavailable
-        })?;
-        let username = owner.ok_or(AuthError::BadCredentials)?;
-        let expires_ms = now_ms + i64::try_from(self.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
-        if self.tokens.len() >= MAX_CACHED_TOKENS {
-            self.tokens
-                .retain(|_, t| t.expires_ms > now_ms && t.fetched.elapsed() < self.cache_ttl);
-            if self.tokens.len() >= MAX_CACHED_TOKENS {
-                self.tokens.clear();
-            }
-        }
-        let cached = CachedToken {
-            username: username.clone(),
-            expires_ms,
-            fetched: Instant::now(),
-        };
-        self.tokens.insert(digest, cached);
-        Ok(username)
-    }
-
-    /// OAuth 2.0 client credentials grant (RFC 6749 §4.4): checks the client like HTTP Basic (with
-    /// the same lock-out), the application like any call (status, agreement validity, source
-    /// networks) and its own rate of token requests, then issues a short-lived bearer token.
-    pub async fn issue_token(
-        &self,
-        client_id: &str,
-        client_secret: &str,
-        peer: IpAddr,
-    ) -> Result<IssuedToken, AuthError> {
-        let credentials = Credentials::Basic {
-            username: client_id.to_owned(),
-            password: client_secret.to_owned(),
-        };
-        let admitted = match self.authenticate(&credentials, peer).await {
-            Ok((entry, _)) => self.admit_token_request(&entry, peer).map(|()| entry),
-            Err(e) => Err(e),
-        };
-        let entry = admitted.inspect_err(|e| {
-            tracing::info!(user = logged(Some(client_id)), %peer, reason = %e, "access token refused");
-        })?;
-        let access_token = crate::crypto::generate_token();
-        let digest = crate::crypto::hex(&crate::crypto::token_digest(&access_token));
-        let expires_ms =
-            self.clock.now().timestamp_millis() + i64::try_from(self.token_ttl.as_millis()).unwrap_or(0);
-        self.store
-            .insert_token(&digest, client_id, expires_ms)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "storing a token failed");
-                AuthError::Unavailable
-            })?;
-        tracing::info!(app = %entry.app.id, user = client_id, "access token issued");
-        Ok(IssuedToken {
-            access_token,
-            expires_in: self.token_ttl.as_secs(),
-        })
-    }
-
-    /// A token request is admitted like a call ([`admit`], the agreement in force), then counted
-    /// against the application's own rate of token requests.
-    fn admit_token_request(&self, entry: &Entry, peer: IpAddr) -> Result<(), AuthError> {
-        admit(entry, peer)?;
-        if entry.app.agreement.check_validity(self.clock.now()).is_err() {
-            return Err(AuthError::AgreementNotValid);
-        }
-        self.token_rate.check_key(&entry.app.id).map_err(|not_until| {
-            use governor::clock::Clock as _;
-            AuthError::Throttled {
-                retry_after: not_until.wait_time_from(governor::clock::DefaultClock::default().now()),
-            }
         })
     }
 }

@@ -7,8 +7,6 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use super::apps::NonceClaim;
-use super::sql::app_store;
 use super::sql::{
     Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
     impl_payment_store, impl_sms_store,
@@ -42,26 +40,16 @@ impl PgStore {
         self.pool.begin().await
     }
 
-    /// Claims WS-Security nonces without waiting for the WAL flush (`synchronous_commit = off` for
-    /// this transaction alone): the claim is visible at once to every instance, and it is flushed
-    /// with the next synchronous commit (the WAL is flushed in order), which is the request's own
-    /// charge or message when it writes anything; only the nonces of read-only requests may be
-    /// forgotten if the database server crashes.
-    pub(super) async fn claim_nonces_unsynced(
-        &self,
-        claims: &[NonceClaim],
-        now_ms: i64,
-    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    /// A transaction for the WS-Security nonce claims that does not wait for the WAL flush
+    /// (`synchronous_commit = off` for it alone): a claim is visible to every instance at once,
+    /// and it is flushed with the next synchronous commit or by the WAL writer within moments.
+    /// Only a crash of the database server in those moments can forget claims.
+    async fn begin_nonce_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET LOCAL synchronous_commit = off")
             .execute(&mut *tx)
             .await?;
-        let taken = app_store::claim_nonces_query(claims, now_ms)
-            .build_query_scalar()
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(taken)
+        Ok(tx)
     }
 }
 

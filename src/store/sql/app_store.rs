@@ -434,8 +434,13 @@ macro_rules! impl_app_store {
                 if claims.is_empty() {
                     return Ok(Vec::new());
                 }
-                self.claim_nonces_unsynced(claims, now_ms)
-                    .await?
+                let mut tx = self.begin_nonce_write().await?;
+                let taken: Vec<Vec<u8>> = $crate::store::sql::app_store::claim_nonces_query(claims, now_ms)
+                    .build_query_scalar()
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                taken
                     .into_iter()
                     .map(|k| {
                         <[u8; 16]>::try_from(k.as_slice()).map_err(|_| {
@@ -447,7 +452,7 @@ macro_rules! impl_app_store {
 
             async fn purge_nonces(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
                 use $crate::store::sql::app_store as q;
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_nonce_write().await?;
                 let purged = sqlx::query(q::PURGE_NONCES)
                     .bind(now_ms)
                     .execute(&mut *tx)
