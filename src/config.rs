@@ -5,7 +5,6 @@
 //! reports every problem at once, each naming its key. `main` exits with 64 (EX_USAGE) on any of
 //! them. `pxgate.example.toml` documents every key and is parsed by a test.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -17,6 +16,7 @@ use crate::domain::{Currency, Locale};
 pub use crate::framework::FrameworkConfig;
 pub use crate::scf::AccountConfig;
 pub use crate::telemetry::LogFormat;
+pub use http::HttpConfig;
 
 /// Exit code for configuration errors (sysexits.h `EX_USAGE`).
 pub const EX_USAGE: i32 = 64;
@@ -57,75 +57,6 @@ pub struct Config {
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
-}
-
-/// `[http]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HttpConfig {
-    /// Address to listen on.
-    pub listen: SocketAddr,
-    /// Largest request body accepted, in bytes; larger ones get 413.
-    pub body_limit_bytes: usize,
-    /// A request still running after this many seconds is answered with 408.
-    pub request_timeout_secs: u64,
-    /// Deepest XML element nesting accepted in a SOAP request (the envelope counts as 1).
-    pub xml_max_depth: usize,
-    /// Most XML elements accepted in one SOAP request, header included.
-    pub xml_max_elements: usize,
-    /// A connection whose request head (or TLS handshake) has not arrived this many seconds after
-    /// it connected or finished its last answer is closed: slow or idle clients hold no slot.
-    pub header_read_timeout_secs: u64,
-    /// Connections served at once; further clients wait in the kernel's backlog.
-    pub max_connections: usize,
-    /// Serve HTTPS with this certificate and key; plain HTTP when absent.
-    pub tls: Option<crate::tls::ServerTls>,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            body_limit_bytes: 256 * 1024,
-            request_timeout_secs: 30,
-            xml_max_depth: 32,
-            xml_max_elements: 10_000,
-            header_read_timeout_secs: 10,
-            max_connections: 4096,
-            tls: None,
-        }
-    }
-}
-
-impl HttpConfig {
-    /// Adds a line per unusable value to `errors`.
-    fn check(&self, errors: &mut Vec<String>) {
-        if self.body_limit_bytes == 0 {
-            errors.push("http.body_limit_bytes: must be greater than 0".to_owned());
-        }
-        if self.request_timeout_secs == 0 {
-            errors.push("http.request_timeout_secs: must be greater than 0".to_owned());
-        }
-        if self.xml_max_depth < 8 {
-            errors.push(
-                "http.xml_max_depth: must be at least 8 (Envelope/Body/operation/… need it)".to_owned(),
-            );
-        }
-        if self.xml_max_elements < 16 {
-            errors.push("http.xml_max_elements: must be at least 16".to_owned());
-        }
-        if self.header_read_timeout_secs == 0 {
-            errors.push("http.header_read_timeout_secs: must be greater than 0".to_owned());
-        }
-        if self.max_connections == 0 {
-            errors.push("http.max_connections: must be greater than 0".to_owned());
-        }
-        if let Some(tls) = &self.tls
-            && let Err(e) = tls.server_config()
-        {
-            errors.push(format!("http.tls: {e}"));
-        }
-    }
 }
 
 /// `[store]`
@@ -416,87 +347,7 @@ fn is_placeholder(value: &str) -> bool {
     value.trim_start().starts_with("REPLACE-ME")
 }
 
+mod http;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_example_config_refuses_its_placeholders_and_validates_once_they_are_replaced() {
-        let text = include_str!("../pxgate.example.toml");
-        let err = Config::from_toml(text).unwrap_err().to_string();
-        assert!(
-            err.contains("admin.operators[0].token_sha256: still the example's placeholder"),
-            "{err}"
-        );
-        assert!(
-            err.contains("framework.secret_key: still the example's placeholder"),
-            "{err}"
-        );
-        let key = crate::crypto::SecretBox::generate_key();
-        let replaced: String = text
-            .lines()
-            .map(|line| match line.split_once(" = \"REPLACE-ME") {
-                Some(("token_sha256", _)) => format!("token_sha256 = \"{}\"", "ab".repeat(32)),
-                Some(("secret_key", _)) => format!("secret_key = \"{key}\""),
-                _ => line.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let config = Config::from_toml(&replaced).expect("example config is valid once filled in");
-        assert_eq!(config.locale.time_zone, "Asia/Seoul");
-        assert!(!config.admin.operators.is_empty());
-    }
-
-    #[test]
-    fn unknown_keys_are_errors_naming_the_key() {
-        let err = Config::from_toml("[store]\nurl = \"sqlite://x.db\"\nurll = 1\n").unwrap_err();
-        assert!(err.to_string().contains("urll"), "{err}");
-    }
-
-    #[test]
-    fn every_invalid_value_is_reported_at_once() {
-        let text = r#"
-            [http]
-            body_limit_bytes = 0
-            [store]
-            url = "mysql://x"
-            [locale]
-            time_zone = "Mars/Olympus"
-            default_country_code = "0x"
-            default_currency = "XYZ"
-            [[admin.operators]]
-            name = "ops"
-            token_sha256 = "abc"
-            [framework]
-            secret_key = "c2hvcnQ="
-            default_burst = 0
-        "#;
-        let ConfigError::Invalid(errors) = Config::from_toml(text).unwrap_err() else {
-            panic!("not Invalid")
-        };
-        let keys: Vec<&str> = errors.iter().map(|e| e.split(':').next().unwrap_or("")).collect();
-        assert_eq!(
-            keys,
-            [
-                "http.body_limit_bytes",
-                "store.url",
-                "locale.time_zone",
-                "locale.default_country_code",
-                "locale.default_currency",
-                "admin.operators[0].token_sha256",
-                "framework.secret_key",
-                "framework.default_burst"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_missing_file_is_reported_with_its_path() {
-        let err = Config::load(
-            Path::new("/nonexistent/pxgate.toml"),
-            Env::prefixed("PXGATE_TEST_NONE_"),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/pxgate.toml"));
-    }
-}
+mod tests;

@@ -7,6 +7,8 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
+use super::apps::NonceClaim;
+use super::sql::app_store;
 use super::sql::{
     Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
     impl_payment_store, impl_sms_store,
@@ -50,6 +52,21 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         Ok(tx)
+    }
+
+    /// Claims `claims` in one statement, in a transaction of [`begin_nonce_write`](Self::begin_nonce_write).
+    async fn claim_nonces_now(
+        &self,
+        claims: &[NonceClaim],
+        now_ms: i64,
+    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+        let mut tx = self.begin_nonce_write().await?;
+        let taken = app_store::claim_nonces_query(claims, now_ms)
+            .build_query_scalar()
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(taken)
     }
 }
 

@@ -434,13 +434,8 @@ macro_rules! impl_app_store {
                 if claims.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut tx = self.begin_nonce_write().await?;
-                let taken: Vec<Vec<u8>> = $crate::store::sql::app_store::claim_nonces_query(claims, now_ms)
-                    .build_query_scalar()
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                taken
+                self.claim_nonces_now(claims, now_ms)
+                    .await?
                     .into_iter()
                     .map(|k| {
                         <[u8; 16]>::try_from(k.as_slice()).map_err(|_| {
