@@ -60,6 +60,13 @@ pub enum DemoError {
     /// The generated configuration was refused (a bug).
     #[error("configuration: {0}")]
     Config(String),
+    /// This build carries no simulator (built without the `demo` feature) and no external SMSC
+    /// was named.
+    #[error(
+        "this pxgate was built without the SMSC simulator (feature `demo`): run with --external-smsc \
+         and an SMSC at --smpp, or build with the default features"
+    )]
+    NoSimulator,
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -84,6 +91,10 @@ pub async fn run(
     options: DemoOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), DemoError> {
+    // Refused before anything is written to the data directory.
+    if cfg!(not(feature = "demo")) && !options.external_smsc {
+        return Err(DemoError::NoSimulator);
+    }
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| DemoError::Io { path, source }
@@ -148,6 +159,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DemoError> {
 }
 
 /// The SMSC simulator, in-process: SMPP for the gateway, HTTP for the handset inbox.
+#[cfg(feature = "demo")]
 async fn start_smsc(options: &DemoOptions) -> Result<pxsim::SimHandle, DemoError> {
     let smpp = bind(options.smpp).await?;
     let http = bind(options.smsc_http).await?;
@@ -157,6 +169,31 @@ async fn start_smsc(options: &DemoOptions) -> Result<pxsim::SimHandle, DemoError
             addr: options.smpp,
             source,
         })
+}
+
+/// Without the `demo` feature there is no simulator to start.
+#[cfg(not(feature = "demo"))]
+async fn start_smsc(_: &DemoOptions) -> Result<NoSim, DemoError> {
+    Err(DemoError::NoSimulator)
+}
+
+/// The simulator a build without the `demo` feature does not have: no value of it exists.
+#[cfg(not(feature = "demo"))]
+enum NoSim {}
+
+#[cfg(not(feature = "demo"))]
+impl NoSim {
+    fn smpp_addr(&self) -> SocketAddr {
+        match *self {}
+    }
+
+    fn http_addr(&self) -> SocketAddr {
+        match *self {}
+    }
+
+    async fn shutdown(self) {
+        match self {}
+    }
 }
 
 /// A secret made on the first run and kept (owner-readable only) in the data directory, so the
