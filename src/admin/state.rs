@@ -14,17 +14,7 @@ use super::OperatorTokens;
 
 /// The admin routes' state. Cheap to clone.
 #[derive(Clone)]
-pub struct AdminState(Arc<Parts>);
-
-struct Parts {
-    store: Arc<dyn Store>,
-    gateway: Gateway,
-    clock: Arc<dyn Clock>,
-    locale: Locale,
-    default_currency: Currency,
-    operators: OperatorTokens,
-    callbacks: CallbackConfig,
-}
+pub struct AdminState(Arc<AdminParts>);
 
 /// What [`AdminState::new`] is built from.
 pub struct AdminParts {
@@ -47,24 +37,7 @@ pub struct AdminParts {
 impl AdminState {
     /// The admin state from its parts.
     pub fn new(parts: AdminParts) -> Self {
-        let AdminParts {
-            store,
-            gateway,
-            clock,
-            locale,
-            default_currency,
-            operators,
-            callbacks,
-        } = parts;
-        Self(Arc::new(Parts {
-            store,
-            gateway,
-            clock,
-            locale,
-            default_currency,
-            operators,
-            callbacks,
-        }))
+        Self(Arc::new(parts))
     }
 
     /// The application framework.
