@@ -14,8 +14,6 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use super::apps::NonceClaim;
-use super::sql::app_store;
 use super::sql::{
     Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
     impl_payment_store, impl_sms_store,
@@ -78,22 +76,9 @@ impl SqliteStore {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// A write transaction on the nonce file.
-    async fn begin_nonce_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.nonces.begin_with("BEGIN IMMEDIATE").await
-    }
-
-    /// Claims `claims` in one statement on the nonce file: a statement outside a transaction is
-    /// its own (SQLite autocommit), so a batch costs the writer one hand-off, not three.
-    async fn claim_nonces_now(
-        &self,
-        claims: &[NonceClaim],
-        now_ms: i64,
-    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-        app_store::claim_nonces_query(claims, now_ms)
-            .build_query_scalar()
-            .fetch_all(&self.nonces)
-            .await
+    /// The nonce file's one connection (see [`open_nonces`]).
+    fn nonces(&self) -> &SqlitePool {
+        &self.nonces
     }
 }
 

@@ -434,8 +434,12 @@ macro_rules! impl_app_store {
                 if claims.is_empty() {
                     return Ok(Vec::new());
                 }
-                self.claim_nonces_now(claims, now_ms)
-                    .await?
+                // One statement, its own transaction, on the nonces' own connections.
+                let taken: Vec<Vec<u8>> = $crate::store::sql::app_store::claim_nonces_query(claims, now_ms)
+                    .build_query_scalar()
+                    .fetch_all(self.nonces())
+                    .await?;
+                taken
                     .into_iter()
                     .map(|k| {
                         <[u8; 16]>::try_from(k.as_slice()).map_err(|_| {
@@ -447,14 +451,12 @@ macro_rules! impl_app_store {
 
             async fn purge_nonces(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
                 use $crate::store::sql::app_store as q;
-                let mut tx = self.begin_nonce_write().await?;
-                let purged = sqlx::query(q::PURGE_NONCES)
+                // One statement, its own transaction, on the nonces' own connections.
+                Ok(sqlx::query(q::PURGE_NONCES)
                     .bind(now_ms)
-                    .execute(&mut *tx)
+                    .execute(self.nonces())
                     .await?
-                    .rows_affected();
-                tx.commit().await?;
-                Ok(purged)
+                    .rows_affected())
             }
 
             async fn record_usage(
