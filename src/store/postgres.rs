@@ -4,11 +4,11 @@
 //! concurrent debits of one account serialize on the row, in any instance.
 
 use async_trait::async_trait;
-use std::str::FromStr;
-
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
+use super::apps::NonceClaim;
+use super::sql::app_store;
 use super::sql::{
     Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
     impl_payment_store, impl_sms_store,
@@ -21,16 +21,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
-    /// The nonce claims' own connections, whose commits do not wait for the WAL flush.
-    nonces: PgPool,
 }
-
-/// Connections for the WS-Security nonce claims. A claim batch is one statement in its own
-/// transaction with `synchronous_commit = off` (set for these connections at start-up), so it is one
-/// round trip that does not wait for the WAL flush. A claim is visible to every instance at once;
-/// it is flushed with the next synchronous commit or by the WAL writer within moments, so only a
-/// crash of the database server in those moments can forget claims (`docs/SECURITY.md`).
-const NONCE_CONNECTIONS: u32 = 2;
 
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and migrates the schema on its `search_path`.
@@ -40,12 +31,7 @@ impl PgStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let options = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]);
-        let nonces = PgPoolOptions::new()
-            .max_connections(NONCE_CONNECTIONS)
-            .connect_with(options)
-            .await?;
-        Ok(Self { pool, nonces })
+        Ok(Self { pool })
     }
 
     fn reader(&self) -> &PgPool {
@@ -56,9 +42,43 @@ impl PgStore {
         self.pool.begin().await
     }
 
-    /// The connections of the WS-Security nonce claims (see [`NONCE_CONNECTIONS`]).
-    fn nonces(&self) -> &PgPool {
-        &self.nonces
+    /// A transaction for the WS-Security nonce claims that does not wait for the WAL flush
+    /// (`synchronous_commit = off` for it alone): a claim is visible to every instance at once,
+    /// and it is flushed with the next synchronous commit or by the WAL writer within moments.
+    /// Only a crash of the database server in those moments can forget claims.
+    async fn begin_nonce_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// Forgets expired nonces, in a transaction of [`begin_nonce_write`](Self::begin_nonce_write).
+    async fn purge_nonces_now(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
+        let mut tx = self.begin_nonce_write().await?;
+        let purged = sqlx::query(app_store::PURGE_NONCES)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(purged)
+    }
+
+    /// Claims `claims` in one statement, in a transaction of [`begin_nonce_write`](Self::begin_nonce_write).
+    async fn claim_nonces_now(
+        &self,
+        claims: &[NonceClaim],
+        now_ms: i64,
+    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+        let mut tx = self.begin_nonce_write().await?;
+        let taken = app_store::claim_nonces_query(claims, now_ms)
+            .build_query_scalar()
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(taken)
     }
 }
 

@@ -14,6 +14,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use super::apps::NonceClaim;
+use super::sql::app_store;
 use super::sql::{
     Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
     impl_payment_store, impl_sms_store,
@@ -76,9 +78,26 @@ impl SqliteStore {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// The nonce file's one connection (see [`open_nonces`]).
-    fn nonces(&self) -> &SqlitePool {
-        &self.nonces
+    /// Claims `claims` in one statement on the nonce file (see [`open_nonces`]): a statement
+    /// outside a transaction is its own (autocommit), so a batch costs one hand-off, not three.
+    async fn claim_nonces_now(
+        &self,
+        claims: &[NonceClaim],
+        now_ms: i64,
+    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+        app_store::claim_nonces_query(claims, now_ms)
+            .build_query_scalar()
+            .fetch_all(&self.nonces)
+            .await
+    }
+
+    /// Forgets expired nonces, in one statement on the nonce file.
+    async fn purge_nonces_now(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
+        let purged = sqlx::query(app_store::PURGE_NONCES)
+            .bind(now_ms)
+            .execute(&self.nonces)
+            .await?;
+        Ok(purged.rows_affected())
     }
 }
 

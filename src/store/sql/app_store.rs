@@ -434,12 +434,8 @@ macro_rules! impl_app_store {
                 if claims.is_empty() {
                     return Ok(Vec::new());
                 }
-                // One statement, its own transaction, on the nonces' own connections.
-                let taken: Vec<Vec<u8>> = $crate::store::sql::app_store::claim_nonces_query(claims, now_ms)
-                    .build_query_scalar()
-                    .fetch_all(self.nonces())
-                    .await?;
-                taken
+                self.claim_nonces_now(claims, now_ms)
+                    .await?
                     .into_iter()
                     .map(|k| {
                         <[u8; 16]>::try_from(k.as_slice()).map_err(|_| {
@@ -450,13 +446,7 @@ macro_rules! impl_app_store {
             }
 
             async fn purge_nonces(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
-                use $crate::store::sql::app_store as q;
-                // One statement, its own transaction, on the nonces' own connections.
-                Ok(sqlx::query(q::PURGE_NONCES)
-                    .bind(now_ms)
-                    .execute(self.nonces())
-                    .await?
-                    .rows_affected())
+                Ok(self.purge_nonces_now(now_ms).await?)
             }
 
             async fn record_usage(
