@@ -66,19 +66,26 @@ impl PgStore {
         Ok(purged)
     }
 
-    /// Claims `claims` in one statement, in a transaction of [`begin_nonce_write`](Self::begin_nonce_write).
+    /// Claims `claims` in one statement, which is its own transaction and one round trip; it sets
+    /// `synchronous_commit = off` for that transaction itself (`set_config(…, true)`), so its commit
+    /// does not wait for the WAL flush (see [`begin_nonce_write`](Self::begin_nonce_write)).
     async fn claim_nonces_now(
         &self,
         claims: &[NonceClaim],
         now_ms: i64,
     ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-        let mut tx = self.begin_nonce_write().await?;
-        let taken = app_store::claim_nonces_query(claims, now_ms)
-            .build_query_scalar()
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(taken)
+        let mut sql = sqlx::QueryBuilder::<Postgres>::new(
+            "WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true)) \
+             INSERT INTO ws_nonces (nonce_key, expires_at) SELECT v.nonce_key, v.expires_at FROM (",
+        );
+        sql.push_values(claims, |mut row, c| {
+            row.push_bind(c.key.to_vec()).push_bind(c.expires_ms);
+        });
+        sql.push(") AS v (nonce_key, expires_at) CROSS JOIN unsynced")
+            .push(app_store::CLAIM_NONCES_TAIL)
+            .push_bind(now_ms)
+            .push(" RETURNING nonce_key");
+        sql.build_query_scalar().fetch_all(&self.pool).await
     }
 }
 
