@@ -232,13 +232,7 @@ impl Config {
         }
         self.locale.check(&mut errors);
         self.admin.check(&mut errors);
-        self.framework.check(&mut errors);
-        if self.framework.secret_key.as_deref().is_some_and(is_placeholder) {
-            errors.push(
-                "framework.secret_key: still the example's placeholder; `pxgate gen-key` makes a key"
-                    .to_owned(),
-            );
-        }
+        self.framework.check(&mut errors, is_placeholder);
         self.smpp.check(&mut errors);
         self.callbacks.check(&mut errors);
         self.alerts.check(&mut errors);

@@ -70,19 +70,14 @@ impl Scf {
         }
     }
 
-    /// The `[smpp]` settings (read by the SMS dispatcher).
-    pub fn smpp(&self) -> &crate::smpp::SmppConfig {
+    /// The `[smpp]` settings: encoding limits, the default sender, MO reassembly.
+    fn smpp(&self) -> &crate::smpp::SmppConfig {
         &self.settings.smpp
     }
 
     /// The keyed digests of PINs and voucher codes (the admin API stores them).
     pub fn pepper(&self) -> &crate::crypto::Pepper {
         &self.settings.pepper
-    }
-
-    /// The outbox writer (used by the SMS dispatcher for its outcomes and claims).
-    pub fn outbox(&self) -> &Outbox {
-        &self.outbox
     }
 
     fn now(&self) -> Moment {

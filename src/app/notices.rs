@@ -4,18 +4,15 @@
 //! in the transaction that marks it handed over, so it is neither lost nor queued twice;
 //! `callbacks::run` delivers it.
 
-use std::time::Duration;
-
-use crate::callbacks::{Payload, new_callback};
-use crate::scf::ScfError;
-use crate::scf::sms::NotifyFormat;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::callbacks::CallbackConfig;
+use crate::callbacks::{CallbackConfig, Payload, new_callback};
 use crate::domain::Clock;
-use crate::scf::Scf;
+use crate::scf::sms::NotifyFormat;
+use crate::scf::{Scf, ScfError};
 
 /// How often due notifications are looked for (received messages are routed at the same pace).
 const POLL: Duration = Duration::from_millis(100);
@@ -27,12 +24,6 @@ pub(super) struct Notices {
     pub(super) scf: Arc<Scf>,
     pub(super) callbacks: CallbackConfig,
     pub(super) clock: Arc<dyn Clock>,
-}
-
-impl Notices {
-    fn scf(&self) -> &Scf {
-        &self.scf
-    }
 }
 
 /// Hands due SMS notifications to the callback queue until `stop` is cancelled.
@@ -56,29 +47,26 @@ pub(super) async fn run(state: Notices, stop: CancellationToken) {
 }
 
 async fn receipts(state: &Notices, format: NotifyFormat) -> Result<(), ScfError> {
-    for receipt in state.scf().due_delivery_receipts(format, BATCH).await? {
+    for receipt in state.scf.due_delivery_receipts(format, BATCH).await? {
         let (kind, payload) = match format {
             NotifyFormat::Soap => crate::soap::binding::sms_notices::delivery_receipt(&receipt),
             NotifyFormat::Json => crate::rest::sms_notices::delivery_receipt(&receipt),
         };
         let n = &receipt.notice;
         let callback = callback(state, &n.actor, kind, &n.endpoint, payload);
-        state
-            .scf()
-            .hand_over_delivery_receipt(&receipt, &callback)
-            .await?;
+        state.scf.hand_over_delivery_receipt(&receipt, &callback).await?;
     }
     Ok(())
 }
 
 async fn receptions(state: &Notices, format: NotifyFormat) -> Result<(), ScfError> {
-    for reception in state.scf().due_sms_receptions(format, BATCH).await? {
+    for reception in state.scf.due_sms_receptions(format, BATCH).await? {
         let (kind, payload) = match format {
             NotifyFormat::Soap => crate::soap::binding::sms_notices::reception(&reception),
             NotifyFormat::Json => crate::rest::sms_notices::reception(&reception),
         };
         let callback = callback(state, &reception.actor, kind, &reception.endpoint, payload);
-        state.scf().hand_over_sms_reception(&reception, &callback).await?;
+        state.scf.hand_over_sms_reception(&reception, &callback).await?;
     }
     Ok(())
 }

@@ -46,15 +46,18 @@ impl Default for FrameworkConfig {
 }
 
 impl FrameworkConfig {
-    /// Adds a line per unusable value to `errors`.
-    pub fn check(&self, errors: &mut Vec<String>) {
+    /// Adds a line per unusable value to `errors`; `placeholder` tells a value copied from the
+    /// example configuration without replacing it.
+    pub fn check(&self, errors: &mut Vec<String>, placeholder: impl Fn(&str) -> bool) {
         match &self.secret_key {
             None => errors.push(
                 "framework.secret_key: required (base64 of 32 random bytes; `pxgate gen-key` makes one)"
                     .to_owned(),
             ),
-            // The example's placeholder is named by `Config::validate`.
-            Some(key) if key.trim_start().starts_with("REPLACE-ME") => {}
+            Some(key) if placeholder(key) => errors.push(
+                "framework.secret_key: still the example's placeholder; `pxgate gen-key` makes a key"
+                    .to_owned(),
+            ),
             Some(key) => {
                 if let Err(e) = crate::crypto::SecretBox::from_base64(key) {
                     errors.push(format!("framework.secret_key: {e}"));

@@ -42,50 +42,32 @@ impl PgStore {
         self.pool.begin().await
     }
 
-    /// A transaction for the WS-Security nonce claims that does not wait for the WAL flush
-    /// (`synchronous_commit = off` for it alone): a claim is visible to every instance at once,
-    /// and it is flushed with the next synchronous commit or by the WAL writer within moments.
-    /// Only a crash of the database server in those moments can forget claims.
-    async fn begin_nonce_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET LOCAL synchronous_commit = off")
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
-    }
-
-    /// Forgets expired nonces, in a transaction of [`begin_nonce_write`](Self::begin_nonce_write).
+    /// Forgets expired nonces (every 30 s; nothing waits on it).
     async fn purge_nonces_now(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
-        let mut tx = self.begin_nonce_write().await?;
         let purged = sqlx::query(app_store::PURGE_NONCES)
             .bind(now_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(purged)
+            .execute(&self.pool)
+            .await?;
+        Ok(purged.rows_affected())
     }
 
-    /// Claims `claims` in one statement, which is its own transaction and one round trip; it sets
-    /// `synchronous_commit = off` for that transaction itself (`set_config(…, true)`), so its commit
-    /// does not wait for the WAL flush (see [`begin_nonce_write`](Self::begin_nonce_write)).
+    /// Claims `claims` in one statement, which is its own transaction and one round trip. It sets
+    /// `synchronous_commit = off` for that transaction (`set_config(…, true)`), so its commit does
+    /// not wait for the WAL flush: a claim is visible to every instance at once and is flushed with
+    /// the next synchronous commit or by the WAL writer within moments; only a crash of the
+    /// database server in those moments can forget claims.
     async fn claim_nonces_now(
         &self,
         claims: &[NonceClaim],
         now_ms: i64,
     ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-        let mut sql = sqlx::QueryBuilder::<Postgres>::new(
-            "WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true)) \
-             INSERT INTO ws_nonces (nonce_key, expires_at) SELECT v.nonce_key, v.expires_at FROM (",
-        );
-        sql.push_values(claims, |mut row, c| {
-            row.push_bind(c.key.to_vec()).push_bind(c.expires_ms);
-        });
-        sql.push(") AS v (nonce_key, expires_at) CROSS JOIN unsynced")
-            .push(app_store::CLAIM_NONCES_TAIL)
-            .push_bind(now_ms)
-            .push(" RETURNING nonce_key");
-        sql.build_query_scalar().fetch_all(&self.pool).await
+        const HEAD: &str = "WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true)) \
+             INSERT INTO ws_nonces (nonce_key, expires_at) SELECT v.nonce_key, v.expires_at FROM (";
+        const ROWS_END: &str = ") AS v (nonce_key, expires_at) CROSS JOIN unsynced";
+        app_store::claim_nonces_query::<Postgres>(HEAD, ROWS_END, claims, now_ms)
+            .build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
     }
 }
 

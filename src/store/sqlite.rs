@@ -85,7 +85,7 @@ impl SqliteStore {
         claims: &[NonceClaim],
         now_ms: i64,
     ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-        app_store::claim_nonces_query(claims, now_ms)
+        app_store::claim_nonces_query(app_store::CLAIM_NONCES_HEAD, "", claims, now_ms)
             .build_query_scalar()
             .fetch_all(&self.nonces)
             .await

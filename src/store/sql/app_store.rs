@@ -1,9 +1,9 @@
 //! The one implementation of [`AppStore`](crate::store::apps::AppStore), instantiated per backend.
 
-use crate::store::apps::NonceClaim;
 use std::str::FromStr;
 
 use crate::store::StoreError;
+use crate::store::apps::NonceClaim;
 use crate::store::apps::{App, AppStatus, Credential, UsageRow};
 
 pub(crate) const INSERT_APP: &str = "INSERT INTO applications \
@@ -59,18 +59,25 @@ pub(crate) const CLAIM_NONCES_HEAD: &str = "INSERT INTO ws_nonces (nonce_key, ex
 pub(crate) const CLAIM_NONCES_TAIL: &str = " ON CONFLICT (nonce_key) DO UPDATE SET expires_at = excluded.expires_at \
      WHERE ws_nonces.expires_at <= ";
 
-/// The nonce claim of `claims` at `now_ms`, returning the keys it took.
-pub(crate) fn claim_nonces_query<DB>(claims: &[NonceClaim], now_ms: i64) -> sqlx::QueryBuilder<DB>
+/// The nonce claim of `claims` at `now_ms`, returning the keys it took: `head`, the `VALUES` rows,
+/// `rows_end`, then the conflict rule. [`CLAIM_NONCES_HEAD`] and `""` are the plain statement; a
+/// backend may wrap the rows (PostgreSQL sets the claim's commit mode in the same statement).
+pub(crate) fn claim_nonces_query<DB>(
+    head: &str,
+    rows_end: &str,
+    claims: &[NonceClaim],
+    now_ms: i64,
+) -> sqlx::QueryBuilder<DB>
 where
     DB: sqlx::Database,
     Vec<u8>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let mut sql = sqlx::QueryBuilder::new(CLAIM_NONCES_HEAD);
+    let mut sql = sqlx::QueryBuilder::new(head);
     sql.push_values(claims, |mut row, c| {
         row.push_bind(c.key.to_vec()).push_bind(c.expires_ms);
     });
-    sql.push(CLAIM_NONCES_TAIL).push_bind(now_ms);
+    sql.push(rows_end).push(CLAIM_NONCES_TAIL).push_bind(now_ms);
     sql.push(" RETURNING nonce_key");
     sql
 }
