@@ -21,10 +21,10 @@ pub mod apps;
 pub mod callbacks;
 pub mod model;
 pub mod payment;
-pub mod postgres;
+mod postgres;
 pub mod sms;
 mod sql;
-pub mod sqlite;
+mod sqlite;
 pub mod vouchers;
 
 use std::sync::Arc;
@@ -187,12 +187,10 @@ pub async fn connect(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreErro
     let url = options.url.as_str();
     if url.starts_with("sqlite:") {
         Ok(Arc::new(
-            sqlite::SqliteStore::open(url, options.max_connections, options.durability).await?,
+            sqlite::open(url, options.max_connections, options.durability).await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(
-            postgres::PgStore::open(url, options.max_connections).await?,
-        ))
+        Ok(Arc::new(postgres::open(url, options.max_connections).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }

@@ -3,94 +3,81 @@
 //! A plain `BEGIN` suffices: the conditional `UPDATE` of a debit takes the row lock itself, so
 //! concurrent debits of one account serialize on the row, in any instance.
 
-use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use std::str::FromStr;
 
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
+
+use super::StoreError;
 use super::apps::NonceClaim;
-use super::sql::app_store;
-use super::sql::{
-    Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
-    impl_payment_store, impl_sms_store,
-};
-use super::{Store, StoreError};
+use super::sql::db::Db;
+use super::sql::{SqlStore, app_store};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The store on a PostgreSQL database.
-#[derive(Debug, Clone)]
-pub struct PgStore {
-    pool: PgPool,
+/// Connects to `url` (`postgres://…`) and migrates the schema on its `search_path`.
+pub(super) async fn open(url: &str, max_connections: u32) -> Result<SqlStore, StoreError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .connect_with(connect_options(url)?)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(SqlStore::new(Db::Postgres(pool)))
 }
 
-impl PgStore {
-    /// Connects to `url` (`postgres://…`) and migrates the schema on its `search_path`.
-    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .connect(url)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
-    }
-
-    /// Forgets expired nonces (every 30 s; nothing waits on it).
-    async fn purge_nonces_now(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
-        let purged = sqlx::query(app_store::PURGE_NONCES)
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await?;
-        Ok(purged.rows_affected())
-    }
-
-    /// Claims `claims` in one statement, which is its own transaction and one round trip. It sets
-    /// `synchronous_commit = off` for that transaction (`set_config(…, true)`), so its commit does
-    /// not wait for the WAL flush: a claim is visible to every instance at once and is flushed with
-    /// the next synchronous commit or by the WAL writer within moments; only a crash of the
-    /// database server in those moments can forget claims.
-    async fn claim_nonces_now(
-        &self,
-        claims: &[NonceClaim],
-        now_ms: i64,
-    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-        const HEAD: &str = "WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true)) \
-             INSERT INTO ws_nonces (nonce_key, expires_at) SELECT v.nonce_key, v.expires_at FROM (";
-        const ROWS_END: &str = ") AS v (nonce_key, expires_at) CROSS JOIN unsynced";
-        app_store::claim_nonces_query::<Postgres>(HEAD, ROWS_END, claims, now_ms)
-            .build_query_scalar()
-            .fetch_all(&self.pool)
-            .await
-    }
+/// The URL's settings. The URL's `sslmode` (or `PGSSLMODE`) decides TLS; when neither names one,
+/// a server on this host (loopback or a Unix socket) is reached without TLS, and any other with
+/// `prefer` (TLS when the server offers it). On loopback TLS protects nothing the host does not
+/// already, and costs: with a server offering TLS, a charge's four round trips each went through
+/// AES-GCM on both sides, and charges ran about 8 % slower (docs/PERFORMANCE.md).
+fn connect_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    let named = url_names_ssl_mode(url) || std::env::var_os("PGSSLMODE").is_some();
+    Ok(if !named && on_this_host(&options) {
+        options.ssl_mode(PgSslMode::Disable)
+    } else {
+        options
+    })
 }
 
-impl Backend for PgStore {
-    type Db = Postgres;
+/// Whether the URL's query sets `sslmode` (sqlx also reads `ssl-mode`).
+fn url_names_ssl_mode(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| matches!(pair.split('=').next(), Some("sslmode" | "ssl-mode")))
+    })
 }
 
-impl_account_store!(PgStore);
-impl_app_store!(PgStore);
-impl_payment_store!(PgStore);
-super::sql::impl_voucher_store!(PgStore);
-impl_sms_store!(PgStore, CLAIM_SMS, OUTBOX_PLAN);
-impl_callback_store!(PgStore, CLAIM_CALLBACKS);
-super::sql::impl_alert_store!(PgStore, LOCK_ALERT_CURSOR);
+/// Whether the server is reached over a Unix socket or a loopback address.
+fn on_this_host(options: &PgConnectOptions) -> bool {
+    let host = options.get_host();
+    options.get_socket().is_some()
+        || host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
 
-/// The alert cursor (`sql/alert_store.rs`): instances deciding alerts take turns on its row.
-const LOCK_ALERT_CURSOR: &str = super::sql::lock_alert_cursor!("FOR UPDATE");
-
-/// The callback claim (`sql/callback_store.rs`).
-const CLAIM_CALLBACKS: &str = claim_callbacks!("FOR UPDATE SKIP LOCKED");
-
-/// The outbox claim (`sql/sms_store.rs`): `SKIP LOCKED` lets several instances claim disjoint rows.
-const CLAIM_SMS: &str = claim_sms!("FOR UPDATE SKIP LOCKED");
+/// Claims `claims` in one statement, which is its own transaction and one round trip. It sets
+/// `synchronous_commit = off` for that transaction (`set_config(…, true)`), so its commit does not
+/// wait for the WAL flush: a claim is visible to every instance at once and is flushed with the
+/// next synchronous commit or by the WAL writer within moments; only a crash of the database server
+/// in those moments can forget claims.
+pub(super) async fn claim_nonces(
+    pool: &PgPool,
+    claims: &[NonceClaim],
+    now_ms: i64,
+) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    const HEAD: &str = "WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true)) \
+         INSERT INTO ws_nonces (nonce_key, expires_at) SELECT v.nonce_key, v.expires_at FROM (";
+    const ROWS_END: &str = ") AS v (nonce_key, expires_at) CROSS JOIN unsynced";
+    app_store::claim_nonces_query(HEAD, ROWS_END, claims, now_ms)
+        .into_query_scalar()
+        .fetch_all(pool)
+        .await
+}
 
 /// Run at the start of the dispatcher's transactions (`sql/sms_store/batch.rs`), local to each.
 /// Without statistics on `sms_outbox` (a new table, or autovacuum off) the planner takes an
@@ -99,19 +86,40 @@ const CLAIM_SMS: &str = claim_sms!("FOR UPDATE SKIP LOCKED");
 /// backlog for a claim of 64 rows: tens of milliseconds per statement, growing with the table. A
 /// message id matches one row and a claim stops after its limit, so nested index look-ups and the
 /// pending index's own order are always right here.
-const OUTBOX_PLAN: Option<&str> = Some(
-    "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), \
-       set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)",
-);
+pub(super) const OUTBOX_PLAN: &str = "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), \
+       set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
 
-#[async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(url: &str) -> PgSslMode {
+        connect_options(url).unwrap().get_ssl_mode()
     }
 
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    #[test]
+    fn tls_is_off_on_this_host_unless_the_url_asks_for_it() {
+        if std::env::var_os("PGSSLMODE").is_some() {
+            return; // the environment decides; nothing here to check
+        }
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1:5432/db"),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(mode("postgres://u@localhost/db"), PgSslMode::Disable));
+        assert!(matches!(mode("postgres://u@[::1]:5432/db"), PgSslMode::Disable));
+        assert!(matches!(
+            mode("postgres://u@db.example.net/db"),
+            PgSslMode::Prefer
+        ));
+        assert!(matches!(mode("postgres://u@10.0.0.5/db"), PgSslMode::Prefer));
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1/db?sslmode=require"),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1/db?application_name=x&sslmode=prefer"),
+            PgSslMode::Prefer
+        ));
     }
 }

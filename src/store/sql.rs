@@ -1,17 +1,14 @@
-//! The SQL both backends run, written once.
+//! The SQL both backends run, written once, and [`SqlStore`], which runs it.
 //!
 //! SQLite and PostgreSQL accept the same text for everything the store does (`$N` placeholders,
-//! `RETURNING`, `CASE`, `COALESCE`), so the statements live here and [`impl_account_store!`]
-//! instantiates the one implementation of [`AccountStore`](super::AccountStore) for each backend.
-//! A backend supplies only `reader()` (a pool for reads) and `begin_write()` (how it opens a
-//! transaction that will write: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL, where
-//! the conditional `UPDATE` takes the row lock itself).
-//!
-//! Why a macro rather than generic code: sqlx's generic bounds over `Database` must be repeated on
-//! every function and hide the SQL behind pages of `where` clauses; the macro keeps one readable
-//! body, type-checked separately for each backend.
+//! `RETURNING`, `CASE`, `COALESCE`), so the statements live here and beside the methods in
+//! `sql/*`, and [`SqlStore`] implements every store trait once. A statement runs on either backend
+//! through [`db`], which encodes the arguments for the connection's backend and decodes rows from
+//! its own row type: the methods read as plain Rust, with no generic bounds over `sqlx::Database`
+//! and no macros (`docs/ARCHITECTURE.md`, "The store", says what the alternatives cost).
 
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 
@@ -20,59 +17,54 @@ use super::model::{Account, AccountStatus, EntryKind, Language, LedgerEntry, Lim
 use crate::domain::{Currency, Moment, Msisdn, money::MAX_MINOR};
 
 /// The columns of `accounts`, in [`AccountRow`] order.
-macro_rules! account_columns {
-    () => {
-        "id, msisdn, status, currency, balance, reserved, overdraft_limit, monthly_limit, month_key, \
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, msisdn, status, currency, balance, reserved, overdraft_limit, monthly_limit, month_key, \
          month_spent, low_balance_threshold, credit_expiry, notify_receipt, notify_low_balance, \
-         language, created_at, updated_at"
-    };
-}
+         language, created_at, updated_at";
 
 /// The paper's rules for taking money, as a `WHERE` clause: the account is registered (the row
 /// exists), in the currency, active, its credit not expired, and the amount fits both the available
 /// balance and the monthly limit (money held by reservations counts against both). `$1` amount,
 /// `$2` current month, `$4` number, `$5` currency, `$6` today. Used by charges and reservations
 /// alike; [`debit_refusal`] explains, in the same order, why it matched no row.
-macro_rules! charge_rules {
-    () => {
-        "msisdn = $4 AND currency = $5 AND status = 'active' \
+pub(crate) const CHARGE_RULES: &str = "msisdn = $4 AND currency = $5 AND status = 'active' \
          AND (credit_expiry IS NULL OR credit_expiry >= $6) \
          AND balance - reserved + overdraft_limit >= $1 \
          AND (monthly_limit IS NULL \
-              OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + reserved + $1 <= monthly_limit)"
-    };
-}
+              OR (CASE WHEN month_key = $2 THEN month_spent ELSE 0 END) + reserved + $1 <= monthly_limit)";
 
 /// The columns of a ledger row joined with its account's number, in [`LedgerRow`] order.
-macro_rules! ledger_columns {
-    () => {
-        "l.id, a.msisdn, l.kind, l.amount, l.reserved_delta, l.balance_after, l.actor, \
+pub(crate) const LEDGER_COLUMNS: &str = "l.id, a.msisdn, l.kind, l.amount, l.reserved_delta, l.balance_after, l.actor, \
          l.reference_code, l.description, l.created_at \
-         FROM ledger l JOIN accounts a ON a.id = l.account_id"
-    };
-}
+         FROM ledger l JOIN accounts a ON a.id = l.account_id";
 
-pub(super) const SELECT_ACCOUNT: &str =
-    concat!("SELECT ", account_columns!(), " FROM accounts WHERE msisdn = $1");
+pub(super) static SELECT_ACCOUNT: LazyLock<String> =
+    LazyLock::new(|| ["SELECT ", ACCOUNT_COLUMNS, " FROM accounts WHERE msisdn = $1"].concat());
 
-pub(super) const LIST_ACCOUNTS: &str = concat!(
-    "SELECT ",
-    account_columns!(),
-    " FROM accounts WHERE status = COALESCE($1, status) AND id > $2 ORDER BY id LIMIT $3"
-);
+pub(super) static LIST_ACCOUNTS: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        ACCOUNT_COLUMNS,
+        " FROM accounts WHERE status = COALESCE($1, status) AND id > $2 ORDER BY id LIMIT $3",
+    ]
+    .concat()
+});
 
-pub(super) const INSERT_ACCOUNT: &str = concat!(
-    "INSERT INTO accounts (msisdn, status, currency, balance, overdraft_limit, monthly_limit, \
+pub(super) static INSERT_ACCOUNT: LazyLock<String> = LazyLock::new(|| {
+    [
+        "INSERT INTO accounts (msisdn, status, currency, balance, overdraft_limit, monthly_limit, \
      month_key, low_balance_threshold, credit_expiry, notify_receipt, notify_low_balance, language, \
      created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ",
-    account_columns!()
-);
+        ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// `$2/$4/$6` say whether to set the nullable field that follows; other fields keep their value
 /// when bound to NULL.
-pub(super) const UPDATE_ACCOUNT: &str = concat!(
-    "UPDATE accounts SET \
+pub(super) static UPDATE_ACCOUNT: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE accounts SET \
        monthly_limit = CASE WHEN $2 THEN $3 ELSE monthly_limit END, \
        low_balance_threshold = CASE WHEN $4 THEN $5 ELSE low_balance_threshold END, \
        credit_expiry = CASE WHEN $6 THEN $7 ELSE credit_expiry END, \
@@ -81,56 +73,70 @@ pub(super) const UPDATE_ACCOUNT: &str = concat!(
        language = COALESCE($10, language), \
        updated_at = $11 \
      WHERE msisdn = $1 RETURNING ",
-    account_columns!()
-);
+        ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// A closed account stays closed: the transition is refused by the `WHERE`.
-pub(super) const SET_STATUS: &str = concat!(
+pub(super) static SET_STATUS: LazyLock<String> = LazyLock::new(|| {
+    [
     "UPDATE accounts SET status = $2, updated_at = $3 WHERE msisdn = $1 AND status <> 'closed' RETURNING ",
-    account_columns!()
-);
+    ACCOUNT_COLUMNS
+].concat()
+});
 
 /// A reservation being charged: the money leaves `reserved` and the balance together, and the
 /// month's spend grows (the limit was checked when the money was reserved). `$1` amount, `$2`
 /// current month, `$3` now, `$4` account id.
-pub(super) const DEBIT_RESERVED: &str = concat!(
-    "UPDATE accounts SET \
+pub(super) static DEBIT_RESERVED: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE accounts SET \
        balance = balance - $1, \
        reserved = reserved - $1, \
        month_spent = CASE WHEN month_key = $2 THEN month_spent + $1 ELSE $1 END, \
        month_key = $2, \
        updated_at = $3 \
      WHERE id = $4 AND reserved >= $1 RETURNING ",
-    account_columns!()
-);
+        ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// The debit: every rule of the charge in one conditional update, so concurrent debits serialize
 /// on the row and none can overspend. `$1` amount, `$2` current month, `$3` now, `$4` number,
 /// `$5` currency, `$6` today. [`debit_refusal`] explains a refusal afterwards.
-pub(super) const DEBIT: &str = concat!(
-    "UPDATE accounts SET \
+pub(super) static DEBIT: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE accounts SET \
        balance = balance - $1, \
        month_spent = CASE WHEN month_key = $2 THEN month_spent + $1 ELSE $1 END, \
        month_key = $2, \
        updated_at = $3 \
      WHERE ",
-    charge_rules!(),
-    " RETURNING ",
-    account_columns!()
-);
+        CHARGE_RULES,
+        " RETURNING ",
+        ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// Top-up, voucher, adjustment: `$1` amount, `$2` now, `$3` number, `$4` currency, `$5` ceiling.
-pub(super) const CREDIT: &str = concat!(
-    "UPDATE accounts SET balance = balance + $1, updated_at = $2 \
+pub(super) static CREDIT: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE accounts SET balance = balance + $1, updated_at = $2 \
      WHERE msisdn = $3 AND currency = $4 AND status <> 'closed' AND balance <= $5 - $1 \
      RETURNING ",
-    account_columns!()
-);
+        ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// A refund also gives back this month's spend: `$1` amount, `$2` current month, `$3` now,
 /// `$4` number, `$5` currency, `$6` ceiling.
-pub(super) const REFUND: &str = concat!(
-    "UPDATE accounts SET \
+pub(super) static REFUND: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE accounts SET \
        balance = balance + $1, \
        month_spent = CASE WHEN month_key = $2 \
                           THEN (CASE WHEN month_spent > $1 THEN month_spent - $1 ELSE 0 END) \
@@ -138,8 +144,10 @@ pub(super) const REFUND: &str = concat!(
        updated_at = $3 \
      WHERE msisdn = $4 AND currency = $5 AND status <> 'closed' AND balance <= $6 - $1 \
      RETURNING ",
-    account_columns!()
-);
+        ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// Adds to an actor's spend counter for a period and returns the new total.
 pub(super) const BUMP_ACTOR_SPEND: &str = "INSERT INTO app_spend (actor, currency, period, spent) \
@@ -163,17 +171,23 @@ pub(super) const INSERT_LEDGER: &str = "INSERT INTO ledger \
      (account_id, kind, amount, reserved_delta, balance_after, actor, reference_code, description, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
 
-pub(super) const FIND_REFERENCE: &str = concat!(
-    "SELECT ",
-    ledger_columns!(),
-    " WHERE l.actor = $1 AND l.reference_code = $2"
-);
+pub(super) static FIND_REFERENCE: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        LEDGER_COLUMNS,
+        " WHERE l.actor = $1 AND l.reference_code = $2",
+    ]
+    .concat()
+});
 
-pub(super) const LEDGER_PAGE: &str = concat!(
-    "SELECT ",
-    ledger_columns!(),
-    " WHERE a.msisdn = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3"
-);
+pub(super) static LEDGER_PAGE: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        LEDGER_COLUMNS,
+        " WHERE a.msisdn = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3",
+    ]
+    .concat()
+});
 
 /// `SUM(BIGINT)` is NUMERIC on PostgreSQL; the cast keeps one Rust type for both backends.
 pub(super) const LEDGER_SUM: &str = "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) \
@@ -448,19 +462,9 @@ mod account_store;
 pub(super) mod alert_store;
 pub(super) mod app_store;
 pub(super) mod callback_store;
+pub(super) mod db;
 pub(super) mod payment_store;
 pub(super) mod sms_store;
+mod store;
 pub(super) mod voucher_store;
-pub(super) use account_store::{impl_account_store, impl_move_money};
-pub(super) use alert_store::{impl_alert_store, lock_alert_cursor};
-pub(super) use app_store::impl_app_store;
-pub(super) use callback_store::{claim_callbacks, impl_callback_store};
-pub(super) use payment_store::impl_payment_store;
-pub(super) use sms_store::{claim_sms, impl_sms_store};
-pub(super) use voucher_store::impl_voucher_store;
-
-/// What a backend type tells the shared implementation about itself.
-pub(super) trait Backend {
-    /// The sqlx database driver.
-    type Db: sqlx::Database;
-}
+pub(super) use store::SqlStore;

@@ -8,97 +8,66 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
 
 use super::apps::NonceClaim;
-use super::sql::app_store;
-use super::sql::{
-    Backend, claim_callbacks, claim_sms, impl_account_store, impl_app_store, impl_callback_store,
-    impl_payment_store, impl_sms_store,
-};
-use super::{Durability, Store, StoreError};
+use super::sql::db::{self, Db};
+use super::sql::{SqlStore, app_store};
+use super::{Durability, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a statement waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The store on a SQLite file.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    /// One connection: the only writer.
-    writer: SqlitePool,
-    /// Read-only connections.
-    reader: SqlitePool,
-    /// The WS-Security nonces' own file and writer (see [`open_nonces`]).
-    nonces: SqlitePool,
+/// Opens (creating if needed) the database at `url` (`sqlite://path`) and migrates it.
+pub(super) async fn open(
+    url: &str,
+    max_readers: u32,
+    durability: Durability,
+) -> Result<SqlStore, StoreError> {
+    let synchronous = match durability {
+        Durability::Full => SqliteSynchronous::Full,
+        Durability::Normal => SqliteSynchronous::Normal,
+    };
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL (the default): a transaction the gateway has answered for survives a power cut,
+        // not only a process crash. docs/PERFORMANCE.md says what NORMAL buys.
+        .synchronous(synchronous)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    MIGRATOR.run(&writer).await?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(max_readers.max(1))
+        .connect_with(options.clone().read_only(true))
+        .await?;
+    let nonces = open_nonces(&options).await?;
+    Ok(SqlStore::new(Db::Sqlite {
+        writer,
+        reader,
+        nonces,
+    }))
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` (`sqlite://path`) and migrates it.
-    pub async fn open(url: &str, max_readers: u32, durability: Durability) -> Result<Self, StoreError> {
-        let synchronous = match durability {
-            Durability::Full => SqliteSynchronous::Full,
-            Durability::Normal => SqliteSynchronous::Normal,
-        };
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL (the default): a transaction the gateway has answered for survives a power cut,
-            // not only a process crash. docs/PERFORMANCE.md says what NORMAL buys.
-            .synchronous(synchronous)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        MIGRATOR.run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(max_readers.max(1))
-            .connect_with(options.clone().read_only(true))
-            .await?;
-        let nonces = open_nonces(&options).await?;
-        Ok(Self {
-            writer,
-            reader,
-            nonces,
-        })
-    }
-
-    fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
-    }
-
-    /// Claims `claims` in one statement on the nonce file (see [`open_nonces`]): a statement
-    /// outside a transaction is its own (autocommit), so a batch costs one hand-off, not three.
-    async fn claim_nonces_now(
-        &self,
-        claims: &[NonceClaim],
-        now_ms: i64,
-    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-        app_store::claim_nonces_query(app_store::CLAIM_NONCES_HEAD, "", claims, now_ms)
-            .build_query_scalar()
-            .fetch_all(&self.nonces)
-            .await
-    }
-
-    /// Forgets expired nonces, in one statement on the nonce file.
-    async fn purge_nonces_now(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
-        let purged = sqlx::query(app_store::PURGE_NONCES)
-            .bind(now_ms)
-            .execute(&self.nonces)
-            .await?;
-        Ok(purged.rows_affected())
-    }
+/// Claims `claims` in one statement on the nonce file (see [`open_nonces`]): a statement outside a
+/// transaction is its own (autocommit), so a batch costs one hand-off, not three.
+pub(super) async fn claim_nonces(
+    nonces: &SqlitePool,
+    claims: &[NonceClaim],
+    now_ms: i64,
+) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    app_store::claim_nonces_query(app_store::CLAIM_NONCES_HEAD, "", claims, now_ms)
+        .into_query_scalar()
+        .fetch_all(nonces)
+        .await
 }
 
 /// The WS-Security nonces (`framework::replay`) in a file of their own beside the database
@@ -121,7 +90,7 @@ async fn open_nonces(options: &SqliteConnectOptions) -> Result<SqlitePool, sqlx:
                 .synchronous(SqliteSynchronous::Normal),
         )
         .await?;
-    sqlx::query(NONCE_TABLE).execute(&nonces).await?;
+    db::query(NONCE_TABLE).execute(&nonces).await?;
     Ok(nonces)
 }
 
@@ -130,39 +99,6 @@ async fn open_nonces(options: &SqliteConnectOptions) -> Result<SqlitePool, sqlx:
 /// `WITHOUT ROWID`: the key is the table's one B-tree, so a claim writes one tree, not two.
 const NONCE_TABLE: &str = "CREATE TABLE IF NOT EXISTS ws_nonces (\
     nonce_key BLOB PRIMARY KEY, expires_at BIGINT NOT NULL) WITHOUT ROWID";
-
-impl Backend for SqliteStore {
-    type Db = Sqlite;
-}
-
-impl_account_store!(SqliteStore);
-impl_app_store!(SqliteStore);
-impl_payment_store!(SqliteStore);
-super::sql::impl_voucher_store!(SqliteStore);
-impl_sms_store!(SqliteStore, CLAIM_SMS, None);
-impl_callback_store!(SqliteStore, CLAIM_CALLBACKS);
-super::sql::impl_alert_store!(SqliteStore, LOCK_ALERT_CURSOR);
-
-/// The alert cursor (`sql/alert_store.rs`): the write transaction already serializes alert work.
-const LOCK_ALERT_CURSOR: &str = super::sql::lock_alert_cursor!("");
-
-/// The callback claim (`sql/callback_store.rs`).
-const CLAIM_CALLBACKS: &str = claim_callbacks!("");
-
-/// The outbox claim (`sql/sms_store.rs`): the write transaction already serializes claims.
-const CLAIM_SMS: &str = claim_sms!("");
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -173,8 +109,8 @@ mod tests {
     async fn nonces_are_claimed_once_in_their_own_file_shared_by_every_instance() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/pxgate.db", dir.path().display());
-        let first = SqliteStore::open(&url, 1, Durability::Full).await.unwrap();
-        let second = SqliteStore::open(&url, 1, Durability::Full).await.unwrap();
+        let first = open(&url, 1, Durability::Full).await.unwrap();
+        let second = open(&url, 1, Durability::Full).await.unwrap();
         let claim = NonceClaim {
             key: [7; 16],
             expires_ms: 2_000,
@@ -186,8 +122,8 @@ mod tests {
         );
         assert!(dir.path().join("pxgate.db-nonces").exists());
         // The database's writer was not used, and the main file keeps no nonce table.
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ws_nonces'")
-            .fetch_one(&first.reader)
+        let tables: i64 = db::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ws_nonces'")
+            .fetch_one(first.reader())
             .await
             .unwrap();
         assert_eq!(tables, 0);

@@ -1,19 +1,24 @@
-//! The one implementation of [`AlertStore`](crate::store::alerts::AlertStore), instantiated per
-//! backend by [`impl_alert_store!`]. Only the cursor lock differs: PostgreSQL reads the cursor row
-//! `FOR UPDATE`, so two gateway instances deciding alerts take turns; on SQLite the write
-//! transaction already serializes them.
+//! The statements of [`AlertStore`](crate::store::alerts::AlertStore) (its methods are in
+//! `alert_store/body.rs`). Only the cursor lock differs: PostgreSQL reads the cursor row `FOR
+//! UPDATE`, so two gateway instances deciding alerts take turns; on SQLite the write transaction
+//! already serializes them.
 
 use super::AccountRow;
 use crate::store::StoreError;
 use crate::store::alerts::{AlertEntry, Monitor, MonitorCriteria, UnregisteredAttempt};
+use std::sync::LazyLock;
 
 /// The cursor row under the backend's lock.
-macro_rules! lock_alert_cursor {
-    ($locking:literal) => {
-        concat!("SELECT last_id FROM alert_cursor WHERE id = 1 ", $locking)
-    };
+fn lock_alert_cursor(locking: &str) -> String {
+    ["SELECT last_id FROM alert_cursor WHERE id = 1 ", locking].concat()
 }
-pub(crate) use lock_alert_cursor;
+
+/// The cursor on SQLite: the write transaction already serializes alert work.
+pub(crate) static LOCK_ALERT_CURSOR: LazyLock<String> = LazyLock::new(|| lock_alert_cursor(""));
+
+/// The cursor on PostgreSQL: instances deciding alerts take turns on its row.
+pub(crate) static LOCK_ALERT_CURSOR_FOR_UPDATE: LazyLock<String> =
+    LazyLock::new(|| lock_alert_cursor("FOR UPDATE"));
 
 pub(crate) const CURSOR: &str = "SELECT last_id FROM alert_cursor WHERE id = 1";
 
@@ -56,34 +61,43 @@ pub(crate) const MARK_UNREGISTERED: &str = "UPDATE alert_unregistered SET pendin
      WHERE msisdn = $1 AND pending = 1 AND COALESCE(last_sent_at, -1) = $4";
 
 /// `$1` first day, `$2` last day, `$3` limit.
-pub(crate) const EXPIRING: &str = concat!(
-    "SELECT ",
-    account_columns!(),
-    " FROM accounts WHERE status = 'active' AND credit_expiry >= $1 AND credit_expiry <= $2 \
+pub(crate) static EXPIRING: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        crate::store::sql::ACCOUNT_COLUMNS,
+        " FROM accounts WHERE status = 'active' AND credit_expiry >= $1 AND credit_expiry <= $2 \
        AND NOT EXISTS (SELECT 1 FROM alert_expiry e \
                        WHERE e.account_id = accounts.id AND e.expiry = accounts.credit_expiry) \
-     ORDER BY id LIMIT $3"
-);
+     ORDER BY id LIMIT $3",
+    ]
+    .concat()
+});
 
 /// Changes only when the date differs, so a second decision for the same date writes nothing.
 pub(crate) const MARK_EXPIRY: &str = "INSERT INTO alert_expiry (account_id, expiry) VALUES ($1, $2) \
      ON CONFLICT (account_id) DO UPDATE SET expiry = excluded.expiry \
      WHERE alert_expiry.expiry <> excluded.expiry";
 
-pub(crate) const NEWLY_SUSPENDED: &str = concat!(
-    "SELECT ",
-    account_columns!(),
-    " FROM accounts WHERE status = 'suspended' \
+pub(crate) static NEWLY_SUSPENDED: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        crate::store::sql::ACCOUNT_COLUMNS,
+        " FROM accounts WHERE status = 'suspended' \
        AND NOT EXISTS (SELECT 1 FROM alert_suspended s WHERE s.account_id = accounts.id) \
-     ORDER BY id LIMIT $1"
-);
+     ORDER BY id LIMIT $1",
+    ]
+    .concat()
+});
 
-pub(crate) const NO_LONGER_SUSPENDED: &str = concat!(
-    "SELECT ",
-    account_columns!(),
-    " FROM accounts WHERE status <> 'suspended' \
-       AND id IN (SELECT account_id FROM alert_suspended) ORDER BY id LIMIT $1"
-);
+pub(crate) static NO_LONGER_SUSPENDED: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        crate::store::sql::ACCOUNT_COLUMNS,
+        " FROM accounts WHERE status <> 'suspended' \
+       AND id IN (SELECT account_id FROM alert_suspended) ORDER BY id LIMIT $1",
+    ]
+    .concat()
+});
 
 pub(crate) const MARK_SUSPENDED: &str =
     "INSERT INTO alert_suspended (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING";
@@ -212,4 +226,3 @@ pub(crate) fn expiry_text(d: chrono::NaiveDate) -> String {
 }
 
 mod body;
-pub(crate) use body::impl_alert_store;

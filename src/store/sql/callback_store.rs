@@ -1,9 +1,12 @@
-//! The one implementation of [`CallbackStore`](crate::store::callbacks::CallbackStore), instantiated
-//! per backend by [`impl_callback_store!`]. As for the SMS outbox, only the claim differs: PostgreSQL
-//! adds `FOR UPDATE SKIP LOCKED` so several instances claim disjoint rows.
+//! [`CallbackStore`](crate::store::callbacks::CallbackStore) on [`SqlStore`]. As for the SMS outbox,
+//! only the claim differs: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several instances claim
+//! disjoint rows.
+
+use crate::store::sql::{SqlStore, db};
 
 use crate::store::StoreError;
 use crate::store::callbacks::Callback;
+use std::sync::LazyLock;
 
 /// The claim statement around a backend's row-locking clause. `$1` claimed until, `$2` now,
 /// `$3` limit, `$4` most in flight per application.
@@ -13,10 +16,9 @@ use crate::store::callbacks::Callback;
 /// sender's slots, never all. A suspended application's callbacks are not claimed; they wait.
 /// The ranking is a subquery of the lock so PostgreSQL can lock with `SKIP LOCKED` (it refuses a
 /// locking clause on a query with window functions).
-macro_rules! claim_callbacks {
-    ($locking:literal) => {
-        concat!(
-            "UPDATE callbacks SET claimed_until = $1, updated_at = $2 \
+fn claim_callbacks(locking: &str) -> String {
+    [
+        "UPDATE callbacks SET claimed_until = $1, updated_at = $2 \
              WHERE id IN (SELECT id FROM callbacks WHERE id IN ( \
                  SELECT id FROM ( \
                    SELECT c.id, c.next_attempt_at, c.claimed_until, ROW_NUMBER() OVER ( \
@@ -30,20 +32,22 @@ macro_rules! claim_callbacks {
                  WHERE place <= $4 AND next_attempt_at <= $2 \
                    AND (claimed_until IS NULL OR claimed_until < $2)) \
                ORDER BY id LIMIT $3 ",
-            $locking,
-            ") RETURNING id, actor, kind, endpoint, content_type, soap_action, body, attempts, give_up_at"
-        )
-    };
+        locking,
+        ") RETURNING id, actor, kind, endpoint, content_type, soap_action, body, attempts, give_up_at",
+    ]
+    .concat()
 }
-pub(crate) use claim_callbacks;
+
+/// The claim on SQLite, whose write transaction already serializes claims.
+pub(crate) static CLAIM_CALLBACKS: LazyLock<String> = LazyLock::new(|| claim_callbacks(""));
+
+/// The claim on PostgreSQL: `SKIP LOCKED` lets several instances claim disjoint rows.
+pub(crate) static CLAIM_CALLBACKS_LOCKING: LazyLock<String> =
+    LazyLock::new(|| claim_callbacks("FOR UPDATE SKIP LOCKED"));
 
 /// The columns of [`CallbackRow`], in order.
-macro_rules! callback_columns {
-    () => {
-        "id, actor, kind, endpoint, status, attempts, next_attempt_at, give_up_at, last_error, \
-         created_at, updated_at"
-    };
-}
+pub(crate) const CALLBACK_COLUMNS: &str = "id, actor, kind, endpoint, status, attempts, next_attempt_at, give_up_at, last_error, \
+         created_at, updated_at";
 
 /// `$1` actor … `$7` give up at, `$8` now.
 pub(crate) const INSERT_CALLBACK: &str = "INSERT INTO callbacks \
@@ -62,28 +66,31 @@ pub(crate) const AFTER_ATTEMPT: &str = "UPDATE callbacks SET status = $2, attemp
      WHERE id = $1 AND status = 'pending'";
 
 /// `$1` actor or NULL, `$2` status or NULL, `$3` before id, `$4` limit.
-pub(crate) const LIST: &str = concat!(
-    "SELECT ",
-    callback_columns!(),
-    " FROM callbacks WHERE actor = COALESCE($1, actor) AND status = COALESCE($2, status) \
-     AND id < $3 ORDER BY id DESC LIMIT $4"
-);
+pub(crate) static LIST: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        CALLBACK_COLUMNS,
+        " FROM callbacks WHERE actor = COALESCE($1, actor) AND status = COALESCE($2, status) \
+     AND id < $3 ORDER BY id DESC LIMIT $4",
+    ]
+    .concat()
+});
 
-pub(crate) const ONE: &str = concat!(
-    "SELECT ",
-    callback_columns!(),
-    ", body FROM callbacks WHERE id = $1"
-);
+pub(crate) static ONE: LazyLock<String> =
+    LazyLock::new(|| ["SELECT ", CALLBACK_COLUMNS, ", body FROM callbacks WHERE id = $1"].concat());
 
 pub(crate) const ATTEMPTS: &str = "SELECT attempted_at, duration_ms, http_status, error \
      FROM callback_attempts WHERE callback_id = $1 ORDER BY id";
 
 /// `$1` id, `$2` give up at, `$3` now.
-pub(crate) const RETRY: &str = concat!(
-    "UPDATE callbacks SET status = 'pending', next_attempt_at = $3, give_up_at = $2, \
+pub(crate) static RETRY: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE callbacks SET status = 'pending', next_attempt_at = $3, give_up_at = $2, \
        claimed_until = NULL, updated_at = $3 WHERE id = $1 RETURNING ",
-    callback_columns!()
-);
+        CALLBACK_COLUMNS,
+    ]
+    .concat()
+});
 
 /// `$1` actor, `$2` until, `$3` now: the application's waiting callbacks are not tried before
 /// `$2` (its endpoint keeps failing; the circuit is open).
@@ -126,185 +133,180 @@ impl TryFrom<CallbackRow> for Callback {
     }
 }
 
-/// Implements `CallbackStore` for a backend type, with the backend's claim statement. Also gives
-/// the type `insert_callback`, for other stores that queue a callback inside their own transaction.
-macro_rules! impl_callback_store {
-    ($store:ty, $claim:expr) => {
-        impl $store {
-            /// Queues `callback` inside `tx`; answers its id.
-            #[allow(dead_code)]
-            async fn insert_callback(
-                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                callback: &$crate::store::callbacks::NewCallback,
-                now_ms: i64,
-            ) -> Result<i64, sqlx::Error> {
-                sqlx::query_scalar::<_, i64>($crate::store::sql::callback_store::INSERT_CALLBACK)
-                    .bind(&callback.actor)
-                    .bind(&callback.kind)
-                    .bind(&callback.endpoint)
-                    .bind(&callback.content_type)
-                    .bind(callback.soap_action.as_deref())
-                    .bind(&callback.body)
-                    .bind(callback.give_up_at_ms)
-                    .bind(now_ms)
-                    .fetch_one(&mut **tx)
-                    .await
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::store::callbacks::CallbackStore for $store {
-            async fn queue_callback(
-                &self,
-                callback: &$crate::store::callbacks::NewCallback,
-                now_ms: i64,
-            ) -> Result<i64, $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                let id = Self::insert_callback(&mut tx, callback, now_ms).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn claim_callbacks(
-                &self,
-                claim: &$crate::store::callbacks::CallbackClaim,
-            ) -> Result<Vec<$crate::store::callbacks::DueCallback>, $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                let mut rows = sqlx::query_as::<_, $crate::store::callbacks::DueCallback>($claim)
-                    .bind(claim.claimed_until_ms)
-                    .bind(claim.now_ms)
-                    .bind(claim.limit)
-                    .bind(claim.per_actor)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                rows.sort_by_key(|r| r.id);
-                Ok(rows)
-            }
-
-            async fn hold_callbacks(
-                &self,
-                actor: &str,
-                until_ms: i64,
-                now_ms: i64,
-            ) -> Result<u64, $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                let held = sqlx::query($crate::store::sql::callback_store::HOLD)
-                    .bind(actor)
-                    .bind(until_ms)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                tx.commit().await?;
-                Ok(held)
-            }
-
-            async fn record_attempt(
-                &self,
-                id: i64,
-                attempt: &$crate::store::callbacks::CallbackAttempt,
-                outcome: $crate::store::callbacks::AttemptOutcome,
-            ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::callbacks::{AttemptOutcome, CallbackStatus};
-                use $crate::store::sql::callback_store as q;
-                let now = attempt.attempted_at + attempt.duration_ms;
-                let (status, next) = match outcome {
-                    AttemptOutcome::Delivered => (CallbackStatus::Delivered, now),
-                    AttemptOutcome::RetryAt(at) => (CallbackStatus::Pending, at),
-                    AttemptOutcome::Abandoned => (CallbackStatus::Abandoned, now),
-                };
-                let mut tx = self.begin_write().await?;
-                sqlx::query(q::INSERT_ATTEMPT)
-                    .bind(id)
-                    .bind(attempt.attempted_at)
-                    .bind(attempt.duration_ms)
-                    .bind(attempt.http_status)
-                    .bind(attempt.error.as_deref())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(q::AFTER_ATTEMPT)
-                    .bind(id)
-                    .bind(status.as_str())
-                    .bind(next)
-                    .bind(attempt.error.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn callbacks(
-                &self,
-                query: &$crate::store::callbacks::CallbackQuery,
-            ) -> Result<Vec<$crate::store::callbacks::Callback>, $crate::store::StoreError> {
-                use $crate::store::sql::callback_store as q;
-                sqlx::query_as::<_, q::CallbackRow>(q::LIST)
-                    .bind(query.actor.as_deref())
-                    .bind(query.status.map(|s| s.as_str()))
-                    .bind(query.before_id.unwrap_or(i64::MAX))
-                    .bind(query.limit)
-                    .fetch_all(self.reader())
-                    .await?
-                    .into_iter()
-                    .map($crate::store::callbacks::Callback::try_from)
-                    .collect()
-            }
-
-            async fn callback(
-                &self,
-                id: i64,
-            ) -> Result<
-                Option<(
-                    $crate::store::callbacks::Callback,
-                    Vec<u8>,
-                    Vec<$crate::store::callbacks::CallbackAttempt>,
-                )>,
-                $crate::store::StoreError,
-            > {
-                use $crate::store::sql::callback_store as q;
-                let Some((row, body)) = sqlx::query_as::<_, q::CallbackWithBody>(q::ONE)
-                    .bind(id)
-                    .fetch_optional(self.reader())
-                    .await?
-                    .map(q::CallbackWithBody::split)
-                else {
-                    return Ok(None);
-                };
-                let attempts = sqlx::query_as::<_, $crate::store::callbacks::CallbackAttempt>(q::ATTEMPTS)
-                    .bind(id)
-                    .fetch_all(self.reader())
-                    .await?;
-                Ok(Some((
-                    $crate::store::callbacks::Callback::try_from(row)?,
-                    body,
-                    attempts,
-                )))
-            }
-
-            async fn retry_callback(
-                &self,
-                id: i64,
-                give_up_at_ms: i64,
-                now_ms: i64,
-            ) -> Result<$crate::store::callbacks::Callback, $crate::store::StoreError> {
-                use $crate::store::sql::callback_store as q;
-                let mut tx = self.begin_write().await?;
-                let row = sqlx::query_as::<_, q::CallbackRow>(q::RETRY)
-                    .bind(id)
-                    .bind(give_up_at_ms)
-                    .bind(now_ms)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or($crate::store::StoreError::NotFound)?;
-                tx.commit().await?;
-                $crate::store::callbacks::Callback::try_from(row)
-            }
-        }
-    };
+impl SqlStore {
+    /// Queues `callback` inside `tx`; answers its id.
+    #[allow(dead_code)]
+    pub(in crate::store::sql) async fn insert_callback(
+        tx: &mut db::Tx,
+        callback: &crate::store::callbacks::NewCallback,
+        now_ms: i64,
+    ) -> Result<i64, sqlx::Error> {
+        db::query_scalar::<i64>(crate::store::sql::callback_store::INSERT_CALLBACK)
+            .bind(&callback.actor)
+            .bind(&callback.kind)
+            .bind(&callback.endpoint)
+            .bind(&callback.content_type)
+            .bind(callback.soap_action.as_deref())
+            .bind(&callback.body)
+            .bind(callback.give_up_at_ms)
+            .bind(now_ms)
+            .fetch_one(&mut *tx)
+            .await
+    }
 }
-pub(crate) use impl_callback_store;
+
+#[async_trait::async_trait]
+impl crate::store::callbacks::CallbackStore for SqlStore {
+    async fn queue_callback(
+        &self,
+        callback: &crate::store::callbacks::NewCallback,
+        now_ms: i64,
+    ) -> Result<i64, crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::insert_callback(&mut tx, callback, now_ms).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn claim_callbacks(
+        &self,
+        claim: &crate::store::callbacks::CallbackClaim,
+    ) -> Result<Vec<crate::store::callbacks::DueCallback>, crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut rows = db::query_as::<crate::store::callbacks::DueCallback>(
+            self.by_backend(&CLAIM_CALLBACKS, &CLAIM_CALLBACKS_LOCKING),
+        )
+        .bind(claim.claimed_until_ms)
+        .bind(claim.now_ms)
+        .bind(claim.limit)
+        .bind(claim.per_actor)
+        .fetch_all(&mut tx)
+        .await?;
+        tx.commit().await?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    async fn hold_callbacks(
+        &self,
+        actor: &str,
+        until_ms: i64,
+        now_ms: i64,
+    ) -> Result<u64, crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        let held = db::query(crate::store::sql::callback_store::HOLD)
+            .bind(actor)
+            .bind(until_ms)
+            .bind(now_ms)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    async fn record_attempt(
+        &self,
+        id: i64,
+        attempt: &crate::store::callbacks::CallbackAttempt,
+        outcome: crate::store::callbacks::AttemptOutcome,
+    ) -> Result<(), crate::store::StoreError> {
+        use crate::store::callbacks::{AttemptOutcome, CallbackStatus};
+        use crate::store::sql::callback_store as q;
+        let now = attempt.attempted_at + attempt.duration_ms;
+        let (status, next) = match outcome {
+            AttemptOutcome::Delivered => (CallbackStatus::Delivered, now),
+            AttemptOutcome::RetryAt(at) => (CallbackStatus::Pending, at),
+            AttemptOutcome::Abandoned => (CallbackStatus::Abandoned, now),
+        };
+        let mut tx = self.begin_write().await?;
+        db::query(q::INSERT_ATTEMPT)
+            .bind(id)
+            .bind(attempt.attempted_at)
+            .bind(attempt.duration_ms)
+            .bind(attempt.http_status)
+            .bind(attempt.error.as_deref())
+            .execute(&mut tx)
+            .await?;
+        db::query(q::AFTER_ATTEMPT)
+            .bind(id)
+            .bind(status.as_str())
+            .bind(next)
+            .bind(attempt.error.as_deref())
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn callbacks(
+        &self,
+        query: &crate::store::callbacks::CallbackQuery,
+    ) -> Result<Vec<crate::store::callbacks::Callback>, crate::store::StoreError> {
+        use crate::store::sql::callback_store as q;
+        db::query_as::<q::CallbackRow>(&q::LIST)
+            .bind(query.actor.as_deref())
+            .bind(query.status.map(|s| s.as_str()))
+            .bind(query.before_id.unwrap_or(i64::MAX))
+            .bind(query.limit)
+            .fetch_all(self.reader())
+            .await?
+            .into_iter()
+            .map(crate::store::callbacks::Callback::try_from)
+            .collect()
+    }
+
+    async fn callback(
+        &self,
+        id: i64,
+    ) -> Result<
+        Option<(
+            crate::store::callbacks::Callback,
+            Vec<u8>,
+            Vec<crate::store::callbacks::CallbackAttempt>,
+        )>,
+        crate::store::StoreError,
+    > {
+        use crate::store::sql::callback_store as q;
+        let Some((row, body)) = db::query_as::<q::CallbackWithBody>(&q::ONE)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?
+            .map(q::CallbackWithBody::split)
+        else {
+            return Ok(None);
+        };
+        let attempts = db::query_as::<crate::store::callbacks::CallbackAttempt>(q::ATTEMPTS)
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+        Ok(Some((
+            crate::store::callbacks::Callback::try_from(row)?,
+            body,
+            attempts,
+        )))
+    }
+
+    async fn retry_callback(
+        &self,
+        id: i64,
+        give_up_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<crate::store::callbacks::Callback, crate::store::StoreError> {
+        use crate::store::sql::callback_store as q;
+        let mut tx = self.begin_write().await?;
+        let row = db::query_as::<q::CallbackRow>(&q::RETRY)
+            .bind(id)
+            .bind(give_up_at_ms)
+            .bind(now_ms)
+            .fetch_optional(&mut tx)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?;
+        tx.commit().await?;
+        crate::store::callbacks::Callback::try_from(row)
+    }
+}
 
 /// A `callbacks` row with its body (the detail view).
 #[derive(Debug, sqlx::FromRow)]

@@ -1,9 +1,11 @@
-//! The one implementation of [`PaymentStore`](crate::store::payment::PaymentStore), instantiated per
-//! backend. Every reservation operation first "touches" the reservation row with a conditional
-//! `UPDATE` (owner, open): on PostgreSQL that takes the row lock, so concurrent operations on one
-//! reservation serialize; on SQLite the write transaction already does.
+//! [`PaymentStore`](crate::store::payment::PaymentStore) on [`SqlStore`](super::SqlStore): its
+//! statements here, its methods in `store_impl.rs`. Every reservation operation first "touches" the
+//! reservation row with a conditional `UPDATE` (owner, open): on PostgreSQL that takes the row lock,
+//! so concurrent operations on one reservation serialize; on SQLite the write transaction already
+//! does.
 
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use crate::domain::{Currency, Msisdn};
 use crate::store::StoreError;
@@ -11,31 +13,33 @@ use crate::store::payment::{Reservation, ReservationStatus, Tariff};
 
 /// Holds money on an account under the charge rules. `$1` amount, `$2` month, `$3` now,
 /// `$4` number, `$5` currency, `$6` today.
-pub(crate) const HOLD: &str = concat!(
-    "UPDATE accounts SET reserved = reserved + $1, updated_at = $3 WHERE ",
-    charge_rules!(),
-    " RETURNING ",
-    account_columns!()
-);
+pub(crate) static HOLD: LazyLock<String> = LazyLock::new(|| {
+    [
+        "UPDATE accounts SET reserved = reserved + $1, updated_at = $3 WHERE ",
+        crate::store::sql::CHARGE_RULES,
+        " RETURNING ",
+        crate::store::sql::ACCOUNT_COLUMNS,
+    ]
+    .concat()
+});
 
 /// Gives held money back to the available balance: `$1` amount, `$2` now, `$3` account id.
-pub(crate) const UNHOLD: &str = concat!(
+pub(crate) static UNHOLD: LazyLock<String> = LazyLock::new(|| {
+    [
     "UPDATE accounts SET reserved = reserved - $1, updated_at = $2 WHERE id = $3 AND reserved >= $1 RETURNING ",
-    account_columns!()
-);
+    crate::store::sql::ACCOUNT_COLUMNS
+].concat()
+});
 
 pub(crate) const INSERT_RESERVATION: &str = "INSERT INTO reservations \
      (id, account_id, actor, currency, held, charged, status, description, expires_at, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, 0, 'open', $6, $7, $8, $8)";
 
-macro_rules! reservation_columns {
-    () => {
-        "r.id, a.msisdn, r.actor, r.currency, r.held, r.charged, r.status, r.description, r.expires_at, r.created_at \
-         FROM reservations r JOIN accounts a ON a.id = r.account_id"
-    };
-}
+pub(crate) const RESERVATION_COLUMNS: &str = "r.id, a.msisdn, r.actor, r.currency, r.held, r.charged, r.status, r.description, r.expires_at, r.created_at \
+         FROM reservations r JOIN accounts a ON a.id = r.account_id";
 
-pub(crate) const SELECT_RESERVATION: &str = concat!("SELECT ", reservation_columns!(), " WHERE r.id = $1");
+pub(crate) static SELECT_RESERVATION: LazyLock<String> =
+    LazyLock::new(|| ["SELECT ", RESERVATION_COLUMNS, " WHERE r.id = $1"].concat());
 
 /// Locks an open reservation of this owner: `$1` id, `$2` owner, `$3` now. Returns its account id.
 pub(crate) const TOUCH_RESERVATION: &str = "UPDATE reservations SET updated_at = $3 \
@@ -46,8 +50,14 @@ pub(crate) const SET_RESERVATION: &str = "UPDATE reservations SET \
 
 pub(crate) const DUE_RESERVATIONS: &str = "SELECT id, actor FROM reservations WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at LIMIT 100";
 
-pub(crate) const SELECT_ACCOUNT_BY_ID: &str =
-    concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = $1");
+pub(crate) static SELECT_ACCOUNT_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        crate::store::sql::ACCOUNT_COLUMNS,
+        " FROM accounts WHERE id = $1",
+    ]
+    .concat()
+});
 
 pub(crate) const SELECT_TARIFF: &str =
     "SELECT code, currency, unit_price, description FROM tariffs WHERE code = $1";
@@ -116,6 +126,4 @@ impl TryFrom<TariffRow> for Tariff {
 }
 
 mod helpers;
-mod impl_macro;
-pub(crate) use helpers::impl_reservation_helpers;
-pub(crate) use impl_macro::impl_payment_store;
+mod store_impl;

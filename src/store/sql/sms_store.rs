@@ -1,7 +1,10 @@
-//! The one implementation of [`SmsStore`](crate::store::sms::SmsStore), instantiated per backend by
-//! [`impl_sms_store!`]. Only the claim differs: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so
-//! several gateway instances claim disjoint rows; each backend passes its own text
-//! (`CLAIM_SMS` in `sqlite.rs` / `postgres.rs`), built from [`claim_sms!`].
+//! [`SmsStore`](crate::store::sms::SmsStore) on [`SqlStore`]. Only the claim differs between the
+//! backends: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several gateway instances claim disjoint
+//! rows ([`CLAIM_SMS`] and [`CLAIM_SMS_LOCKING`], chosen by `SqlStore::by_backend`).
+
+use crate::store::sql::{SqlStore, db};
+
+use std::sync::LazyLock;
 
 /// The claim statement around a backend's row-locking clause (`""` on SQLite, whose write
 /// transaction already serializes claims). `$1` claimed until, `$2` now, `$3` limit, `$4` the
@@ -9,9 +12,8 @@
 /// (`sms_outbox_pending`, migration 0011) in id order from `$4`, so its cost does not grow with the
 /// outbox's history, sort the backlog, or (on PostgreSQL) step over the index entries of rows that
 /// left the set and were not vacuumed yet.
-macro_rules! claim_sms {
-    ($locking:literal) => {
-        concat!(
+fn claim_sms(locking: &str) -> String {
+    [
             "UPDATE sms_outbox SET status = 'sending', claimed_until = $1, attempts = attempts + 1, \
                updated_at = $2 \
              WHERE id IN (SELECT id FROM sms_outbox \
@@ -19,12 +21,16 @@ macro_rules! claim_sms {
                  AND ((status = 'queued' AND next_attempt_at <= $2) \
                       OR (status = 'sending' AND claimed_until < $2)) \
                ORDER BY id LIMIT $3 ",
-            $locking,
+            locking,
             ") RETURNING id, request_id, sender, address, part_no, data_coding, esm_class, body, receipt, attempts"
-        )
-    };
+        ].concat()
 }
-pub(crate) use claim_sms;
+
+/// The claim on SQLite, whose write transaction already serializes claims.
+pub(crate) static CLAIM_SMS: LazyLock<String> = LazyLock::new(|| claim_sms(""));
+
+/// The claim on PostgreSQL: `SKIP LOCKED` lets several instances claim disjoint rows.
+pub(crate) static CLAIM_SMS_LOCKING: LazyLock<String> = LazyLock::new(|| claim_sms("FOR UPDATE SKIP LOCKED"));
 
 /// `$1` actor, `$2` clientCorrelator, `$3` fingerprint, `$4` request, `$5` now.
 pub(crate) const INSERT_CLIENT_CORRELATOR: &str = "INSERT INTO sms_client_correlators \
@@ -76,258 +82,227 @@ pub(crate) const REQUEST_PARTS: &str =
 pub(crate) mod batch;
 mod charged;
 mod inbox;
-pub(crate) use batch::impl_sms_batch;
-pub(crate) use charged::impl_charged_queue;
 pub(crate) use inbox::INSERT_MO;
 pub(crate) mod receipt_subscriptions;
 pub(crate) mod routing;
 
-/// Implements `SmsStore` for a backend type, with the backend's claim statement and what it runs
-/// at the start of the dispatcher's transactions (see `batch.rs`).
-macro_rules! impl_sms_store {
-    ($store:ty, $claim:expr, $outbox_plan:expr) => {
-        #[async_trait::async_trait]
-        impl $crate::store::sms::SmsStore for $store {
-            async fn queue_sms(
-                &self,
-                sms: &$crate::store::sms::NewSms,
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                self.insert_parts(&mut tx, sms, now_ms).await?;
-                tx.commit().await?;
-                Ok(())
-            }
+#[async_trait::async_trait]
+impl crate::store::sms::SmsStore for SqlStore {
+    async fn queue_sms(
+        &self,
+        sms: &crate::store::sms::NewSms,
+        now_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        self.insert_parts(&mut tx, sms, now_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn queue_charged_sms(
-                &self,
-                sms: &$crate::store::sms::NewSms,
-                charges: &[$crate::store::Movement],
-                now: &$crate::domain::Moment,
-            ) -> Result<(), $crate::store::StoreError> {
-                self.queue_with_charges(sms, charges, now).await
-            }
+    async fn queue_charged_sms(
+        &self,
+        sms: &crate::store::sms::NewSms,
+        charges: &[crate::store::Movement],
+        now: &crate::domain::Moment,
+    ) -> Result<(), crate::store::StoreError> {
+        self.queue_with_charges(sms, charges, now).await
+    }
 
-            async fn claim_sms(
-                &self,
-                claim: $crate::store::sms::batch::SmsClaim,
-                now_ms: i64,
-            ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
-                let mut tx = self.begin_outbox().await?;
-                let rows = self.claim_in(&mut tx, claim, now_ms).await?;
-                tx.commit().await?;
-                Ok(rows)
-            }
+    async fn claim_sms(
+        &self,
+        claim: crate::store::sms::batch::SmsClaim,
+        now_ms: i64,
+    ) -> Result<Vec<crate::store::sms::OutboxRow>, crate::store::StoreError> {
+        let mut tx = self.begin_outbox().await?;
+        let rows = self.claim_in(&mut tx, claim, now_ms).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
 
-            async fn pending_floor(&self) -> Result<i64, $crate::store::StoreError> {
-                Ok(
-                    sqlx::query_scalar($crate::store::sql::sms_store::PENDING_FLOOR)
-                        .fetch_one(self.reader())
-                        .await?,
-                )
-            }
+    async fn pending_floor(&self) -> Result<i64, crate::store::StoreError> {
+        Ok(db::query_scalar(crate::store::sql::sms_store::PENDING_FLOOR)
+            .fetch_one(self.reader())
+            .await?)
+    }
 
-            async fn mark_submitted(
-                &self,
-                id: i64,
-                smsc_id: &str,
-                raw: &str,
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                let submitted = $crate::store::sms::batch::SmsOutcome::Submitted {
-                    id,
-                    smsc_id: smsc_id.to_owned(),
-                    raw: raw.to_owned(),
-                };
-                let mut tx = self.begin_outbox().await?;
-                self.outcomes_in(&mut tx, &[submitted], now_ms).await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn mark_submitted(
+        &self,
+        id: i64,
+        smsc_id: &str,
+        raw: &str,
+        now_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
+        let submitted = crate::store::sms::batch::SmsOutcome::Submitted {
+            id,
+            smsc_id: smsc_id.to_owned(),
+            raw: raw.to_owned(),
+        };
+        let mut tx = self.begin_outbox().await?;
+        self.outcomes_in(&mut tx, &[submitted], now_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn requeue_sms(
-                &self,
-                id: i64,
-                next_attempt_at: i64,
-                error: &str,
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query($crate::store::sql::sms_store::REQUEUE)
-                    .bind(id)
-                    .bind(next_attempt_at)
-                    .bind(error)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn requeue_sms(
+        &self,
+        id: i64,
+        next_attempt_at: i64,
+        error: &str,
+        now_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        db::query(crate::store::sql::sms_store::REQUEUE)
+            .bind(id)
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(now_ms)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn fail_sms(
-                &self,
-                id: i64,
-                error: &str,
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query($crate::store::sql::sms_store::FAIL)
-                    .bind(id)
-                    .bind(error)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn fail_sms(&self, id: i64, error: &str, now_ms: i64) -> Result<(), crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        db::query(crate::store::sql::sms_store::FAIL)
+            .bind(id)
+            .bind(error)
+            .bind(now_ms)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn apply_receipt(
-                &self,
-                smsc_id: &str,
-                status: $crate::store::sms::PartStatus,
-                now_ms: i64,
-            ) -> Result<u64, $crate::store::StoreError> {
-                let receipt = [(smsc_id.to_owned(), status.as_str().to_owned())].into();
-                let mut tx = self.begin_outbox().await?;
-                let updated = self.receipts_in(&mut tx, &receipt, now_ms).await?;
-                tx.commit().await?;
-                Ok(updated)
-            }
+    async fn apply_receipt(
+        &self,
+        smsc_id: &str,
+        status: crate::store::sms::PartStatus,
+        now_ms: i64,
+    ) -> Result<u64, crate::store::StoreError> {
+        let receipt = [(smsc_id.to_owned(), status.as_str().to_owned())].into();
+        let mut tx = self.begin_outbox().await?;
+        let updated = self.receipts_in(&mut tx, &receipt, now_ms).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
 
-            async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, $crate::store::StoreError> {
-                let mut tx = self.begin_outbox().await?;
-                let matched: Vec<(String, String)> =
-                    sqlx::query_as($crate::store::sql::sms_store::TAKE_MATCHED_EARLY_RECEIPTS)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                // A receipt whose row is not submitted (claimed again meanwhile) is kept again.
-                let applied = self
-                    .receipts_in(&mut tx, &matched.into_iter().collect(), now_ms)
-                    .await?;
-                tx.commit().await?;
-                Ok(applied)
-            }
+    async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, crate::store::StoreError> {
+        let mut tx = self.begin_outbox().await?;
+        let matched: Vec<(String, String)> =
+            db::query_as(crate::store::sql::sms_store::TAKE_MATCHED_EARLY_RECEIPTS)
+                .fetch_all(&mut tx)
+                .await?;
+        // A receipt whose row is not submitted (claimed again meanwhile) is kept again.
+        let applied = self
+            .receipts_in(&mut tx, &matched.into_iter().collect(), now_ms)
+            .await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
 
-            async fn due_receipt_notices(
-                &self,
-                format: &str,
-                now_ms: i64,
-                limit: i64,
-            ) -> Result<Vec<$crate::store::sms::ReceiptNotice>, $crate::store::StoreError> {
-                Ok(sqlx::query_as($crate::store::sql::sms_store::DUE_NOTICES)
-                    .bind(now_ms)
-                    .bind(limit)
-                    .bind(format)
-                    .fetch_all(self.reader())
-                    .await?)
-            }
+    async fn due_receipt_notices(
+        &self,
+        format: &str,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::store::sms::ReceiptNotice>, crate::store::StoreError> {
+        Ok(db::query_as(crate::store::sql::sms_store::DUE_NOTICES)
+            .bind(now_ms)
+            .bind(limit)
+            .bind(format)
+            .fetch_all(self.reader())
+            .await?)
+    }
 
-            async fn sms_client_correlator(
-                &self,
-                actor: &str,
-                client_correlator: &str,
-            ) -> Result<Option<(String, String)>, $crate::store::StoreError> {
-                Ok(
-                    sqlx::query_as($crate::store::sql::sms_store::CLIENT_CORRELATOR)
-                        .bind(actor)
-                        .bind(client_correlator)
-                        .fetch_optional(self.reader())
-                        .await?,
-                )
-            }
+    async fn sms_client_correlator(
+        &self,
+        actor: &str,
+        client_correlator: &str,
+    ) -> Result<Option<(String, String)>, crate::store::StoreError> {
+        Ok(db::query_as(crate::store::sql::sms_store::CLIENT_CORRELATOR)
+            .bind(actor)
+            .bind(client_correlator)
+            .fetch_optional(self.reader())
+            .await?)
+    }
 
-            async fn hand_over_receipt_notice(
-                &self,
-                request_id: &str,
-                address: &str,
-                callback: &$crate::store::callbacks::NewCallback,
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                Self::insert_callback(&mut tx, callback, now_ms).await?;
-                sqlx::query($crate::store::sql::sms_store::NOTICE_DONE)
-                    .bind(request_id)
-                    .bind(address)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn hand_over_receipt_notice(
+        &self,
+        request_id: &str,
+        address: &str,
+        callback: &crate::store::callbacks::NewCallback,
+        now_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        Self::insert_callback(&mut tx, callback, now_ms).await?;
+        db::query(crate::store::sql::sms_store::NOTICE_DONE)
+            .bind(request_id)
+            .bind(address)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn correlator_used(
-                &self,
-                actor: &str,
-                correlator: &str,
-            ) -> Result<bool, $crate::store::StoreError> {
-                let n: i64 = sqlx::query_scalar($crate::store::sql::sms_store::CORRELATOR_USED)
-                    .bind(actor)
-                    .bind(correlator)
-                    .fetch_one(self.reader())
-                    .await?;
-                Ok(n > 0)
-            }
+    async fn correlator_used(&self, actor: &str, correlator: &str) -> Result<bool, crate::store::StoreError> {
+        let n: i64 = db::query_scalar(crate::store::sql::sms_store::CORRELATOR_USED)
+            .bind(actor)
+            .bind(correlator)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(n > 0)
+    }
 
-            async fn store_mo(
-                &self,
-                mo: &$crate::store::sms::NewMo,
-            ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.begin_write().await?;
-                sqlx::query($crate::store::sql::sms_store::INSERT_MO)
-                    .bind(&mo.destination)
-                    .bind(&mo.sender)
-                    .bind(&mo.message)
-                    .bind(&mo.concat_key)
-                    .bind(mo.part_no)
-                    .bind(mo.part_count)
-                    .bind(mo.received_at_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
+    async fn store_mo(&self, mo: &crate::store::sms::NewMo) -> Result<(), crate::store::StoreError> {
+        let mut tx = self.begin_write().await?;
+        db::query(crate::store::sql::sms_store::INSERT_MO)
+            .bind(&mo.destination)
+            .bind(&mo.sender)
+            .bind(&mo.message)
+            .bind(&mo.concat_key)
+            .bind(mo.part_no)
+            .bind(mo.part_count)
+            .bind(mo.received_at_ms)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 
-            async fn take_received(
-                &self,
-                registration_id: &str,
-                limit: i64,
-            ) -> Result<Vec<$crate::store::sms::ReceivedSms>, $crate::store::StoreError> {
-                self.take_routed(registration_id, limit).await
-            }
+    async fn take_received(
+        &self,
+        registration_id: &str,
+        limit: i64,
+    ) -> Result<Vec<crate::store::sms::ReceivedSms>, crate::store::StoreError> {
+        self.take_routed(registration_id, limit).await
+    }
 
-            async fn sms_request(
-                &self,
-                request_id: &str,
-            ) -> Result<Option<(String, Vec<$crate::store::sms::PartState>)>, $crate::store::StoreError> {
-                use std::str::FromStr as _;
-                use $crate::store::sms::{PartState, PartStatus};
-                let rows: Vec<(String, String, i64, String)> =
-                    sqlx::query_as($crate::store::sql::sms_store::REQUEST_PARTS)
-                        .bind(request_id)
-                        .fetch_all(self.reader())
-                        .await?;
-                let Some(actor) = rows.first().map(|r| r.0.clone()) else {
-                    return Ok(None);
-                };
-                let parts = rows
-                    .into_iter()
-                    .map(|(_, address, part_no, status)| {
-                        let status =
-                            PartStatus::from_str(&status).map_err($crate::store::StoreError::Corrupt)?;
-                        Ok(PartState {
-                            address,
-                            part_no,
-                            status,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
-                Ok(Some((actor, parts)))
-            }
-        }
-
-        $crate::store::sql::sms_store::impl_charged_queue!($store);
-        $crate::store::sql::sms_store::impl_sms_batch!($store, $claim, $outbox_plan);
-        $crate::store::sql::sms_store::routing::impl_sms_routing_store!($store);
-        $crate::store::sql::sms_store::receipt_subscriptions::impl_receipt_subscription_store!($store);
-    };
+    async fn sms_request(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<(String, Vec<crate::store::sms::PartState>)>, crate::store::StoreError> {
+        use crate::store::sms::{PartState, PartStatus};
+        use std::str::FromStr as _;
+        let rows: Vec<(String, String, i64, String)> =
+            db::query_as(crate::store::sql::sms_store::REQUEST_PARTS)
+                .bind(request_id)
+                .fetch_all(self.reader())
+                .await?;
+        let Some(actor) = rows.first().map(|r| r.0.clone()) else {
+            return Ok(None);
+        };
+        let parts = rows
+            .into_iter()
+            .map(|(_, address, part_no, status)| {
+                let status = PartStatus::from_str(&status).map_err(crate::store::StoreError::Corrupt)?;
+                Ok(PartState {
+                    address,
+                    part_no,
+                    status,
+                })
+            })
+            .collect::<Result<Vec<_>, crate::store::StoreError>>()?;
+        Ok(Some((actor, parts)))
+    }
 }
-pub(crate) use impl_sms_store;

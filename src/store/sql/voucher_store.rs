@@ -1,5 +1,5 @@
-//! The one implementation of [`AccountExtrasStore`](crate::store::vouchers::AccountExtrasStore)
-//! (vouchers and end-user PINs), instantiated per backend like the others.
+//! [`AccountExtrasStore`](crate::store::vouchers::AccountExtrasStore) (vouchers and end-user PINs)
+//! on [`SqlStore`](super::SqlStore): its statements here, its methods in `store_impl.rs`.
 //!
 //! A redemption is one write transaction: the voucher row is marked used by a conditional `UPDATE …
 //! WHERE status = 'unused'` (on PostgreSQL it takes the row lock, so a concurrent redemption of the
@@ -7,6 +7,7 @@
 //! statement, and the ledger row is appended. Any refusal rolls all three back.
 
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use super::parse_date;
 use crate::domain::{Currency, Msisdn};
@@ -14,26 +15,24 @@ use crate::store::StoreError;
 use crate::store::vouchers::{PinRecord, Voucher, VoucherStatus};
 
 /// A voucher's status as of `$N` (today): `used`, `expired` (unused, past its last day) or `unused`.
-macro_rules! voucher_state {
-    ($today:literal) => {
-        concat!(
-            "CASE WHEN v.status = 'used' THEN 'used' WHEN v.expires_on < ",
-            $today,
-            " THEN 'expired' ELSE 'unused' END"
-        )
-    };
+fn voucher_state(today: &str) -> String {
+    [
+        "CASE WHEN v.status = 'used' THEN 'used' WHEN v.expires_on < ",
+        today,
+        " THEN 'expired' ELSE 'unused' END",
+    ]
+    .concat()
 }
 
 /// The columns of a voucher joined with the number it was credited to, in [`VoucherRow`] order.
-macro_rules! voucher_columns {
-    ($today:literal) => {
-        concat!(
-            "v.serial, v.batch, v.currency, v.value, v.expires_on, ",
-            voucher_state!($today),
-            " AS state, a.msisdn AS used_by, v.used_at, v.created_at \
-             FROM vouchers v LEFT JOIN accounts a ON a.id = v.used_by"
-        )
-    };
+fn voucher_columns(today: &str) -> String {
+    [
+        "v.serial, v.batch, v.currency, v.value, v.expires_on, ",
+        &voucher_state(today),
+        " AS state, a.msisdn AS used_by, v.used_at, v.created_at \
+             FROM vouchers v LEFT JOIN accounts a ON a.id = v.used_by",
+    ]
+    .concat()
 }
 
 /// `$1` code digest, `$2` batch, `$3` currency, `$4` value, `$5` last day, `$6` now.
@@ -42,16 +41,20 @@ pub(crate) const INSERT_VOUCHER: &str = "INSERT INTO vouchers \
      VALUES ($1, $2, $3, $4, $5, 'unused', $6) RETURNING serial";
 
 /// `$1` status or `'all'`, `$2` after serial, `$3` today, `$4` limit.
-pub(crate) const LIST_VOUCHERS: &str = concat!(
-    "SELECT ",
-    voucher_columns!("$3"),
-    " WHERE v.serial > $2 AND $1 IN ('all', ",
-    voucher_state!("$3"),
-    ") ORDER BY v.serial LIMIT $4"
-);
+pub(crate) static LIST_VOUCHERS: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        &voucher_columns("$3"),
+        " WHERE v.serial > $2 AND $1 IN ('all', ",
+        &voucher_state("$3"),
+        ") ORDER BY v.serial LIMIT $4",
+    ]
+    .concat()
+});
 
 /// `$1` serial, `$2` today.
-pub(crate) const SELECT_VOUCHER: &str = concat!("SELECT ", voucher_columns!("$2"), " WHERE v.serial = $1");
+pub(crate) static SELECT_VOUCHER: LazyLock<String> =
+    LazyLock::new(|| ["SELECT ", &voucher_columns("$2"), " WHERE v.serial = $1"].concat());
 
 /// The voucher a code names, whatever its state: `$1` code digest.
 pub(crate) const VOUCHER_BY_CODE: &str =
@@ -88,12 +91,15 @@ pub(crate) const RESET_PIN_FAILURES: &str = "UPDATE account_pins SET failures = 
 
 /// Balance-changing ledger rows up to a time, newest first: `$1` number, `$2` actor (NULL:
 /// everyone's), `$3` until, `$4` limit.
-pub(crate) const HISTORY: &str = concat!(
-    "SELECT ",
-    ledger_columns!(),
-    " WHERE a.msisdn = $1 AND ($2 IS NULL OR l.actor = $2) AND l.created_at <= $3 AND l.amount <> 0 \
-     ORDER BY l.id DESC LIMIT $4"
-);
+pub(crate) static HISTORY: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT ",
+        crate::store::sql::LEDGER_COLUMNS,
+        " WHERE a.msisdn = $1 AND ($2 IS NULL OR l.actor = $2) AND l.created_at <= $3 AND l.amount <> 0 \
+     ORDER BY l.id DESC LIMIT $4",
+    ]
+    .concat()
+});
 
 /// A row of [`LIST_VOUCHERS`] / [`SELECT_VOUCHER`].
 #[derive(Debug, sqlx::FromRow)]
@@ -159,7 +165,5 @@ pub(crate) fn voucher_description(serial: i64) -> String {
     format!("voucher {serial}")
 }
 
-mod impl_macro;
 mod redeem;
-pub(crate) use impl_macro::impl_voucher_store;
-pub(crate) use redeem::impl_redeem;
+mod store_impl;

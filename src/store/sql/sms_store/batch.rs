@@ -9,6 +9,8 @@
 //! A multi-row statement's text depends on its row count; [`runs`] cuts a batch into runs whose
 //! lengths are powers of two, so a connection prepares at most a handful of texts per step.
 
+use crate::store::sql::{SqlStore, db};
+
 use std::ops::Range;
 
 /// Most rows in one multi-row statement (the outbox insert binds 18 values per row).
@@ -38,224 +40,210 @@ pub(crate) const INSERT_PARTS: &str = "INSERT INTO sms_outbox \
       status, next_attempt_at, created_at, updated_at, notify_endpoint, notify_correlator, notified, \
       notify_format) ";
 
-/// Implements `SmsBatchStore` for a backend type that has `insert_correlator`
-/// (`impl_charged_queue!`), with the backend's claim statement and the statement, if any, that
-/// steers the plans of the dispatcher's statements (PostgreSQL's `OUTBOX_PLAN`).
-macro_rules! impl_sms_batch {
-    ($store:ty, $claim:expr, $outbox_plan:expr) => {
-        #[async_trait::async_trait]
-        impl $crate::store::sms::batch::SmsBatchStore for $store {
-            async fn write_sms_round(
-                &self,
-                round: &$crate::store::sms::batch::SmsRound<'_>,
-            ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
-                let mut tx = if round.outcomes.is_empty() && round.claim.is_none() {
-                    self.begin_write().await?
-                } else {
-                    self.begin_outbox().await?
-                };
-                for sms in round.queue {
-                    self.insert_correlator(&mut tx, sms, round.now_ms).await?;
-                }
-                self.insert_rows(&mut tx, round.queue, round.now_ms).await?;
-                self.outcomes_in(&mut tx, round.outcomes, round.now_ms)
-                    .await?;
-                let rows = match round.claim {
-                    Some(claim) => self.claim_in(&mut tx, claim, round.now_ms).await?,
-                    None => Vec::new(),
-                };
-                tx.commit().await?;
-                Ok(rows)
-            }
+#[async_trait::async_trait]
+impl crate::store::sms::batch::SmsBatchStore for SqlStore {
+    async fn write_sms_round(
+        &self,
+        round: &crate::store::sms::batch::SmsRound<'_>,
+    ) -> Result<Vec<crate::store::sms::OutboxRow>, crate::store::StoreError> {
+        let mut tx = if round.outcomes.is_empty() && round.claim.is_none() {
+            self.begin_write().await?
+        } else {
+            self.begin_outbox().await?
+        };
+        for sms in round.queue {
+            self.insert_correlator(&mut tx, sms, round.now_ms).await?;
         }
-
-        impl $store {
-            /// A write transaction for the dispatcher's statements, with the backend's plan
-            /// settings (local to it).
-            async fn begin_outbox(
-                &self,
-            ) -> Result<sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>, sqlx::Error>
-            {
-                let mut tx = self.begin_write().await?;
-                let plan: Option<&str> = $outbox_plan;
-                if let Some(plan) = plan {
-                    sqlx::query(plan).execute(&mut *tx).await?;
-                }
-                Ok(tx)
-            }
-
-            /// The claim (`claim_sms!`) inside `tx`; the rows in id order.
-            async fn claim_in(
-                &self,
-                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                claim: $crate::store::sms::batch::SmsClaim,
-                now_ms: i64,
-            ) -> Result<Vec<$crate::store::sms::OutboxRow>, $crate::store::StoreError> {
-                let mut rows = sqlx::query_as::<_, $crate::store::sms::OutboxRow>($claim)
-                    .bind(claim.claimed_until)
-                    .bind(now_ms)
-                    .bind(claim.limit)
-                    .bind(claim.from_id)
-                    .fetch_all(&mut **tx)
-                    .await?;
-                // RETURNING has no order: parts go out in the order they were queued.
-                rows.sort_by_key(|r| r.id);
-                Ok(rows)
-            }
-
-            /// Every outbox row of every message in `batch`, queued and due at `now_ms`.
-            async fn insert_rows(
-                &self,
-                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                batch: &[$crate::store::sms::NewSms],
-                now_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::sql::sms_store::batch as b;
-                let rows: Vec<_> = batch
-                    .iter()
-                    .flat_map(|sms| sms.parts.iter().map(move |p| (sms, p)))
-                    .collect();
-                for run in b::runs(rows.len()) {
-                    let mut q = sqlx::QueryBuilder::new(b::INSERT_PARTS);
-                    q.push_values(&rows[run], |mut v, (sms, p)| {
-                        let notify = sms.notify.as_ref();
-                        v.push_bind(sms.request_id.as_str())
-                            .push_bind(sms.actor.as_str())
-                            .push_bind(sms.sender.as_str())
-                            .push_bind(p.address.as_str())
-                            .push_bind(p.part_no)
-                            .push_bind(p.part_count)
-                            .push_bind(p.data_coding)
-                            .push_bind(p.esm_class)
-                            .push_bind(p.body.as_slice())
-                            .push_bind(i64::from(sms.receipt))
-                            .push("'queued'")
-                            .push_bind(now_ms)
-                            .push_bind(now_ms)
-                            .push_bind(now_ms)
-                            .push_bind(notify.map(|n| n.0.as_str()))
-                            .push_bind(notify.map(|n| n.1.as_str()))
-                            // 1 when there is nothing to notify: the notice index holds only rows
-                            // that still owe a callback.
-                            .push_bind(i64::from(notify.is_none()))
-                            .push_bind(sms.notify_format);
-                    });
-                    q.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
-            /// Records `outcomes` as if one by one, in two set-based steps: every submit_sm_resp
-            /// first (the first for a row counts; a row no longer `sending` keeps its state),
-            /// then every receipt, together with receipts kept because they overtook the
-            /// submit_sm_resp just recorded. Answers the rows the receipts moved.
-            async fn outcomes_in(
-                &self,
-                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                outcomes: &[$crate::store::sms::batch::SmsOutcome],
-                now_ms: i64,
-            ) -> Result<u64, $crate::store::StoreError> {
-                use std::collections::BTreeMap;
-                use $crate::store::sms::batch::SmsOutcome;
-                use $crate::store::sql::sms_store::batch as b;
-                let mut submitted: BTreeMap<i64, (&str, &str)> = BTreeMap::new();
-                let mut receipts: BTreeMap<String, String> = BTreeMap::new();
-                for outcome in outcomes {
-                    match outcome {
-                        SmsOutcome::Submitted { id, smsc_id, raw } => {
-                            submitted
-                                .entry(*id)
-                                .or_insert((smsc_id.as_str(), raw.as_str()));
-                        }
-                        // A later receipt for the same message restates the earlier one.
-                        SmsOutcome::Receipt { smsc_id, status } => {
-                            receipts.insert(smsc_id.clone(), status.as_str().to_owned());
-                        }
-                    }
-                }
-                let submitted: Vec<_> = submitted.into_iter().collect();
-                for run in b::runs(submitted.len()) {
-                    let mut q = sqlx::QueryBuilder::new("WITH v (id, smsc_id, raw) AS (");
-                    q.push_values(&submitted[run.clone()], |mut v, (id, (smsc_id, raw))| {
-                        v.push_bind(*id).push_bind(*smsc_id).push_bind(*raw);
-                    });
-                    q.push(
-                        ") UPDATE sms_outbox SET status = 'submitted', smsc_id = v.smsc_id, \
-                         smsc_id_raw = v.raw, claimed_until = NULL, error = NULL, updated_at = ",
-                    );
-                    q.push_bind(now_ms);
-                    q.push(" FROM v WHERE sms_outbox.id = v.id AND sms_outbox.status = 'sending'");
-                    q.build().execute(&mut **tx).await?;
-                    // Receipts that came before these message ids.
-                    let mut q = sqlx::QueryBuilder::new("DELETE FROM sms_early_receipts WHERE smsc_id IN (");
-                    let mut ids = q.separated(", ");
-                    for (_, (smsc_id, _)) in &submitted[run] {
-                        ids.push_bind(*smsc_id);
-                    }
-                    q.push(") RETURNING smsc_id, status");
-                    let early: Vec<(String, String)> = q.build_query_as().fetch_all(&mut **tx).await?;
-                    for (smsc_id, status) in early {
-                        receipts.entry(smsc_id).or_insert(status);
-                    }
-                }
-                self.receipts_in(tx, &receipts, now_ms).await
-            }
-
-            /// Applies receipts (normalized message id → final state) to the rows the SMSC
-            /// accepted under that id; a receipt no row has the id of yet is kept in
-            /// `sms_early_receipts` until its submit_sm_resp is recorded. Answers the rows moved.
-            ///
-            /// The update names no status it looks rows up by (`NOT IN` the states before
-            /// submission, and nearly every row is `delivered`), so only the `smsc_id` index
-            /// can serve it; `tx` should come from `begin_outbox`, whose plan settings keep the
-            /// join on that index whatever the table's statistics say.
-            async fn receipts_in(
-                &self,
-                tx: &mut sqlx::Transaction<'static, <Self as $crate::store::sql::Backend>::Db>,
-                receipts: &std::collections::BTreeMap<String, String>,
-                now_ms: i64,
-            ) -> Result<u64, $crate::store::StoreError> {
-                use $crate::store::sql::sms_store::batch as b;
-                let receipts: Vec<(&String, &String)> = receipts.iter().collect();
-                let mut moved = 0;
-                let mut unmatched = Vec::new();
-                for run in b::runs(receipts.len()) {
-                    let run = &receipts[run];
-                    let mut q = sqlx::QueryBuilder::new("WITH v (smsc_id, status) AS (");
-                    q.push_values(run, |mut v, (smsc_id, status)| {
-                        v.push_bind(smsc_id.as_str()).push_bind(status.as_str());
-                    });
-                    q.push(") UPDATE sms_outbox SET status = v.status, updated_at = ");
-                    q.push_bind(now_ms);
-                    q.push(
-                        " FROM v WHERE sms_outbox.smsc_id = v.smsc_id \
-                         AND sms_outbox.status NOT IN ('queued', 'sending') \
-                         RETURNING sms_outbox.smsc_id",
-                    );
-                    let matched: Vec<(String,)> = q.build_query_as().fetch_all(&mut **tx).await?;
-                    moved += matched.len() as u64;
-                    let matched: std::collections::HashSet<String> =
-                        matched.into_iter().map(|(id,)| id).collect();
-                    unmatched.extend(run.iter().filter(|(id, _)| !matched.contains(*id)));
-                }
-                for run in b::runs(unmatched.len()) {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO sms_early_receipts (smsc_id, status, received_at) ",
-                    );
-                    q.push_values(&unmatched[run], |mut v, (smsc_id, status)| {
-                        v.push_bind(smsc_id.as_str())
-                            .push_bind(status.as_str())
-                            .push_bind(now_ms);
-                    });
-                    q.push(" ON CONFLICT (smsc_id) DO UPDATE SET status = excluded.status");
-                    q.build().execute(&mut **tx).await?;
-                }
-                Ok(moved)
-            }
-        }
-    };
+        self.insert_rows(&mut tx, round.queue, round.now_ms).await?;
+        self.outcomes_in(&mut tx, round.outcomes, round.now_ms).await?;
+        let rows = match round.claim {
+            Some(claim) => self.claim_in(&mut tx, claim, round.now_ms).await?,
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        Ok(rows)
+    }
 }
-pub(crate) use impl_sms_batch;
+
+impl SqlStore {
+    /// A write transaction for the dispatcher's statements, with the backend's plan
+    /// settings (local to it).
+    pub(in crate::store::sql) async fn begin_outbox(&self) -> Result<db::Tx, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if self.db.is_postgres() {
+            db::query(crate::store::postgres::OUTBOX_PLAN)
+                .execute(&mut tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// The claim ([`CLAIM_SMS`](super::CLAIM_SMS)) inside `tx`; the rows in id order.
+    pub(in crate::store::sql) async fn claim_in(
+        &self,
+        tx: &mut db::Tx,
+        claim: crate::store::sms::batch::SmsClaim,
+        now_ms: i64,
+    ) -> Result<Vec<crate::store::sms::OutboxRow>, crate::store::StoreError> {
+        let mut rows = db::query_as::<crate::store::sms::OutboxRow>(
+            self.by_backend(&super::CLAIM_SMS, &super::CLAIM_SMS_LOCKING),
+        )
+        .bind(claim.claimed_until)
+        .bind(now_ms)
+        .bind(claim.limit)
+        .bind(claim.from_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        // RETURNING has no order: parts go out in the order they were queued.
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    /// Every outbox row of every message in `batch`, queued and due at `now_ms`.
+    pub(in crate::store::sql) async fn insert_rows(
+        &self,
+        tx: &mut db::Tx,
+        batch: &[crate::store::sms::NewSms],
+        now_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
+        use crate::store::sql::sms_store::batch as b;
+        let rows: Vec<_> = batch
+            .iter()
+            .flat_map(|sms| sms.parts.iter().map(move |p| (sms, p)))
+            .collect();
+        for run in b::runs(rows.len()) {
+            let mut q = db::query(b::INSERT_PARTS);
+            q.push_values(&rows[run], |v, (sms, p)| {
+                let notify = sms.notify.as_ref();
+                v.push_bind(sms.request_id.as_str())
+                    .push_bind(sms.actor.as_str())
+                    .push_bind(sms.sender.as_str())
+                    .push_bind(p.address.as_str())
+                    .push_bind(p.part_no)
+                    .push_bind(p.part_count)
+                    .push_bind(p.data_coding)
+                    .push_bind(p.esm_class)
+                    .push_bind(p.body.as_slice())
+                    .push_bind(i64::from(sms.receipt))
+                    .push("'queued'")
+                    .push_bind(now_ms)
+                    .push_bind(now_ms)
+                    .push_bind(now_ms)
+                    .push_bind(notify.map(|n| n.0.as_str()))
+                    .push_bind(notify.map(|n| n.1.as_str()))
+                    // 1 when there is nothing to notify: the notice index holds only rows
+                    // that still owe a callback.
+                    .push_bind(i64::from(notify.is_none()))
+                    .push_bind(sms.notify_format);
+            });
+            q.execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Records `outcomes` as if one by one, in two set-based steps: every submit_sm_resp
+    /// first (the first for a row counts; a row no longer `sending` keeps its state),
+    /// then every receipt, together with receipts kept because they overtook the
+    /// submit_sm_resp just recorded. Answers the rows the receipts moved.
+    pub(in crate::store::sql) async fn outcomes_in(
+        &self,
+        tx: &mut db::Tx,
+        outcomes: &[crate::store::sms::batch::SmsOutcome],
+        now_ms: i64,
+    ) -> Result<u64, crate::store::StoreError> {
+        use crate::store::sms::batch::SmsOutcome;
+        use crate::store::sql::sms_store::batch as b;
+        use std::collections::BTreeMap;
+        let mut submitted: BTreeMap<i64, (&str, &str)> = BTreeMap::new();
+        let mut receipts: BTreeMap<String, String> = BTreeMap::new();
+        for outcome in outcomes {
+            match outcome {
+                SmsOutcome::Submitted { id, smsc_id, raw } => {
+                    submitted.entry(*id).or_insert((smsc_id.as_str(), raw.as_str()));
+                }
+                // A later receipt for the same message restates the earlier one.
+                SmsOutcome::Receipt { smsc_id, status } => {
+                    receipts.insert(smsc_id.clone(), status.as_str().to_owned());
+                }
+            }
+        }
+        let submitted: Vec<_> = submitted.into_iter().collect();
+        for run in b::runs(submitted.len()) {
+            let mut q = db::query("WITH v (id, smsc_id, raw) AS (");
+            q.push_values(&submitted[run.clone()], |v, (id, (smsc_id, raw))| {
+                v.push_bind(*id).push_bind(*smsc_id).push_bind(*raw);
+            });
+            q.push(
+                ") UPDATE sms_outbox SET status = 'submitted', smsc_id = v.smsc_id, \
+                 smsc_id_raw = v.raw, claimed_until = NULL, error = NULL, updated_at = ",
+            );
+            q.push_bind(now_ms);
+            q.push(" FROM v WHERE sms_outbox.id = v.id AND sms_outbox.status = 'sending'");
+            q.execute(&mut *tx).await?;
+            // Receipts that came before these message ids.
+            let mut q = db::query("DELETE FROM sms_early_receipts WHERE smsc_id IN (");
+            let mut ids = q.separated(", ");
+            for (_, (smsc_id, _)) in &submitted[run] {
+                ids.push_bind(*smsc_id);
+            }
+            q.push(") RETURNING smsc_id, status");
+            let early: Vec<(String, String)> = q.into_query_as().fetch_all(&mut *tx).await?;
+            for (smsc_id, status) in early {
+                receipts.entry(smsc_id).or_insert(status);
+            }
+        }
+        self.receipts_in(tx, &receipts, now_ms).await
+    }
+
+    /// Applies receipts (normalized message id → final state) to the rows the SMSC
+    /// accepted under that id; a receipt no row has the id of yet is kept in
+    /// `sms_early_receipts` until its submit_sm_resp is recorded. Answers the rows moved.
+    ///
+    /// The update names no status it looks rows up by (`NOT IN` the states before
+    /// submission, and nearly every row is `delivered`), so only the `smsc_id` index
+    /// can serve it; `tx` should come from `begin_outbox`, whose plan settings keep the
+    /// join on that index whatever the table's statistics say.
+    pub(in crate::store::sql) async fn receipts_in(
+        &self,
+        tx: &mut db::Tx,
+        receipts: &std::collections::BTreeMap<String, String>,
+        now_ms: i64,
+    ) -> Result<u64, crate::store::StoreError> {
+        use crate::store::sql::sms_store::batch as b;
+        let receipts: Vec<(&String, &String)> = receipts.iter().collect();
+        let mut moved = 0;
+        let mut unmatched = Vec::new();
+        for run in b::runs(receipts.len()) {
+            let run = &receipts[run];
+            let mut q = db::query("WITH v (smsc_id, status) AS (");
+            q.push_values(run, |v, (smsc_id, status)| {
+                v.push_bind(smsc_id.as_str()).push_bind(status.as_str());
+            });
+            q.push(") UPDATE sms_outbox SET status = v.status, updated_at = ");
+            q.push_bind(now_ms);
+            q.push(
+                " FROM v WHERE sms_outbox.smsc_id = v.smsc_id \
+                 AND sms_outbox.status NOT IN ('queued', 'sending') \
+                 RETURNING sms_outbox.smsc_id",
+            );
+            let matched: Vec<(String,)> = q.into_query_as().fetch_all(&mut *tx).await?;
+            moved += matched.len() as u64;
+            let matched: std::collections::HashSet<String> = matched.into_iter().map(|(id,)| id).collect();
+            unmatched.extend(run.iter().filter(|(id, _)| !matched.contains(*id)));
+        }
+        for run in b::runs(unmatched.len()) {
+            let mut q = db::query("INSERT INTO sms_early_receipts (smsc_id, status, received_at) ");
+            q.push_values(&unmatched[run], |v, (smsc_id, status)| {
+                v.push_bind(smsc_id.as_str())
+                    .push_bind(status.as_str())
+                    .push_bind(now_ms);
+            });
+            q.push(" ON CONFLICT (smsc_id) DO UPDATE SET status = excluded.status");
+            q.execute(&mut *tx).await?;
+        }
+        Ok(moved)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,17 +6,14 @@
 //! registration and `message_id` (the smallest row id of the message), so everything after
 //! routing reads and removes whole messages by `message_id`.
 
-mod impl_macro;
-pub(crate) use impl_macro::impl_sms_routing_store;
+use std::sync::LazyLock;
+
+mod store_impl;
 
 /// A subscription `n` of registration `r`'s application matches the messages routed to `r`: same
 /// number, and criteria empty or the registration's keyword.
-macro_rules! subscription_of {
-    () => {
-        "n.actor = 'app:' || r.app_id AND n.activation_number = r.short_code \
-         AND (n.criteria = '' OR n.criteria = r.keyword)"
-    };
-}
+pub(crate) const SUBSCRIPTION_OF: &str = "n.actor = 'app:' || r.app_id AND n.activation_number = r.short_code \
+         AND (n.criteria = '' OR n.criteria = r.keyword)";
 
 pub(crate) const INSERT_REGISTRATION: &str = "INSERT INTO sms_registrations \
      (id, app_id, short_code, keyword, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -76,13 +73,16 @@ pub(crate) const ROUTE_PART: &str = "UPDATE sms_inbox SET routed = 1, registrati
      WHERE id = $1 AND routed = 0";
 
 /// The parts of the oldest `$2` messages routed to registration `$1` that no subscription wants.
-pub(crate) const TAKE_ROWS: &str = concat!(
-    "SELECT message_id, destination, sender, message, received_at FROM sms_inbox WHERE message_id IN \
+pub(crate) static TAKE_ROWS: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT message_id, destination, sender, message, received_at FROM sms_inbox WHERE message_id IN \
        (SELECT i.id FROM sms_inbox i WHERE i.registration_id = $1 AND i.routed = 1 AND i.id = i.message_id \
           AND NOT EXISTS (SELECT 1 FROM sms_registrations r JOIN sms_notifications n ON ",
-    subscription_of!(),
-    " WHERE r.id = i.registration_id) ORDER BY i.id LIMIT $2) ORDER BY message_id, part_no"
-);
+        SUBSCRIPTION_OF,
+        " WHERE r.id = i.registration_id) ORDER BY i.id LIMIT $2) ORDER BY message_id, part_no",
+    ]
+    .concat()
+});
 
 pub(crate) const DELETE_MESSAGE: &str = "DELETE FROM sms_inbox WHERE message_id = $1";
 
@@ -97,14 +97,17 @@ pub(crate) const UNROUTED_ROWS: &str = "SELECT message_id, destination, sender, 
 /// Routed messages a subscription of format `$1` wants, with where they go. `$2` limit. Only
 /// subscriptions of active applications push: a suspended application's messages wait in the
 /// inbox until it is resumed, a revoked one's are never pushed.
-pub(crate) const DUE_HEADS: &str = concat!(
-    "SELECT i.message_id, n.actor, n.correlator, n.callback_data, n.endpoint FROM sms_inbox i \
+pub(crate) static DUE_HEADS: LazyLock<String> = LazyLock::new(|| {
+    [
+        "SELECT i.message_id, n.actor, n.correlator, n.callback_data, n.endpoint FROM sms_inbox i \
        JOIN sms_registrations r ON r.id = i.registration_id \
        JOIN applications ap ON ap.id = r.app_id AND ap.status = 'active' \
        JOIN sms_notifications n ON ",
-    subscription_of!(),
-    " WHERE i.routed = 1 AND i.id = i.message_id AND n.format = $1 ORDER BY i.id LIMIT $2"
-);
+        SUBSCRIPTION_OF,
+        " WHERE i.routed = 1 AND i.id = i.message_id AND n.format = $1 ORDER BY i.id LIMIT $2",
+    ]
+    .concat()
+});
 
 pub(crate) const MESSAGE_ROWS: &str = "SELECT message_id, destination, sender, message, received_at \
      FROM sms_inbox WHERE message_id = $1 ORDER BY part_no";
