@@ -7,14 +7,13 @@
 //! its own row type: the methods read as plain Rust, with no generic bounds over `sqlx::Database`
 //! and no macros (`docs/ARCHITECTURE.md`, "The store", says what the alternatives cost).
 
-use std::str::FromStr;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 
 use super::StoreError;
-use super::model::{Account, AccountStatus, EntryKind, Language, LedgerEntry, Limits, Movement, Refusal};
-use crate::domain::{Currency, Moment, Msisdn, money::MAX_MINOR};
+use super::model::{Account, AccountStatus, EntryKind, LedgerEntry, Limits, Movement, Refusal};
+use crate::domain::{Currency, Moment, money::MAX_MINOR};
 
 /// The columns of `accounts`, in [`AccountRow`] order.
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, msisdn, status, currency, balance, reserved, overdraft_limit, monthly_limit, month_key, \
@@ -196,97 +195,6 @@ pub(super) const LEDGER_SUM: &str = "SELECT CAST(COALESCE(SUM(l.amount), 0) AS B
 /// The largest balance a credit may produce.
 pub(super) const BALANCE_CEILING: i64 = MAX_MINOR * 100;
 
-/// A row of `accounts` as the database returns it.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct AccountRow {
-    id: i64,
-    msisdn: String,
-    status: String,
-    currency: String,
-    balance: i64,
-    reserved: i64,
-    overdraft_limit: i64,
-    monthly_limit: Option<i64>,
-    month_key: String,
-    month_spent: i64,
-    low_balance_threshold: Option<i64>,
-    credit_expiry: Option<String>,
-    notify_receipt: bool,
-    notify_low_balance: bool,
-    language: String,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl TryFrom<AccountRow> for Account {
-    type Error = StoreError;
-    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
-        let corrupt = |what: String| StoreError::Corrupt(format!("account {}: {what}", r.id));
-        Ok(Self {
-            id: r.id,
-            status: AccountStatus::from_str(&r.status).map_err(corrupt)?,
-            currency: Currency::from_code(&r.currency).map_err(|e| corrupt(e.to_string()))?,
-            credit_expiry: r
-                .credit_expiry
-                .as_deref()
-                .map(parse_date)
-                .transpose()
-                .map_err(corrupt)?,
-            language: Language::from_str(&r.language).map_err(corrupt)?,
-            msisdn: Msisdn::from_stored(r.msisdn),
-            balance: r.balance,
-            reserved: r.reserved,
-            overdraft_limit: r.overdraft_limit,
-            monthly_limit: r.monthly_limit,
-            month: r.month_key,
-            month_spent: r.month_spent,
-            low_balance_threshold: r.low_balance_threshold,
-            notify_receipt: r.notify_receipt,
-            notify_low_balance: r.notify_low_balance,
-            created_at_ms: r.created_at,
-            updated_at_ms: r.updated_at,
-        })
-    }
-}
-
-/// A ledger row joined with its account's number.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct LedgerRow {
-    id: i64,
-    msisdn: String,
-    kind: String,
-    amount: i64,
-    reserved_delta: i64,
-    balance_after: i64,
-    actor: String,
-    reference_code: Option<String>,
-    description: String,
-    created_at: i64,
-}
-
-impl TryFrom<LedgerRow> for LedgerEntry {
-    type Error = StoreError;
-    fn try_from(r: LedgerRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            kind: EntryKind::from_str(&r.kind)
-                .map_err(|e| StoreError::Corrupt(format!("ledger {}: {e}", r.id)))?,
-            id: r.id,
-            msisdn: Msisdn::from_stored(r.msisdn),
-            amount: r.amount,
-            reserved_delta: r.reserved_delta,
-            balance_after: r.balance_after,
-            actor: r.actor,
-            reference_code: r.reference_code,
-            description: r.description,
-            created_at_ms: r.created_at,
-        })
-    }
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("bad date {s:?}: {e}"))
-}
-
 /// How dates are written to the database (and compared as text).
 pub(super) fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -464,7 +372,10 @@ pub(super) mod app_store;
 pub(super) mod callback_store;
 pub(super) mod db;
 pub(super) mod payment_store;
+mod rows;
 pub(super) mod sms_store;
 mod store;
 pub(super) mod voucher_store;
+use rows::parse_date;
+pub(super) use rows::{AccountRow, LedgerRow};
 pub(super) use store::SqlStore;
