@@ -1,13 +1,14 @@
 //! Payment guarantees of the store (reservations, application spend caps, refund bounds, tariffs)
 //! on SQLite and PostgreSQL.
 
+mod application_limits;
+mod tariffs;
+
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use futures::future::join_all;
-use pxgate::store::payment::{
-    NewReservation, ReservationAdjust, ReservationCharge, ReservationStatus, Tariff,
-};
+use pxgate::store::payment::{NewReservation, ReservationAdjust, ReservationCharge, ReservationStatus};
 use pxgate::store::{EntryKind, Limits, Movement, Refusal, Store, StoreError};
 
 use crate::harness::{TestDb, TestTime, battery, krw, msisdn, new_account};
@@ -18,9 +19,6 @@ battery!(
     held_money_counts_against_balance_and_monthly_limit,
     concurrent_reservations_never_overspend,
     reservations_expire_and_belong_to_their_application,
-    concurrent_charges_never_pass_the_application_spend_cap,
-    refunds_never_exceed_what_the_application_charged,
-    tariffs_are_kept_replaced_and_removed,
 );
 
 fn reservation(id: &str, number: &str, amount: i64, t: &TestTime) -> NewReservation {
@@ -319,135 +317,4 @@ async fn reservations_expire_and_belong_to_their_application(db: &TestDb) {
         ReservationStatus::Expired
     );
     assert_eq!(balances(s, n).await, (1000, 0));
-}
-
-/// 100 concurrent charges of 10 by one application capped at 500 a day: exactly 50 pass, across
-/// many accounts; another application is not affected.
-async fn concurrent_charges_never_pass_the_application_spend_cap(db: &TestDb) {
-    let t = TestTime::new();
-    for i in 0..10 {
-        db.store
-            .create_account(&new_account(&format!("010-9200-000{i}"), 1000), &t.now())
-            .await
-            .unwrap();
-    }
-    let capped = Limits {
-        per_movement: None,
-        actor_daily: Some(500),
-        actor_monthly: Some(10_000),
-        refund_within_charges: false,
-    };
-    let tasks = (0..100).map(|i| {
-        let store = Arc::clone(&db.store);
-        let m = movement(
-            &format!("010-9200-000{}", i % 10),
-            EntryKind::Charge,
-            10,
-            "app:shop",
-            capped,
-        );
-        let now = t.now();
-        tokio::spawn(async move { store.move_money(&m, &now).await })
-    });
-    let results: Vec<_> = join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let capped_out = results
-        .iter()
-        .filter(|r| matches!(r, Err(StoreError::Refused(Refusal::ActorDailyLimit))))
-        .count();
-    assert_eq!((ok, capped_out), (50, 50));
-    let mut total = 0;
-    for i in 0..10 {
-        total += 1000 - balances(db.store.as_ref(), &format!("010-9200-000{i}")).await.0;
-    }
-    assert_eq!(total, 500);
-    let other = movement("010-9200-0000", EntryKind::Charge, 10, "app:news", capped);
-    db.store.move_money(&other, &t.now()).await.unwrap();
-    t.clock.advance(TimeDelta::days(1));
-    let next_day = movement("010-9200-0001", EntryKind::Charge, 10, "app:shop", capped);
-    db.store.move_money(&next_day, &t.now()).await.unwrap();
-}
-
-/// A refund is bounded by what that application charged that account, net of its refunds.
-async fn refunds_never_exceed_what_the_application_charged(db: &TestDb) {
-    let t = TestTime::new();
-    let s = db.store.as_ref();
-    let n = "010-9300-0001";
-    s.create_account(&new_account(n, 1000), &t.now()).await.unwrap();
-    let bounded = Limits {
-        refund_within_charges: true,
-        ..Limits::default()
-    };
-    s.move_money(
-        &movement(n, EntryKind::Charge, 300, "app:shop", Limits::default()),
-        &t.now(),
-    )
-    .await
-    .unwrap();
-    s.move_money(
-        &movement(n, EntryKind::Refund, 200, "app:shop", bounded),
-        &t.now(),
-    )
-    .await
-    .unwrap();
-    for (actor, amount) in [("app:shop", 101), ("app:news", 1)] {
-        let refund = movement(n, EntryKind::Refund, amount, actor, bounded);
-        assert!(matches!(
-            s.move_money(&refund, &t.now()).await,
-            Err(StoreError::Refused(Refusal::RefundExceedsCharges))
-        ));
-    }
-    s.move_money(
-        &movement(n, EntryKind::Refund, 100, "app:shop", bounded),
-        &t.now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(balances(s, n).await, (1000, 0));
-}
-
-/// Tariffs are created, replaced, listed and removed.
-async fn tariffs_are_kept_replaced_and_removed(db: &TestDb) {
-    let s = db.store.as_ref();
-    let data = Tariff {
-        code: "data-mb".into(),
-        currency: krw(),
-        unit_price: 10,
-        description: "per MB".into(),
-    };
-    s.put_tariff(&data, 1).await.unwrap();
-    s.put_tariff(
-        &Tariff {
-            unit_price: 12,
-            ..data.clone()
-        },
-        2,
-    )
-    .await
-    .unwrap();
-    s.put_tariff(
-        &Tariff {
-            code: "default".into(),
-            ..data.clone()
-        },
-        3,
-    )
-    .await
-    .unwrap();
-    assert_eq!(s.tariff("data-mb").await.unwrap().unwrap().unit_price, 12);
-    assert_eq!(
-        s.tariffs()
-            .await
-            .unwrap()
-            .iter()
-            .map(|t| t.code.as_str())
-            .collect::<Vec<_>>(),
-        ["data-mb", "default"]
-    );
-    s.delete_tariff("data-mb").await.unwrap();
-    assert!(s.tariff("data-mb").await.unwrap().is_none());
-    assert!(matches!(
-        s.delete_tariff("data-mb").await,
-        Err(StoreError::NotFound)
-    ));
 }

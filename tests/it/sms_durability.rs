@@ -4,8 +4,8 @@
 //! the simulator's inbox counts prove exactly-once (or, where a submit_sm_resp may have been lost,
 //! at most twice).
 
-use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+mod restart;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -13,20 +13,13 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{OPERATOR_TOKEN, TEST_SECRET_KEY, TestDb, battery};
+use crate::harness::{OPERATOR_TOKEN, TestDb, battery};
 use crate::sms_harness::{SEND_SMS, SmsGateway, send_sms, start_sim};
 use crate::soap_framework::{Answer, Auth, answer, element, envelope};
 
-battery!(
-    an_smsc_outage_of_30_s_loses_nothing,
-    a_killed_gateway_loses_nothing_it_accepted,
-);
+battery!(an_smsc_outage_of_30_s_loses_nothing);
 
-const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
 const SEND_NS: &str = "http://www.csapi.org/schema/parlayx/sms/send/v2_2/local";
-/// `[smpp] window` × `sessions` of the gateway: the most submits that can be in flight at once,
-/// so the most parts whose submit_sm_resp a crash can lose.
-const IN_FLIGHT_MAX: usize = 64;
 
 /// One message sent: its handset, its text and (when the gateway accepted it) its requestIdentifier.
 #[derive(Clone, Debug)]
@@ -233,137 +226,6 @@ async fn an_smsc_outage_of_30_s_loses_nothing(db: &TestDb) {
         "binds were refused during the outage: {stats:?}"
     );
     assert_eq!(stats.sent("submit_sm_resp", "ESME_ROK"), 150, "{stats:?}");
-}
-
-/// A `pxgate serve` process; killed (SIGKILL) when dropped.
-struct Gateway {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `pxgate serve` over `store_url` on a fresh port, with `[smpp]` at `smsc`, and waits
-/// (bounded) until it answers `/healthz`. Its log goes to `log`.
-async fn serve(dir: &std::path::Path, store_url: &str, smsc: std::net::SocketAddr, log: &str) -> Gateway {
-    use sha2::Digest as _;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let token_sha256: String = sha2::Sha256::digest(OPERATOR_TOKEN.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let config = format!(
-        "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[store]\nurl = \"{store_url}\"\n\n\
-         [[admin.operators]]\nname = \"tester\"\ntoken_sha256 = \"{token_sha256}\"\n\n\
-         [smpp]\naddress = \"{smsc}\"\nreconnect_min_ms = 20\nreconnect_max_ms = 200\nresponse_timeout_secs = 2\n"
-    );
-    let path = dir.join("pxgate.toml");
-    std::fs::write(&path, config).unwrap();
-    let child = Command::new(PXGATE)
-        .arg("serve")
-        .arg("--config")
-        .arg(&path)
-        .env("PXGATE_FRAMEWORK__SECRET_KEY", TEST_SECRET_KEY)
-        .env_remove("PXGATE_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(log)).unwrap())
-        .spawn()
-        .expect("start pxgate serve");
-    let mut gateway = Gateway {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::Client::new();
-    for _ in 0..400 {
-        if let Ok(r) = http.get(format!("{}/healthz", gateway.base)).send().await
-            && r.status().is_success()
-        {
-            return gateway;
-        }
-        if let Some(status) = gateway.child.try_wait().unwrap() {
-            let text = std::fs::read_to_string(dir.join(log)).unwrap_or_default();
-            panic!("pxgate serve exited with {status}: {text}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("pxgate serve never became healthy");
-}
-
-/// 300 sendSms, the process SIGKILLed once 100 are accepted, restarted on the same database:
-/// every accepted message reaches its handset, at most twice, and only as many twice as can have
-/// been in flight; messages whose answer was lost with the process are not sent more than twice.
-async fn a_killed_gateway_loses_nothing_it_accepted(db: &TestDb) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = db
-        .pg_url()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("gateway.db").display()));
-    let sim = start_sim(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
-    let first = serve(dir.path(), &url, sim.smpp_addr(), "first.log").await;
-    let http = reqwest::Client::new();
-    let app = register(&http, &first.base, "bulk").await;
-    let target = Target {
-        http: http.clone(),
-        base: first.base.clone(),
-        app: app.clone(),
-    };
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let load = tokio::spawn(send_batch(target.clone(), 73, 0..300, Arc::clone(&accepted)));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while accepted.load(Ordering::Relaxed) < 100 {
-        assert!(
-            Instant::now() < deadline,
-            "the gateway never accepted 100 messages"
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    drop(first); // SIGKILL mid-load
-    let sent = load.await.unwrap();
-    let answered = sent.iter().filter(|s| s.id.is_some()).count();
-    assert!(
-        (100..300).contains(&answered),
-        "killed mid-load: {answered} answered"
-    );
-    let second = serve(dir.path(), &url, sim.smpp_addr(), "second.log").await;
-    let target = Target {
-        http,
-        base: second.base.clone(),
-        app,
-    };
-    let after = send_batch(target.clone(), 74, 0..20, Arc::new(AtomicUsize::new(0))).await;
-    assert!(
-        after.iter().all(|s| s.id.is_some()),
-        "the restarted gateway accepts"
-    );
-    wait_settled(&sim, &target, &sent, Duration::from_secs(40)).await;
-    wait_settled(&sim, &target, &after, Duration::from_secs(20)).await;
-    let mut histogram: HashMap<(bool, usize), usize> = HashMap::new();
-    for (s, n) in sent.iter().zip(counts(&sim, &sent)) {
-        *histogram.entry((s.id.is_some(), n)).or_default() += 1;
-    }
-    eprintln!("(accepted, copies at the handset) → messages: {histogram:?}");
-    for ((accepted, copies), messages) in &histogram {
-        assert!(*copies <= 2, "{messages} messages sent {copies} times");
-        assert!(!accepted || *copies >= 1, "{messages} accepted messages lost");
-    }
-    let twice: usize = histogram
-        .iter()
-        .filter(|((_, copies), _)| *copies == 2)
-        .map(|(_, n)| n)
-        .sum();
-    assert!(
-        twice <= IN_FLIGHT_MAX,
-        "{twice} sent twice; at most {IN_FLIGHT_MAX} were in flight"
-    );
-    assert!(counts(&sim, &after).iter().all(|n| *n == 1));
 }
 
 /// Two gateways, each with its own pool and dispatcher, on one PostgreSQL schema: 400 messages

@@ -1,9 +1,9 @@
 //! The store battery: every guarantee of `AccountStore`, run against SQLite and PostgreSQL alike.
 
-use std::sync::Arc;
+mod concurrency;
+mod periods;
 
-use chrono::{NaiveDate, TimeDelta};
-use futures::future::join_all;
+use chrono::NaiveDate;
 use pxgate::domain::Currency;
 use pxgate::store::{
     AccountPatch, AccountQuery, AccountStatus, EntryKind, Limits, Movement, Refusal, Store, StoreError,
@@ -14,12 +14,7 @@ use crate::harness::{TestDb, TestTime, battery, krw, msisdn, new_account};
 battery!(
     accounts_are_created_read_listed_and_updated,
     status_transitions_and_their_refusals,
-    concurrent_debits_never_overspend_the_balance,
-    concurrent_debits_never_pass_the_monthly_limit,
-    one_reference_code_moves_money_once_under_concurrency,
     a_reused_reference_code_with_other_content_is_refused,
-    the_monthly_window_rolls_over_in_the_operator_zone,
-    credit_expires_after_its_last_day,
     refunds_and_top_ups_follow_their_rules,
     the_ledger_pages_newest_first,
 );
@@ -227,95 +222,6 @@ async fn status_transitions_and_their_refusals(db: &TestDb) {
     assert_balanced(store, n).await;
 }
 
-async fn run_concurrently(
-    store: &Arc<dyn Store>,
-    t: &TestTime,
-    moves: Vec<Movement>,
-) -> Vec<Result<pxgate::store::Moved, StoreError>> {
-    let now = t.now();
-    join_all(moves.into_iter().map(|m| {
-        let store = Arc::clone(store);
-        let now = now.clone();
-        tokio::spawn(async move { store.move_money(&m, &now).await })
-    }))
-    .await
-    .into_iter()
-    .map(|r| r.expect("task"))
-    .collect()
-}
-
-/// 200 concurrent debits of 10 against 1,000: exactly 100 succeed, the balance ends at 0.
-async fn concurrent_debits_never_overspend_the_balance(db: &TestDb) {
-    let t = TestTime::new();
-    let n = "010-3333-0001";
-    db.store
-        .create_account(&new_account(n, 1000), &t.now())
-        .await
-        .unwrap();
-    let results = run_concurrently(&db.store, &t, (0..200).map(|_| charge(n, 10, None)).collect()).await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let insufficient = results
-        .iter()
-        .filter(|r| matches!(r, Err(StoreError::Refused(Refusal::InsufficientBalance))))
-        .count();
-    assert_eq!((ok, insufficient), (100, 100));
-    assert_eq!(db.store.account(&msisdn(n)).await.unwrap().unwrap().balance, 0);
-    assert_balanced(db.store.as_ref(), n).await;
-}
-
-/// 200 concurrent debits of 10 against a monthly limit of 1,000: exactly 100 succeed.
-async fn concurrent_debits_never_pass_the_monthly_limit(db: &TestDb) {
-    let t = TestTime::new();
-    let n = "010-3333-0002";
-    let mut new = new_account(n, 100_000);
-    new.monthly_limit = Some(1000);
-    db.store.create_account(&new, &t.now()).await.unwrap();
-    let results = run_concurrently(&db.store, &t, (0..200).map(|_| charge(n, 10, None)).collect()).await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let limited = results
-        .iter()
-        .filter(|r| matches!(r, Err(StoreError::Refused(Refusal::MonthlyLimitExceeded))))
-        .count();
-    assert_eq!((ok, limited), (100, 100));
-    let account = db.store.account(&msisdn(n)).await.unwrap().unwrap();
-    assert_eq!(
-        (
-            account.balance,
-            db.store.month_to_date_spend(&msisdn(n), &t.now()).await.unwrap()
-        ),
-        (99_000, 1000)
-    );
-    assert_balanced(db.store.as_ref(), n).await;
-}
-
-/// The same reference code sent 50 times at once debits once; every caller sees that one entry.
-async fn one_reference_code_moves_money_once_under_concurrency(db: &TestDb) {
-    let t = TestTime::new();
-    let n = "010-3333-0003";
-    db.store
-        .create_account(&new_account(n, 1000), &t.now())
-        .await
-        .unwrap();
-    let results = run_concurrently(
-        &db.store,
-        &t,
-        (0..50).map(|_| charge(n, 10, Some("order-1"))).collect(),
-    )
-    .await;
-    let moved: Vec<_> = results
-        .into_iter()
-        .map(|r| r.expect("every retry succeeds"))
-        .collect();
-    assert_eq!(moved.iter().filter(|m| !m.replayed).count(), 1);
-    assert!(
-        moved
-            .iter()
-            .all(|m| m.entry.id == moved[0].entry.id && m.entry.balance_after == 990)
-    );
-    assert_eq!(db.store.account(&msisdn(n)).await.unwrap().unwrap().balance, 990);
-    assert_balanced(db.store.as_ref(), n).await;
-}
-
 /// A reference code reused for a different amount, kind or account is a conflict, not a charge.
 async fn a_reused_reference_code_with_other_content_is_refused(db: &TestDb) {
     let t = TestTime::new();
@@ -366,69 +272,6 @@ async fn a_reused_reference_code_with_other_content_is_refused(db: &TestDb) {
             .balance,
         1000
     );
-}
-
-/// Spend counts per calendar month in Seoul: the limit refuses in November, allows in December.
-async fn the_monthly_window_rolls_over_in_the_operator_zone(db: &TestDb) {
-    let t = TestTime::new();
-    let n = "010-5555-0001";
-    let mut new = new_account(n, 10_000);
-    new.monthly_limit = Some(1000);
-    db.store.create_account(&new, &t.now()).await.unwrap();
-    db.store
-        .move_money(&charge(n, 1000, None), &t.now())
-        .await
-        .unwrap();
-    assert_eq!(
-        refusal(db.store.move_money(&charge(n, 1, None), &t.now()).await),
-        Refusal::MonthlyLimitExceeded
-    );
-    // 2026-11-30 14:59 UTC is 23:59 in Seoul: still November.
-    t.clock
-        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 14, 59, 0).unwrap());
-    assert_eq!(
-        refusal(db.store.move_money(&charge(n, 1, None), &t.now()).await),
-        Refusal::MonthlyLimitExceeded
-    );
-    t.clock.advance(TimeDelta::minutes(1));
-    assert_eq!(
-        db.store.month_to_date_spend(&msisdn(n), &t.now()).await.unwrap(),
-        0
-    );
-    let moved = db
-        .store
-        .move_money(&charge(n, 1000, None), &t.now())
-        .await
-        .unwrap();
-    assert_eq!(
-        (moved.account.month.as_str(), moved.account.month_spent),
-        ("2026-12", 1000)
-    );
-    assert_balanced(db.store.as_ref(), n).await;
-}
-
-/// Credit is usable through its expiry date and refused the day after.
-async fn credit_expires_after_its_last_day(db: &TestDb) {
-    let t = TestTime::new();
-    let n = "010-6666-0001";
-    let mut new = new_account(n, 1000);
-    new.credit_expiry = Some(t.now().today);
-    db.store.create_account(&new, &t.now()).await.unwrap();
-    db.store.move_money(&charge(n, 10, None), &t.now()).await.unwrap();
-    t.clock.advance(TimeDelta::days(1));
-    assert_eq!(
-        refusal(db.store.move_money(&charge(n, 10, None), &t.now()).await),
-        Refusal::Expired
-    );
-    let later = AccountPatch {
-        credit_expiry: Some(Some(t.now().today)),
-        ..AccountPatch::default()
-    };
-    db.store
-        .update_account(&msisdn(n), &later, &t.now())
-        .await
-        .unwrap();
-    db.store.move_money(&charge(n, 10, None), &t.now()).await.unwrap();
 }
 
 /// Refunds give back balance and month spend; top-ups and refunds are idempotent too.
