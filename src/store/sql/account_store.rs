@@ -1,15 +1,18 @@
 //! [`AccountStore`](crate::store::AccountStore) on [`SqlStore`], and the money-moving steps every
 //! movement shares (`conditional_update`, `check_limits`, `append_entry`).
 
+use crate::domain::{Moment, Msisdn};
+use crate::store::sql::{AccountRow, LedgerRow};
+use crate::store::{
+    Account, AccountPatch, AccountQuery, AccountStatus, AccountStore, EntryKind, LedgerEntry, Moved,
+    Movement, NewAccount, StoreError,
+};
+
 use crate::store::sql::{SqlStore, db};
 
 #[async_trait::async_trait]
-impl crate::store::AccountStore for SqlStore {
-    async fn create_account(
-        &self,
-        new: &crate::store::NewAccount,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Account, crate::store::StoreError> {
+impl AccountStore for SqlStore {
+    async fn create_account(&self, new: &NewAccount, now: &Moment) -> Result<Account, StoreError> {
         use crate::store::{StoreError, sql};
         let mut tx = self.begin_write().await?;
         let inserted = db::query_as::<sql::AccountRow>(&sql::INSERT_ACCOUNT)
@@ -33,11 +36,11 @@ impl crate::store::AccountStore for SqlStore {
             Err(e) if sql::is_unique_violation(&e) => return Err(StoreError::AlreadyExists),
             Err(e) => return Err(e.into()),
         };
-        let account = crate::store::Account::try_from(row)?;
+        let account = Account::try_from(row)?;
         if new.opening_balance > 0 {
             db::query_scalar::<i64>(sql::INSERT_LEDGER)
                 .bind(account.id)
-                .bind(crate::store::EntryKind::Topup.as_str())
+                .bind(EntryKind::Topup.as_str())
                 .bind(new.opening_balance)
                 .bind(0_i64)
                 .bind(new.opening_balance)
@@ -52,39 +55,33 @@ impl crate::store::AccountStore for SqlStore {
         Ok(account)
     }
 
-    async fn account(
-        &self,
-        msisdn: &crate::domain::Msisdn,
-    ) -> Result<Option<crate::store::Account>, crate::store::StoreError> {
-        db::query_as::<crate::store::sql::AccountRow>(&crate::store::sql::SELECT_ACCOUNT)
+    async fn account(&self, msisdn: &Msisdn) -> Result<Option<Account>, StoreError> {
+        db::query_as::<AccountRow>(&crate::store::sql::SELECT_ACCOUNT)
             .bind(msisdn.as_str())
             .fetch_optional(self.reader())
             .await?
-            .map(crate::store::Account::try_from)
+            .map(Account::try_from)
             .transpose()
     }
 
-    async fn list_accounts(
-        &self,
-        query: &crate::store::AccountQuery,
-    ) -> Result<Vec<crate::store::Account>, crate::store::StoreError> {
-        db::query_as::<crate::store::sql::AccountRow>(&crate::store::sql::LIST_ACCOUNTS)
+    async fn list_accounts(&self, query: &AccountQuery) -> Result<Vec<Account>, StoreError> {
+        db::query_as::<AccountRow>(&crate::store::sql::LIST_ACCOUNTS)
             .bind(query.status.map(|s| s.as_str()))
             .bind(query.after_id)
             .bind(query.limit)
             .fetch_all(self.reader())
             .await?
             .into_iter()
-            .map(crate::store::Account::try_from)
+            .map(Account::try_from)
             .collect()
     }
 
     async fn update_account(
         &self,
-        msisdn: &crate::domain::Msisdn,
-        patch: &crate::store::AccountPatch,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Account, crate::store::StoreError> {
+        msisdn: &Msisdn,
+        patch: &AccountPatch,
+        now: &Moment,
+    ) -> Result<Account, StoreError> {
         use crate::store::sql;
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<sql::AccountRow>(&sql::UPDATE_ACCOUNT)
@@ -101,17 +98,17 @@ impl crate::store::AccountStore for SqlStore {
             .bind(now.at_ms)
             .fetch_optional(&mut tx)
             .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
-        crate::store::Account::try_from(row)
+        Account::try_from(row)
     }
 
     async fn set_status(
         &self,
-        msisdn: &crate::domain::Msisdn,
-        status: crate::store::AccountStatus,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Account, crate::store::StoreError> {
+        msisdn: &Msisdn,
+        status: AccountStatus,
+        now: &Moment,
+    ) -> Result<Account, StoreError> {
         use crate::store::{StoreError, sql};
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<sql::AccountRow>(&sql::SET_STATUS)
@@ -122,7 +119,7 @@ impl crate::store::AccountStore for SqlStore {
             .await?;
         tx.commit().await?;
         if let Some(row) = row {
-            return crate::store::Account::try_from(row);
+            return Account::try_from(row);
         }
         // Only a closed (or missing) account escapes the update; closing it again is a no-op.
         match self.account(msisdn).await? {
@@ -135,32 +132,28 @@ impl crate::store::AccountStore for SqlStore {
         }
     }
 
-    async fn move_money(
-        &self,
-        movement: &crate::store::Movement,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Moved, crate::store::StoreError> {
+    async fn move_money(&self, movement: &Movement, now: &Moment) -> Result<Moved, StoreError> {
         self.apply_movement(movement, now).await
     }
 
     async fn ledger(
         &self,
-        msisdn: &crate::domain::Msisdn,
+        msisdn: &Msisdn,
         before_id: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<crate::store::LedgerEntry>, crate::store::StoreError> {
-        db::query_as::<crate::store::sql::LedgerRow>(&crate::store::sql::LEDGER_PAGE)
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        db::query_as::<LedgerRow>(&crate::store::sql::LEDGER_PAGE)
             .bind(msisdn.as_str())
             .bind(before_id.unwrap_or(i64::MAX))
             .bind(limit)
             .fetch_all(self.reader())
             .await?
             .into_iter()
-            .map(crate::store::LedgerEntry::try_from)
+            .map(LedgerEntry::try_from)
             .collect()
     }
 
-    async fn ledger_sum(&self, msisdn: &crate::domain::Msisdn) -> Result<i64, crate::store::StoreError> {
+    async fn ledger_sum(&self, msisdn: &Msisdn) -> Result<i64, StoreError> {
         Ok(db::query_scalar::<i64>(crate::store::sql::LEDGER_SUM)
             .bind(msisdn.as_str())
             .fetch_one(self.reader())

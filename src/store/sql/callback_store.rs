@@ -2,6 +2,10 @@
 //! only the claim differs: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several instances claim
 //! disjoint rows.
 
+use crate::store::callbacks::{
+    AttemptOutcome, CallbackAttempt, CallbackClaim, CallbackQuery, CallbackStore, DueCallback, NewCallback,
+};
+
 use crate::store::sql::{SqlStore, db};
 
 use crate::store::StoreError;
@@ -138,7 +142,7 @@ impl SqlStore {
     #[allow(dead_code)]
     pub(in crate::store::sql) async fn insert_callback(
         tx: &mut db::Tx,
-        callback: &crate::store::callbacks::NewCallback,
+        callback: &NewCallback,
         now_ms: i64,
     ) -> Result<i64, sqlx::Error> {
         db::query_scalar::<i64>(crate::store::sql::callback_store::INSERT_CALLBACK)
@@ -156,43 +160,30 @@ impl SqlStore {
 }
 
 #[async_trait::async_trait]
-impl crate::store::callbacks::CallbackStore for SqlStore {
-    async fn queue_callback(
-        &self,
-        callback: &crate::store::callbacks::NewCallback,
-        now_ms: i64,
-    ) -> Result<i64, crate::store::StoreError> {
+impl CallbackStore for SqlStore {
+    async fn queue_callback(&self, callback: &NewCallback, now_ms: i64) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         let id = Self::insert_callback(&mut tx, callback, now_ms).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    async fn claim_callbacks(
-        &self,
-        claim: &crate::store::callbacks::CallbackClaim,
-    ) -> Result<Vec<crate::store::callbacks::DueCallback>, crate::store::StoreError> {
+    async fn claim_callbacks(&self, claim: &CallbackClaim) -> Result<Vec<DueCallback>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut rows = db::query_as::<crate::store::callbacks::DueCallback>(
-            self.by_backend(&CLAIM_CALLBACKS, &CLAIM_CALLBACKS_LOCKING),
-        )
-        .bind(claim.claimed_until_ms)
-        .bind(claim.now_ms)
-        .bind(claim.limit)
-        .bind(claim.per_actor)
-        .fetch_all(&mut tx)
-        .await?;
+        let mut rows =
+            db::query_as::<DueCallback>(self.by_backend(&CLAIM_CALLBACKS, &CLAIM_CALLBACKS_LOCKING))
+                .bind(claim.claimed_until_ms)
+                .bind(claim.now_ms)
+                .bind(claim.limit)
+                .bind(claim.per_actor)
+                .fetch_all(&mut tx)
+                .await?;
         tx.commit().await?;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
     }
 
-    async fn hold_callbacks(
-        &self,
-        actor: &str,
-        until_ms: i64,
-        now_ms: i64,
-    ) -> Result<u64, crate::store::StoreError> {
+    async fn hold_callbacks(&self, actor: &str, until_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
         let held = db::query(crate::store::sql::callback_store::HOLD)
             .bind(actor)
@@ -208,9 +199,9 @@ impl crate::store::callbacks::CallbackStore for SqlStore {
     async fn record_attempt(
         &self,
         id: i64,
-        attempt: &crate::store::callbacks::CallbackAttempt,
-        outcome: crate::store::callbacks::AttemptOutcome,
-    ) -> Result<(), crate::store::StoreError> {
+        attempt: &CallbackAttempt,
+        outcome: AttemptOutcome,
+    ) -> Result<(), StoreError> {
         use crate::store::callbacks::{AttemptOutcome, CallbackStatus};
         use crate::store::sql::callback_store as q;
         let now = attempt.attempted_at + attempt.duration_ms;
@@ -240,10 +231,7 @@ impl crate::store::callbacks::CallbackStore for SqlStore {
         Ok(())
     }
 
-    async fn callbacks(
-        &self,
-        query: &crate::store::callbacks::CallbackQuery,
-    ) -> Result<Vec<crate::store::callbacks::Callback>, crate::store::StoreError> {
+    async fn callbacks(&self, query: &CallbackQuery) -> Result<Vec<Callback>, StoreError> {
         use crate::store::sql::callback_store as q;
         db::query_as::<q::CallbackRow>(&q::LIST)
             .bind(query.actor.as_deref())
@@ -253,21 +241,14 @@ impl crate::store::callbacks::CallbackStore for SqlStore {
             .fetch_all(self.reader())
             .await?
             .into_iter()
-            .map(crate::store::callbacks::Callback::try_from)
+            .map(Callback::try_from)
             .collect()
     }
 
     async fn callback(
         &self,
         id: i64,
-    ) -> Result<
-        Option<(
-            crate::store::callbacks::Callback,
-            Vec<u8>,
-            Vec<crate::store::callbacks::CallbackAttempt>,
-        )>,
-        crate::store::StoreError,
-    > {
+    ) -> Result<Option<(Callback, Vec<u8>, Vec<CallbackAttempt>)>, StoreError> {
         use crate::store::sql::callback_store as q;
         let Some((row, body)) = db::query_as::<q::CallbackWithBody>(&q::ONE)
             .bind(id)
@@ -277,23 +258,14 @@ impl crate::store::callbacks::CallbackStore for SqlStore {
         else {
             return Ok(None);
         };
-        let attempts = db::query_as::<crate::store::callbacks::CallbackAttempt>(q::ATTEMPTS)
+        let attempts = db::query_as::<CallbackAttempt>(q::ATTEMPTS)
             .bind(id)
             .fetch_all(self.reader())
             .await?;
-        Ok(Some((
-            crate::store::callbacks::Callback::try_from(row)?,
-            body,
-            attempts,
-        )))
+        Ok(Some((Callback::try_from(row)?, body, attempts)))
     }
 
-    async fn retry_callback(
-        &self,
-        id: i64,
-        give_up_at_ms: i64,
-        now_ms: i64,
-    ) -> Result<crate::store::callbacks::Callback, crate::store::StoreError> {
+    async fn retry_callback(&self, id: i64, give_up_at_ms: i64, now_ms: i64) -> Result<Callback, StoreError> {
         use crate::store::sql::callback_store as q;
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<q::CallbackRow>(&q::RETRY)
@@ -302,9 +274,9 @@ impl crate::store::callbacks::CallbackStore for SqlStore {
             .bind(now_ms)
             .fetch_optional(&mut tx)
             .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
-        crate::store::callbacks::Callback::try_from(row)
+        Callback::try_from(row)
     }
 }
 

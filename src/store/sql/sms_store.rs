@@ -2,7 +2,14 @@
 //! backends: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several gateway instances claim disjoint
 //! rows ([`CLAIM_SMS`] and [`CLAIM_SMS_LOCKING`], chosen by `SqlStore::by_backend`).
 
+use crate::domain::Moment;
+use crate::store::callbacks::NewCallback;
+use crate::store::sms::batch::{SmsClaim, SmsOutcome};
+use crate::store::sms::{
+    NewMo, NewSms, OutboxRow, PartState, PartStatus, ReceiptNotice, ReceivedSms, SmsStore,
+};
 use crate::store::sql::{SqlStore, db};
+use crate::store::{Movement, StoreError};
 
 use std::sync::LazyLock;
 
@@ -87,12 +94,8 @@ pub(crate) mod receipt_subscriptions;
 pub(crate) mod routing;
 
 #[async_trait::async_trait]
-impl crate::store::sms::SmsStore for SqlStore {
-    async fn queue_sms(
-        &self,
-        sms: &crate::store::sms::NewSms,
-        now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+impl SmsStore for SqlStore {
+    async fn queue_sms(&self, sms: &NewSms, now_ms: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         self.insert_parts(&mut tx, sms, now_ms).await?;
         tx.commit().await?;
@@ -101,38 +104,28 @@ impl crate::store::sms::SmsStore for SqlStore {
 
     async fn queue_charged_sms(
         &self,
-        sms: &crate::store::sms::NewSms,
-        charges: &[crate::store::Movement],
-        now: &crate::domain::Moment,
-    ) -> Result<(), crate::store::StoreError> {
+        sms: &NewSms,
+        charges: &[Movement],
+        now: &Moment,
+    ) -> Result<(), StoreError> {
         self.queue_with_charges(sms, charges, now).await
     }
 
-    async fn claim_sms(
-        &self,
-        claim: crate::store::sms::batch::SmsClaim,
-        now_ms: i64,
-    ) -> Result<Vec<crate::store::sms::OutboxRow>, crate::store::StoreError> {
+    async fn claim_sms(&self, claim: SmsClaim, now_ms: i64) -> Result<Vec<OutboxRow>, StoreError> {
         let mut tx = self.begin_outbox().await?;
         let rows = self.claim_in(&mut tx, claim, now_ms).await?;
         tx.commit().await?;
         Ok(rows)
     }
 
-    async fn pending_floor(&self) -> Result<i64, crate::store::StoreError> {
+    async fn pending_floor(&self) -> Result<i64, StoreError> {
         Ok(db::query_scalar(crate::store::sql::sms_store::PENDING_FLOOR)
             .fetch_one(self.reader())
             .await?)
     }
 
-    async fn mark_submitted(
-        &self,
-        id: i64,
-        smsc_id: &str,
-        raw: &str,
-        now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
-        let submitted = crate::store::sms::batch::SmsOutcome::Submitted {
+    async fn mark_submitted(&self, id: i64, smsc_id: &str, raw: &str, now_ms: i64) -> Result<(), StoreError> {
+        let submitted = SmsOutcome::Submitted {
             id,
             smsc_id: smsc_id.to_owned(),
             raw: raw.to_owned(),
@@ -149,7 +142,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         next_attempt_at: i64,
         error: &str,
         now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         db::query(crate::store::sql::sms_store::REQUEUE)
             .bind(id)
@@ -162,7 +155,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         Ok(())
     }
 
-    async fn fail_sms(&self, id: i64, error: &str, now_ms: i64) -> Result<(), crate::store::StoreError> {
+    async fn fail_sms(&self, id: i64, error: &str, now_ms: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         db::query(crate::store::sql::sms_store::FAIL)
             .bind(id)
@@ -174,12 +167,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         Ok(())
     }
 
-    async fn apply_receipt(
-        &self,
-        smsc_id: &str,
-        status: crate::store::sms::PartStatus,
-        now_ms: i64,
-    ) -> Result<u64, crate::store::StoreError> {
+    async fn apply_receipt(&self, smsc_id: &str, status: PartStatus, now_ms: i64) -> Result<u64, StoreError> {
         let receipt = [(smsc_id.to_owned(), status.as_str().to_owned())].into();
         let mut tx = self.begin_outbox().await?;
         let updated = self.receipts_in(&mut tx, &receipt, now_ms).await?;
@@ -187,7 +175,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         Ok(updated)
     }
 
-    async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, crate::store::StoreError> {
+    async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, StoreError> {
         let mut tx = self.begin_outbox().await?;
         let matched: Vec<(String, String)> =
             db::query_as(crate::store::sql::sms_store::TAKE_MATCHED_EARLY_RECEIPTS)
@@ -206,7 +194,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         format: &str,
         now_ms: i64,
         limit: i64,
-    ) -> Result<Vec<crate::store::sms::ReceiptNotice>, crate::store::StoreError> {
+    ) -> Result<Vec<ReceiptNotice>, StoreError> {
         Ok(db::query_as(crate::store::sql::sms_store::DUE_NOTICES)
             .bind(now_ms)
             .bind(limit)
@@ -219,7 +207,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         &self,
         actor: &str,
         client_correlator: &str,
-    ) -> Result<Option<(String, String)>, crate::store::StoreError> {
+    ) -> Result<Option<(String, String)>, StoreError> {
         Ok(db::query_as(crate::store::sql::sms_store::CLIENT_CORRELATOR)
             .bind(actor)
             .bind(client_correlator)
@@ -231,9 +219,9 @@ impl crate::store::sms::SmsStore for SqlStore {
         &self,
         request_id: &str,
         address: &str,
-        callback: &crate::store::callbacks::NewCallback,
+        callback: &NewCallback,
         now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         Self::insert_callback(&mut tx, callback, now_ms).await?;
         db::query(crate::store::sql::sms_store::NOTICE_DONE)
@@ -245,7 +233,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         Ok(())
     }
 
-    async fn correlator_used(&self, actor: &str, correlator: &str) -> Result<bool, crate::store::StoreError> {
+    async fn correlator_used(&self, actor: &str, correlator: &str) -> Result<bool, StoreError> {
         let n: i64 = db::query_scalar(crate::store::sql::sms_store::CORRELATOR_USED)
             .bind(actor)
             .bind(correlator)
@@ -254,7 +242,7 @@ impl crate::store::sms::SmsStore for SqlStore {
         Ok(n > 0)
     }
 
-    async fn store_mo(&self, mo: &crate::store::sms::NewMo) -> Result<(), crate::store::StoreError> {
+    async fn store_mo(&self, mo: &NewMo) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         db::query(crate::store::sql::sms_store::INSERT_MO)
             .bind(&mo.destination)
@@ -270,18 +258,11 @@ impl crate::store::sms::SmsStore for SqlStore {
         Ok(())
     }
 
-    async fn take_received(
-        &self,
-        registration_id: &str,
-        limit: i64,
-    ) -> Result<Vec<crate::store::sms::ReceivedSms>, crate::store::StoreError> {
+    async fn take_received(&self, registration_id: &str, limit: i64) -> Result<Vec<ReceivedSms>, StoreError> {
         self.take_routed(registration_id, limit).await
     }
 
-    async fn sms_request(
-        &self,
-        request_id: &str,
-    ) -> Result<Option<(String, Vec<crate::store::sms::PartState>)>, crate::store::StoreError> {
+    async fn sms_request(&self, request_id: &str) -> Result<Option<(String, Vec<PartState>)>, StoreError> {
         use crate::store::sms::{PartState, PartStatus};
         use std::str::FromStr as _;
         let rows: Vec<(String, String, i64, String)> =
@@ -295,14 +276,14 @@ impl crate::store::sms::SmsStore for SqlStore {
         let parts = rows
             .into_iter()
             .map(|(_, address, part_no, status)| {
-                let status = PartStatus::from_str(&status).map_err(crate::store::StoreError::Corrupt)?;
+                let status = PartStatus::from_str(&status).map_err(StoreError::Corrupt)?;
                 Ok(PartState {
                     address,
                     part_no,
                     status,
                 })
             })
-            .collect::<Result<Vec<_>, crate::store::StoreError>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some((actor, parts)))
     }
 }

@@ -1,21 +1,21 @@
 //! The money-moving steps every movement shares: idempotency check, conditional update, limits,
 //! ledger append, in the caller's write transaction.
 
+use crate::domain::Moment;
+use crate::store::sql::{AccountRow, Draft, LedgerRow};
 use crate::store::sql::{SqlStore, db};
+use crate::store::{Account, EntryKind, LedgerEntry, Moved, Movement, Refusal, StoreError};
 
 /// The money-moving core shared by `debit` and `credit`: idempotency check, conditional update,
 /// ledger append, all in one write transaction.
 impl SqlStore {
     pub(in crate::store::sql) async fn apply_movement(
         &self,
-        m: &crate::store::Movement,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Moved, crate::store::StoreError> {
+        m: &Movement,
+        now: &Moment,
+    ) -> Result<Moved, StoreError> {
         use crate::store::{Account, AccountStore as _, Moved, StoreError, sql};
-        if matches!(
-            m.kind,
-            crate::store::EntryKind::Reserve | crate::store::EntryKind::Release
-        ) {
+        if matches!(m.kind, EntryKind::Reserve | EntryKind::Release) {
             return Err(StoreError::InvalidMovement(
                 "reservations move through their own operations",
             ));
@@ -74,10 +74,10 @@ impl SqlStore {
     pub(in crate::store::sql) async fn extend_expiry(
         &self,
         tx: &mut db::Tx,
-        account: &crate::store::Account,
+        account: &Account,
         days: u32,
-        now: &crate::domain::Moment,
-    ) -> Result<Option<chrono::NaiveDate>, crate::store::StoreError> {
+        now: &Moment,
+    ) -> Result<Option<chrono::NaiveDate>, StoreError> {
         use crate::store::{StoreError, sql};
         let Some(current) = account.credit_expiry else {
             return Ok(None);
@@ -95,10 +95,7 @@ impl SqlStore {
     }
 
     /// The first outcome of a request whose reference code was used before, if it was.
-    pub(in crate::store::sql) async fn replay(
-        &self,
-        m: &crate::store::Movement,
-    ) -> Result<Option<crate::store::Moved>, crate::store::StoreError> {
+    pub(in crate::store::sql) async fn replay(&self, m: &Movement) -> Result<Option<Moved>, StoreError> {
         use crate::store::{AccountStore as _, Moved, StoreError, sql};
         let Some(code) = &m.reference_code else {
             return Ok(None);
@@ -108,7 +105,7 @@ impl SqlStore {
             .bind(code)
             .fetch_optional(self.reader())
             .await?
-            .map(crate::store::LedgerEntry::try_from)
+            .map(LedgerEntry::try_from)
             .transpose()?;
         let Some(entry) = previous else {
             return Ok(None);
@@ -126,17 +123,17 @@ impl SqlStore {
     pub(in crate::store::sql) async fn find_previous(
         &self,
         tx: &mut db::Tx,
-        m: &crate::store::Movement,
-    ) -> Result<Option<crate::store::LedgerEntry>, crate::store::StoreError> {
+        m: &Movement,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
         let Some(code) = &m.reference_code else {
             return Ok(None);
         };
-        db::query_as::<crate::store::sql::LedgerRow>(&crate::store::sql::FIND_REFERENCE)
+        db::query_as::<LedgerRow>(&crate::store::sql::FIND_REFERENCE)
             .bind(&m.actor)
             .bind(code)
             .fetch_optional(&mut *tx)
             .await?
-            .map(crate::store::LedgerEntry::try_from)
+            .map(LedgerEntry::try_from)
             .transpose()
     }
 
@@ -144,10 +141,10 @@ impl SqlStore {
     pub(in crate::store::sql) async fn append_entry(
         &self,
         tx: &mut db::Tx,
-        account: &crate::store::Account,
-        draft: &crate::store::sql::Draft<'_>,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::LedgerEntry, sqlx::Error> {
+        account: &Account,
+        draft: &Draft<'_>,
+        now: &Moment,
+    ) -> Result<LedgerEntry, sqlx::Error> {
         let id = db::query_scalar::<i64>(crate::store::sql::INSERT_LEDGER)
             .bind(account.id)
             .bind(draft.kind.as_str())
@@ -171,10 +168,10 @@ impl SqlStore {
     pub(in crate::store::sql) async fn check_limits(
         &self,
         tx: &mut db::Tx,
-        account: &crate::store::Account,
-        m: &crate::store::Movement,
-        now: &crate::domain::Moment,
-    ) -> Result<Option<crate::store::Refusal>, sqlx::Error> {
+        account: &Account,
+        m: &Movement,
+        now: &Moment,
+    ) -> Result<Option<Refusal>, sqlx::Error> {
         use crate::store::{EntryKind, Refusal, sql};
         if m.limits.over_per_movement(m.amount) {
             return Ok(Some(sql::per_movement_refusal(m.kind)));
@@ -221,9 +218,9 @@ impl SqlStore {
     pub(in crate::store::sql) async fn conditional_update(
         &self,
         tx: &mut db::Tx,
-        m: &crate::store::Movement,
-        now: &crate::domain::Moment,
-    ) -> Result<Option<crate::store::sql::AccountRow>, sqlx::Error> {
+        m: &Movement,
+        now: &Moment,
+    ) -> Result<Option<AccountRow>, sqlx::Error> {
         use crate::store::{EntryKind, sql};
         let query = db::query_as::<sql::AccountRow>;
         match m.kind {

@@ -1,16 +1,18 @@
 //! The methods of [`AlertStore`](crate::store::alerts::AlertStore) on [`SqlStore`]: the statements
 //! of `alert_store.rs` run in order.
 
+use crate::store::alerts::{AlertBatch, AlertEntry, AlertMark, AlertStore, Monitor, UnregisteredAttempt};
+use crate::store::sql::AccountRow;
 use crate::store::sql::{SqlStore, db};
+use crate::store::{Account, StoreError};
 
 impl SqlStore {
     /// Re-checks and records every mark; `false` as soon as one was already recorded.
     pub(in crate::store::sql) async fn record_marks(
         tx: &mut db::Tx,
-        marks: &[crate::store::alerts::AlertMark],
+        marks: &[AlertMark],
         now_ms: i64,
     ) -> Result<bool, sqlx::Error> {
-        use crate::store::alerts::AlertMark;
         use crate::store::sql::alert_store as q;
         for mark in marks {
             let query = match mark {
@@ -38,8 +40,8 @@ impl SqlStore {
 }
 
 #[async_trait::async_trait]
-impl crate::store::alerts::AlertStore for SqlStore {
-    async fn alert_cursor(&self, now_ms: i64) -> Result<i64, crate::store::StoreError> {
+impl AlertStore for SqlStore {
+    async fn alert_cursor(&self, now_ms: i64) -> Result<i64, StoreError> {
         use crate::store::sql::alert_store as q;
         let known: Option<i64> = db::query_scalar(q::CURSOR).fetch_optional(self.reader()).await?;
         if let Some(last) = known {
@@ -55,11 +57,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(last)
     }
 
-    async fn alert_entries(
-        &self,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<crate::store::alerts::AlertEntry>, crate::store::StoreError> {
+    async fn alert_entries(&self, after_id: i64, limit: i64) -> Result<Vec<AlertEntry>, StoreError> {
         use crate::store::sql::alert_store as q;
         db::query_as::<q::EntryRow>(q::ENTRIES)
             .bind(after_id)
@@ -71,12 +69,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
             .collect()
     }
 
-    async fn spent_between(
-        &self,
-        account_id: i64,
-        since_ms: i64,
-        up_to_id: i64,
-    ) -> Result<i64, crate::store::StoreError> {
+    async fn spent_between(&self, account_id: i64, since_ms: i64, up_to_id: i64) -> Result<i64, StoreError> {
         Ok(db::query_scalar(crate::store::sql::alert_store::SPENT_BETWEEN)
             .bind(account_id)
             .bind(since_ms)
@@ -85,7 +78,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
             .await?)
     }
 
-    async fn note_unregistered(&self, msisdn: &str, now_ms: i64) -> Result<(), crate::store::StoreError> {
+    async fn note_unregistered(&self, msisdn: &str, now_ms: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         db::query(crate::store::sql::alert_store::NOTE_UNREGISTERED)
             .bind(msisdn)
@@ -96,10 +89,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(())
     }
 
-    async fn pending_unregistered(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<crate::store::alerts::UnregisteredAttempt>, crate::store::StoreError> {
+    async fn pending_unregistered(&self, limit: i64) -> Result<Vec<UnregisteredAttempt>, StoreError> {
         use crate::store::sql::alert_store as q;
         Ok(db::query_as::<q::UnregisteredRow>(q::PENDING_UNREGISTERED)
             .bind(limit)
@@ -115,9 +105,9 @@ impl crate::store::alerts::AlertStore for SqlStore {
         from: chrono::NaiveDate,
         until: chrono::NaiveDate,
         limit: i64,
-    ) -> Result<Vec<crate::store::Account>, crate::store::StoreError> {
+    ) -> Result<Vec<Account>, StoreError> {
         use crate::store::sql::alert_store as q;
-        db::query_as::<crate::store::sql::AccountRow>(&q::EXPIRING)
+        db::query_as::<AccountRow>(&q::EXPIRING)
             .bind(q::expiry_text(from))
             .bind(q::expiry_text(until))
             .bind(limit)
@@ -128,14 +118,11 @@ impl crate::store::alerts::AlertStore for SqlStore {
             .collect()
     }
 
-    async fn status_changes(
-        &self,
-        limit: i64,
-    ) -> Result<(Vec<crate::store::Account>, Vec<crate::store::Account>), crate::store::StoreError> {
+    async fn status_changes(&self, limit: i64) -> Result<(Vec<Account>, Vec<Account>), StoreError> {
         use crate::store::sql::alert_store as q;
         let mut found = Vec::with_capacity(2);
         for statement in [&q::NEWLY_SUSPENDED, &q::NO_LONGER_SUSPENDED] {
-            let accounts = db::query_as::<crate::store::sql::AccountRow>(statement)
+            let accounts = db::query_as::<AccountRow>(statement)
                 .bind(limit)
                 .fetch_all(self.reader())
                 .await?
@@ -149,11 +136,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok((suspended, resumed))
     }
 
-    async fn commit_alerts(
-        &self,
-        batch: &crate::store::alerts::AlertBatch,
-        now_ms: i64,
-    ) -> Result<bool, crate::store::StoreError> {
+    async fn commit_alerts(&self, batch: &AlertBatch, now_ms: i64) -> Result<bool, StoreError> {
         use crate::store::sql::alert_store as q;
         let mut tx = self.begin_write().await?;
         // Held until commit on PostgreSQL: instances deciding alerts take turns.
@@ -186,11 +169,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(true)
     }
 
-    async fn add_monitor(
-        &self,
-        monitor: &crate::store::alerts::Monitor,
-        now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn add_monitor(&self, monitor: &Monitor, now_ms: i64) -> Result<(), StoreError> {
         use crate::store::sql::alert_store as q;
         let (criteria, threshold) = q::criteria_columns(monitor.criteria);
         let mut tx = self.begin_write().await?;
@@ -208,7 +187,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         match added {
             Ok(_) => {}
             Err(e) if crate::store::sql::is_unique_violation(&e) => {
-                return Err(crate::store::StoreError::AlreadyExists);
+                return Err(StoreError::AlreadyExists);
             }
             Err(e) => return Err(e.into()),
         }
@@ -216,7 +195,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(())
     }
 
-    async fn remove_monitor(&self, actor: &str, correlator: &str) -> Result<bool, crate::store::StoreError> {
+    async fn remove_monitor(&self, actor: &str, correlator: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let removed = db::query(crate::store::sql::alert_store::REMOVE_MONITOR)
             .bind(actor)
@@ -227,10 +206,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(removed.rows_affected() > 0)
     }
 
-    async fn monitors_of(
-        &self,
-        msisdn: &str,
-    ) -> Result<Vec<crate::store::alerts::Monitor>, crate::store::StoreError> {
+    async fn monitors_of(&self, msisdn: &str) -> Result<Vec<Monitor>, StoreError> {
         use crate::store::sql::alert_store as q;
         db::query_as::<q::MonitorRow>(q::MONITORS_OF)
             .bind(msisdn)
@@ -241,7 +217,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
             .collect()
     }
 
-    async fn moved_money_on(&self, actor: &str, msisdn: &str) -> Result<bool, crate::store::StoreError> {
+    async fn moved_money_on(&self, actor: &str, msisdn: &str) -> Result<bool, StoreError> {
         let found: Option<i64> = db::query_scalar(crate::store::sql::alert_store::LEDGER_WITH)
             .bind(msisdn)
             .bind(actor)
@@ -250,12 +226,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(found.is_some())
     }
 
-    async fn grant_monitoring(
-        &self,
-        app_id: &str,
-        msisdn: &str,
-        now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn grant_monitoring(&self, app_id: &str, msisdn: &str, now_ms: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         db::query(crate::store::sql::alert_store::GRANT)
             .bind(app_id)
@@ -267,7 +238,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(())
     }
 
-    async fn revoke_monitoring(&self, app_id: &str, msisdn: &str) -> Result<bool, crate::store::StoreError> {
+    async fn revoke_monitoring(&self, app_id: &str, msisdn: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let removed = db::query(crate::store::sql::alert_store::REVOKE)
             .bind(app_id)
@@ -278,7 +249,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         Ok(removed.rows_affected() > 0)
     }
 
-    async fn monitoring_granted(&self, app_id: &str, msisdn: &str) -> Result<bool, crate::store::StoreError> {
+    async fn monitoring_granted(&self, app_id: &str, msisdn: &str) -> Result<bool, StoreError> {
         let found: Option<i64> = db::query_scalar(crate::store::sql::alert_store::GRANTED)
             .bind(app_id)
             .bind(msisdn)

@@ -1,15 +1,12 @@
 //! [`AppStore`](crate::store::apps::AppStore) on [`SqlStore`].
 
+use crate::store::StoreError;
+use crate::store::apps::{App, AppPatch, AppStatus, AppStore, Credential, NewApp, NonceClaim, UsageRow};
 use crate::store::sql::{SqlStore, db};
 
 #[async_trait::async_trait]
-impl crate::store::apps::AppStore for SqlStore {
-    async fn create_app(
-        &self,
-        new: &crate::store::apps::NewApp,
-        first: &crate::store::apps::Credential,
-        now_ms: i64,
-    ) -> Result<crate::store::apps::App, crate::store::StoreError> {
+impl AppStore for SqlStore {
+    async fn create_app(&self, new: &NewApp, first: &Credential, now_ms: i64) -> Result<App, StoreError> {
         use crate::store::sql::{app_store as q, is_unique_violation};
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<q::AppRow>(q::INSERT_APP)
@@ -23,7 +20,7 @@ impl crate::store::apps::AppStore for SqlStore {
         let row = match row {
             Ok(row) => row,
             Err(e) if is_unique_violation(&e) => {
-                return Err(crate::store::StoreError::AlreadyExists);
+                return Err(StoreError::AlreadyExists);
             }
             Err(e) => return Err(e.into()),
         };
@@ -38,7 +35,7 @@ impl crate::store::apps::AppStore for SqlStore {
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
-                return Err(crate::store::StoreError::AlreadyExists);
+                return Err(StoreError::AlreadyExists);
             }
             Err(e) => return Err(e.into()),
         }
@@ -46,7 +43,7 @@ impl crate::store::apps::AppStore for SqlStore {
         row.try_into()
     }
 
-    async fn app(&self, id: &str) -> Result<Option<crate::store::apps::App>, crate::store::StoreError> {
+    async fn app(&self, id: &str) -> Result<Option<App>, StoreError> {
         use crate::store::sql::app_store as q;
         db::query_as::<q::AppRow>(q::SELECT_APP)
             .bind(id)
@@ -56,7 +53,7 @@ impl crate::store::apps::AppStore for SqlStore {
             .transpose()
     }
 
-    async fn list_apps(&self) -> Result<Vec<crate::store::apps::App>, crate::store::StoreError> {
+    async fn list_apps(&self) -> Result<Vec<App>, StoreError> {
         use crate::store::sql::app_store as q;
         db::query_as::<q::AppRow>(q::LIST_APPS)
             .fetch_all(self.reader())
@@ -66,12 +63,7 @@ impl crate::store::apps::AppStore for SqlStore {
             .collect()
     }
 
-    async fn update_app(
-        &self,
-        id: &str,
-        patch: &crate::store::apps::AppPatch,
-        now_ms: i64,
-    ) -> Result<crate::store::apps::App, crate::store::StoreError> {
+    async fn update_app(&self, id: &str, patch: &AppPatch, now_ms: i64) -> Result<App, StoreError> {
         use crate::store::sql::app_store as q;
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<q::AppRow>(q::UPDATE_APP)
@@ -82,17 +74,12 @@ impl crate::store::apps::AppStore for SqlStore {
             .bind(now_ms)
             .fetch_optional(&mut tx)
             .await?
-            .ok_or(crate::store::StoreError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         row.try_into()
     }
 
-    async fn set_app_status(
-        &self,
-        id: &str,
-        status: crate::store::apps::AppStatus,
-        now_ms: i64,
-    ) -> Result<crate::store::apps::App, crate::store::StoreError> {
+    async fn set_app_status(&self, id: &str, status: AppStatus, now_ms: i64) -> Result<App, StoreError> {
         use crate::store::sql::app_store as q;
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<q::AppRow>(q::SET_APP_STATUS)
@@ -106,16 +93,13 @@ impl crate::store::apps::AppStore for SqlStore {
             return row.try_into();
         }
         match self.app(id).await? {
-            None => Err(crate::store::StoreError::NotFound),
+            None => Err(StoreError::NotFound),
             Some(app) if app.status == status => Ok(app),
-            Some(_) => Err(crate::store::StoreError::InvalidAppTransition),
+            Some(_) => Err(StoreError::InvalidAppTransition),
         }
     }
 
-    async fn add_credential(
-        &self,
-        c: &crate::store::apps::Credential,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn add_credential(&self, c: &Credential) -> Result<(), StoreError> {
         use crate::store::sql::{app_store as q, is_unique_violation};
         let mut tx = self.begin_write().await?;
         let done = db::query(q::INSERT_CREDENTIAL)
@@ -129,7 +113,7 @@ impl crate::store::apps::AppStore for SqlStore {
         match done {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
-                return Err(crate::store::StoreError::AlreadyExists);
+                return Err(StoreError::AlreadyExists);
             }
             Err(e) => return Err(e.into()),
         }
@@ -137,10 +121,7 @@ impl crate::store::apps::AppStore for SqlStore {
         Ok(())
     }
 
-    async fn credentials(
-        &self,
-        app_id: &str,
-    ) -> Result<Vec<crate::store::apps::Credential>, crate::store::StoreError> {
+    async fn credentials(&self, app_id: &str) -> Result<Vec<Credential>, StoreError> {
         use crate::store::sql::app_store as q;
         let rows = db::query_as::<q::CredentialRow>(q::APP_CREDENTIALS)
             .bind(app_id)
@@ -149,11 +130,7 @@ impl crate::store::apps::AppStore for SqlStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn credential(
-        &self,
-        username: &str,
-    ) -> Result<Option<(crate::store::apps::Credential, crate::store::apps::App)>, crate::store::StoreError>
-    {
+    async fn credential(&self, username: &str) -> Result<Option<(Credential, App)>, StoreError> {
         use crate::store::sql::app_store as q;
         db::query_as::<q::CredentialAppRow>(q::CREDENTIAL_WITH_APP)
             .bind(username)
@@ -163,12 +140,7 @@ impl crate::store::apps::AppStore for SqlStore {
             .transpose()
     }
 
-    async fn revoke_credential(
-        &self,
-        app_id: &str,
-        username: &str,
-        now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn revoke_credential(&self, app_id: &str, username: &str, now_ms: i64) -> Result<(), StoreError> {
         use crate::store::sql::app_store as q;
         let mut tx = self.begin_write().await?;
         let revoked = db::query(q::REVOKE_CREDENTIAL)
@@ -179,7 +151,7 @@ impl crate::store::apps::AppStore for SqlStore {
             .await?
             .rows_affected();
         if revoked == 0 {
-            return Err(crate::store::StoreError::NotFound);
+            return Err(StoreError::NotFound);
         }
         db::query(q::DELETE_CREDENTIAL_TOKENS)
             .bind(username)
@@ -194,7 +166,7 @@ impl crate::store::apps::AppStore for SqlStore {
         token_sha256: &str,
         username: &str,
         expires_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<(), StoreError> {
         use crate::store::sql::app_store as q;
         let mut tx = self.begin_write().await?;
         db::query(q::PURGE_TOKENS)
@@ -211,11 +183,7 @@ impl crate::store::apps::AppStore for SqlStore {
         Ok(())
     }
 
-    async fn token_owner(
-        &self,
-        token_sha256: &str,
-        now_ms: i64,
-    ) -> Result<Option<String>, crate::store::StoreError> {
+    async fn token_owner(&self, token_sha256: &str, now_ms: i64) -> Result<Option<String>, StoreError> {
         use crate::store::sql::app_store as q;
         Ok(db::query_scalar::<String>(q::TOKEN_OWNER)
             .bind(token_sha256)
@@ -224,11 +192,7 @@ impl crate::store::apps::AppStore for SqlStore {
             .await?)
     }
 
-    async fn claim_nonces(
-        &self,
-        claims: &[crate::store::apps::NonceClaim],
-        now_ms: i64,
-    ) -> Result<Vec<[u8; 16]>, crate::store::StoreError> {
+    async fn claim_nonces(&self, claims: &[NonceClaim], now_ms: i64) -> Result<Vec<[u8; 16]>, StoreError> {
         if claims.is_empty() {
             return Ok(Vec::new());
         }
@@ -237,19 +201,16 @@ impl crate::store::apps::AppStore for SqlStore {
             .into_iter()
             .map(|k| {
                 <[u8; 16]>::try_from(k.as_slice())
-                    .map_err(|_| crate::store::StoreError::Corrupt("a nonce key is not 16 bytes".into()))
+                    .map_err(|_| StoreError::Corrupt("a nonce key is not 16 bytes".into()))
             })
             .collect()
     }
 
-    async fn purge_nonces(&self, now_ms: i64) -> Result<u64, crate::store::StoreError> {
+    async fn purge_nonces(&self, now_ms: i64) -> Result<u64, StoreError> {
         Ok(self.purge_nonces_now(now_ms).await?)
     }
 
-    async fn record_usage(
-        &self,
-        rows: &[crate::store::apps::UsageRow],
-    ) -> Result<(), crate::store::StoreError> {
+    async fn record_usage(&self, rows: &[UsageRow]) -> Result<(), StoreError> {
         use crate::store::sql::app_store as q;
         let mut tx = self.begin_write().await?;
         for r in rows {
@@ -269,12 +230,7 @@ impl crate::store::apps::AppStore for SqlStore {
         Ok(())
     }
 
-    async fn usage(
-        &self,
-        app_id: &str,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<Vec<crate::store::apps::UsageRow>, crate::store::StoreError> {
+    async fn usage(&self, app_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<UsageRow>, StoreError> {
         use crate::store::sql::app_store as q;
         let rows = db::query_as::<q::UsageDbRow>(q::SELECT_USAGE)
             .bind(app_id)

@@ -1,6 +1,10 @@
 //! The steps reservation operations share.
 
+use crate::domain::Moment;
+use crate::store::payment::{Reservation, ReservationCharge, ReservationStatus};
+use crate::store::sql::AccountRow;
 use crate::store::sql::{SqlStore, db};
+use crate::store::{Moved, Movement, Refusal, StoreError};
 
 impl SqlStore {
     /// Locks an open reservation of `actor` and reads it; unknown and foreign reservations
@@ -10,11 +14,9 @@ impl SqlStore {
         tx: &mut db::Tx,
         id: &str,
         actor: &str,
-        now: &crate::domain::Moment,
+        now: &Moment,
         live: bool,
-    ) -> Result<(i64, crate::store::payment::Reservation), crate::store::StoreError> {
-        use crate::store::StoreError;
-        use crate::store::payment::Reservation;
+    ) -> Result<(i64, Reservation), StoreError> {
         use crate::store::sql::payment_store as q;
         let account_id = db::query_scalar::<i64>(q::TOUCH_RESERVATION)
             .bind(id)
@@ -44,8 +46,8 @@ impl SqlStore {
     pub(in crate::store::sql) async fn set_reservation(
         &self,
         tx: &mut db::Tx,
-        r: &crate::store::payment::Reservation,
-        now: &crate::domain::Moment,
+        r: &Reservation,
+        now: &Moment,
     ) -> Result<(), sqlx::Error> {
         db::query(crate::store::sql::payment_store::SET_RESERVATION)
             .bind(&r.id)
@@ -64,10 +66,10 @@ impl SqlStore {
         &self,
         tx: &mut db::Tx,
         account_id: i64,
-        r: &crate::store::payment::Reservation,
-        status: crate::store::payment::ReservationStatus,
-        now: &crate::domain::Moment,
-    ) -> Result<i64, crate::store::StoreError> {
+        r: &Reservation,
+        status: ReservationStatus,
+        now: &Moment,
+    ) -> Result<i64, StoreError> {
         use crate::store::sql::{self, payment_store as q};
         use crate::store::{Account, EntryKind, StoreError};
         if r.held > 0 {
@@ -92,7 +94,7 @@ impl SqlStore {
             };
             self.append_entry(tx, &account, &draft, now).await?;
         }
-        let closed = crate::store::payment::Reservation {
+        let closed = Reservation {
             held: 0,
             status,
             ..r.clone()
@@ -105,11 +107,10 @@ impl SqlStore {
     pub(in crate::store::sql) async fn charge_held(
         &self,
         tx: &mut db::Tx,
-        c: &crate::store::payment::ReservationCharge,
-        movement: &crate::store::Movement,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Moved, crate::store::StoreError> {
-        use crate::store::payment::Reservation;
+        c: &ReservationCharge,
+        movement: &Movement,
+        now: &Moment,
+    ) -> Result<Moved, StoreError> {
         use crate::store::sql;
         use crate::store::{Account, EntryKind, Moved, StoreError};
         let (account_id, r) = self.touch_reservation(tx, &c.id, &c.actor, now, true).await?;
@@ -117,7 +118,7 @@ impl SqlStore {
             return Err(StoreError::ReservationClosed("holding less than that"));
         }
         if c.limits.over_per_movement(r.charged.saturating_add(c.amount)) {
-            return Err(StoreError::Refused(crate::store::Refusal::PerChargeLimit));
+            return Err(StoreError::Refused(Refusal::PerChargeLimit));
         }
         let row = db::query_as::<sql::AccountRow>(&sql::DEBIT_RESERVED)
             .bind(c.amount)
@@ -159,11 +160,10 @@ impl SqlStore {
         &self,
         tx: &mut db::Tx,
         account_id: i64,
-        r: &crate::store::payment::Reservation,
+        r: &Reservation,
         delta: i64,
-        now: &crate::domain::Moment,
-    ) -> Result<Option<crate::store::sql::AccountRow>, crate::store::StoreError> {
-        use crate::store::StoreError;
+        now: &Moment,
+    ) -> Result<Option<AccountRow>, StoreError> {
         use crate::store::sql::{self, payment_store as q};
         Ok(if delta > 0 {
             db::query_as::<sql::AccountRow>(&q::HOLD)

@@ -1,18 +1,20 @@
 //! [`PaymentStore`](crate::store::payment::PaymentStore) on [`SqlStore`].
 
+use crate::domain::Moment;
+use crate::store::payment::{
+    NewReservation, PaymentStore, Reservation, ReservationAdjust, ReservationCharge, ReservationStatus,
+    Tariff,
+};
 use crate::store::sql::{SqlStore, db};
+use crate::store::{Moved, Refusal, StoreError};
 
 #[async_trait::async_trait]
-impl crate::store::payment::PaymentStore for SqlStore {
-    async fn reserve(
-        &self,
-        new: &crate::store::payment::NewReservation,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::payment::Reservation, crate::store::StoreError> {
+impl PaymentStore for SqlStore {
+    async fn reserve(&self, new: &NewReservation, now: &Moment) -> Result<Reservation, StoreError> {
         use crate::store::sql::{self, payment_store as q};
         use crate::store::{Account, AccountStore as _, EntryKind, StoreError};
         if new.limits.over_per_movement(new.amount) {
-            return Err(StoreError::Refused(crate::store::Refusal::PerChargeLimit));
+            return Err(StoreError::Refused(Refusal::PerChargeLimit));
         }
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<sql::AccountRow>(&q::HOLD)
@@ -63,9 +65,9 @@ impl crate::store::payment::PaymentStore for SqlStore {
 
     async fn adjust_reservation(
         &self,
-        adjust: &crate::store::payment::ReservationAdjust,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::payment::Reservation, crate::store::StoreError> {
+        adjust: &ReservationAdjust,
+        now: &Moment,
+    ) -> Result<Reservation, StoreError> {
         use crate::store::sql;
         use crate::store::{Account, AccountStore as _, EntryKind, Refusal, StoreError};
         let (id, actor, delta, expires_at_ms) = (
@@ -97,7 +99,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
             )));
         };
         let account = Account::try_from(row)?;
-        let updated = crate::store::payment::Reservation {
+        let updated = Reservation {
             held: r.held + delta,
             expires_at_ms,
             ..r.clone()
@@ -125,9 +127,9 @@ impl crate::store::payment::PaymentStore for SqlStore {
 
     async fn charge_reservation(
         &self,
-        c: &crate::store::payment::ReservationCharge,
-        now: &crate::domain::Moment,
-    ) -> Result<(crate::store::payment::Reservation, crate::store::Moved), crate::store::StoreError> {
+        c: &ReservationCharge,
+        now: &Moment,
+    ) -> Result<(Reservation, Moved), StoreError> {
         use crate::store::{AccountStore as _, Moved, StoreError, sql};
         for round in 0..2 {
             let mut tx = self.begin_write().await?;
@@ -171,10 +173,8 @@ impl crate::store::payment::PaymentStore for SqlStore {
         &self,
         id: &str,
         actor: &str,
-        now: &crate::domain::Moment,
-    ) -> Result<(crate::store::payment::Reservation, i64), crate::store::StoreError> {
-        use crate::store::StoreError;
-        use crate::store::payment::ReservationStatus;
+        now: &Moment,
+    ) -> Result<(Reservation, i64), StoreError> {
         let mut tx = self.begin_write().await?;
         let (account_id, r) = self.touch_reservation(&mut tx, id, actor, now, false).await?;
         let released = self
@@ -188,11 +188,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
         Ok((after, released))
     }
 
-    async fn expire_reservations(
-        &self,
-        now: &crate::domain::Moment,
-    ) -> Result<u64, crate::store::StoreError> {
-        use crate::store::payment::ReservationStatus;
+    async fn expire_reservations(&self, now: &Moment) -> Result<u64, StoreError> {
         use crate::store::sql::payment_store as q;
         let due = db::query_as::<(String, String)>(q::DUE_RESERVATIONS)
             .bind(now.at_ms)
@@ -213,10 +209,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
         Ok(expired)
     }
 
-    async fn reservation(
-        &self,
-        id: &str,
-    ) -> Result<Option<crate::store::payment::Reservation>, crate::store::StoreError> {
+    async fn reservation(&self, id: &str) -> Result<Option<Reservation>, StoreError> {
         use crate::store::sql::payment_store as q;
         db::query_as::<q::ReservationRow>(&q::SELECT_RESERVATION)
             .bind(id)
@@ -226,10 +219,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
             .transpose()
     }
 
-    async fn tariff(
-        &self,
-        code: &str,
-    ) -> Result<Option<crate::store::payment::Tariff>, crate::store::StoreError> {
+    async fn tariff(&self, code: &str) -> Result<Option<Tariff>, StoreError> {
         use crate::store::sql::payment_store as q;
         db::query_as::<q::TariffRow>(q::SELECT_TARIFF)
             .bind(code)
@@ -239,11 +229,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
             .transpose()
     }
 
-    async fn put_tariff(
-        &self,
-        t: &crate::store::payment::Tariff,
-        now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn put_tariff(&self, t: &Tariff, now_ms: i64) -> Result<(), StoreError> {
         use crate::store::sql::payment_store as q;
         let mut tx = self.begin_write().await?;
         db::query(q::UPSERT_TARIFF)
@@ -258,7 +244,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
         Ok(())
     }
 
-    async fn tariffs(&self) -> Result<Vec<crate::store::payment::Tariff>, crate::store::StoreError> {
+    async fn tariffs(&self) -> Result<Vec<Tariff>, StoreError> {
         use crate::store::sql::payment_store as q;
         db::query_as::<q::TariffRow>(q::LIST_TARIFFS)
             .fetch_all(self.reader())
@@ -268,7 +254,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
             .collect()
     }
 
-    async fn delete_tariff(&self, code: &str) -> Result<(), crate::store::StoreError> {
+    async fn delete_tariff(&self, code: &str) -> Result<(), StoreError> {
         use crate::store::sql::payment_store as q;
         let mut tx = self.begin_write().await?;
         let gone = db::query(q::DELETE_TARIFF)
@@ -278,7 +264,7 @@ impl crate::store::payment::PaymentStore for SqlStore {
             .rows_affected();
         tx.commit().await?;
         if gone == 0 {
-            Err(crate::store::StoreError::NotFound)
+            Err(StoreError::NotFound)
         } else {
             Ok(())
         }

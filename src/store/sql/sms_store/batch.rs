@@ -9,6 +9,9 @@
 //! A multi-row statement's text depends on its row count; [`runs`] cuts a batch into runs whose
 //! lengths are powers of two, so a connection prepares at most a handful of texts per step.
 
+use crate::store::StoreError;
+use crate::store::sms::batch::{SmsBatchStore, SmsClaim, SmsOutcome, SmsRound};
+use crate::store::sms::{NewSms, OutboxRow};
 use crate::store::sql::{SqlStore, db};
 
 use std::ops::Range;
@@ -41,11 +44,8 @@ pub(crate) const INSERT_PARTS: &str = "INSERT INTO sms_outbox \
       notify_format) ";
 
 #[async_trait::async_trait]
-impl crate::store::sms::batch::SmsBatchStore for SqlStore {
-    async fn write_sms_round(
-        &self,
-        round: &crate::store::sms::batch::SmsRound<'_>,
-    ) -> Result<Vec<crate::store::sms::OutboxRow>, crate::store::StoreError> {
+impl SmsBatchStore for SqlStore {
+    async fn write_sms_round(&self, round: &SmsRound<'_>) -> Result<Vec<OutboxRow>, StoreError> {
         let mut tx = if round.outcomes.is_empty() && round.claim.is_none() {
             self.begin_write().await?
         } else {
@@ -82,18 +82,17 @@ impl SqlStore {
     pub(in crate::store::sql) async fn claim_in(
         &self,
         tx: &mut db::Tx,
-        claim: crate::store::sms::batch::SmsClaim,
+        claim: SmsClaim,
         now_ms: i64,
-    ) -> Result<Vec<crate::store::sms::OutboxRow>, crate::store::StoreError> {
-        let mut rows = db::query_as::<crate::store::sms::OutboxRow>(
-            self.by_backend(&super::CLAIM_SMS, &super::CLAIM_SMS_LOCKING),
-        )
-        .bind(claim.claimed_until)
-        .bind(now_ms)
-        .bind(claim.limit)
-        .bind(claim.from_id)
-        .fetch_all(&mut *tx)
-        .await?;
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut rows =
+            db::query_as::<OutboxRow>(self.by_backend(&super::CLAIM_SMS, &super::CLAIM_SMS_LOCKING))
+                .bind(claim.claimed_until)
+                .bind(now_ms)
+                .bind(claim.limit)
+                .bind(claim.from_id)
+                .fetch_all(&mut *tx)
+                .await?;
         // RETURNING has no order: parts go out in the order they were queued.
         rows.sort_by_key(|r| r.id);
         Ok(rows)
@@ -103,9 +102,9 @@ impl SqlStore {
     pub(in crate::store::sql) async fn insert_rows(
         &self,
         tx: &mut db::Tx,
-        batch: &[crate::store::sms::NewSms],
+        batch: &[NewSms],
         now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<(), StoreError> {
         use crate::store::sql::sms_store::batch as b;
         let rows: Vec<_> = batch
             .iter()
@@ -148,10 +147,9 @@ impl SqlStore {
     pub(in crate::store::sql) async fn outcomes_in(
         &self,
         tx: &mut db::Tx,
-        outcomes: &[crate::store::sms::batch::SmsOutcome],
+        outcomes: &[SmsOutcome],
         now_ms: i64,
-    ) -> Result<u64, crate::store::StoreError> {
-        use crate::store::sms::batch::SmsOutcome;
+    ) -> Result<u64, StoreError> {
         use crate::store::sql::sms_store::batch as b;
         use std::collections::BTreeMap;
         let mut submitted: BTreeMap<i64, (&str, &str)> = BTreeMap::new();
@@ -208,7 +206,7 @@ impl SqlStore {
         tx: &mut db::Tx,
         receipts: &std::collections::BTreeMap<String, String>,
         now_ms: i64,
-    ) -> Result<u64, crate::store::StoreError> {
+    ) -> Result<u64, StoreError> {
         use crate::store::sql::sms_store::batch as b;
         let receipts: Vec<(&String, &String)> = receipts.iter().collect();
         let mut moved = 0;

@@ -6,7 +6,10 @@
 //! [`debit_refusal`](super::super::debit_refusal), so a charge made here follows exactly the rules of
 //! `chargeAmount`. Must not know: how amounts are priced or which caps an agreement sets.
 
+use crate::domain::Moment;
+use crate::store::sms::NewSms;
 use crate::store::sql::{SqlStore, db};
+use crate::store::{EntryKind, Movement, StoreError};
 
 impl SqlStore {
     /// Debits every charge, then queues every part; on the first refusal everything rolls
@@ -15,17 +18,17 @@ impl SqlStore {
     /// `chargeAmount` takes), so concurrent charged messages cannot deadlock.
     pub(in crate::store::sql) async fn queue_with_charges(
         &self,
-        sms: &crate::store::sms::NewSms,
-        charges: &[crate::store::Movement],
-        now: &crate::domain::Moment,
-    ) -> Result<(), crate::store::StoreError> {
+        sms: &NewSms,
+        charges: &[Movement],
+        now: &Moment,
+    ) -> Result<(), StoreError> {
         use crate::store::{Account, AccountStore as _, StoreError, sql};
-        if charges.iter().any(|m| m.kind != crate::store::EntryKind::Charge) {
+        if charges.iter().any(|m| m.kind != EntryKind::Charge) {
             return Err(StoreError::InvalidMovement(
                 "a message is paid for by charges only",
             ));
         }
-        let mut ordered: Vec<&crate::store::Movement> = charges.iter().collect();
+        let mut ordered: Vec<&Movement> = charges.iter().collect();
         ordered.sort_by(|a, b| a.msisdn.as_str().cmp(b.msisdn.as_str()));
         let mut tx = self.begin_write().await?;
         let mut debited = Vec::with_capacity(ordered.len());
@@ -66,9 +69,9 @@ impl SqlStore {
     pub(in crate::store::sql) async fn insert_parts(
         &self,
         tx: &mut db::Tx,
-        sms: &crate::store::sms::NewSms,
+        sms: &NewSms,
         now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<(), StoreError> {
         self.insert_correlator(tx, sms, now_ms).await?;
         self.insert_rows(tx, std::slice::from_ref(sms), now_ms).await
     }
@@ -77,9 +80,9 @@ impl SqlStore {
     pub(in crate::store::sql) async fn insert_correlator(
         &self,
         tx: &mut db::Tx,
-        sms: &crate::store::sms::NewSms,
+        sms: &NewSms,
         now_ms: i64,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<(), StoreError> {
         use crate::store::sql::sms_store as q;
         if let Some((correlator, fingerprint)) = &sms.client_correlator {
             // The primary key makes a concurrent retry with the same correlator fail here,
@@ -95,7 +98,7 @@ impl SqlStore {
             match kept {
                 Ok(_) => {}
                 Err(e) if crate::store::sql::is_unique_violation(&e) => {
-                    return Err(crate::store::StoreError::AlreadyExists);
+                    return Err(StoreError::AlreadyExists);
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -1,6 +1,11 @@
 //! [`ReceiptSubscriptionStore`](crate::store::sms::receipt_subscriptions::ReceiptSubscriptionStore)
 //! on [`SqlStore`].
 
+use crate::store::StoreError;
+use crate::store::sms::receipt_subscriptions::{
+    ReceiptSubscription, ReceiptSubscriptionStore, SubscribeOutcome,
+};
+
 use std::sync::LazyLock;
 
 use crate::store::sql::{SqlStore, db};
@@ -45,12 +50,11 @@ pub(crate) const CORRELATOR_TAKEN: &str =
 pub(crate) const DELETE: &str = "DELETE FROM sms_receipt_subscriptions WHERE actor = $1 AND id = $2";
 
 #[async_trait::async_trait]
-impl crate::store::sms::receipt_subscriptions::ReceiptSubscriptionStore for SqlStore {
+impl ReceiptSubscriptionStore for SqlStore {
     async fn create_receipt_subscription(
         &self,
-        s: &crate::store::sms::receipt_subscriptions::ReceiptSubscription,
-    ) -> Result<crate::store::sms::receipt_subscriptions::SubscribeOutcome, crate::store::StoreError> {
-        use crate::store::sms::receipt_subscriptions::SubscribeOutcome;
+        s: &ReceiptSubscription,
+    ) -> Result<SubscribeOutcome, StoreError> {
         use crate::store::sql::sms_store::receipt_subscriptions as q;
         let mut tx = self.begin_write().await?;
         if let Some(key) = &s.client_correlator {
@@ -97,8 +101,7 @@ impl crate::store::sms::receipt_subscriptions::ReceiptSubscriptionStore for SqlS
         &self,
         actor: &str,
         id: &str,
-    ) -> Result<Option<crate::store::sms::receipt_subscriptions::ReceiptSubscription>, crate::store::StoreError>
-    {
+    ) -> Result<Option<ReceiptSubscription>, StoreError> {
         Ok(
             db::query_as(&crate::store::sql::sms_store::receipt_subscriptions::BY_ID)
                 .bind(actor)
@@ -112,8 +115,7 @@ impl crate::store::sms::receipt_subscriptions::ReceiptSubscriptionStore for SqlS
         &self,
         actor: &str,
         sender: &str,
-    ) -> Result<Option<crate::store::sms::receipt_subscriptions::ReceiptSubscription>, crate::store::StoreError>
-    {
+    ) -> Result<Option<ReceiptSubscription>, StoreError> {
         Ok(
             db::query_as(&crate::store::sql::sms_store::receipt_subscriptions::BY_SENDER)
                 .bind(actor)
@@ -123,11 +125,7 @@ impl crate::store::sms::receipt_subscriptions::ReceiptSubscriptionStore for SqlS
         )
     }
 
-    async fn delete_receipt_subscription(
-        &self,
-        actor: &str,
-        id: &str,
-    ) -> Result<bool, crate::store::StoreError> {
+    async fn delete_receipt_subscription(&self, actor: &str, id: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let removed = db::query(crate::store::sql::sms_store::receipt_subscriptions::DELETE)
             .bind(actor)

@@ -6,6 +6,8 @@
 //! registration and `message_id` (the smallest row id of the message), so everything after
 //! routing reads and removes whole messages by `message_id`.
 
+use crate::store::sms::ReceivedSms;
+
 use std::sync::LazyLock;
 
 mod store_impl;
@@ -168,14 +170,14 @@ pub(crate) fn dedup_parts(mut parts: Vec<PendingPart>) -> (Vec<PendingPart>, Vec
 
 /// Whole messages from routed parts ordered by (message, part): parts joined, the first part's
 /// time and sender.
-pub(crate) fn whole_messages(rows: Vec<RoutedPart>) -> Vec<(i64, crate::store::sms::ReceivedSms)> {
-    let mut out: Vec<(i64, crate::store::sms::ReceivedSms)> = Vec::new();
+pub(crate) fn whole_messages(rows: Vec<RoutedPart>) -> Vec<(i64, ReceivedSms)> {
+    let mut out: Vec<(i64, ReceivedSms)> = Vec::new();
     for row in rows {
         match out.last_mut() {
             Some((id, sms)) if *id == row.message_id => sms.message.push_str(&row.message),
             _ => out.push((
                 row.message_id,
-                crate::store::sms::ReceivedSms {
+                ReceivedSms {
                     destination: row.destination,
                     sender: row.sender,
                     message: row.message,

@@ -1,14 +1,17 @@
 //! Redeeming a voucher: voucher used, account credited, ledger appended, in one write transaction,
 //! idempotent on the caller's reference code.
 
+use crate::domain::{Currency, Moment};
 use crate::store::sql::{SqlStore, db};
+use crate::store::vouchers::Redemption;
+use crate::store::{EntryKind, Moved, Movement, StoreError};
 
 impl SqlStore {
     pub(in crate::store::sql) async fn apply_redemption(
         &self,
-        r: &crate::store::vouchers::Redemption,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Moved, crate::store::StoreError> {
+        r: &Redemption,
+        now: &Moment,
+    ) -> Result<Moved, StoreError> {
         use crate::store::{Account, AccountStore as _, Moved, StoreError, sql};
         // Two rounds at most, as for plain movements: a concurrent first attempt with the
         // same reference code can win the ledger's unique index (PostgreSQL).
@@ -63,8 +66,8 @@ impl SqlStore {
     pub(in crate::store::sql) async fn voucher_movement(
         &self,
         tx: &mut db::Tx,
-        r: &crate::store::vouchers::Redemption,
-    ) -> Result<Option<(i64, crate::store::Movement)>, crate::store::StoreError> {
+        r: &Redemption,
+    ) -> Result<Option<(i64, Movement)>, StoreError> {
         use crate::store::sql::voucher_store as q;
         let key = db::query_as::<q::VoucherKey>(q::VOUCHER_BY_CODE)
             .bind(&r.code_sha256)
@@ -72,13 +75,13 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         let Some(key) = key else { return Ok(None) };
-        let currency = crate::domain::Currency::from_code(&key.currency)
-            .map_err(|e| crate::store::StoreError::Corrupt(format!("voucher {}: {e}", key.serial)))?;
+        let currency = Currency::from_code(&key.currency)
+            .map_err(|e| StoreError::Corrupt(format!("voucher {}: {e}", key.serial)))?;
         Ok(Some((
             key.serial,
-            crate::store::Movement {
+            Movement {
                 msisdn: r.msisdn.clone(),
-                kind: crate::store::EntryKind::Voucher,
+                kind: EntryKind::Voucher,
                 amount: key.value,
                 currency,
                 actor: r.actor.clone(),
@@ -95,8 +98,8 @@ impl SqlStore {
     pub(in crate::store::sql) async fn redemption_replay(
         &self,
         tx: &mut db::Tx,
-        m: &crate::store::Movement,
-    ) -> Result<Option<Result<crate::store::Moved, crate::store::StoreError>>, crate::store::StoreError> {
+        m: &Movement,
+    ) -> Result<Option<Result<Moved, StoreError>>, StoreError> {
         use crate::store::{AccountStore as _, StoreError};
         let Some(previous) = self.find_previous(tx, m).await? else {
             return Ok(None);
@@ -110,7 +113,7 @@ impl SqlStore {
             return Ok(Some(Err(e)));
         }
         let account = self.account(&m.msisdn).await?.ok_or(StoreError::NotFound)?;
-        Ok(Some(Ok(crate::store::Moved {
+        Ok(Some(Ok(Moved {
             entry: previous,
             account,
             replayed: true,
@@ -123,9 +126,9 @@ impl SqlStore {
         &self,
         tx: &mut db::Tx,
         serial: i64,
-        m: &crate::store::Movement,
-        now: &crate::domain::Moment,
-    ) -> Result<bool, crate::store::StoreError> {
+        m: &Movement,
+        now: &Moment,
+    ) -> Result<bool, StoreError> {
         use crate::store::sql::{self, voucher_store as q};
         let used = db::query_scalar::<i64>(q::USE_VOUCHER)
             .bind(serial)

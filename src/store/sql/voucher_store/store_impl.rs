@@ -1,14 +1,13 @@
 //! [`AccountExtrasStore`](crate::store::vouchers::AccountExtrasStore) on [`SqlStore`].
 
+use crate::domain::{Moment, Msisdn};
 use crate::store::sql::{SqlStore, db};
+use crate::store::vouchers::{AccountExtrasStore, NewVoucher, PinRecord, Redemption, Voucher, VoucherStatus};
+use crate::store::{AccountStore, LedgerEntry, Moved, StoreError};
 
 #[async_trait::async_trait]
-impl crate::store::vouchers::AccountExtrasStore for SqlStore {
-    async fn create_vouchers(
-        &self,
-        batch: &[crate::store::vouchers::NewVoucher],
-        now: &crate::domain::Moment,
-    ) -> Result<Vec<crate::store::vouchers::Voucher>, crate::store::StoreError> {
+impl AccountExtrasStore for SqlStore {
+    async fn create_vouchers(&self, batch: &[NewVoucher], now: &Moment) -> Result<Vec<Voucher>, StoreError> {
         use crate::store::sql::{self, voucher_store as q};
         let mut tx = self.begin_write().await?;
         let mut serials = Vec::with_capacity(batch.len());
@@ -31,7 +30,7 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
                 .bind(sql::date_text(now.today))
                 .fetch_one(&mut tx)
                 .await?;
-            out.push(crate::store::vouchers::Voucher::try_from(row)?);
+            out.push(Voucher::try_from(row)?);
         }
         tx.commit().await?;
         Ok(out)
@@ -39,11 +38,11 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
 
     async fn vouchers(
         &self,
-        status: Option<crate::store::vouchers::VoucherStatus>,
+        status: Option<VoucherStatus>,
         after_serial: i64,
         limit: i64,
-        now: &crate::domain::Moment,
-    ) -> Result<Vec<crate::store::vouchers::Voucher>, crate::store::StoreError> {
+        now: &Moment,
+    ) -> Result<Vec<Voucher>, StoreError> {
         use crate::store::sql::{self, voucher_store as q};
         db::query_as::<q::VoucherRow>(&q::LIST_VOUCHERS)
             .bind(status.map_or("all", |s| s.as_str()))
@@ -53,22 +52,15 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
             .fetch_all(self.reader())
             .await?
             .into_iter()
-            .map(crate::store::vouchers::Voucher::try_from)
+            .map(Voucher::try_from)
             .collect()
     }
 
-    async fn redeem_voucher(
-        &self,
-        redemption: &crate::store::vouchers::Redemption,
-        now: &crate::domain::Moment,
-    ) -> Result<crate::store::Moved, crate::store::StoreError> {
+    async fn redeem_voucher(&self, redemption: &Redemption, now: &Moment) -> Result<Moved, StoreError> {
         self.apply_redemption(redemption, now).await
     }
 
-    async fn pin(
-        &self,
-        msisdn: &crate::domain::Msisdn,
-    ) -> Result<Option<crate::store::vouchers::PinRecord>, crate::store::StoreError> {
+    async fn pin(&self, msisdn: &Msisdn) -> Result<Option<PinRecord>, StoreError> {
         use crate::store::sql::voucher_store as q;
         Ok(db::query_as::<q::PinRow>(q::SELECT_PIN)
             .bind(msisdn.as_str())
@@ -79,11 +71,11 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
 
     async fn set_pin(
         &self,
-        msisdn: &crate::domain::Msisdn,
+        msisdn: &Msisdn,
         salt: &str,
         pin_sha256: &str,
-        now: &crate::domain::Moment,
-    ) -> Result<(), crate::store::StoreError> {
+        now: &Moment,
+    ) -> Result<(), StoreError> {
         use crate::store::sql::voucher_store as q;
         let mut tx = self.begin_write().await?;
         let row = db::query_scalar::<i64>(q::UPSERT_PIN)
@@ -94,12 +86,12 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
             .fetch_optional(&mut tx)
             .await?;
         tx.commit().await?;
-        row.map(|_| ()).ok_or(crate::store::StoreError::NotFound)
+        row.map(|_| ()).ok_or(StoreError::NotFound)
     }
 
-    async fn clear_pin(&self, msisdn: &crate::domain::Msisdn) -> Result<(), crate::store::StoreError> {
-        use crate::store::AccountStore as _;
+    async fn clear_pin(&self, msisdn: &Msisdn) -> Result<(), StoreError> {
         use crate::store::sql::voucher_store as q;
+        use AccountStore as _;
         let mut tx = self.begin_write().await?;
         db::query(q::DELETE_PIN)
             .bind(msisdn.as_str())
@@ -108,16 +100,16 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
         tx.commit().await?;
         match self.account(msisdn).await? {
             Some(_) => Ok(()),
-            None => Err(crate::store::StoreError::NotFound),
+            None => Err(StoreError::NotFound),
         }
     }
 
     async fn claim_pin_attempt(
         &self,
-        msisdn: &crate::domain::Msisdn,
+        msisdn: &Msisdn,
         max_failures: i64,
-        now: &crate::domain::Moment,
-    ) -> Result<Option<crate::store::vouchers::PinRecord>, crate::store::StoreError> {
+        now: &Moment,
+    ) -> Result<Option<PinRecord>, StoreError> {
         use crate::store::sql::voucher_store as q;
         let mut tx = self.begin_write().await?;
         let row = db::query_as::<q::PinRow>(q::CLAIM_PIN_ATTEMPT)
@@ -130,11 +122,7 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
         Ok(row.map(Into::into))
     }
 
-    async fn reset_pin_failures(
-        &self,
-        msisdn: &crate::domain::Msisdn,
-        now: &crate::domain::Moment,
-    ) -> Result<(), crate::store::StoreError> {
+    async fn reset_pin_failures(&self, msisdn: &Msisdn, now: &Moment) -> Result<(), StoreError> {
         use crate::store::sql::voucher_store as q;
         let mut tx = self.begin_write().await?;
         db::query(q::RESET_PIN_FAILURES)
@@ -148,11 +136,11 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
 
     async fn history(
         &self,
-        msisdn: &crate::domain::Msisdn,
+        msisdn: &Msisdn,
         actor: Option<&str>,
         until_ms: i64,
         limit: i64,
-    ) -> Result<Vec<crate::store::LedgerEntry>, crate::store::StoreError> {
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
         use crate::store::sql::{self, voucher_store as q};
         db::query_as::<sql::LedgerRow>(&q::HISTORY)
             .bind(msisdn.as_str())
@@ -162,7 +150,7 @@ impl crate::store::vouchers::AccountExtrasStore for SqlStore {
             .fetch_all(self.reader())
             .await?
             .into_iter()
-            .map(crate::store::LedgerEntry::try_from)
+            .map(LedgerEntry::try_from)
             .collect()
     }
 }

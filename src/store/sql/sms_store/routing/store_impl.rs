@@ -1,6 +1,14 @@
 //! [`SmsRoutingStore`](crate::store::sms::routing::SmsRoutingStore) and `take_routed` (behind
 //! `SmsStore::take_received`) on [`SqlStore`].
 
+use crate::store::StoreError;
+use crate::store::callbacks::NewCallback;
+use crate::store::sms::ReceivedSms;
+use crate::store::sms::routing::{
+    DueReception, NewSmsNotification, Registration, RegistrationConflict, RoutedSms, SmsRoutingStore,
+    StartOutcome,
+};
+use crate::store::sql::sms_store::routing::PendingPart;
 use crate::store::sql::{SqlStore, db};
 
 impl SqlStore {
@@ -10,7 +18,7 @@ impl SqlStore {
         &self,
         registration_id: &str,
         limit: i64,
-    ) -> Result<Vec<crate::store::sms::ReceivedSms>, crate::store::StoreError> {
+    ) -> Result<Vec<ReceivedSms>, StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let mut tx = self.begin_write().await?;
         let rows = db::query_as::<q::RoutedPart>(&q::TAKE_ROWS)
@@ -37,8 +45,8 @@ impl SqlStore {
     /// instance routed it first.
     pub(in crate::store::sql) async fn route_message(
         tx: &mut db::Tx,
-        parts: &[crate::store::sql::sms_store::routing::PendingPart],
-    ) -> Result<Option<crate::store::sms::routing::RoutedSms>, sqlx::Error> {
+        parts: &[PendingPart],
+    ) -> Result<Option<RoutedSms>, sqlx::Error> {
         use crate::store::sql::sms_store::routing as q;
         let Some(message_id) = parts.iter().map(|p| p.id).min() else {
             return Ok(None);
@@ -60,7 +68,7 @@ impl SqlStore {
                 .await?
                 .rows_affected();
         }
-        Ok((moved > 0).then_some(crate::store::sms::routing::RoutedSms {
+        Ok((moved > 0).then_some(RoutedSms {
             message_id,
             destination,
             registration_id: registration,
@@ -73,7 +81,7 @@ impl SqlStore {
         tx: &mut db::Tx,
         limit: i64,
         incomplete_before_ms: i64,
-    ) -> Result<Vec<Vec<crate::store::sql::sms_store::routing::PendingPart>>, sqlx::Error> {
+    ) -> Result<Vec<Vec<PendingPart>>, sqlx::Error> {
         use crate::store::sql::sms_store::routing as q;
         let singles = db::query_as::<q::PendingPart>(q::PENDING_SINGLES)
             .bind(limit)
@@ -104,7 +112,7 @@ impl SqlStore {
         &self,
         statement: &'static str,
         limit: i64,
-    ) -> Result<Vec<crate::store::sms::ReceivedSms>, crate::store::StoreError> {
+    ) -> Result<Vec<ReceivedSms>, StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let rows = db::query_as::<q::RoutedPart>(statement)
             .bind(limit)
@@ -115,13 +123,13 @@ impl SqlStore {
 }
 
 #[async_trait::async_trait]
-impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
+impl SmsRoutingStore for SqlStore {
     async fn create_registration(
         &self,
-        r: &crate::store::sms::routing::Registration,
-    ) -> Result<Result<(), crate::store::sms::routing::RegistrationConflict>, crate::store::StoreError> {
-        use crate::store::sms::routing::RegistrationConflict as Conflict;
+        r: &Registration,
+    ) -> Result<Result<(), RegistrationConflict>, StoreError> {
         use crate::store::sql::sms_store::routing as q;
+        use RegistrationConflict as Conflict;
         let mut tx = self.begin_write().await?;
         let same_id: Option<String> = db::query_scalar(q::ID_TAKEN)
             .bind(&r.id)
@@ -158,20 +166,14 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
         Ok(Ok(()))
     }
 
-    async fn registration(
-        &self,
-        id: &str,
-    ) -> Result<Option<crate::store::sms::routing::Registration>, crate::store::StoreError> {
+    async fn registration(&self, id: &str) -> Result<Option<Registration>, StoreError> {
         Ok(db::query_as(crate::store::sql::sms_store::routing::REGISTRATION)
             .bind(id)
             .fetch_optional(self.reader())
             .await?)
     }
 
-    async fn registrations(
-        &self,
-        app_id: Option<&str>,
-    ) -> Result<Vec<crate::store::sms::routing::Registration>, crate::store::StoreError> {
+    async fn registrations(&self, app_id: Option<&str>) -> Result<Vec<Registration>, StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let rows = match app_id {
             Some(app) => {
@@ -189,7 +191,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
         Ok(rows)
     }
 
-    async fn delete_registration(&self, id: &str) -> Result<(), crate::store::StoreError> {
+    async fn delete_registration(&self, id: &str) -> Result<(), StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let mut tx = self.begin_write().await?;
         let removed = db::query(q::DELETE_REGISTRATION)
@@ -198,7 +200,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
             .await?
             .rows_affected();
         if removed == 0 {
-            return Err(crate::store::StoreError::NotFound);
+            return Err(StoreError::NotFound);
         }
         db::query(q::UNROUTE).bind(id).execute(&mut tx).await?;
         tx.commit().await?;
@@ -209,7 +211,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
         &self,
         limit: i64,
         incomplete_before_ms: i64,
-    ) -> Result<Vec<crate::store::sms::routing::RoutedSms>, crate::store::StoreError> {
+    ) -> Result<Vec<RoutedSms>, StoreError> {
         // Most passes find nothing: a read answers that without taking the write lock.
         let routable: Option<i32> = db::query_scalar(crate::store::sql::sms_store::routing::ANY_ROUTABLE)
             .bind(incomplete_before_ms)
@@ -230,10 +232,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
         Ok(routed)
     }
 
-    async fn unrouted(
-        &self,
-        limit: i64,
-    ) -> Result<(i64, Vec<crate::store::sms::ReceivedSms>), crate::store::StoreError> {
+    async fn unrouted(&self, limit: i64) -> Result<(i64, Vec<ReceivedSms>), StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let count: i64 = db::query_scalar(q::UNROUTED_COUNT)
             .fetch_one(self.reader())
@@ -243,10 +242,9 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
 
     async fn start_sms_notification(
         &self,
-        new: &crate::store::sms::routing::NewSmsNotification,
+        new: &NewSmsNotification,
         now_ms: i64,
-    ) -> Result<crate::store::sms::routing::StartOutcome, crate::store::StoreError> {
-        use crate::store::sms::routing::StartOutcome;
+    ) -> Result<StartOutcome, StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let mut tx = self.begin_write().await?;
         let taken: i64 = db::query_scalar(q::CORRELATOR_TAKEN)
@@ -288,11 +286,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
         Ok(StartOutcome::Started)
     }
 
-    async fn stop_sms_notification(
-        &self,
-        actor: &str,
-        correlator: &str,
-    ) -> Result<bool, crate::store::StoreError> {
+    async fn stop_sms_notification(&self, actor: &str, correlator: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let removed = db::query(crate::store::sql::sms_store::routing::DELETE_NOTIFICATION)
             .bind(actor)
@@ -304,11 +298,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
         Ok(removed > 0)
     }
 
-    async fn due_receptions(
-        &self,
-        format: &str,
-        limit: i64,
-    ) -> Result<Vec<crate::store::sms::routing::DueReception>, crate::store::StoreError> {
+    async fn due_receptions(&self, format: &str, limit: i64) -> Result<Vec<DueReception>, StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let heads: Vec<(i64, String, String, Option<String>, String)> = db::query_as(&q::DUE_HEADS)
             .bind(format)
@@ -322,7 +312,7 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
                 .fetch_all(self.reader())
                 .await?;
             if let Some((_, sms)) = q::whole_messages(rows).into_iter().next() {
-                due.push(crate::store::sms::routing::DueReception {
+                due.push(DueReception {
                     message_id,
                     actor,
                     correlator,
@@ -338,9 +328,9 @@ impl crate::store::sms::routing::SmsRoutingStore for SqlStore {
     async fn hand_over_reception(
         &self,
         message_id: i64,
-        callback: &crate::store::callbacks::NewCallback,
+        callback: &NewCallback,
         now_ms: i64,
-    ) -> Result<bool, crate::store::StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let removed = db::query(crate::store::sql::sms_store::routing::DELETE_MESSAGE)
             .bind(message_id)
