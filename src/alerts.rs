@@ -18,7 +18,7 @@
 mod balance;
 mod ledger;
 mod scans;
-pub mod templates;
+pub(crate) mod templates;
 
 use std::time::Duration;
 
@@ -35,7 +35,7 @@ use crate::scf::Scf;
 use crate::smpp::encoding;
 use crate::store::Store;
 use crate::store::sms::{NewPart, NewSms};
-pub use templates::{Alert, TemplateBook, Templates};
+pub(crate) use templates::{TemplateBook, Templates};
 
 /// `[alerts]`: which subscriber SMS the gateway sends, and how they read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ fn unregistered_budget(per_hour: u32) -> governor::DefaultDirectRateLimiter {
 
 /// What every account notification carries.
 #[derive(Clone, Debug)]
-pub struct Notice<'a> {
+pub(crate) struct Notice<'a> {
     /// The correlator the application gave.
     pub correlator: &'a str,
     /// `tel:` URI of the account.
@@ -135,7 +135,7 @@ pub struct Notice<'a> {
 /// How the account notifications are written on the wire; the alerts decide that one is due and
 /// to whom, the binding (`soap::monitoring_xml`) writes it.
 #[derive(Clone, Copy)]
-pub struct NoticeWriters {
+pub(crate) struct NoticeWriters {
     /// `notifyAccountCharged`: a charge of the given amount was made.
     pub charged: fn(&Notice<'_>, Decimal) -> Vec<u8>,
     /// `notifyBalanceBelowThreshold`: a charge took the balance below the given threshold.
@@ -143,7 +143,7 @@ pub struct NoticeWriters {
 }
 
 /// The actor alert SMS are queued under (no application may ask for their status).
-pub const ALERT_ACTOR: &str = "gateway:alerts";
+pub(crate) const ALERT_ACTOR: &str = "gateway:alerts";
 
 /// How often the task looks again when it found nothing to do.
 const POLL: Duration = Duration::from_millis(200);
@@ -152,7 +152,7 @@ const POLL: Duration = Duration::from_millis(200);
 const SCAN_EVERY: u32 = 5;
 
 /// What the alerts task reads and writes.
-pub struct Alerts {
+pub(crate) struct Alerts {
     /// The ledger, accounts, registrations and the alert cursor.
     pub store: Arc<dyn Store>,
     /// The service functions: the gateway's own received SMS (the balance keyword).
@@ -195,7 +195,7 @@ impl Alerts {
 
 /// Decides and queues alerts until `stop` is cancelled (between steps); returns at once when
 /// alerts are off.
-pub async fn run(alerts: Alerts, stop: CancellationToken) {
+pub(crate) async fn run(alerts: Alerts, stop: CancellationToken) {
     if !alerts.config.enabled {
         return;
     }

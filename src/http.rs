@@ -12,25 +12,25 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 /// The configured body limit, put in the request extensions by the router so a refusal can name
 /// it.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub(crate) struct BodyLimit(pub usize);
 
 impl BodyLimit {
     /// The limit a request carries, if the router put one there.
-    pub fn of(extensions: &Extensions) -> Option<usize> {
+    pub(crate) fn of(extensions: &Extensions) -> Option<usize> {
         extensions.get::<Self>().map(|l| l.0)
     }
 }
 
 /// The caller's IP address. Without `ConnectInfo` (a router driven in-process) every caller is
 /// `0.0.0.0`, so they share one lock-out bucket.
-pub fn peer_ip(extensions: &Extensions) -> IpAddr {
+pub(crate) fn peer_ip(extensions: &Extensions) -> IpAddr {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
 /// The `Content-Type` without its parameters, lower-cased (`application/json`), or `""`.
-pub fn media_type(headers: &HeaderMap) -> String {
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -40,7 +40,7 @@ pub fn media_type(headers: &HeaderMap) -> String {
 }
 
 /// The `Authorization` header, if it is text.
-pub fn authorization(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn authorization(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -48,7 +48,7 @@ pub fn authorization(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The path of a bad JSON field as people write it (`charge.amount`, `rates[0].scope`).
-pub fn field_path(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn field_path(path: &serde_path_to_error::Path) -> String {
     // Exact numbers travel as a private one-key map inside serde_json; hide that key.
     path.to_string().replace(".$serde_json::private::Number", "")
 }
@@ -61,13 +61,13 @@ const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes a path segment or query value: only unreserved characters stay as they are.
-pub fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
 /// Undoes `application/x-www-form-urlencoded` on one value (`+` is a space, `%XX` a byte); a value
 /// that does not decode to UTF-8 is kept as sent.
-pub fn form_decode(value: &str) -> String {
+pub(crate) fn form_decode(value: &str) -> String {
     let plus_as_space = value.replace('+', " ");
     percent_decode_str(&plus_as_space)
         .decode_utf8()

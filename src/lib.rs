@@ -43,7 +43,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
-pub mod alerts;
+mod alerts;
 pub mod app;
 pub mod callbacks;
 pub mod cli;
@@ -52,14 +52,14 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod framework;
-pub mod gateway;
-pub mod http;
-pub mod oauth;
-pub mod outbox;
-pub mod rest;
+mod gateway;
+mod http;
+mod oauth;
+mod outbox;
+mod rest;
 pub mod scf;
 pub mod smpp;
-pub mod soap;
+mod soap;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

@@ -21,7 +21,7 @@ use crate::gateway::Gateway;
 use crate::http::form_decode;
 
 /// `POST /oauth/token`.
-pub fn routes() -> Router<Gateway> {
+pub(crate) fn routes() -> Router<Gateway> {
     Router::new().route("/oauth/token", post(token))
 }
 

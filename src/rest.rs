@@ -17,17 +17,17 @@
 //! [`error::error_response`].
 
 mod account;
-pub mod account_json;
+pub(crate) mod account_json;
 mod docs;
-pub mod error;
+pub(crate) mod error;
 mod json;
 mod payment;
-pub mod payment_json;
+pub(crate) mod payment_json;
 mod sms;
-pub mod sms_json;
+pub(crate) mod sms_json;
 
 /// What the OneAPI SMS notifications say (`app::notices` queues them).
-pub use self::sms::notify as sms_notices;
+pub(crate) use self::sms::notify as sms_notices;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -50,7 +50,7 @@ use crate::scf::Scf;
 use crate::scf::payment::Charged;
 
 /// Where the binding is mounted.
-pub const BASE: &str = "/oneapi/v1";
+pub(crate) const BASE: &str = "/oneapi/v1";
 
 /// The document's fixed parts; paths and schemas are added by the routes themselves.
 #[derive(utoipa::OpenApi)]
@@ -65,7 +65,7 @@ struct ApiDoc;
 
 /// The REST routes, their OpenAPI document and its page, and a JSON 404/405 for anything else
 /// under `/oneapi/v1`.
-pub fn routes() -> Router<Gateway> {
+pub(crate) fn routes() -> Router<Gateway> {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(payment::amount_transaction))
         .routes(routes!(payment::amount_transaction_lookup))

@@ -13,45 +13,45 @@
 //! (ChargingInformation, ServiceException, …) are unqualified because the type schemas leave
 //! `elementFormDefault` at its default.
 
-pub mod account_xml;
-pub mod binding;
-pub mod envelope;
-pub mod fault;
-pub mod map;
-pub mod monitoring_xml;
-pub mod payment_xml;
-pub mod sms_xml;
-pub mod wsdl;
-pub mod xml;
+pub(crate) mod account_xml;
+pub(crate) mod binding;
+pub(crate) mod envelope;
+pub(crate) mod fault;
+pub(crate) mod map;
+pub(crate) mod monitoring_xml;
+pub(crate) mod payment_xml;
+pub(crate) mod sms_xml;
+pub(crate) mod wsdl;
+pub(crate) mod xml;
 
 /// SOAP 1.1 envelope namespace (SOAP 1.1 §4.1.2). `text/xml` on the wire.
-pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub(crate) const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// SOAP 1.2 envelope namespace (SOAP 1.2 Part 1 §5.1). `application/soap+xml` on the wire.
-pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
+pub(crate) const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 /// OASIS WS-Security 1.0 `wsse` namespace (UsernameToken, Security header, fault codes).
-pub const WSSE_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+pub(crate) const WSSE_NS: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 /// OASIS WS-Security 1.0 utility (`wsu`) namespace, where `Created` lives.
-pub const WSU_NS: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+pub(crate) const WSU_NS: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 /// Parlay X common types (ChargingInformation, ServiceException, PolicyException), ES 202 391-1.
-pub const COMMON_NS: &str = "http://www.csapi.org/schema/parlayx/common/v2_1";
-/// Parlay X shared fault messages (WSDL namespace of `parlayx_common_faults_2_0.wsdl`).
-pub const COMMON_FAULTS_NS: &str = "http://www.csapi.org/wsdl/parlayx/common/v2_0/faults";
-/// Parlay X payment types (Property), ES 202 391-6.
-pub const PAYMENT_NS: &str = "http://www.csapi.org/schema/parlayx/payment/v2_1";
+pub(crate) const COMMON_NS: &str = "http://www.csapi.org/schema/parlayx/common/v2_1";
 /// Local request/response schema of AmountCharging.
-pub const AMOUNT_CHARGING_NS: &str = "http://www.csapi.org/schema/parlayx/payment/amount_charging/v2_1/local";
+pub(crate) const AMOUNT_CHARGING_NS: &str =
+    "http://www.csapi.org/schema/parlayx/payment/amount_charging/v2_1/local";
 /// Local request/response schema of VolumeCharging.
-pub const VOLUME_CHARGING_NS: &str = "http://www.csapi.org/schema/parlayx/payment/volume_charging/v2_1/local";
+pub(crate) const VOLUME_CHARGING_NS: &str =
+    "http://www.csapi.org/schema/parlayx/payment/volume_charging/v2_1/local";
 /// Local request/response schema of ReserveAmountCharging.
-pub const RESERVE_AMOUNT_CHARGING_NS: &str =
+pub(crate) const RESERVE_AMOUNT_CHARGING_NS: &str =
     "http://www.csapi.org/schema/parlayx/payment/reserve_amount_charging/v2_1/local";
 /// Local request/response schema of ReserveVolumeCharging.
-pub const RESERVE_VOLUME_CHARGING_NS: &str =
+pub(crate) const RESERVE_VOLUME_CHARGING_NS: &str =
     "http://www.csapi.org/schema/parlayx/payment/reserve_volume_charging/v2_1/local";
 
 /// The SOAP version of a request; the response and any fault are written in the same version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SoapVersion {
+pub(crate) enum SoapVersion {
     /// SOAP 1.1, the version every Parlay X 2.x WSDL binds to (`wsdl:soap` binding).
     V11,
     /// SOAP 1.2, accepted as a courtesy to stacks that default to it.
@@ -61,7 +61,7 @@ pub enum SoapVersion {
 impl SoapVersion {
     /// The envelope namespace URI of this version.
     #[must_use]
-    pub const fn namespace(self) -> &'static str {
+    pub(crate) const fn namespace(self) -> &'static str {
         match self {
             Self::V11 => SOAP11_NS,
             Self::V12 => SOAP12_NS,
@@ -70,30 +70,17 @@ impl SoapVersion {
 
     /// The `Content-Type` a response in this version carries (SOAP 1.1 §6.1.1; SOAP 1.2 Part 2 §7.1.4).
     #[must_use]
-    pub const fn content_type(self) -> &'static str {
+    pub(crate) const fn content_type(self) -> &'static str {
         match self {
             Self::V11 => "text/xml; charset=utf-8",
             Self::V12 => "application/soap+xml; charset=utf-8",
-        }
-    }
-
-    /// Guess the version from a request `Content-Type`, for answering requests whose envelope could
-    /// not be read (the root element is then unknown). `application/soap+xml` is SOAP 1.2; anything
-    /// else is answered as SOAP 1.1, the Parlay X binding.
-    #[must_use]
-    pub fn from_content_type(content_type: &str) -> Self {
-        let media = content_type.split(';').next().unwrap_or("").trim();
-        if media.eq_ignore_ascii_case("application/soap+xml") {
-            Self::V12
-        } else {
-            Self::V11
         }
     }
 }
 
 /// A namespace-qualified element name: `{ns}local`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct QName {
+pub(crate) struct QName {
     /// Namespace URI; empty when the element is in no namespace.
     pub ns: String,
     /// Local name, without prefix.
@@ -103,7 +90,7 @@ pub struct QName {
 impl QName {
     /// Build a QName from its parts.
     #[must_use]
-    pub fn new(ns: &str, local: &str) -> Self {
+    pub(crate) fn new(ns: &str, local: &str) -> Self {
         Self {
             ns: ns.to_owned(),
             local: local.to_owned(),
@@ -112,7 +99,7 @@ impl QName {
 
     /// True when this name is `{ns}local`.
     #[must_use]
-    pub fn is(&self, ns: &str, local: &str) -> bool {
+    pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
     }
 }

@@ -14,7 +14,7 @@ use crate::store::Language;
 
 /// Which alert a text is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Alert {
+pub(crate) enum Alert {
     /// After a successful charge.
     Receipt,
     /// A charge took the balance below the account's threshold.
@@ -43,7 +43,7 @@ impl Alert {
     ];
 
     /// The configuration key of its template.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Self::Receipt => "receipt",
             Self::LowBalance => "low_balance",
@@ -180,7 +180,7 @@ fn placeholders_known(text: &str) -> Result<(), String> {
 
 /// The values of one alert, already formatted for its language.
 #[derive(Debug, Clone, Default)]
-pub struct Values {
+pub(crate) struct Values {
     /// `{amount}`
     pub amount: String,
     /// `{merchant}`
@@ -214,14 +214,14 @@ impl Values {
 
 /// Every text of every language, overrides applied.
 #[derive(Debug, Clone)]
-pub struct TemplateBook {
+pub(crate) struct TemplateBook {
     ko: Vec<String>,
     en: Vec<String>,
 }
 
 impl TemplateBook {
     /// The built-in texts with `overrides` applied (checked by [`Templates::check`]).
-    pub fn new(overrides: &Templates) -> Self {
+    pub(crate) fn new(overrides: &Templates) -> Self {
         let texts = |language: Language, set: &TemplateSet| {
             Alert::ALL
                 .iter()
@@ -239,7 +239,7 @@ impl TemplateBook {
     }
 
     /// The text of `alert` in `language` with `values` filled in.
-    pub fn render(&self, language: Language, alert: Alert, values: &Values) -> String {
+    pub(crate) fn render(&self, language: Language, alert: Alert, values: &Values) -> String {
         let texts = match language {
             Language::Ko => &self.ko,
             Language::En => &self.en,
@@ -264,7 +264,7 @@ impl TemplateBook {
 
 /// An amount as the subscriber reads it: `4,300원` in Korean for won, `KRW 4,300` in English,
 /// `12.50 USD` in Korean for other currencies.
-pub fn money(language: Language, currency: Currency, minor: i64) -> String {
+pub(crate) fn money(language: Language, currency: Currency, minor: i64) -> String {
     let plain = currency.from_minor(minor).to_string();
     let (sign, digits) = plain.strip_prefix('-').map_or(("", plain.as_str()), |d| ("-", d));
     let (whole, fraction) = digits
@@ -289,7 +289,7 @@ pub fn money(language: Language, currency: Currency, minor: i64) -> String {
 }
 
 /// A moment in the operator's zone: `11/15 12:00` in Korean, `2026-11-15 12:00` in English.
-pub fn time(language: Language, zone: Tz, at_ms: i64) -> String {
+pub(crate) fn time(language: Language, zone: Tz, at_ms: i64) -> String {
     let local = zone.from_utc_datetime(&crate::domain::clock::from_millis(at_ms).naive_utc());
     match language {
         Language::Ko => local.format("%m/%d %H:%M").to_string(),
@@ -298,7 +298,7 @@ pub fn time(language: Language, zone: Tz, at_ms: i64) -> String {
 }
 
 /// A date: `2026-11-18` in both languages.
-pub fn date(date: NaiveDate) -> String {
+pub(crate) fn date(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

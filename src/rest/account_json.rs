@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 /// `GET …/balance` answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountBalanceResponse {
+pub(crate) struct AccountBalanceResponse {
     /// The balances.
     pub account_balance: AccountBalance,
 }
@@ -18,7 +18,7 @@ pub struct AccountBalanceResponse {
 /// `getBalance` result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountBalance {
+pub(crate) struct AccountBalance {
     /// The subscriber, as named in the URL.
     pub end_user_id: String,
     /// One per balance type (pxgate has one, `Main`).
@@ -31,7 +31,7 @@ pub struct AccountBalance {
 /// `Balance` (ES 202 391-7).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct BalanceItem {
+pub(crate) struct BalanceItem {
     /// The balance type.
     pub balance_type: String,
     /// The amount, in the account's currency.
@@ -42,7 +42,7 @@ pub struct BalanceItem {
 /// `GET …/creditExpiry` answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CreditExpiryResponse {
+pub(crate) struct CreditExpiryResponse {
     /// The expiry details.
     pub credit_expiry: CreditExpiry,
 }
@@ -50,7 +50,7 @@ pub struct CreditExpiryResponse {
 /// `getCreditExpiryDate` result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CreditExpiry {
+pub(crate) struct CreditExpiry {
     /// The subscriber.
     pub end_user_id: String,
     /// One per balance type.
@@ -60,7 +60,7 @@ pub struct CreditExpiry {
 /// `BalanceExpireDetails`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ExpiryItem {
+pub(crate) struct ExpiryItem {
     /// The balance type.
     pub balance_type: String,
     /// The last moment the credit may be used (RFC 3339); absent when it does not expire.
@@ -71,7 +71,7 @@ pub struct ExpiryItem {
 /// `GET …/history` answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountHistoryResponse {
+pub(crate) struct AccountHistoryResponse {
     /// The statement.
     pub account_history: AccountHistory,
 }
@@ -79,7 +79,7 @@ pub struct AccountHistoryResponse {
 /// `getHistory` result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AccountHistory {
+pub(crate) struct AccountHistory {
     /// The subscriber.
     pub end_user_id: String,
     /// Most recent first.
@@ -89,7 +89,7 @@ pub struct AccountHistory {
 /// `DatedTransaction`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct HistoryItem {
+pub(crate) struct HistoryItem {
     /// When (RFC 3339, operator's zone).
     pub date: String,
     /// What happened.
@@ -99,7 +99,7 @@ pub struct HistoryItem {
 /// `GET …/history` query.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct HistoryQuery {
+pub(crate) struct HistoryQuery {
     /// Only entries at or before this RFC 3339 time.
     pub date: Option<String>,
     /// At most this many.
@@ -109,7 +109,7 @@ pub struct HistoryQuery {
 /// `POST …/balanceUpdates` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BalanceUpdateRequest {
+pub(crate) struct BalanceUpdateRequest {
     /// The recharge.
     pub balance_update: BalanceUpdate,
 }
@@ -117,7 +117,7 @@ pub struct BalanceUpdateRequest {
 /// `balanceUpdate` (ES 202 391-7), as sent and echoed.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BalanceUpdate {
+pub(crate) struct BalanceUpdate {
     /// The application's idempotency key.
     pub reference_code: String,
     /// `Main`.
@@ -133,7 +133,7 @@ pub struct BalanceUpdate {
 /// `POST …/voucherUpdates` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct VoucherUpdateRequest {
+pub(crate) struct VoucherUpdateRequest {
     /// The redemption.
     pub voucher_update: VoucherUpdate,
 }
@@ -141,7 +141,7 @@ pub struct VoucherUpdateRequest {
 /// `voucherUpdate` (ES 202 391-7), as sent.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct VoucherUpdate {
+pub(crate) struct VoucherUpdate {
     /// The application's idempotency key.
     pub reference_code: String,
     /// The voucher's code.
@@ -154,7 +154,7 @@ pub struct VoucherUpdate {
 /// Answer of both recharges.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct RechargeResponse {
+pub(crate) struct RechargeResponse {
     /// The recharge as recorded.
     pub recharge: Recharge,
 }
@@ -162,7 +162,7 @@ pub struct RechargeResponse {
 /// What a recharge credited.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Recharge {
+pub(crate) struct Recharge {
     /// The subscriber.
     pub end_user_id: String,
     /// The application's reference.

@@ -22,7 +22,7 @@ use crate::scf::{Exception, ExceptionKind, ScfError};
 
 /// Why a REST call was not served.
 #[derive(Debug)]
-pub enum RestError {
+pub(crate) enum RestError {
     /// A service capability function refused or failed; also every invalid input (SVC0002).
     Scf(ScfError),
     /// The framework refused the caller.
@@ -58,7 +58,7 @@ impl IntoResponse for RestError {
 /// `{"requestError": {"serviceException" | "policyException": {…}}}` (parlayx-spec §5.4).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct RequestError {
+pub(crate) struct RequestError {
     /// The error, in the member named after its kind.
     pub request_error: ExceptionBody,
 }
@@ -66,7 +66,7 @@ pub struct RequestError {
 /// The one exception of a [`RequestError`]; exactly one member is present.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ExceptionBody {
+pub(crate) struct ExceptionBody {
     /// A service exception (SVC…): the request cannot be processed as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_exception: Option<ExceptionDetail>,
@@ -78,7 +78,7 @@ pub struct ExceptionBody {
 /// `messageId`, `text` with `%N` placeholders, and their `variables`.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ExceptionDetail {
+pub(crate) struct ExceptionDetail {
     /// `SVC0002`, `POL1000`, …
     pub message_id: String,
     /// The catalogue text with its `%N` placeholders.
@@ -89,7 +89,7 @@ pub struct ExceptionDetail {
 
 /// The response for any error of the REST binding. Internal errors are logged here, once.
 #[must_use]
-pub fn error_response(e: &RestError) -> Response {
+pub(crate) fn error_response(e: &RestError) -> Response {
     let (exception, status) = match e {
         RestError::Scf(e) => {
             if let ScfError::Internal(cause) = e {

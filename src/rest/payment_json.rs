@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 /// `transactionOperationStatus` of an `amountTransaction` request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-pub enum AmountStatus {
+pub(crate) enum AmountStatus {
     /// Charge the amount (Parlay X `chargeAmount`).
     Charged,
     /// Refund the amount (Parlay X `refundAmount`); needs `originalServerReferenceCode`.
@@ -19,7 +19,7 @@ pub enum AmountStatus {
 
 /// `transactionOperationStatus` of an `amountReservationTransaction` request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-pub enum ReservationStatus {
+pub(crate) enum ReservationStatus {
     /// Reserve (on the collection) or reserve more (on a reservation).
     Reserved,
     /// Charge part or all of a reservation.
@@ -31,7 +31,7 @@ pub enum ReservationStatus {
 /// `chargingInformation` (ES 202 391-1 §8.4 `ChargingInformation`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ChargingInformation {
+pub(crate) struct ChargingInformation {
     /// Billing text shown to the subscriber.
     #[serde(default)]
     pub description: String,
@@ -50,7 +50,7 @@ pub struct ChargingInformation {
 /// `chargingMetaData`: accepted and echoed, not acted on.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ChargingMetaData {
+pub(crate) struct ChargingMetaData {
     /// Merchant the charge is on behalf of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
@@ -74,7 +74,7 @@ pub struct ChargingMetaData {
 /// `paymentAmount` as a client sends it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PaymentAmountIn {
+pub(crate) struct PaymentAmountIn {
     /// What to charge.
     pub charging_information: ChargingInformation,
     /// Optional metadata.
@@ -85,7 +85,7 @@ pub struct PaymentAmountIn {
 /// `paymentAmount` as the gateway answers it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct PaymentAmountOut {
+pub(crate) struct PaymentAmountOut {
     /// The request's charging information, echoed.
     pub charging_information: ChargingInformation,
     /// The request's metadata, echoed.
@@ -104,7 +104,7 @@ pub struct PaymentAmountOut {
 /// `POST …/transactions/amount` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AmountTransactionRequest {
+pub(crate) struct AmountTransactionRequest {
     /// The transaction.
     pub amount_transaction: AmountTransactionIn,
 }
@@ -112,7 +112,7 @@ pub struct AmountTransactionRequest {
 /// An `amountTransaction` as a client sends it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AmountTransactionIn {
+pub(crate) struct AmountTransactionIn {
     /// The subscriber; when present it must equal the `{endUserId}` of the URL.
     #[serde(default)]
     pub end_user_id: Option<String>,
@@ -133,7 +133,7 @@ pub struct AmountTransactionIn {
 /// `…/transactions/amount` response body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AmountTransactionResponse {
+pub(crate) struct AmountTransactionResponse {
     /// The transaction as recorded.
     pub amount_transaction: AmountTransactionOut,
 }
@@ -141,7 +141,7 @@ pub struct AmountTransactionResponse {
 /// An `amountTransaction` as the gateway answers it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AmountTransactionOut {
+pub(crate) struct AmountTransactionOut {
     /// The subscriber.
     pub end_user_id: String,
     /// Charging information and the amount moved.
@@ -166,7 +166,7 @@ pub struct AmountTransactionOut {
 /// `POST …/transactions/amountReservation[/{transactionId}]` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ReservationRequest {
+pub(crate) struct ReservationRequest {
     /// The reservation transaction.
     pub amount_reservation_transaction: ReservationIn,
 }
@@ -174,7 +174,7 @@ pub struct ReservationRequest {
 /// An `amountReservationTransaction` as a client sends it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ReservationIn {
+pub(crate) struct ReservationIn {
     /// The subscriber; when present it must equal the `{endUserId}` of the URL.
     #[serde(default)]
     pub end_user_id: Option<String>,
@@ -196,7 +196,7 @@ pub struct ReservationIn {
 /// `…/transactions/amountReservation` response body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ReservationResponse {
+pub(crate) struct ReservationResponse {
     /// The reservation as it stands after the call.
     pub amount_reservation_transaction: ReservationOut,
 }
@@ -204,7 +204,7 @@ pub struct ReservationResponse {
 /// An `amountReservationTransaction` as the gateway answers it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ReservationOut {
+pub(crate) struct ReservationOut {
     /// The subscriber, as named in the URL.
     pub end_user_id: String,
     /// The call's charging information and what it reserved or charged.

@@ -17,7 +17,7 @@
 //! Must not know: the store, or how errors look on the wire (that is [`super::error`]).
 
 pub(super) mod inbound;
-pub mod notify;
+pub(crate) mod notify;
 pub(super) mod receipt_subscriptions;
 pub(super) mod subscriptions;
 

@@ -13,7 +13,7 @@ use super::payment_json::ChargingInformation;
 /// `address`: a list of `tel:` URIs, or (as some operators accept) a single one.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(untagged)]
-pub enum Addresses {
+pub(crate) enum Addresses {
     /// `["tel:+…", …]`
     Many(Vec<String>),
     /// `"tel:+…"`
@@ -22,7 +22,7 @@ pub enum Addresses {
 
 impl Addresses {
     /// Every address, in order.
-    pub fn into_vec(self) -> Vec<String> {
+    pub(crate) fn into_vec(self) -> Vec<String> {
         match self {
             Self::Many(all) => all,
             Self::One(one) => vec![one],
@@ -33,7 +33,7 @@ impl Addresses {
 /// `outboundSMSTextMessage`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TextMessage {
+pub(crate) struct TextMessage {
     /// The text.
     pub message: String,
 }
@@ -41,7 +41,7 @@ pub struct TextMessage {
 /// `receiptRequest` / `callbackReference`: where notifications go.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CallbackReference {
+pub(crate) struct CallbackReference {
     /// The application's endpoint (an http(s) URL on one of the agreement's callback hosts).
     #[serde(rename = "notifyURL")]
     pub notify_url: String,
@@ -53,7 +53,7 @@ pub struct CallbackReference {
 /// `POST …/outbound/{senderAddress}/requests` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct OutboundRequest {
+pub(crate) struct OutboundRequest {
     /// The message to send.
     #[serde(rename = "outboundSMSMessageRequest")]
     pub outbound_sms_message_request: OutboundIn,
@@ -62,7 +62,7 @@ pub struct OutboundRequest {
 /// An `outboundSMSMessageRequest` as a client sends it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct OutboundIn {
+pub(crate) struct OutboundIn {
     /// Recipients, `tel:` URIs.
     pub address: Addresses,
     /// The sender; must equal the `{senderAddress}` of the URL.
@@ -88,7 +88,7 @@ pub struct OutboundIn {
 /// The answer about one send request.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct OutboundResponse {
+pub(crate) struct OutboundResponse {
     /// The request as accepted, with where it lives and its delivery state.
     #[serde(rename = "outboundSMSMessageRequest")]
     pub outbound_sms_message_request: OutboundOut,
@@ -99,7 +99,7 @@ pub struct OutboundResponse {
 /// An `outboundSMSMessageRequest` as the gateway answers it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct OutboundOut {
+pub(crate) struct OutboundOut {
     /// Recipients.
     pub address: Vec<String>,
     /// The sender.
@@ -130,7 +130,7 @@ pub struct OutboundOut {
 /// `resourceReference`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResourceReference {
+pub(crate) struct ResourceReference {
     /// The resource created.
     #[serde(rename = "resourceURL")]
     pub resource_url: String,
@@ -139,7 +139,7 @@ pub struct ResourceReference {
 /// `GET …/requests/{requestId}/deliveryInfos` response body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DeliveryInfoListResponse {
+pub(crate) struct DeliveryInfoListResponse {
     /// Each address and its state.
     pub delivery_info_list: DeliveryInfoList,
 }
@@ -147,7 +147,7 @@ pub struct DeliveryInfoListResponse {
 /// `deliveryInfoList`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DeliveryInfoList {
+pub(crate) struct DeliveryInfoList {
     /// One per address, in the order sent.
     pub delivery_info: Vec<DeliveryInfo>,
     /// Where the list lives.
@@ -158,7 +158,7 @@ pub struct DeliveryInfoList {
 /// `deliveryInfo`: one address and its Parlay X DeliveryStatus.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DeliveryInfo {
+pub(crate) struct DeliveryInfo {
     /// `tel:` URI.
     pub address: String,
     /// `DeliveredToTerminal`, `DeliveryImpossible`, `MessageWaiting`, …
@@ -168,7 +168,7 @@ pub struct DeliveryInfo {
 /// The body POSTed to a `receiptRequest.notifyURL`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DeliveryInfoNotificationBody {
+pub(crate) struct DeliveryInfoNotificationBody {
     /// The notification.
     pub delivery_info_notification: DeliveryInfoNotification,
 }
@@ -176,7 +176,7 @@ pub struct DeliveryInfoNotificationBody {
 /// `deliveryInfoNotification`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DeliveryInfoNotification {
+pub(crate) struct DeliveryInfoNotification {
     /// The request's `receiptRequest.callbackData`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_data: Option<String>,
@@ -187,7 +187,7 @@ pub struct DeliveryInfoNotification {
 /// `GET /inbound/registrations/{registrationId}/messages` response body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct InboundListResponse {
+pub(crate) struct InboundListResponse {
     /// The messages taken.
     #[serde(rename = "inboundSMSMessageList")]
     pub inbound_sms_message_list: InboundList,
@@ -196,7 +196,7 @@ pub struct InboundListResponse {
 /// `inboundSMSMessageList`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct InboundList {
+pub(crate) struct InboundList {
     /// The messages, oldest first; each is returned once.
     #[serde(rename = "inboundSMSMessage")]
     pub inbound_sms_message: Vec<InboundMessage>,
@@ -213,7 +213,7 @@ pub struct InboundList {
 /// `inboundSMSMessage`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct InboundMessage {
+pub(crate) struct InboundMessage {
     /// When it arrived, RFC 3339.
     pub date_time: String,
     /// The number it was sent to, `tel:` URI.
@@ -230,7 +230,7 @@ pub struct InboundMessage {
 /// `POST /inbound/subscriptions` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SubscriptionRequest {
+pub(crate) struct SubscriptionRequest {
     /// The subscription.
     pub subscription: SubscriptionIn,
 }
@@ -238,7 +238,7 @@ pub struct SubscriptionRequest {
 /// An inbound `subscription` as a client sends it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SubscriptionIn {
+pub(crate) struct SubscriptionIn {
     /// Where `inboundSMSMessageNotification`s go, and the callbackData they echo.
     pub callback_reference: CallbackReference,
     /// The short code (`tel:1588`) the application holds a registration for.
@@ -258,7 +258,7 @@ pub struct SubscriptionIn {
 /// The answer to a subscription.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SubscriptionResponse {
+pub(crate) struct SubscriptionResponse {
     /// The subscription as created.
     pub subscription: SubscriptionOut,
     /// Where it lives (GSMA OneAPI v1 shape).
@@ -268,7 +268,7 @@ pub struct SubscriptionResponse {
 /// An inbound `subscription` as the gateway answers it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SubscriptionOut {
+pub(crate) struct SubscriptionOut {
     /// Echoed.
     pub callback_reference: CallbackReference,
     /// Echoed.
@@ -289,7 +289,7 @@ pub struct SubscriptionOut {
 /// The body POSTed to a subscription's `notifyURL`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct InboundNotificationBody {
+pub(crate) struct InboundNotificationBody {
     /// The notification.
     #[serde(rename = "inboundSMSMessageNotification")]
     pub inbound_sms_message_notification: InboundNotification,
@@ -298,7 +298,7 @@ pub struct InboundNotificationBody {
 /// `inboundSMSMessageNotification`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct InboundNotification {
+pub(crate) struct InboundNotification {
     /// The subscription's `callbackReference.callbackData`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_data: Option<String>,

@@ -17,15 +17,13 @@ use super::SoapVersion;
 use super::xml::{InvalidPart, ResponseWriter, decimal, empty_as_none};
 
 /// The interface's local request/response namespace.
-pub const ACCOUNT_MANAGEMENT_NS: &str = "http://www.csapi.org/schema/parlayx/account_management/v2_2/local";
-
-/// The data types namespace (`Balance`, `BalanceExpireDetails`, `DatedTransaction`).
-pub const ACCOUNT_MANAGEMENT_TYPES_NS: &str = "http://www.csapi.org/schema/parlayx/account_management/v2_2";
+pub(crate) const ACCOUNT_MANAGEMENT_NS: &str =
+    "http://www.csapi.org/schema/parlayx/account_management/v2_2/local";
 
 /// `getBalance`, `getCreditExpiryDate`, `getBalanceTypes`: the end user and an optional PIN.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EndUserRequest {
+pub(crate) struct EndUserRequest {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// The subscriber's PIN, optional.
@@ -36,7 +34,7 @@ pub struct EndUserRequest {
 /// `balanceUpdate`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct BalanceUpdate {
+pub(crate) struct BalanceUpdate {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// The subscriber's PIN, optional.
@@ -57,7 +55,7 @@ pub struct BalanceUpdate {
 /// `voucherUpdate`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VoucherUpdate {
+pub(crate) struct VoucherUpdate {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// The subscriber's PIN, optional.
@@ -75,7 +73,7 @@ pub struct VoucherUpdate {
 /// `getHistory`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GetHistory {
+pub(crate) struct GetHistory {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// The subscriber's PIN, optional.
@@ -93,7 +91,7 @@ pub struct GetHistory {
 ///
 /// # Errors
 /// [`InvalidPart`] naming `part` when the text is not a dateTime.
-pub fn date_time(part: &str, text: &str) -> Result<DateTime<FixedOffset>, InvalidPart> {
+pub(crate) fn date_time(part: &str, text: &str) -> Result<DateTime<FixedOffset>, InvalidPart> {
     DateTime::parse_from_rfc3339(text)
         .or_else(|_| {
             NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc().fixed_offset())
@@ -110,13 +108,13 @@ fn xsd_date_time(t: &DateTime<FixedOffset>) -> String {
 
 /// A response with no `result` (`balanceUpdateResponse`, `voucherUpdateResponse`).
 #[must_use]
-pub fn empty_response(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
+pub(crate) fn empty_response(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
     super::xml::empty_response(version, ACCOUNT_MANAGEMENT_NS, wrapper)
 }
 
 /// `getBalanceResponse`: `result` is `Balance [1..∞]` (balance type, amount).
 #[must_use]
-pub fn balance_response(version: SoapVersion, balances: &[(String, Decimal)]) -> Vec<u8> {
+pub(crate) fn balance_response(version: SoapVersion, balances: &[(String, Decimal)]) -> Vec<u8> {
     let mut w = ResponseWriter::new(version, ACCOUNT_MANAGEMENT_NS, "getBalanceResponse");
     for (balance_type, amount) in balances {
         w.start_qualified("result");
@@ -131,7 +129,7 @@ pub fn balance_response(version: SoapVersion, balances: &[(String, Decimal)]) ->
 /// `getCreditExpiryDateResponse`: `result` is `BalanceExpireDetails [1..∞]`; `date` is omitted for
 /// a balance that does not expire.
 #[must_use]
-pub fn credit_expiry_response(
+pub(crate) fn credit_expiry_response(
     version: SoapVersion,
     details: &[(String, Option<DateTime<FixedOffset>>)],
 ) -> Vec<u8> {
@@ -149,7 +147,10 @@ pub fn credit_expiry_response(
 
 /// `getHistoryResponse`: `result` is `DatedTransaction [0..∞]`, most recent first.
 #[must_use]
-pub fn history_response(version: SoapVersion, transactions: &[(DateTime<FixedOffset>, String)]) -> Vec<u8> {
+pub(crate) fn history_response(
+    version: SoapVersion,
+    transactions: &[(DateTime<FixedOffset>, String)],
+) -> Vec<u8> {
     let mut w = ResponseWriter::new(version, ACCOUNT_MANAGEMENT_NS, "getHistoryResponse");
     for (date, details) in transactions {
         w.start_qualified("result");
@@ -162,7 +163,7 @@ pub fn history_response(version: SoapVersion, transactions: &[(DateTime<FixedOff
 
 /// `getBalanceTypesResponse`: `result` is `xsd:string [1..∞]`.
 #[must_use]
-pub fn balance_types_response(version: SoapVersion, types: &[String]) -> Vec<u8> {
+pub(crate) fn balance_types_response(version: SoapVersion, types: &[String]) -> Vec<u8> {
     let mut w = ResponseWriter::new(version, ACCOUNT_MANAGEMENT_NS, "getBalanceTypesResponse");
     for t in types {
         w.qualified_text("result", t);

@@ -18,7 +18,7 @@ mod payment;
 mod sms;
 
 /// What the SOAP SMS notifications say (`app::notices` queues them).
-pub use self::sms::notify as sms_notices;
+pub(crate) use self::sms::notify as sms_notices;
 
 use std::net::IpAddr;
 
@@ -42,7 +42,7 @@ use crate::scf::Scf;
 
 /// The SOAP routes: `POST` and `GET ?wsdl` on every Payment and SMS endpoint, `GET /wsdl/{name}` and
 /// `GET /schemas/{name}`; request documents are held to `limits`.
-pub fn routes(limits: Limits) -> Router<Gateway> {
+pub(crate) fn routes(limits: Limits) -> Router<Gateway> {
     let mut router = Router::new()
         .route("/wsdl/{name}", get(wsdl_file))
         .route("/schemas/{name}", get(schema_file));

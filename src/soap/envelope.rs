@@ -28,7 +28,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-pub use self::error::EnvelopeError;
+pub(crate) use self::error::EnvelopeError;
 use super::{QName, SOAP11_NS, SOAP12_NS, SoapVersion};
 
 /// Bounds on what a request may cost us. Part of the gateway's SOAP configuration.
@@ -38,7 +38,7 @@ use super::{QName, SOAP11_NS, SOAP12_NS, SoapVersion};
 /// only parsed once it is complete and within size). [`parse`] re-checks the size as a second line of
 /// defence.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Deepest element nesting accepted, counting `Envelope` as 1. Payment payloads reach 5
     /// (`Envelope/Body/chargeAmount/charge/amount`); the default leaves room for vendor headers.
     pub max_depth: usize,
@@ -61,11 +61,11 @@ impl Default for Limits {
     }
 }
 
-pub use crate::framework::auth::{PasswordType, UsernameToken};
+pub(crate) use crate::framework::auth::{PasswordType, UsernameToken};
 
 /// A request envelope that passed every check.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Envelope<'a> {
+pub(crate) struct Envelope<'a> {
     /// The SOAP version; the response must use the same one.
     pub version: SoapVersion,
     /// The UsernameToken of the `wsse:Security` header block, if one was sent.
@@ -86,7 +86,7 @@ pub struct Envelope<'a> {
 /// # Errors
 /// Any [`EnvelopeError`]: the body is too big, not well-formed UTF-8 XML, hostile (DTD, unknown
 /// entities, too deep, too many elements), not a SOAP 1.1/1.2 envelope, or has no operation.
-pub fn parse<'a>(body: &'a [u8], limits: &Limits) -> Result<Envelope<'a>, EnvelopeError> {
+pub(crate) fn parse<'a>(body: &'a [u8], limits: &Limits) -> Result<Envelope<'a>, EnvelopeError> {
     if body.len() > limits.max_body_bytes {
         return Err(EnvelopeError::TooLarge {
             size: body.len(),

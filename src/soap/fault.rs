@@ -29,7 +29,7 @@ use super::{COMMON_NS, QName, SoapVersion, WSSE_NS};
 
 /// Which Parlay X exception a fault carries (ES 202 391-1 §5.3–5.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FaultKind {
+pub(crate) enum FaultKind {
     /// `ServiceException` (`SVCnnnn`): the request cannot be processed, retrying will not help.
     Service,
     /// `PolicyException` (`POLnnnn`): the request is valid but breaks a policy or agreement.
@@ -39,7 +39,7 @@ pub enum FaultKind {
 impl FaultKind {
     /// Name of the detail element in the common namespace.
     #[must_use]
-    pub const fn element(self) -> &'static str {
+    pub(crate) const fn element(self) -> &'static str {
         match self {
             Self::Service => "ServiceException",
             Self::Policy => "PolicyException",
@@ -49,7 +49,7 @@ impl FaultKind {
 
 /// A Parlay X fault, ready to encode.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// ServiceException or PolicyException.
     pub kind: FaultKind,
     /// `SVC0270`, `POL0001`, ….
@@ -66,7 +66,7 @@ pub struct Fault {
 impl Fault {
     /// A ServiceException.
     #[must_use]
-    pub fn service(message_id: &str, text: &str, variables: Vec<String>, client: bool) -> Self {
+    pub(crate) fn service(message_id: &str, text: &str, variables: Vec<String>, client: bool) -> Self {
         Self {
             kind: FaultKind::Service,
             message_id: message_id.to_owned(),
@@ -77,8 +77,8 @@ impl Fault {
     }
 
     /// A PolicyException; always the client's side (the request broke a policy).
-    #[must_use]
-    pub fn policy(message_id: &str, text: &str, variables: Vec<String>) -> Self {
+    #[cfg(test)]
+    fn policy(message_id: &str, text: &str, variables: Vec<String>) -> Self {
         Self {
             kind: FaultKind::Policy,
             message_id: message_id.to_owned(),
@@ -91,7 +91,7 @@ impl Fault {
     /// SVC0001 "A service error occurred. Error code is %1" (ES 202 391-1 §10.1.1); `client` says
     /// whose fault it is.
     #[must_use]
-    pub fn service_error(code: &str, client: bool) -> Self {
+    pub(crate) fn service_error(code: &str, client: bool) -> Self {
         Self::service(
             "SVC0001",
             "A service error occurred. Error code is %1",
@@ -103,7 +103,7 @@ impl Fault {
     /// SVC0002 "Invalid input value for message part %1" (ES 202 391-1 §10.1.2) for a payload that
     /// did not decode.
     #[must_use]
-    pub fn invalid_part(invalid: &InvalidPart) -> Self {
+    pub(crate) fn invalid_part(invalid: &InvalidPart) -> Self {
         let part = if invalid.part.is_empty() {
             "Body"
         } else {
@@ -119,7 +119,7 @@ impl Fault {
 
     /// `text` with `%1`… replaced by the variables: the sentence for `faultstring`.
     #[must_use]
-    pub fn substituted(&self) -> String {
+    pub(crate) fn substituted(&self) -> String {
         let mut out = self.text.clone();
         // Highest index first, so `%1` does not eat the front of `%10`.
         for (i, value) in self.variables.iter().enumerate().rev() {
@@ -131,7 +131,7 @@ impl Fault {
 
 /// HTTP status for a SOAP fault: always 500 (WS-I Basic Profile 1.1 R1126).
 #[must_use]
-pub const fn http_status(_fault: &Fault) -> u16 {
+pub(crate) const fn http_status(_fault: &Fault) -> u16 {
     500
 }
 
@@ -171,7 +171,7 @@ struct Shape<'a> {
 
 /// Encode a Parlay X fault.
 #[must_use]
-pub fn encode(version: SoapVersion, fault: &Fault) -> Vec<u8> {
+pub(crate) fn encode(version: SoapVersion, fault: &Fault) -> Vec<u8> {
     let mut detail = String::with_capacity(256);
     let element = fault.kind.element();
     detail.push_str("<ns1:");
@@ -209,43 +209,33 @@ pub fn encode(version: SoapVersion, fault: &Fault) -> Vec<u8> {
     )
 }
 
-/// WS-Security fault codes (OASIS WSS SOAP Message Security 1.0 §12, table of faultcodes).
+/// The WS-Security fault codes the gateway answers (OASIS WSS SOAP Message Security 1.0 §12): a
+/// stale `Created`, a replayed nonce and a bad password alike are `FailedAuthentication`, so a
+/// caller learns nothing about which check failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SecurityFault {
+pub(crate) enum SecurityFault {
     /// The token was well-formed but could not be authenticated or authorized.
     FailedAuthentication,
     /// The `wsse:Security` header could not be processed.
     InvalidSecurity,
-    /// The security token is invalid (e.g. a bad Nonce).
-    InvalidSecurityToken,
-    /// A token type we do not support (e.g. an unknown password type).
-    UnsupportedSecurityToken,
-    /// `Created` is too old, or a nonce was replayed.
-    MessageExpired,
 }
 
 impl SecurityFault {
     /// Local name of the `wsse:` fault code.
     #[must_use]
-    pub const fn code(self) -> &'static str {
+    pub(crate) const fn code(self) -> &'static str {
         match self {
             Self::FailedAuthentication => "FailedAuthentication",
             Self::InvalidSecurity => "InvalidSecurity",
-            Self::InvalidSecurityToken => "InvalidSecurityToken",
-            Self::UnsupportedSecurityToken => "UnsupportedSecurityToken",
-            Self::MessageExpired => "MessageExpired",
         }
     }
 
     /// The fault string WSS 1.0 §12 gives for the code.
     #[must_use]
-    pub const fn reason(self) -> &'static str {
+    pub(crate) const fn reason(self) -> &'static str {
         match self {
             Self::FailedAuthentication => "The security token could not be authenticated or authorized",
             Self::InvalidSecurity => "An error was discovered processing the <wsse:Security> header",
-            Self::InvalidSecurityToken => "An invalid security token was provided",
-            Self::UnsupportedSecurityToken => "An unsupported token was provided",
-            Self::MessageExpired => "The message has expired",
         }
     }
 }
@@ -253,7 +243,7 @@ impl SecurityFault {
 /// Encode a WS-Security fault: SOAP 1.1 `faultcode` is the `wsse:` QName itself (WSS 1.0 §12); in
 /// SOAP 1.2 it is a `Subcode` of `env:Sender`.
 #[must_use]
-pub fn encode_security(version: SoapVersion, fault: SecurityFault) -> Vec<u8> {
+pub(crate) fn encode_security(version: SoapVersion, fault: SecurityFault) -> Vec<u8> {
     let value = format!("wsse:{}", fault.code());
     let decl = format!(" xmlns:wsse=\"{WSSE_NS}\"");
     let shape = Shape {
@@ -269,7 +259,7 @@ pub fn encode_security(version: SoapVersion, fault: SecurityFault) -> Vec<u8> {
 /// Encode a VersionMismatch fault for an envelope in an unknown namespace. Always written as SOAP 1.1,
 /// the version every Parlay X WSDL binds to (SOAP 1.2 Part 1 Appendix A allows a 1.1 answer).
 #[must_use]
-pub fn encode_version_mismatch() -> Vec<u8> {
+pub(crate) fn encode_version_mismatch() -> Vec<u8> {
     let reason = "Unsupported SOAP envelope namespace: use SOAP 1.1 or SOAP 1.2";
     let shape = Shape {
         code: Code::VersionMismatch,
@@ -284,7 +274,7 @@ pub fn encode_version_mismatch() -> Vec<u8> {
 /// Encode a MustUnderstand fault for header block `header`; in SOAP 1.2 the block is also named in an
 /// `env:NotUnderstood` header (SOAP 1.2 Part 1 §5.4.8).
 #[must_use]
-pub fn encode_must_understand(version: SoapVersion, header: &QName) -> Vec<u8> {
+pub(crate) fn encode_must_understand(version: SoapVersion, header: &QName) -> Vec<u8> {
     let mut reason = String::from("Header block not understood: ");
     reason.push_str(&header.to_string());
     let mut not_understood = String::new();
@@ -313,7 +303,7 @@ pub fn encode_must_understand(version: SoapVersion, header: &QName) -> Vec<u8> {
 /// `XmlMalformed`, `XmlDoctypeNotAllowed`, `XmlEntityNotAllowed`, `XmlTooDeep`, `XmlTooManyElements`,
 /// `NotSoapEnvelope`, `SoapBodyMissing`, `SoapBodyEmpty`, `XmlTrailingContent`.
 #[must_use]
-pub fn for_envelope_error(version: SoapVersion, error: &EnvelopeError) -> Vec<u8> {
+pub(crate) fn for_envelope_error(version: SoapVersion, error: &EnvelopeError) -> Vec<u8> {
     let code = match error {
         EnvelopeError::VersionMismatch { .. } => return encode_version_mismatch(),
         EnvelopeError::MustUnderstand { version, header } => return encode_must_understand(*version, header),

@@ -27,7 +27,7 @@ use crate::scf::{Exception, ExceptionKind, ScfError};
 /// the caller sent something wrong ([`Exception::is_client_error`]); policy refusals and failures are
 /// Server. An internal error is logged here, once, and answered SVC0001 without its cause.
 #[must_use]
-pub fn scf_fault(e: &ScfError) -> Fault {
+pub(crate) fn scf_fault(e: &ScfError) -> Fault {
     if let ScfError::Internal(cause) = e {
         tracing::error!(error = %cause, "internal error answered with SVC0001");
     }
@@ -52,7 +52,7 @@ fn exception_fault(exception: &Exception) -> Fault {
 /// not prove who it is (WSS 1.0 §12), otherwise the refusal's Parlay X fault (POL0001, POL1100,
 /// SVC0001); `Retry-After` when the refusal says how long to wait.
 #[must_use]
-pub fn auth_response(version: SoapVersion, e: &AuthError) -> Response {
+pub(crate) fn auth_response(version: SoapVersion, e: &AuthError) -> Response {
     let refusal = refusal(e);
     let mut response = if refusal.class == RefusalClass::Unauthenticated {
         let body = fault::encode_security(version, SecurityFault::FailedAuthentication);
@@ -75,14 +75,14 @@ pub fn auth_response(version: SoapVersion, e: &AuthError) -> Response {
 
 /// A Parlay X fault as a response: HTTP 500 (WS-I BP 1.1 R1126) in the request's SOAP version.
 #[must_use]
-pub fn fault_response(version: SoapVersion, f: &Fault) -> Response {
+pub(crate) fn fault_response(version: SoapVersion, f: &Fault) -> Response {
     let status = StatusCode::from_u16(fault::http_status(f)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     soap_response(version, status, fault::encode(version, f))
 }
 
 /// A SOAP document of `version` with `status`.
 #[must_use]
-pub fn soap_response(version: SoapVersion, status: StatusCode, body: Vec<u8>) -> Response {
+pub(crate) fn soap_response(version: SoapVersion, status: StatusCode, body: Vec<u8>) -> Response {
     (
         status,
         [(

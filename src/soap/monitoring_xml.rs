@@ -17,16 +17,17 @@ use super::sms_xml::SimpleReference;
 use super::xml::{ResponseWriter, decimal, empty_response};
 
 /// Local namespace of AccountNotificationManager's requests and responses.
-pub const ACCOUNT_NOTIFICATION_MANAGER_NS: &str = "http://pxgate.dev/schema/account_notification/v1/local";
+pub(crate) const ACCOUNT_NOTIFICATION_MANAGER_NS: &str =
+    "http://pxgate.dev/schema/account_notification/v1/local";
 
 /// Local namespace of the AccountNotification interface (the application's endpoint).
-pub const ACCOUNT_NOTIFICATION_NS: &str =
+pub(crate) const ACCOUNT_NOTIFICATION_NS: &str =
     "http://pxgate.dev/schema/account_notification/v1/notification/local";
 
 /// `startAccountNotification`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StartAccountNotification {
+pub(crate) struct StartAccountNotification {
     /// Where the notifications go, and the correlator they carry.
     pub reference: SimpleReference,
     /// `xsd:anyURI` of the subscriber.
@@ -41,21 +42,21 @@ pub struct StartAccountNotification {
 /// `stopAccountNotification`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StopAccountNotification {
+pub(crate) struct StopAccountNotification {
     /// The correlator of the startAccountNotification to end.
     pub correlator: String,
 }
 
 /// `{operation}Response` without children.
 #[must_use]
-pub fn empty(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
+pub(crate) fn empty(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
     empty_response(version, ACCOUNT_NOTIFICATION_MANAGER_NS, wrapper)
 }
 
-pub use crate::alerts::Notice;
+pub(crate) use crate::alerts::Notice;
 
 /// The SOAP writers of the account notifications, handed to the alerts task.
-pub const NOTICE_WRITERS: crate::alerts::NoticeWriters = crate::alerts::NoticeWriters {
+pub(crate) const NOTICE_WRITERS: crate::alerts::NoticeWriters = crate::alerts::NoticeWriters {
     charged: notify_account_charged,
     below_threshold: notify_balance_below_threshold,
 };
@@ -66,7 +67,7 @@ fn time(at_ms: i64) -> String {
 
 /// `notifyAccountCharged` (SOAP 1.1): a charge of `amount` was made.
 #[must_use]
-pub fn notify_account_charged(n: &Notice<'_>, amount: Decimal) -> Vec<u8> {
+pub(crate) fn notify_account_charged(n: &Notice<'_>, amount: Decimal) -> Vec<u8> {
     let mut w = ResponseWriter::new(SoapVersion::V11, ACCOUNT_NOTIFICATION_NS, "notifyAccountCharged");
     w.qualified_text("correlator", n.correlator)
         .qualified_text("endUserIdentifier", n.end_user)
@@ -78,7 +79,7 @@ pub fn notify_account_charged(n: &Notice<'_>, amount: Decimal) -> Vec<u8> {
 
 /// `notifyBalanceBelowThreshold` (SOAP 1.1): a charge took the balance below `threshold`.
 #[must_use]
-pub fn notify_balance_below_threshold(n: &Notice<'_>, threshold: Decimal) -> Vec<u8> {
+pub(crate) fn notify_balance_below_threshold(n: &Notice<'_>, threshold: Decimal) -> Vec<u8> {
     let mut w = ResponseWriter::new(
         SoapVersion::V11,
         ACCOUNT_NOTIFICATION_NS,

@@ -26,7 +26,7 @@ use super::{
 /// `common:ChargingInformation` (ES 202 391-1 §8.4); children unqualified.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChargingInformation {
+pub(crate) struct ChargingInformation {
     /// Billing text shown to the subscriber. Mandatory in the schema; may be empty text.
     #[serde(default)]
     pub description: String,
@@ -43,7 +43,7 @@ pub struct ChargingInformation {
 
 /// `payment:Property` (name/value pair passed as `parameters` to volume operations); unqualified.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct Property {
+pub(crate) struct Property {
     /// Parameter name.
     pub name: String,
     /// Parameter value.
@@ -54,7 +54,7 @@ pub struct Property {
 /// `amount_charging:chargeAmount`; the same shape is `refundAmount` ([`RefundAmount`]).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChargeAmount {
+pub(crate) struct ChargeAmount {
     /// `xsd:anyURI` of the subscriber (`tel:+…`).
     pub end_user_identifier: String,
     /// What to charge.
@@ -64,12 +64,12 @@ pub struct ChargeAmount {
 }
 
 /// `amount_charging:refundAmount`.
-pub type RefundAmount = ChargeAmount;
+pub(crate) type RefundAmount = ChargeAmount;
 
 /// `volume_charging:chargeVolume`; the same shape is `refundVolume` ([`RefundVolume`]).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChargeVolume {
+pub(crate) struct ChargeVolume {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// `xsd:long` volume, in units the operator's rating knows.
@@ -85,12 +85,12 @@ pub struct ChargeVolume {
 }
 
 /// `volume_charging:refundVolume`.
-pub type RefundVolume = ChargeVolume;
+pub(crate) type RefundVolume = ChargeVolume;
 
 /// `getAmount` of VolumeCharging and ReserveVolumeCharging: price a volume without charging.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GetAmount {
+pub(crate) struct GetAmount {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// `xsd:long` volume.
@@ -103,7 +103,7 @@ pub struct GetAmount {
 /// `reserve_amount_charging:reserveAmount`; response `result` is the reservation identifier.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReserveAmount {
+pub(crate) struct ReserveAmount {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// What to reserve.
@@ -114,7 +114,7 @@ pub struct ReserveAmount {
 /// reservation.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReserveAdditionalAmount {
+pub(crate) struct ReserveAdditionalAmount {
     /// Identifier returned by `reserveAmount`.
     pub reservation_identifier: String,
     /// The additional amount.
@@ -124,7 +124,7 @@ pub struct ReserveAdditionalAmount {
 /// `reserve_amount_charging:chargeReservation`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChargeAmountReservation {
+pub(crate) struct ChargeAmountReservation {
     /// Identifier returned by `reserveAmount`.
     pub reservation_identifier: String,
     /// The amount to charge from the reservation.
@@ -136,7 +136,7 @@ pub struct ChargeAmountReservation {
 /// `releaseReservation` of both reservation interfaces.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReleaseReservation {
+pub(crate) struct ReleaseReservation {
     /// Identifier returned by `reserveAmount` / `reserveVolume`.
     pub reservation_identifier: String,
 }
@@ -144,7 +144,7 @@ pub struct ReleaseReservation {
 /// `reserve_volume_charging:reserveVolume`; response `result` is the reservation identifier.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReserveVolume {
+pub(crate) struct ReserveVolume {
     /// `xsd:anyURI` of the subscriber.
     pub end_user_identifier: String,
     /// `xsd:long` volume.
@@ -160,7 +160,7 @@ pub struct ReserveVolume {
 /// `reserve_volume_charging:reserveAdditionalVolume`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReserveAdditionalVolume {
+pub(crate) struct ReserveAdditionalVolume {
     /// Identifier returned by `reserveVolume`.
     pub reservation_identifier: String,
     /// `xsd:long` additional volume (may be negative).
@@ -176,7 +176,7 @@ pub struct ReserveAdditionalVolume {
 /// `reserve_volume_charging:chargeReservation`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChargeVolumeReservation {
+pub(crate) struct ChargeVolumeReservation {
     /// Identifier returned by `reserveVolume`.
     pub reservation_identifier: String,
     /// `xsd:long` volume to charge.
@@ -193,7 +193,7 @@ pub struct ChargeVolumeReservation {
 
 /// The four Payment interfaces, for choosing the response namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PaymentInterface {
+pub(crate) enum PaymentInterface {
     /// AmountCharging.
     Amount,
     /// VolumeCharging.
@@ -207,7 +207,7 @@ pub enum PaymentInterface {
 impl PaymentInterface {
     /// The interface's local request/response namespace.
     #[must_use]
-    pub const fn namespace(self) -> &'static str {
+    pub(crate) const fn namespace(self) -> &'static str {
         match self {
             Self::Amount => AMOUNT_CHARGING_NS,
             Self::Volume => VOLUME_CHARGING_NS,
@@ -215,31 +215,22 @@ impl PaymentInterface {
             Self::ReserveVolume => RESERVE_VOLUME_CHARGING_NS,
         }
     }
-
-    /// The interface whose local namespace is `ns`, if any.
-    #[must_use]
-    pub fn from_namespace(ns: &str) -> Option<Self> {
-        [
-            Self::Amount,
-            Self::Volume,
-            Self::ReserveAmount,
-            Self::ReserveVolume,
-        ]
-        .into_iter()
-        .find(|i| i.namespace() == ns)
-    }
 }
 
 /// A response with no `result` (`chargeAmountResponse`, `releaseReservationResponse`, …); `wrapper`
 /// is the operation name followed by `Response`.
 #[must_use]
-pub fn empty_response(version: SoapVersion, interface: PaymentInterface, wrapper: &'static str) -> Vec<u8> {
+pub(crate) fn empty_response(
+    version: SoapVersion,
+    interface: PaymentInterface,
+    wrapper: &'static str,
+) -> Vec<u8> {
     super::xml::empty_response(version, interface.namespace(), wrapper)
 }
 
 /// `reserveAmountResponse` / `reserveVolumeResponse`: `result` is the reservation identifier.
 #[must_use]
-pub fn reservation_response(
+pub(crate) fn reservation_response(
     version: SoapVersion,
     interface: PaymentInterface,
     wrapper: &'static str,
@@ -252,7 +243,7 @@ pub fn reservation_response(
 
 /// `getAmountResponse`: `result` is a ChargingInformation, whose children are unqualified.
 #[must_use]
-pub fn get_amount_response(
+pub(crate) fn get_amount_response(
     version: SoapVersion,
     interface: PaymentInterface,
     result: &ChargingInformation,

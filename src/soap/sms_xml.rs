@@ -12,22 +12,19 @@ use super::SoapVersion;
 use super::payment_xml::ChargingInformation;
 use super::xml::{ResponseWriter, empty_as_none};
 
-pub use reception::{
+pub(crate) use reception::{
     SMS_NOTIFICATION_MANAGER_NS, StartSmsNotification, StopSmsNotification, manager_response,
     notify_sms_reception,
 };
 
 /// Local request/response schema of SendSms.
-pub const SEND_SMS_NS: &str = "http://www.csapi.org/schema/parlayx/sms/send/v2_2/local";
+pub(crate) const SEND_SMS_NS: &str = "http://www.csapi.org/schema/parlayx/sms/send/v2_2/local";
 /// Local request/response schema of ReceiveSms.
-pub const RECEIVE_SMS_NS: &str = "http://www.csapi.org/schema/parlayx/sms/receive/v2_2/local";
-/// Parlay X SMS types (DeliveryStatus, DeliveryInformation), ES 202 391-4.
-pub const SMS_TYPES_NS: &str = "http://www.csapi.org/schema/parlayx/sms/v2_2";
-
+pub(crate) const RECEIVE_SMS_NS: &str = "http://www.csapi.org/schema/parlayx/sms/receive/v2_2/local";
 /// `send_local:sendSms`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SendSms {
+pub(crate) struct SendSms {
     /// `addresses` `[1..∞]`, `xsd:anyURI`.
     #[serde(default)]
     pub addresses: Vec<String>,
@@ -47,7 +44,7 @@ pub struct SendSms {
 /// `common:SimpleReference` (ES 202 391-1 §8.6); children unqualified.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SimpleReference {
+pub(crate) struct SimpleReference {
     /// The application's SmsNotification endpoint.
     pub endpoint: String,
     /// `SmsNotification` (not checked).
@@ -58,11 +55,12 @@ pub struct SimpleReference {
 }
 
 /// Local request schema of SmsNotification (implemented by the application).
-pub const SMS_NOTIFICATION_NS: &str = "http://www.csapi.org/schema/parlayx/sms/notification/v2_2/local";
+pub(crate) const SMS_NOTIFICATION_NS: &str =
+    "http://www.csapi.org/schema/parlayx/sms/notification/v2_2/local";
 
 /// The `notifySmsDeliveryReceipt` request the gateway sends (SOAP 1.1, the Parlay X binding).
 #[must_use]
-pub fn notify_sms_delivery_receipt(correlator: &str, address: &str, status: &str) -> Vec<u8> {
+pub(crate) fn notify_sms_delivery_receipt(correlator: &str, address: &str, status: &str) -> Vec<u8> {
     let mut w = ResponseWriter::new(SoapVersion::V11, SMS_NOTIFICATION_NS, "notifySmsDeliveryReceipt");
     w.qualified_text("correlator", correlator);
     w.start_qualified("deliveryStatus");
@@ -75,7 +73,7 @@ pub fn notify_sms_delivery_receipt(correlator: &str, address: &str, status: &str
 /// `send_local:getSmsDeliveryStatus`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GetSmsDeliveryStatus {
+pub(crate) struct GetSmsDeliveryStatus {
     /// The requestIdentifier a sendSms answered.
     pub request_identifier: String,
 }
@@ -83,14 +81,14 @@ pub struct GetSmsDeliveryStatus {
 /// `receive_local:getReceivedSms`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GetReceivedSms {
+pub(crate) struct GetReceivedSms {
     /// The number (short code) the messages were sent to.
     pub registration_identifier: String,
 }
 
 /// One `sms:SmsMessage` for [`received_sms_response`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SmsMessage {
+pub(crate) struct SmsMessage {
     /// The text.
     pub message: String,
     /// `tel:` URI of the handset.
@@ -103,7 +101,7 @@ pub struct SmsMessage {
 
 /// `getReceivedSmsResponse`: one `result` (`sms:SmsMessage`) per message.
 #[must_use]
-pub fn received_sms_response(version: SoapVersion, messages: &[SmsMessage]) -> Vec<u8> {
+pub(crate) fn received_sms_response(version: SoapVersion, messages: &[SmsMessage]) -> Vec<u8> {
     let mut w = ResponseWriter::new(version, RECEIVE_SMS_NS, "getReceivedSmsResponse");
     for m in messages {
         w.start_qualified("result");
@@ -118,7 +116,7 @@ pub fn received_sms_response(version: SoapVersion, messages: &[SmsMessage]) -> V
 
 /// `sendSmsResponse` (and the Logo/Ringtone ones): `result` is the requestIdentifier.
 #[must_use]
-pub fn request_id_response(version: SoapVersion, wrapper: &'static str, request_id: &str) -> Vec<u8> {
+pub(crate) fn request_id_response(version: SoapVersion, wrapper: &'static str, request_id: &str) -> Vec<u8> {
     let mut w = ResponseWriter::new(version, SEND_SMS_NS, wrapper);
     w.qualified_text("result", request_id);
     w.finish()
@@ -126,7 +124,7 @@ pub fn request_id_response(version: SoapVersion, wrapper: &'static str, request_
 
 /// `getSmsDeliveryStatusResponse`: one `result` (`sms:DeliveryInformation`) per address.
 #[must_use]
-pub fn delivery_status_response(version: SoapVersion, results: &[(String, &'static str)]) -> Vec<u8> {
+pub(crate) fn delivery_status_response(version: SoapVersion, results: &[(String, &'static str)]) -> Vec<u8> {
     let mut w = ResponseWriter::new(version, SEND_SMS_NS, "getSmsDeliveryStatusResponse");
     for (address, status) in results {
         w.start_qualified("result");

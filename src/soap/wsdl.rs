@@ -21,7 +21,7 @@ mod tests;
 
 /// The origin written in the stored documents' `soap:address`, replaced by [`with_address`]
 /// (the ETSI default-address style, on pxgate's default port).
-pub const DEFAULT_ORIGIN: &str = "http://localhost:8080";
+pub(crate) const DEFAULT_ORIGIN: &str = "http://localhost:8080";
 
 /// Every published document: (file name, content).
 const DOCUMENTS: &[(&str, &str)] = &[
@@ -174,38 +174,39 @@ const MONITORING_SERVICES: &[(&str, &str)] = &[(
 
 /// The document called `name` (a file name from [`names`]), as stored.
 #[must_use]
-pub fn document(name: &str) -> Option<&'static str> {
+pub(crate) fn document(name: &str) -> Option<&'static str> {
     DOCUMENTS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 /// Names of every published document.
-pub fn names() -> impl Iterator<Item = &'static str> {
+#[cfg(test)]
+fn names() -> impl Iterator<Item = &'static str> {
     DOCUMENTS.iter().map(|(name, _)| *name)
 }
 
 /// The endpoint paths of the Payment services, for mounting the SOAP handlers.
-pub fn service_paths() -> impl Iterator<Item = &'static str> {
+pub(crate) fn service_paths() -> impl Iterator<Item = &'static str> {
     SERVICES.iter().map(|(path, _)| *path)
 }
 
 /// The endpoint paths of the SMS services.
-pub fn sms_service_paths() -> impl Iterator<Item = &'static str> {
+pub(crate) fn sms_service_paths() -> impl Iterator<Item = &'static str> {
     SMS_SERVICES.iter().map(|(path, _)| *path)
 }
 
 /// The endpoint paths of Account Management.
-pub fn account_service_paths() -> impl Iterator<Item = &'static str> {
+pub(crate) fn account_service_paths() -> impl Iterator<Item = &'static str> {
     ACCOUNT_SERVICES.iter().map(|(path, _)| *path)
 }
 
 /// The endpoint paths of the account-monitoring extension.
-pub fn monitoring_service_paths() -> impl Iterator<Item = &'static str> {
+pub(crate) fn monitoring_service_paths() -> impl Iterator<Item = &'static str> {
     MONITORING_SERVICES.iter().map(|(path, _)| *path)
 }
 
 /// The service WSDL answering `GET {path}?wsdl`, with its name.
 #[must_use]
-pub fn service_document(path: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn service_document(path: &str) -> Option<(&'static str, &'static str)> {
     let name = SERVICES
         .iter()
         .chain(SMS_SERVICES)
@@ -217,13 +218,13 @@ pub fn service_document(path: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// `Content-Type` for WSDL and XSD documents.
-pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
 /// Rewrite a stored document for the origin `base_url` (`http://gw.example:8080`, no path): every
 /// `location`/`schemaLocation` that is root-relative (`/wsdl/…`) or on [`DEFAULT_ORIGIN`] gets
 /// `base_url` as its origin, keeping its path. Other attribute values are left alone.
 #[must_use]
-pub fn with_address(wsdl: &str, base_url: &str) -> String {
+pub(crate) fn with_address(wsdl: &str, base_url: &str) -> String {
     let base = base_url.trim_end_matches('/');
     let mut out = String::with_capacity(wsdl.len() + 16 * base.len());
     let mut rest = wsdl;

@@ -21,7 +21,7 @@ use super::SoapVersion;
 /// A message part that is missing or does not hold a valid value; becomes SVC0002 with `part` as %1.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid input value for message part {part}: {reason}")]
-pub struct InvalidPart {
+pub(crate) struct InvalidPart {
     /// Element path below the operation element, dot-separated: `endUserIdentifier`, `charge.amount`,
     /// `parameters[1].name`. Empty when the operation element itself is unusable.
     pub part: String,
@@ -33,7 +33,7 @@ pub struct InvalidPart {
 ///
 /// # Errors
 /// [`InvalidPart`] naming the first element that is missing or cannot be read as its type.
-pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, InvalidPart> {
+pub(crate) fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, InvalidPart> {
     let text = std::str::from_utf8(payload).map_err(|e| InvalidPart {
         part: String::new(),
         reason: e.to_string(),
@@ -87,7 +87,7 @@ fn missing_field(reason: &str) -> Option<&str> {
 ///
 /// # Errors
 /// Whatever the underlying deserializer reports for a non-string value.
-pub fn empty_as_none<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn empty_as_none<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
     let value: Option<String> = serde::Deserialize::deserialize(de)?;
     Ok(value.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
 }
@@ -95,7 +95,7 @@ pub fn empty_as_none<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<S
 /// serde helpers for `xsd:decimal` element content as [`rust_decimal::Decimal`], parsed from the text
 /// (never through a float). Written here because the crate's `rust_decimal::serde::str` helpers sit
 /// behind a feature (`serde-with-str`) the package does not enable.
-pub mod decimal {
+pub(crate) mod decimal {
     use std::str::FromStr as _;
 
     use rust_decimal::Decimal;
@@ -118,7 +118,7 @@ pub mod decimal {
     ///
     /// # Errors
     /// The text is not an `xsd:decimal` or does not fit a `Decimal`.
-    pub fn required<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Decimal, D::Error> {
+    pub(crate) fn required<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Decimal, D::Error> {
         let text: String = serde::Deserialize::deserialize(de)?;
         parse(&text)
     }
@@ -128,7 +128,7 @@ pub mod decimal {
     ///
     /// # Errors
     /// The text is neither empty nor an `xsd:decimal`.
-    pub fn optional<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Decimal>, D::Error> {
+    pub(crate) fn optional<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Decimal>, D::Error> {
         let text: Option<String> = serde::Deserialize::deserialize(de)?;
         match text.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
@@ -143,7 +143,7 @@ pub mod decimal {
 /// not even as character references, so any other character (a control character in a handset's
 /// text, a GSM page break) is written as U+FFFD: the answer stays well-formed and the rest of the
 /// text is kept.
-pub fn escape_into(out: &mut String, text: &str) {
+pub(crate) fn escape_into(out: &mut String, text: &str) {
     // Fast path: most values (MSISDNs, ids, amounts) need no escaping at all.
     if !text.bytes().any(|b| {
         matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'') || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
@@ -177,7 +177,7 @@ fn is_xml_char(c: char) -> bool {
 /// `elementFormDefault="qualified"`), children written with the `unqualified_*` methods get none (the
 /// common type schemas leave it unqualified), per `parlayx-spec.md` §1.1.
 #[derive(Debug)]
-pub struct ResponseWriter {
+pub(crate) struct ResponseWriter {
     out: String,
     wrapper: &'static str,
     version: SoapVersion,
@@ -190,7 +190,7 @@ impl ResponseWriter {
     /// Open `Envelope`, `Body` and the wrapper element `wrapper` (e.g. `chargeAmountResponse`) in
     /// namespace `namespace`.
     #[must_use]
-    pub fn new(version: SoapVersion, namespace: &str, wrapper: &'static str) -> Self {
+    pub(crate) fn new(version: SoapVersion, namespace: &str, wrapper: &'static str) -> Self {
         let mut out = String::with_capacity(512);
         open_envelope(&mut out, version);
         out.push('<');
@@ -208,14 +208,14 @@ impl ResponseWriter {
     }
 
     /// `<ns:{name}>{text}</ns:{name}>`: a direct child of the wrapper.
-    pub fn qualified_text(&mut self, name: &str, text: &str) -> &mut Self {
+    pub(crate) fn qualified_text(&mut self, name: &str, text: &str) -> &mut Self {
         self.start_qualified(name);
         escape_into(&mut self.out, text);
         self.end_qualified(name)
     }
 
     /// `<ns:{name}>`: open a direct child of the wrapper whose content is a common type.
-    pub fn start_qualified(&mut self, name: &str) -> &mut Self {
+    pub(crate) fn start_qualified(&mut self, name: &str) -> &mut Self {
         self.out.push_str("<ns:");
         self.out.push_str(name);
         self.out.push('>');
@@ -223,7 +223,7 @@ impl ResponseWriter {
     }
 
     /// `</ns:{name}>`.
-    pub fn end_qualified(&mut self, name: &str) -> &mut Self {
+    pub(crate) fn end_qualified(&mut self, name: &str) -> &mut Self {
         self.out.push_str("</ns:");
         self.out.push_str(name);
         self.out.push('>');
@@ -231,7 +231,7 @@ impl ResponseWriter {
     }
 
     /// `<{name}>{text}</{name}>`: a child of a common type, in no namespace.
-    pub fn unqualified_text(&mut self, name: &str, text: &str) -> &mut Self {
+    pub(crate) fn unqualified_text(&mut self, name: &str, text: &str) -> &mut Self {
         self.out.push('<');
         self.out.push_str(name);
         self.out.push('>');
@@ -244,7 +244,7 @@ impl ResponseWriter {
 
     /// Close the wrapper, `Body` and `Envelope`, and return the bytes to send.
     #[must_use]
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         self.out.push_str("</ns:");
         self.out.push_str(self.wrapper);
         self.out.push('>');
@@ -255,7 +255,7 @@ impl ResponseWriter {
 
 /// A response whose wrapper has no children (`<ns:chargeAmountResponse xmlns:ns="…"/>` equivalent).
 #[must_use]
-pub fn empty_response(version: SoapVersion, namespace: &str, wrapper: &'static str) -> Vec<u8> {
+pub(crate) fn empty_response(version: SoapVersion, namespace: &str, wrapper: &'static str) -> Vec<u8> {
     ResponseWriter::new(version, namespace, wrapper).finish()
 }
 

@@ -15,7 +15,7 @@ use crate::scf::sms::{DueReceipt, DueSmsReception};
 /// `deliveryInfoNotification`: the callback kind and body,
 /// `{"deliveryInfoNotification": {"callbackData", "deliveryInfo": {"address", "deliveryStatus"}}}`;
 /// the correlator kept for a REST request is its callbackData (absent when empty).
-pub fn delivery_receipt(receipt: &DueReceipt) -> (&'static str, Payload) {
+pub(crate) fn delivery_receipt(receipt: &DueReceipt) -> (&'static str, Payload) {
     let data = &receipt.notice.correlator;
     let notification = DeliveryInfoNotificationBody {
         delivery_info_notification: DeliveryInfoNotification {
@@ -33,7 +33,7 @@ pub fn delivery_receipt(receipt: &DueReceipt) -> (&'static str, Payload) {
 
 /// `inboundSMSMessageNotification`: the callback kind and body,
 /// `{"inboundSMSMessageNotification": {"callbackData", "inboundSMSMessage": {…}}}`.
-pub fn reception(reception: &DueSmsReception) -> (&'static str, Payload) {
+pub(crate) fn reception(reception: &DueSmsReception) -> (&'static str, Payload) {
     let notification = InboundNotificationBody {
         inbound_sms_message_notification: InboundNotification {
             callback_data: reception.callback_data.clone(),

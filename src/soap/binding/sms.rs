@@ -5,7 +5,7 @@
 //! Must not know: authentication, faults, the store. Errors go back as [`Failure`].
 
 mod manager;
-pub mod notify;
+pub(crate) mod notify;
 
 use super::payment::{Failure, Reply};
 use crate::framework::{Operation, Permit, Service};

@@ -5,7 +5,7 @@ use crate::soap::{QName, SoapVersion};
 /// Why a request body is not an envelope we will process. Each variant becomes one SOAP fault in
 /// [`super::fault::for_envelope_error`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum EnvelopeError {
+pub(crate) enum EnvelopeError {
     /// The body exceeds [`Limits::max_body_bytes`].
     #[error("request body of {size} bytes exceeds the limit of {limit}")]
     TooLarge {

@@ -85,9 +85,9 @@ fn security_faults_golden() {
             r#"</soapenv:Fault></soapenv:Body></soapenv:Envelope>"#
         )
     );
-    let out = text(encode_security(SoapVersion::V12, SecurityFault::MessageExpired));
+    let out = text(encode_security(SoapVersion::V12, SecurityFault::InvalidSecurity));
     assert!(
-        out.contains("<env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>wsse:MessageExpired</env:Value></env:Subcode></env:Code>"),
+        out.contains("<env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>wsse:InvalidSecurity</env:Value></env:Subcode></env:Code>"),
         "{out}"
     );
 }
@@ -135,8 +135,8 @@ fn every_fault_is_a_well_formed_envelope() {
     let faults = [
         encode(SoapVersion::V11, &svc0002()),
         encode(SoapVersion::V12, &svc0002()),
-        encode_security(SoapVersion::V11, SecurityFault::InvalidSecurityToken),
-        encode_security(SoapVersion::V12, SecurityFault::UnsupportedSecurityToken),
+        encode_security(SoapVersion::V11, SecurityFault::InvalidSecurity),
+        encode_security(SoapVersion::V12, SecurityFault::FailedAuthentication),
         encode_version_mismatch(),
         encode_must_understand(SoapVersion::V12, &QName::new("urn:x", "H")),
     ];

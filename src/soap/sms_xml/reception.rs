@@ -10,13 +10,13 @@ use crate::soap::SoapVersion;
 use crate::soap::xml::{ResponseWriter, empty_as_none};
 
 /// Local request/response schema of SmsNotificationManager.
-pub const SMS_NOTIFICATION_MANAGER_NS: &str =
+pub(crate) const SMS_NOTIFICATION_MANAGER_NS: &str =
     "http://www.csapi.org/schema/parlayx/sms/notification_manager/v2_3/local";
 
 /// `notification_manager_local:startSmsNotification`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StartSmsNotification {
+pub(crate) struct StartSmsNotification {
     /// Where notifySmsReception goes, and its correlator.
     pub reference: SimpleReference,
     /// `smsServiceActivationNumber`, `xsd:anyURI`: the short code.
@@ -29,20 +29,20 @@ pub struct StartSmsNotification {
 /// `notification_manager_local:stopSmsNotification`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StopSmsNotification {
+pub(crate) struct StopSmsNotification {
     /// The correlator startSmsNotification gave.
     pub correlator: String,
 }
 
 /// An empty `…Response` of SmsNotificationManager.
 #[must_use]
-pub fn manager_response(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
+pub(crate) fn manager_response(version: SoapVersion, wrapper: &'static str) -> Vec<u8> {
     ResponseWriter::new(version, SMS_NOTIFICATION_MANAGER_NS, wrapper).finish()
 }
 
 /// The `notifySmsReception` request the gateway sends (SOAP 1.1, the Parlay X binding).
 #[must_use]
-pub fn notify_sms_reception(correlator: &str, message: &SmsMessage) -> Vec<u8> {
+pub(crate) fn notify_sms_reception(correlator: &str, message: &SmsMessage) -> Vec<u8> {
     let mut w = ResponseWriter::new(SoapVersion::V11, SMS_NOTIFICATION_NS, "notifySmsReception");
     w.qualified_text("correlator", correlator);
     w.start_qualified("message");

@@ -8,7 +8,7 @@ use crate::scf::sms::{DueReceipt, DueSmsReception};
 use crate::soap::sms_xml::{SmsMessage, notify_sms_delivery_receipt, notify_sms_reception};
 
 /// `notifySmsDeliveryReceipt`: the callback kind and body.
-pub fn delivery_receipt(receipt: &DueReceipt) -> (&'static str, Payload) {
+pub(crate) fn delivery_receipt(receipt: &DueReceipt) -> (&'static str, Payload) {
     let body = notify_sms_delivery_receipt(
         &receipt.notice.correlator,
         &receipt.information.address,
@@ -18,7 +18,7 @@ pub fn delivery_receipt(receipt: &DueReceipt) -> (&'static str, Payload) {
 }
 
 /// `notifySmsReception`: the callback kind and body.
-pub fn reception(reception: &DueSmsReception) -> (&'static str, Payload) {
+pub(crate) fn reception(reception: &DueSmsReception) -> (&'static str, Payload) {
     let m = &reception.message;
     let message = SmsMessage {
         message: m.message.clone(),
