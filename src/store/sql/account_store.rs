@@ -133,7 +133,10 @@ impl AccountStore for SqlStore {
     }
 
     async fn move_money(&self, movement: &Movement, now: &Moment) -> Result<Moved, StoreError> {
-        self.apply_movement(movement, now).await
+        match &self.rounds {
+            Some(rounds) => rounds.apply(movement, now).await,
+            None => self.apply_movement(movement, now).await,
+        }
     }
 
     async fn ledger(
@@ -162,3 +165,5 @@ impl AccountStore for SqlStore {
 }
 
 mod movement;
+mod rounds;
+pub(in crate::store::sql) use rounds::Rounds;

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use super::account_store::Rounds;
 use super::db::{Db, On, Tx};
 use crate::store::apps::NonceClaim;
 use crate::store::{Store, StoreError, postgres, sqlite};
@@ -12,12 +13,23 @@ use crate::store::{Store, StoreError, postgres, sqlite};
 #[derive(Debug, Clone)]
 pub(crate) struct SqlStore {
     pub(super) db: Db,
+    /// Group commit of money movements (SQLite only; see `account_store/rounds.rs`).
+    pub(super) rounds: Option<Rounds>,
 }
 
 impl SqlStore {
-    /// The store on an opened (and migrated) database.
+    /// The store on an opened (and migrated) database. On SQLite, money movements are written in
+    /// rounds by a task of their own (started here, so this runs inside the runtime).
     pub(crate) fn new(db: Db) -> Self {
-        Self { db }
+        let store = Self { db, rounds: None };
+        if store.db.is_postgres() {
+            return store;
+        }
+        let rounds = Rounds::spawn(store.clone());
+        Self {
+            rounds: Some(rounds),
+            ..store
+        }
     }
 
     /// Where reads run.

@@ -1,71 +1,149 @@
 //! The money-moving steps every movement shares: idempotency check, conditional update, limits,
 //! ledger append, in the caller's write transaction.
 
-use crate::domain::Moment;
+use crate::domain::{Moment, Msisdn};
 use crate::store::sql::{AccountRow, Draft, LedgerRow};
 use crate::store::sql::{SqlStore, db};
 use crate::store::{Account, EntryKind, LedgerEntry, Moved, Movement, Refusal, StoreError};
 
+/// How one movement went inside a write transaction.
+#[derive(Debug)]
+pub(in crate::store::sql) enum Attempt {
+    /// Written; the transaction may keep it.
+    Moved(Box<Moved>),
+    /// Nothing written: the conditional update matched no row.
+    NoRow,
+    /// Written, then refused by a limit: its writes must be undone.
+    OverLimit(Refusal),
+    /// Written, then the ledger refused its `(actor, reference_code)`: its writes must be undone.
+    Duplicate,
+}
+
+impl Attempt {
+    /// Whether the attempt wrote something that must be undone before the transaction goes on.
+    pub(in crate::store::sql) fn must_undo(&self) -> bool {
+        matches!(self, Self::OverLimit(_) | Self::Duplicate)
+    }
+}
+
+/// Where the answer to a movement that did not move money is read: inside the transaction that
+/// carries it (a round, which sees the movements before it in the round), or on the readers once
+/// its own transaction has rolled back.
+pub(in crate::store::sql) enum Reads<'a> {
+    /// Inside this transaction.
+    Tx(&'a mut db::Tx),
+    /// On the readers.
+    Readers,
+}
+
 /// The money-moving core shared by `debit` and `credit`: idempotency check, conditional update,
-/// ledger append, all in one write transaction.
+/// limits, ledger append.
 impl SqlStore {
+    /// Applies one movement in a write transaction of its own.
     pub(in crate::store::sql) async fn apply_movement(
         &self,
         m: &Movement,
         now: &Moment,
     ) -> Result<Moved, StoreError> {
-        use crate::store::{Account, AccountStore as _, Moved, StoreError, sql};
+        let mut tx = self.begin_write().await?;
+        match self.attempt(&mut tx, m, now).await? {
+            Attempt::Moved(moved) => {
+                tx.commit().await?;
+                Ok(*moved)
+            }
+            refused => {
+                tx.rollback().await?;
+                self.settle(&mut Reads::Readers, m, now, refused).await
+            }
+        }
+    }
+
+    /// Applies the movement inside `tx`. Optimistic: the movement is applied and the unique
+    /// index on `(actor, reference_code)` says whether it is a retry, so the common case, a new
+    /// request, costs no look-up; a retry (or the loser of two concurrent first attempts) is
+    /// answered by [`SqlStore::settle`] once its writes are undone.
+    pub(in crate::store::sql) async fn attempt(
+        &self,
+        tx: &mut db::Tx,
+        m: &Movement,
+        now: &Moment,
+    ) -> Result<Attempt, StoreError> {
         if matches!(m.kind, EntryKind::Reserve | EntryKind::Release) {
             return Err(StoreError::InvalidMovement(
                 "reservations move through their own operations",
             ));
         }
-        // Optimistic: apply the movement and let the unique index on (actor, reference_code)
-        // say whether this is a retry. The common case, a new request, then costs no look-up;
-        // a retry (or the loser of two concurrent first attempts) rolls back and answers with
-        // the first outcome. A refused movement is checked for a retry too: the first attempt
-        // may have moved the money that is now missing.
-        let mut tx = self.begin_write().await?;
-        let Some(row) = self.conditional_update(&mut tx, m, now).await? else {
-            tx.rollback().await?;
-            if let Some(moved) = self.replay(m).await? {
-                return Ok(moved);
-            }
-            let account = self.account(&m.msisdn).await?;
-            return Err(StoreError::Refused(if m.kind.is_debit() {
-                sql::debit_refusal(account.as_ref(), m.currency, m.amount, now)
-            } else {
-                sql::credit_refusal(account.as_ref(), m)
-            }));
+        let Some(row) = self.conditional_update(tx, m, now).await? else {
+            return Ok(Attempt::NoRow);
         };
-        let account = Account::try_from(row)?;
-        if let Some(refusal) = self.check_limits(&mut tx, &account, m, now).await? {
-            tx.rollback().await?;
-            return match self.replay(m).await? {
-                Some(moved) => Ok(moved),
-                None => Err(StoreError::Refused(refusal)),
-            };
+        let mut account = Account::try_from(row)?;
+        if let Some(refusal) = self.check_limits(tx, &account, m, now).await? {
+            return Ok(Attempt::OverLimit(refusal));
         }
-        let mut account = account;
         if let Some(days) = m.extend_expiry_days.filter(|_| !m.kind.is_debit()) {
-            account.credit_expiry = self.extend_expiry(&mut tx, &account, days, now).await?;
+            account.credit_expiry = self.extend_expiry(tx, &account, days, now).await?;
         }
-        let draft = sql::Draft::of(m);
-        match self.append_entry(&mut tx, &account, &draft, now).await {
-            Ok(entry) => {
-                tx.commit().await?;
-                Ok(Moved {
-                    entry,
-                    account,
-                    replayed: false,
-                })
-            }
-            Err(e) if sql::is_unique_violation(&e) => {
-                tx.rollback().await?;
-                let code = m.reference_code.clone().unwrap_or_default();
-                self.replay(m).await?.ok_or(StoreError::ReferenceConflict(code))
-            }
+        match self.append_entry(tx, &account, &Draft::of(m), now).await {
+            Ok(entry) => Ok(Attempt::Moved(Box::new(Moved {
+                entry,
+                account,
+                replayed: false,
+            }))),
+            Err(e) if crate::store::sql::is_unique_violation(&e) => Ok(Attempt::Duplicate),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The answer to a movement whose attempt moved no money (its writes already undone): the
+    /// first outcome when it is a retry, else why it was refused. A refused movement is checked
+    /// for a retry too: the first attempt may have moved the money that is now missing.
+    pub(in crate::store::sql) async fn settle(
+        &self,
+        reads: &mut Reads<'_>,
+        m: &Movement,
+        now: &Moment,
+        attempt: Attempt,
+    ) -> Result<Moved, StoreError> {
+        use crate::store::sql;
+        if let Some(moved) = self.replay(reads, m).await? {
+            return Ok(moved);
+        }
+        match attempt {
+            Attempt::Moved(moved) => Ok(*moved),
+            Attempt::OverLimit(refusal) => Err(StoreError::Refused(refusal)),
+            Attempt::Duplicate => Err(StoreError::ReferenceConflict(
+                m.reference_code.clone().unwrap_or_default(),
+            )),
+            Attempt::NoRow => {
+                let account = self.account_in(reads, &m.msisdn).await?;
+                Err(StoreError::Refused(if m.kind.is_debit() {
+                    sql::debit_refusal(account.as_ref(), m.currency, m.amount, now)
+                } else {
+                    sql::credit_refusal(account.as_ref(), m)
+                }))
+            }
+        }
+    }
+
+    /// The account for a number, read through `reads`.
+    async fn account_in(
+        &self,
+        reads: &mut Reads<'_>,
+        msisdn: &Msisdn,
+    ) -> Result<Option<Account>, StoreError> {
+        db::query_as::<AccountRow>(&crate::store::sql::SELECT_ACCOUNT)
+            .bind(msisdn.as_str())
+            .fetch_optional(self.on(reads))
+            .await?
+            .map(Account::try_from)
+            .transpose()
+    }
+
+    /// Where a read through `reads` runs.
+    fn on<'a>(&'a self, reads: &'a mut Reads<'_>) -> db::On<'a> {
+        match reads {
+            Reads::Tx(tx) => db::On::from(&mut **tx),
+            Reads::Readers => self.reader(),
         }
     }
 
@@ -95,23 +173,29 @@ impl SqlStore {
     }
 
     /// The first outcome of a request whose reference code was used before, if it was.
-    pub(in crate::store::sql) async fn replay(&self, m: &Movement) -> Result<Option<Moved>, StoreError> {
-        use crate::store::{AccountStore as _, Moved, StoreError, sql};
+    pub(in crate::store::sql) async fn replay(
+        &self,
+        reads: &mut Reads<'_>,
+        m: &Movement,
+    ) -> Result<Option<Moved>, StoreError> {
         let Some(code) = &m.reference_code else {
             return Ok(None);
         };
-        let previous = db::query_as::<sql::LedgerRow>(&sql::FIND_REFERENCE)
+        let previous = db::query_as::<LedgerRow>(&crate::store::sql::FIND_REFERENCE)
             .bind(&m.actor)
             .bind(code)
-            .fetch_optional(self.reader())
+            .fetch_optional(self.on(reads))
             .await?
             .map(LedgerEntry::try_from)
             .transpose()?;
         let Some(entry) = previous else {
             return Ok(None);
         };
-        sql::check_replay(&entry, m)?;
-        let account = self.account(&m.msisdn).await?.ok_or(StoreError::NotFound)?;
+        crate::store::sql::check_replay(&entry, m)?;
+        let account = self
+            .account_in(reads, &m.msisdn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         Ok(Some(Moved {
             entry,
             account,
