@@ -98,9 +98,16 @@ impl SqlStore {
     async fn round(&self, jobs: &[Job]) -> Result<Vec<Result<Moved, StoreError>>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(jobs.len());
-        for job in jobs {
+        db::query("SAVEPOINT movement").execute(&mut tx).await?;
+        for (i, job) in jobs.iter().enumerate() {
             let (m, now) = (&job.movement, &job.now);
-            db::query("SAVEPOINT movement").execute(&mut tx).await?;
+            if i > 0 {
+                // One hand-off to SQLite's worker for both: each statement costs one, and that
+                // (not SQLite's own work) is most of a movement's time here.
+                db::query("RELEASE movement; SAVEPOINT movement")
+                    .execute(&mut tx)
+                    .await?;
+            }
             let attempt = match self.attempt(&mut tx, m, now).await {
                 Err(StoreError::Backend(e)) => return Err(e.into()),
                 Err(refused) => {
@@ -114,7 +121,6 @@ impl SqlStore {
                     Ok(attempt)
                 }
             };
-            db::query("RELEASE movement").execute(&mut tx).await?;
             let outcome = match attempt {
                 Ok(Attempt::Moved(moved)) => Ok(*moved),
                 Ok(other) => self.settle(&mut Reads::Tx(&mut tx), m, now, other).await,
@@ -125,6 +131,7 @@ impl SqlStore {
             }
             outcomes.push(outcome);
         }
+        db::query("RELEASE movement").execute(&mut tx).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
