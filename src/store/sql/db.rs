@@ -46,8 +46,8 @@ impl Db {
     /// plain `BEGIN` on PostgreSQL (the conditional `UPDATE`s take their row locks themselves).
     pub(crate) async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Self::Sqlite { writer, .. } => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Self::Sqlite { writer, .. } => Tx::new(Open::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)),
+            Self::Postgres(pool) => Tx::new(Open::Postgres(pool.begin().await?)),
         })
     }
 
@@ -67,49 +67,69 @@ impl Db {
 
 /// A transaction on either backend; dropped without [`Tx::commit`], it rolls back.
 #[derive(Debug)]
-pub(crate) enum Tx {
-    /// On SQLite's writer.
+pub(crate) struct Tx {
+    open: Open,
+    /// Statements to run before the next one ([`Tx::defer`]).
+    ahead: Option<&'static str>,
+}
+
+/// The backend's transaction.
+#[derive(Debug)]
+enum Open {
     Sqlite(Transaction<'static, Sqlite>),
-    /// On a PostgreSQL connection.
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
+    fn new(open: Open) -> Self {
+        Self { open, ahead: None }
+    }
+
+    /// Runs `statements` (fixed text, no arguments, no rows) just before the next statement on this
+    /// transaction: in the same hand-off to SQLite's worker thread (one batch), where each
+    /// statement on its own costs a thread switch each way; as a round trip of their own on
+    /// PostgreSQL. For bookkeeping such as savepoints; one deferral at a time.
+    pub(crate) fn defer(&mut self, statements: &'static str) {
+        debug_assert!(self.ahead.is_none(), "one deferral at a time");
+        self.ahead = Some(statements);
+    }
+
     /// Commits.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Self::Sqlite(tx) => tx.commit().await,
-            Self::Postgres(tx) => tx.commit().await,
+        match self.open {
+            Open::Sqlite(tx) => tx.commit().await,
+            Open::Postgres(tx) => tx.commit().await,
         }
     }
 
     /// Rolls back now (dropping does it too, later).
     pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self {
-            Self::Sqlite(tx) => tx.rollback().await,
-            Self::Postgres(tx) => tx.rollback().await,
+        match self.open {
+            Open::Sqlite(tx) => tx.rollback().await,
+            Open::Postgres(tx) => tx.rollback().await,
         }
     }
 }
 
-/// Where a statement runs: a transaction's connection or a pool.
+/// Where a statement runs: a transaction's connection (with what it deferred) or a pool.
 #[derive(Debug)]
 pub(crate) enum On<'c> {
     /// A SQLite connection (a transaction's).
-    SqliteConn(&'c mut SqliteConnection),
+    SqliteConn(&'c mut SqliteConnection, Option<&'static str>),
     /// A SQLite pool.
     SqlitePool(&'c SqlitePool),
     /// A PostgreSQL connection (a transaction's).
-    PgConn(&'c mut PgConnection),
+    PgConn(&'c mut PgConnection, Option<&'static str>),
     /// A PostgreSQL pool.
     PgPool(&'c PgPool),
 }
 
 impl<'c> From<&'c mut Tx> for On<'c> {
     fn from(tx: &'c mut Tx) -> Self {
-        match tx {
-            Tx::Sqlite(tx) => On::SqliteConn(tx),
-            Tx::Postgres(tx) => On::PgConn(tx),
+        let ahead = tx.ahead.take();
+        match &mut tx.open {
+            Open::Sqlite(tx) => On::SqliteConn(tx, ahead),
+            Open::Postgres(tx) => On::PgConn(tx, ahead),
         }
     }
 }

@@ -98,16 +98,16 @@ impl SqlStore {
     async fn round(&self, jobs: &[Job]) -> Result<Vec<Result<Moved, StoreError>>, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(jobs.len());
-        db::query("SAVEPOINT movement").execute(&mut tx).await?;
         for (i, job) in jobs.iter().enumerate() {
             let (m, now) = (&job.movement, &job.now);
-            if i > 0 {
-                // One hand-off to SQLite's worker for both: each statement costs one, and that
-                // (not SQLite's own work) is most of a movement's time here.
-                db::query("RELEASE movement; SAVEPOINT movement")
-                    .execute(&mut tx)
-                    .await?;
-            }
+            // The savepoint rides with the movement's first statement: each statement is a
+            // hand-off to SQLite's worker thread and back, and those (not SQLite's own work) are
+            // most of a movement's time here.
+            tx.defer(if i == 0 {
+                "SAVEPOINT movement"
+            } else {
+                "RELEASE movement; SAVEPOINT movement"
+            });
             let attempt = match self.attempt(&mut tx, m, now).await {
                 Err(StoreError::Backend(e)) => return Err(e.into()),
                 Err(refused) => {
@@ -131,7 +131,7 @@ impl SqlStore {
             }
             outcomes.push(outcome);
         }
-        db::query("RELEASE movement").execute(&mut tx).await?;
+        // The commit releases the last savepoint.
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -166,20 +166,19 @@ mod tests {
         }
     }
 
-    /// Many movements at once on one account share rounds: each keeps its own outcome (a refusal
-    /// or a repeated reference undoes only itself), later ones see the earlier ones, and the
-    /// balance equals the ledger.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn movements_in_one_round_keep_their_own_outcomes() {
+    /// A store on a new SQLite file with one account of `balance` won.
+    async fn store_with_account(balance: i64) -> (tempfile::TempDir, SqlStore, Moment) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/pxgate.db", dir.path().display());
-        let store = crate::store::sqlite::open(&url, 2, Durability::Full).await.unwrap();
+        let store = crate::store::sqlite::open(&url, 2, Durability::Full)
+            .await
+            .unwrap();
         assert!(store.rounds.is_some());
         let now = Locale::default().moment(Utc::now());
         let account = NewAccount {
             msisdn: number("010-3000-0001"),
             currency: Currency::from_code("KRW").unwrap(),
-            opening_balance: 10_000,
+            opening_balance: balance,
             monthly_limit: None,
             low_balance_threshold: None,
             credit_expiry: None,
@@ -191,27 +190,46 @@ mod tests {
             actor: "operator:test".to_owned(),
         };
         store.create_account(&account, &now).await.unwrap();
+        (dir, store, now)
+    }
+
+    /// 40 × 100 from "app:a", each reference twice; 10 × 100 from "app:b", capped at 300 a day;
+    /// one of 20,000 that a balance of 10,000 refuses.
+    fn mixed_movements() -> Vec<Movement> {
         let capped = Limits {
             actor_daily: Some(300),
             ..Limits::default()
         };
         let mut movements = Vec::new();
         for i in 0..40 {
-            // 40 × 100 from "app:a" (4,000), each reference twice; 10 × 100 from "app:b", capped
-            // at 300 a day; one of 20,000 that the balance refuses.
-            movements.push(charge("010-3000-0001", 100, "app:a", &format!("a{i}"), Limits::default()));
-            movements.push(charge("010-3000-0001", 100, "app:a", &format!("a{i}"), Limits::default()));
+            let a = charge("010-3000-0001", 100, "app:a", &format!("a{i}"), Limits::default());
+            movements.push(a.clone());
+            movements.push(a);
             if i < 10 {
                 movements.push(charge("010-3000-0001", 100, "app:b", &format!("b{i}"), capped));
             }
         }
         movements.push(charge("010-3000-0001", 20_000, "app:a", "big", Limits::default()));
+        movements
+    }
+
+    /// Many movements at once on one account share rounds: each keeps its own outcome (a refusal
+    /// or a repeated reference undoes only itself), later ones see the earlier ones, and the
+    /// balance equals the ledger.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn movements_in_one_round_keep_their_own_outcomes() {
+        let (_dir, store, now) = store_with_account(10_000).await;
+        let movements = mixed_movements();
         let outcomes = join_all(movements.iter().map(|m| store.move_money(m, &now))).await;
 
         let moved: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
         let fresh = moved.iter().filter(|m| !m.replayed).count();
         assert_eq!(fresh, 40 + 3, "each reference once, three under app:b's cap");
-        assert_eq!(moved.iter().filter(|m| m.replayed).count(), 40, "every repeat replayed");
+        assert_eq!(
+            moved.iter().filter(|m| m.replayed).count(),
+            40,
+            "every repeat replayed"
+        );
         let refusals: Vec<_> = outcomes
             .iter()
             .filter_map(|o| match o {
@@ -219,12 +237,27 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(refusals.iter().filter(|r| **r == Refusal::ActorDailyLimit).count(), 7);
-        assert_eq!(refusals.iter().filter(|r| **r == Refusal::InsufficientBalance).count(), 1);
+        assert_eq!(
+            refusals
+                .iter()
+                .filter(|r| **r == Refusal::ActorDailyLimit)
+                .count(),
+            7
+        );
+        assert_eq!(
+            refusals
+                .iter()
+                .filter(|r| **r == Refusal::InsufficientBalance)
+                .count(),
+            1
+        );
         assert_eq!(refusals.len(), 8, "{outcomes:?}");
 
         let after = store.account(&number("010-3000-0001")).await.unwrap().unwrap();
         assert_eq!(after.balance, 10_000 - 4_300);
-        assert_eq!(after.balance, store.ledger_sum(&number("010-3000-0001")).await.unwrap());
+        assert_eq!(
+            after.balance,
+            store.ledger_sum(&number("010-3000-0001")).await.unwrap()
+        );
     }
 }

@@ -107,9 +107,10 @@ impl<'a> Sql<'a> {
 
     /// Runs the statement.
     pub(crate) async fn execute<'c>(self, on: impl Into<On<'c>>) -> Result<Done, sqlx::Error> {
-        let (text, args) = self.into_parts();
-        Ok(Done(match on.into() {
-            On::SqliteConn(c) => sqlx::query_with(text, encode::<SqliteArguments>(&args)?)
+        let mut on = on.into();
+        let (text, args) = self.into_parts(&mut on).await?;
+        Ok(Done(match on {
+            On::SqliteConn(c, _) => sqlx::query_with(text, encode::<SqliteArguments>(&args)?)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -117,7 +118,7 @@ impl<'a> Sql<'a> {
                 .execute(p)
                 .await?
                 .rows_affected(),
-            On::PgConn(c) => sqlx::query_with(text, encode::<PgArguments>(&args)?)
+            On::PgConn(c, _) => sqlx::query_with(text, encode::<PgArguments>(&args)?)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -129,9 +130,22 @@ impl<'a> Sql<'a> {
     }
 
     /// The text as sqlx takes it (all of it the store's own: data is only ever bound), and the
-    /// arguments.
-    fn into_parts(self) -> (SqlStr, Vec<Arg<'a>>) {
-        (AssertSqlSafe(self.text).into_sql_str(), self.args)
+    /// arguments. Statements the transaction deferred ([`Tx::defer`](super::Tx::defer)) go ahead
+    /// of the text on SQLite (one batch: SQLite's worker runs every statement of a text in one
+    /// hand-off) and run on their own first on PostgreSQL (which prepares one statement per text).
+    async fn into_parts(self, on: &mut On<'_>) -> Result<(SqlStr, Vec<Arg<'a>>), sqlx::Error> {
+        let mut text = self.text;
+        match on {
+            On::SqliteConn(_, ahead @ Some(_)) => {
+                text = Cow::Owned(format!("{}; {text}", ahead.take().unwrap_or_default()));
+            }
+            On::PgConn(c, ahead @ Some(_)) => {
+                let statements = ahead.take().unwrap_or_default();
+                sqlx::raw_sql(statements).execute(&mut **c).await?;
+            }
+            _ => {}
+        }
+        Ok((AssertSqlSafe(text).into_sql_str(), self.args))
     }
 }
 
@@ -192,9 +206,10 @@ impl<'a, R: Row> QueryAs<'a, R> {
 
     /// The first row, if any.
     pub(crate) async fn fetch_optional<'c>(self, on: impl Into<On<'c>>) -> Result<Option<R>, sqlx::Error> {
-        let (text, args) = self.sql.into_parts();
-        match on.into() {
-            On::SqliteConn(c) => {
+        let mut on = on.into();
+        let (text, args) = self.sql.into_parts(&mut on).await?;
+        match on {
+            On::SqliteConn(c, _) => {
                 sqlx::query_as_with(text, encode::<SqliteArguments>(&args)?)
                     .fetch_optional(c)
                     .await
@@ -204,7 +219,7 @@ impl<'a, R: Row> QueryAs<'a, R> {
                     .fetch_optional(p)
                     .await
             }
-            On::PgConn(c) => {
+            On::PgConn(c, _) => {
                 sqlx::query_as_with(text, encode::<PgArguments>(&args)?)
                     .fetch_optional(c)
                     .await
@@ -224,9 +239,10 @@ impl<'a, R: Row> QueryAs<'a, R> {
 
     /// Every row.
     pub(crate) async fn fetch_all<'c>(self, on: impl Into<On<'c>>) -> Result<Vec<R>, sqlx::Error> {
-        let (text, args) = self.sql.into_parts();
-        match on.into() {
-            On::SqliteConn(c) => {
+        let mut on = on.into();
+        let (text, args) = self.sql.into_parts(&mut on).await?;
+        match on {
+            On::SqliteConn(c, _) => {
                 sqlx::query_as_with(text, encode::<SqliteArguments>(&args)?)
                     .fetch_all(c)
                     .await
@@ -236,7 +252,7 @@ impl<'a, R: Row> QueryAs<'a, R> {
                     .fetch_all(p)
                     .await
             }
-            On::PgConn(c) => {
+            On::PgConn(c, _) => {
                 sqlx::query_as_with(text, encode::<PgArguments>(&args)?)
                     .fetch_all(c)
                     .await
