@@ -165,5 +165,6 @@ impl AccountStore for SqlStore {
 }
 
 mod movement;
+mod one_statement;
 mod rounds;
 pub(in crate::store::sql) use rounds::Rounds;

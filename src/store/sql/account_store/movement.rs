@@ -45,6 +45,9 @@ impl SqlStore {
         m: &Movement,
         now: &Moment,
     ) -> Result<Moved, StoreError> {
+        if self.db.is_postgres() && super::one_statement::fits_one_statement(m) {
+            return self.apply_in_one_statement(m, now).await;
+        }
         let mut tx = self.begin_write().await?;
         match self.attempt(&mut tx, m, now).await? {
             Attempt::Moved(moved) => {
