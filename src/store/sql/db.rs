@@ -14,7 +14,7 @@ use sqlx::{Postgres, Sqlite, Transaction};
 mod arg;
 mod statement;
 pub(crate) use arg::Arg;
-pub(crate) use statement::{Sql, query, query_as, query_scalar};
+pub(crate) use statement::{QueryAs, Row, Sql, query, query_as, query_scalar};
 
 /// The pools of the backend the store was opened on.
 #[derive(Debug, Clone)]

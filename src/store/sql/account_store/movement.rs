@@ -308,41 +308,37 @@ impl SqlStore {
         m: &Movement,
         now: &Moment,
     ) -> Result<Option<AccountRow>, sqlx::Error> {
-        use crate::store::{EntryKind, sql};
-        let query = db::query_as::<sql::AccountRow>;
-        match m.kind {
-            EntryKind::Charge | EntryKind::ReservationCharge => {
-                query(&sql::DEBIT)
-                    .bind(m.amount)
-                    .bind(&now.month)
-                    .bind(now.at_ms)
-                    .bind(m.msisdn.as_str())
-                    .bind(m.currency.code())
-                    .bind(sql::date_text(now.today))
-                    .fetch_optional(&mut *tx)
-                    .await
-            }
-            EntryKind::Refund => {
-                query(&sql::REFUND)
-                    .bind(m.amount)
-                    .bind(&now.month)
-                    .bind(now.at_ms)
-                    .bind(m.msisdn.as_str())
-                    .bind(m.currency.code())
-                    .bind(sql::BALANCE_CEILING)
-                    .fetch_optional(&mut *tx)
-                    .await
-            }
-            _ => {
-                query(&sql::CREDIT)
-                    .bind(m.amount)
-                    .bind(now.at_ms)
-                    .bind(m.msisdn.as_str())
-                    .bind(m.currency.code())
-                    .bind(sql::BALANCE_CEILING)
-                    .fetch_optional(&mut *tx)
-                    .await
-            }
+        use crate::store::sql;
+        let text: &'static str = match m.kind {
+            EntryKind::Charge | EntryKind::ReservationCharge => &sql::DEBIT,
+            EntryKind::Refund => &sql::REFUND,
+            _ => &sql::CREDIT,
+        };
+        bind_update(db::query_as::<AccountRow>(text), m, now)
+            .fetch_optional(&mut *tx)
+            .await
+    }
+}
+
+/// Binds the arguments of the movement's conditional update (`sql::DEBIT`, `sql::REFUND` or
+/// `sql::CREDIT`, by its kind) to `query`, whose text starts with that update.
+pub(in crate::store::sql) fn bind_update<'a, R: db::Row>(
+    query: db::QueryAs<'a, R>,
+    m: &'a Movement,
+    now: &'a Moment,
+) -> db::QueryAs<'a, R> {
+    use crate::store::sql;
+    let query = query.bind(m.amount);
+    let query = match m.kind {
+        EntryKind::Charge | EntryKind::ReservationCharge | EntryKind::Refund => {
+            query.bind(&now.month).bind(now.at_ms)
         }
+        _ => query.bind(now.at_ms),
+    };
+    let query = query.bind(m.msisdn.as_str()).bind(m.currency.code());
+    if m.kind.is_debit() {
+        query.bind(sql::date_text(now.today))
+    } else {
+        query.bind(sql::BALANCE_CEILING)
     }
 }

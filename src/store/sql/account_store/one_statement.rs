@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 
 use crate::domain::Moment;
-use crate::store::sql::account_store::movement::{Attempt, Reads};
+use crate::store::sql::account_store::movement::{Attempt, Reads, bind_update};
 use crate::store::sql::{AccountRow, Draft, SqlStore, db, is_unique_violation};
 use crate::store::{Account, EntryKind, Moved, Movement, StoreError};
 
@@ -68,22 +68,12 @@ impl SqlStore {
             return self.settle(&mut Reads::Readers, m, now, refused).await;
         }
         let draft = Draft::of(m);
-        let statement = if m.kind.is_debit() {
-            db::query_as::<MovedRow>(&DEBIT_WITH_ENTRY)
-                .bind(m.amount)
-                .bind(&now.month)
-                .bind(now.at_ms)
-                .bind(m.msisdn.as_str())
-                .bind(m.currency.code())
-                .bind(sql::date_text(now.today))
+        let text: &'static str = if m.kind.is_debit() {
+            &DEBIT_WITH_ENTRY
         } else {
-            db::query_as::<MovedRow>(&CREDIT_WITH_ENTRY)
-                .bind(m.amount)
-                .bind(now.at_ms)
-                .bind(m.msisdn.as_str())
-                .bind(m.currency.code())
-                .bind(sql::BALANCE_CEILING)
+            &CREDIT_WITH_ENTRY
         };
+        let statement = bind_update(db::query_as::<MovedRow>(text), m, now);
         let outcome = statement
             .bind(draft.kind.as_str())
             .bind(draft.amount)
