@@ -12,7 +12,7 @@
 //! | [`inbox`] | per-handset store with reassembly, bounded |
 //! | [`receipt`] | outcome planning, injectable clock, receipt text |
 //! | [`faults`], [`stats`] | fault knobs and state; counters |
-//! | [`load`] | `pxload` scenarios |
+//! | [`load`] | `pxload` scenarios (smpp, soap/rest charge and sms, the HTTP-limit baseline), progress lines, text and JSON reports |
 //!
 //! # A submit_sm, end to end
 //!

@@ -1,18 +1,21 @@
 //! Load scenarios for `pxload`. Each scenario is a module with its own clap `Args` and an
 //! async `run` returning a [`Report`]; `bin/pxload.rs` only wires subcommands to them.
-//! Scenarios against the gateway (soap-charge, rest-charge, soap-sms) are added the same way.
+//! Every run counts into a [`progress::Phase`], which prints a line a second on stderr unless
+//! `--quiet`; the [`Report`] prints as text or (`--json`) as one JSON object.
 
+pub mod baseline;
 pub mod charge;
+pub mod progress;
+mod report;
 pub mod smpp;
 pub mod sms;
 
-use std::fmt;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
+pub use report::Report;
 
 /// Which binding of the gateway a scenario goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Binding {
     /// Parlay X over SOAP, WS-Security PasswordDigest.
     Soap,
@@ -29,6 +32,9 @@ pub enum GatewayLoadError {
     /// The gateway or the simulator could not be reached.
     #[error("http: {0}")]
     Http(#[from] reqwest::Error),
+    /// The baseline's own HTTP server could not listen on 127.0.0.1.
+    #[error("baseline server: {0}")]
+    Baseline(std::io::Error),
 }
 
 /// Parse "60s", "5m", "250ms", "1h" or a bare number of seconds.
@@ -43,58 +49,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => Ok(Duration::from_secs(n * 60)),
         "h" => Ok(Duration::from_secs(n * 3600)),
         _ => Err(format!("invalid duration unit in {s:?} (use ms, s, m, h)")),
-    }
-}
-
-/// Result of a scenario run.
-#[derive(Debug)]
-pub struct Report {
-    /// Scenario name.
-    pub scenario: &'static str,
-    /// Requests sent.
-    pub sent: u64,
-    /// Requests accepted (status OK).
-    pub accepted: u64,
-    /// Requests refused, by status name.
-    pub refused: Vec<(String, u64)>,
-    /// Extra counters (e.g. receipts received).
-    pub extra: Vec<(&'static str, u64)>,
-    /// Wall time from first request to last response.
-    pub elapsed: Duration,
-    /// Latency in microseconds.
-    pub latency_us: Histogram<u64>,
-}
-
-impl Report {
-    /// Accepted requests per second.
-    pub fn throughput(&self) -> f64 {
-        self.accepted as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let h = &self.latency_us;
-        writeln!(f, "scenario     {}", self.scenario)?;
-        writeln!(f, "elapsed      {:.2}s", self.elapsed.as_secs_f64())?;
-        writeln!(f, "sent         {}", self.sent)?;
-        writeln!(f, "accepted     {}", self.accepted)?;
-        for (status, n) in &self.refused {
-            writeln!(f, "refused      {n} {status}")?;
-        }
-        for (name, n) in &self.extra {
-            writeln!(f, "{name:<12} {n}")?;
-        }
-        writeln!(f, "throughput   {:.0} accepted/s", self.throughput())?;
-        writeln!(
-            f,
-            "latency µs   p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
-            h.value_at_quantile(0.5),
-            h.value_at_quantile(0.9),
-            h.value_at_quantile(0.99),
-            h.value_at_quantile(0.999),
-            h.max()
-        )
     }
 }
 

@@ -23,6 +23,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::codec::{Encoder as _, FramedRead};
 
+use super::progress::{Console, Progress};
 use super::{Report, parse_duration};
 use crate::smpp::frame::{Frame, Framer, Header, Out, OutCodec};
 use crate::stats::status_name;
@@ -139,6 +140,8 @@ struct Flight {
     sent_at: Vec<AtomicU64>,
     start: Instant,
     stop: AtomicBool,
+    /// Submits sent, accepted, refused (any status but ESME_ROK, or generic_nack).
+    progress: Arc<Progress>,
 }
 
 impl Flight {
@@ -209,6 +212,7 @@ fn push_submit(buf: &mut BytesMut, template: &[u8], seq: u32, flight: &Flight) -
     buf.extend_from_slice(template);
     buf[at + 12..at + 16].copy_from_slice(&seq.to_be_bytes());
     flight.sent_at[seq as usize % SLOTS].store(flight.micros(), Relaxed);
+    flight.progress.sent();
     // SMPP v5.0 §3.2: sequence numbers stay within 1..=0x7FFFFFFF.
     if seq >= 0x7FFF_FFFF { 1 } else { seq + 1 }
 }
@@ -254,8 +258,10 @@ async fn read_loop(
                 tally.last_response = Duration::from_micros(now);
                 if h.status == 0 && h.id == SUBMIT_SM_RESP {
                     tally.accepted += 1;
+                    flight.progress.ok();
                 } else {
                     *tally.refused.entry(h.status).or_default() += 1;
+                    flight.progress.refused();
                 }
                 flight.window.add_permits(1);
             }
@@ -271,20 +277,22 @@ async fn read_loop(
     tally
 }
 
-/// Run the scenario.
-pub async fn run(args: Args) -> Result<Report, LoadError> {
+/// Run the scenario, counting into a progress phase of `console`.
+pub async fn run(args: Args, console: Console) -> Result<Report, LoadError> {
     let stream = TcpStream::connect(&args.addr).await?;
     stream.set_nodelay(true)?;
     let (rd, mut wr) = stream.into_split();
     let mut frames = FramedRead::with_capacity(rd, Framer::new(70_000), 256 * 1024);
     bind_trx(&mut wr, &mut frames, &args).await?;
     let size = args.window.clamp(1, SLOTS);
+    let phase = console.phase("");
     let flight = Arc::new(Flight {
         window: Semaphore::new(size),
         size,
         sent_at: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
         start: Instant::now(),
         stop: AtomicBool::new(false),
+        progress: phase.progress(),
     });
     let (resp_tx, resp_rx) = mpsc::channel::<u32>(4096);
     let writer = tokio::spawn(write_loop(wr, template(&args)?, Arc::clone(&flight), resp_rx));
@@ -299,6 +307,7 @@ pub async fn run(args: Args) -> Result<Report, LoadError> {
         .map_err(|e| LoadError::Io(std::io::Error::other(e)))?;
     // The reader is gone, so the response channel closes and the writer ends.
     let sent = writer.await.unwrap_or(0);
+    phase.finish().await;
     Ok(Report {
         scenario: "smpp",
         sent,
@@ -311,5 +320,6 @@ pub async fn run(args: Args) -> Result<Report, LoadError> {
         extra: vec![("receipts", tally.receipts)],
         elapsed: tally.last_response.max(Duration::from_millis(1)),
         latency_us: tally.latency_us,
+        baseline: None,
     })
 }

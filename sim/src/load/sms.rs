@@ -19,6 +19,7 @@ use hdrhistogram::Histogram;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
+use super::progress::{Console, Progress};
 use super::{Binding, GatewayLoadError, Report, parse_duration};
 
 /// `pxload soap-sms` options.
@@ -158,6 +159,7 @@ struct Shared {
     args: Args,
     seq: AtomicU64,
     deadline: Instant,
+    progress: Arc<Progress>,
 }
 
 /// What one client saw.
@@ -190,6 +192,7 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client, keep: usize) 
                 .body(envelope(t, shared.args.handsets, seq)),
             Binding::Rest => rest_request(&client, t, shared.args.handsets, seq),
         };
+        shared.progress.sent();
         let start = Instant::now();
         let outcome = match request.send().await {
             Ok(r) => {
@@ -199,9 +202,18 @@ async fn client_loop(shared: Arc<Shared>, client: reqwest::Client, keep: usize) 
                     Binding::Soap => result_text(&body).filter(|_| status == 200),
                     Binding::Rest => rest_request_id(&body).filter(|_| status == 201),
                 };
-                id.map(str::to_owned).ok_or_else(|| refusal(status, &body))
+                let outcome = id.map(str::to_owned).ok_or_else(|| refusal(status, &body));
+                if outcome.is_ok() {
+                    shared.progress.ok();
+                } else {
+                    shared.progress.refused();
+                }
+                outcome
             }
-            Err(e) => Err(format!("transport: {e}")),
+            Err(e) => {
+                shared.progress.error();
+                Err(format!("transport: {e}"))
+            }
         };
         let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
         let _ = tally.latency.record(micros.max(1));
@@ -246,13 +258,15 @@ async fn merge(
     (latency, accepted, refusals, sample)
 }
 
-/// Runs the scenario through `binding` (the sample's delivery status is always asked over SOAP).
-pub async fn run(args: Args, binding: Binding) -> Result<Report, GatewayLoadError> {
+/// Runs the scenario through `binding` (the sample's delivery status is always asked over SOAP),
+/// counting into a progress phase of `console` until the delivery statuses are in.
+pub async fn run(args: Args, binding: Binding, console: Console) -> Result<Report, GatewayLoadError> {
     let target = target(&args.demo)?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
     let before = verify::sim_stats(&client, &target.smsc).await?;
+    let phase = console.phase("");
     let started = Instant::now();
     let shared = Arc::new(Shared {
         target,
@@ -260,6 +274,7 @@ pub async fn run(args: Args, binding: Binding) -> Result<Report, GatewayLoadErro
         seq: AtomicU64::new(0),
         deadline: started + args.duration,
         args: args.clone(),
+        progress: phase.progress(),
     });
     let clients = args.concurrency.max(1);
     let keep = args.sample.div_ceil(clients).max(1);
@@ -276,6 +291,7 @@ pub async fn run(args: Args, binding: Binding) -> Result<Report, GatewayLoadErro
     let rates = sampler.await.unwrap_or_default();
     let drained = verify::drain(&client, &shared, &before, accepted, elapsed).await?;
     let delivered = verify::delivery_status(&client, &shared.target, &sample).await;
+    phase.finish().await;
     let mut extra = vec![("clients", clients as u64)];
     extra.extend(drained.counters(&rates, elapsed));
     extra.push(("sampled", sample.len() as u64));
@@ -295,6 +311,7 @@ pub async fn run(args: Args, binding: Binding) -> Result<Report, GatewayLoadErro
         extra,
         elapsed,
         latency_us: latency,
+        baseline: None,
     })
 }
 

@@ -4,5 +4,6 @@ mod config;
 mod faults;
 mod handsets;
 mod interop;
+mod load;
 mod sessions;
 mod support;
