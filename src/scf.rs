@@ -10,6 +10,7 @@ pub mod monitoring;
 pub mod payment;
 mod scope;
 pub mod sms;
+mod text;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -13,6 +13,7 @@ mod voucher;
 
 pub(crate) use attempts::VoucherAttempts;
 
+use super::text::checked_text;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
 use rust_decimal::Decimal;
 
@@ -32,9 +33,6 @@ pub const BALANCE_TYPE: &str = "Main";
 
 /// Most `getHistory` entries answered (ES 202 391-7: "the operator may cap the count").
 pub const MAX_HISTORY: i64 = 100;
-
-/// Longest referenceCode or voucher identifier accepted.
-const MAX_TEXT: usize = 256;
 
 /// Who is asked about: `endUserIdentifier` and `endUserPin` (every Account Management request).
 #[derive(Debug, Clone, Default)]
@@ -178,7 +176,7 @@ impl Scf {
             amount,
             currency: account.currency,
             actor: permit.actor(),
-            reference_code: Some(checked_text("referenceCode", &req.reference_code)?),
+            reference_code: Some(checked_text("referenceCode", &req.reference_code, true)?),
             description: "balanceUpdate".to_owned(),
             limits: limits_for(permit, EntryKind::Topup, account.currency),
             extend_expiry_days: period.filter(|_| self.settings.account.recharge_extends_expiry),
@@ -207,7 +205,7 @@ impl Scf {
             return Err(ScfError::VouchersNotAccepted);
         }
         let account = self.end_user_account(&req.end_user).await?;
-        let identifier = checked_text("voucherIdentifier", &req.voucher_identifier)?;
+        let identifier = checked_text("voucherIdentifier", &req.voucher_identifier, true)?;
         self.voucher_attempts
             .spend(&permit.actor(), account.msisdn.as_str())
             .map_err(|wait| ScfError::RateExceeded {
@@ -218,7 +216,7 @@ impl Scf {
             legacy_code_sha256: legacy_voucher_digest(&identifier),
             msisdn: account.msisdn.clone(),
             actor: permit.actor(),
-            reference_code: checked_text("referenceCode", &req.reference_code)?,
+            reference_code: checked_text("referenceCode", &req.reference_code, true)?,
             limits: limits_for(permit, EntryKind::Voucher, account.currency),
         };
         let moved = match self.store.redeem_voucher(&redemption, &self.now()).await {
@@ -338,19 +336,4 @@ fn account_error(e: StoreError) -> ScfError {
         }
         other => internal(other),
     }
-}
-
-/// A required text, trimmed and bounded.
-fn checked_text(part: &str, text: &str) -> Result<String, ScfError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ScfError::invalid(part, "must not be empty"));
-    }
-    if text.chars().count() > MAX_TEXT {
-        return Err(ScfError::invalid(
-            part,
-            format!("longer than {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(text.to_owned())
 }

@@ -14,6 +14,7 @@ pub use requests::{
     ReserveVolumeRequest, VolumeQuery, VolumeRequest,
 };
 
+use super::text::checked_text;
 use rust_decimal::Decimal;
 
 use super::{Scf, ScfError, internal, limits_for};
@@ -21,9 +22,6 @@ use crate::domain::{Currency, Moment, Msisdn};
 use crate::framework::Permit;
 use crate::store::payment::{NewReservation, Reservation, ReservationAdjust, ReservationCharge};
 use crate::store::{EntryKind, Movement, Refusal};
-
-/// Longest referenceCode, description or billing text accepted.
-const MAX_TEXT: usize = 256;
 
 /// An amount resolved against the account or the tariff.
 struct Priced {
@@ -362,21 +360,6 @@ impl Scf {
         Msisdn::parse(raw, &self.locale.default_country_code)
             .map_err(|e| ScfError::invalid("endUserIdentifier", e))
     }
-}
-
-/// A required or optional free text, bounded.
-fn checked_text(part: &str, text: &str, required: bool) -> Result<String, ScfError> {
-    let text = text.trim();
-    if required && text.is_empty() {
-        return Err(ScfError::invalid(part, "must not be empty"));
-    }
-    if text.chars().count() > MAX_TEXT {
-        return Err(ScfError::invalid(
-            part,
-            format!("longer than {MAX_TEXT} characters"),
-        ));
-    }
-    Ok(text.to_owned())
 }
 
 /// An unguessable reservation identifier.

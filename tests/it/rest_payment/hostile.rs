@@ -6,7 +6,10 @@ use serde_json::json;
 use super::{ALICE, ALICE_PATH, amount_path, balance, post_text, reply, shop, transaction};
 use crate::harness::{TestDb, battery};
 
-battery!(hostile_json_is_refused_naming_the_field);
+battery!(
+    hostile_json_is_refused_naming_the_field,
+    control_characters_in_texts_are_refused_alike_on_both_stores,
+);
 
 async fn hostile_json_is_refused_naming_the_field(db: &TestDb) {
     let (gw, shop) = shop(db).await;
@@ -60,5 +63,26 @@ async fn hostile_json_is_refused_naming_the_field(db: &TestDb) {
     let big = good.replace("Game pass", &"x".repeat(20 * 1024));
     let answer = post_text(&gw, &path, Some(&shop), &big).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(balance(&gw, ALICE.0).await, 10000, "nothing charged");
+}
+
+/// A NUL or another control character in a reference code or a description is invalid input on
+/// both stores (PostgreSQL refused NUL with an internal error, SQLite stored it), and nothing moves.
+async fn control_characters_in_texts_are_refused_alike_on_both_stores(db: &TestDb) {
+    let (gw, shop) = shop(db).await;
+    let path = amount_path(ALICE_PATH);
+    let good = transaction("Charged", json!(100), "c-1").to_string();
+    let cases = [
+        (good.replace("Game pass", "Game\\u0000pass"), "description"),
+        (good.replace("Game pass", "Game\\u0001pass"), "description"),
+        (good.replace("\"c-1\"", "\"c\\u0000-1\""), "referenceCode"),
+        (good.replace("\"c-1\"", "\"c\\u001b-1\""), "referenceCode"),
+    ];
+    for (text, field) in cases {
+        let answer = post_text(&gw, &path, Some(&shop), &text).await;
+        answer.assert_error(StatusCode::BAD_REQUEST, "SVC0002", field);
+        let variable = answer.exception().2.join(",");
+        assert!(variable.ends_with(field), "{field}: {variable}");
+    }
     assert_eq!(balance(&gw, ALICE.0).await, 10000, "nothing charged");
 }

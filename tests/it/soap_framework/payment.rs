@@ -291,6 +291,21 @@ async fn bad_requests_are_client_faults_and_charge_nothing(db: &TestDb) {
         .assert_fault("SVC0002", "an unknown operation");
     let on_reserve = call(&gw, RESERVE, &auth, &charge_amount(ALICE.1, "1000", "x-4")).await;
     on_reserve.assert_fault("SVC0002", "chargeAmount posted to ReserveAmountCharging");
+    // Control characters in texts: the same refusal as over REST, on both stores.
+    for (body, part) in [
+        (
+            charge_amount(ALICE.1, "1000", "x-5").replace("Game pass", "Game&#1;pass"),
+            "description",
+        ),
+        (
+            charge_amount(ALICE.1, "1000", "x-6").replace("x-6", "x&#27;-6"),
+            "referenceCode",
+        ),
+    ] {
+        let answer = call(&gw, AMOUNT, &auth, &body).await;
+        answer.assert_fault("SVC0002", part);
+        assert_eq!(answer.variables(), [part]);
+    }
     assert_eq!(balance(&gw, ALICE.0).await, 10000, "nothing was charged");
 }
 
