@@ -105,3 +105,58 @@ mod tests {
         assert_eq!(media_type(&headers), "application/json");
     }
 }
+
+/// A request body that records whether it was read to its end (see [`ReadToEnd`]).
+#[derive(Debug)]
+pub(crate) struct TrackedBody {
+    inner: axum::body::Body,
+    read: ReadToEnd,
+}
+
+/// Whether a [`TrackedBody`] was read to its end: a handler that answers without reading the
+/// whole body (a refusal before the body, a 413 part-way) leaves the rest on the connection, which
+/// can then not carry another request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadToEnd(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl ReadToEnd {
+    /// Whether the body was read to its end.
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+impl TrackedBody {
+    /// `inner`, recording into `read`.
+    pub(crate) fn new(inner: axum::body::Body, read: ReadToEnd) -> Self {
+        Self { inner, read }
+    }
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, std::task::Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.read.set();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 
 use super::App;
 use crate::admin::problem::Problem;
-use crate::http::BodyLimit;
+use crate::http::{BodyLimit, ReadToEnd, TrackedBody};
 use crate::store::Store;
 
 /// What the probes and the metrics page read.
@@ -59,9 +59,9 @@ pub(super) fn router(app: &App) -> Router {
         .layer(Extension(BodyLimit(http.body_limit_bytes)))
         // Bodies above the limit are refused by the extractors, before any parsing.
         .layer(DefaultBodyLimit::max(http.body_limit_bytes))
-        // The unread rest of a refused body is still on the connection: close it, and say so, so
-        // a client does not send its next request down a connection the server is dropping.
-        .layer(middleware::map_response(close_after_refused_body))
+        // The unread rest of a body is still on the connection: close it, and say so, so a client
+        // does not send its next request down a connection the server is dropping.
+        .layer(middleware::from_fn(close_when_body_unread))
         // A handler still running after the timeout is dropped and answered 408.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -76,9 +76,18 @@ pub(super) fn router(app: &App) -> Router {
         }))
 }
 
-/// Adds `Connection: close` to 413 answers (see the layer list in [`router`]).
-async fn close_after_refused_body(mut response: Response) -> Response {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+/// Adds `Connection: close` to an answer given without reading the request's whole body: a 415
+/// or a refusal before the body, a 413 part-way (see the layer list in [`router`]). Requests
+/// without a body pass untouched.
+async fn close_when_body_unread(request: axum::extract::Request, next: middleware::Next) -> Response {
+    use http_body::Body as _;
+    if request.body().is_end_stream() {
+        return next.run(request).await;
+    }
+    let read = ReadToEnd::default();
+    let request = request.map(|body| axum::body::Body::new(TrackedBody::new(body, read.clone())));
+    let mut response = next.run(request).await;
+    if !read.get() {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

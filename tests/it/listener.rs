@@ -228,3 +228,53 @@ async fn postgres_connections_can_require_tls() {
         .unwrap();
     assert!(ssl, "sslmode=require gave an unencrypted session");
 }
+
+/// Sends `head` and a body of `len` bytes, and reads the answer's head (lowercased).
+async fn answer_head(stream: &mut TcpStream, head: &str, len: usize) -> String {
+    let request = format!("{head}Content-Length: {len}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // The server may answer before reading the body, and close: the rest may not be written.
+    let _ = stream.write_all(&vec![b' '; len]).await;
+    let mut seen = Vec::new();
+    let mut buf = [0_u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(
+            n > 0,
+            "closed before the answer: {:?}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&seen).to_lowercase()
+}
+
+/// A refusal that leaves the request body unread (here a 415 for JSON posted to a SOAP endpoint,
+/// 64 KiB of it) says `Connection: close`, so a client does not send its next request down a
+/// connection the server drops; an answer after the body was read keeps the connection.
+#[tokio::test]
+async fn an_answer_that_leaves_the_body_unread_closes_the_connection() {
+    let db = TestDb::sqlite().await;
+    let gw = TestGateway::start(&db).await;
+    let path = "/AmountChargingService/services/AmountCharging";
+
+    let mut stream = TcpStream::connect(addr(&gw)).await.unwrap();
+    let json = format!("POST {path} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n");
+    let head = answer_head(&mut stream, &json, 64 * 1024).await;
+    assert!(head.starts_with("http/1.1 415"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+
+    let mut stream = TcpStream::connect(addr(&gw)).await.unwrap();
+    let xml = format!("POST {path} HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\n");
+    let head = answer_head(&mut stream, &xml, 512).await;
+    assert!(
+        head.starts_with("http/1.1 500"),
+        "a fault for a body that is no envelope: {head}"
+    );
+    assert!(!head.contains("connection: close"), "{head}");
+    stream.write_all(HEALTH).await.unwrap();
+    assert!(
+        read_health_answer(&mut stream).await.contains("200 OK"),
+        "the connection was kept"
+    );
+}
