@@ -106,6 +106,13 @@ struct Worker {
     link: u32,
 }
 
+/// The wait before the next bind attempt after one that failed after waiting `backoff`: doubled,
+/// at most `max` (`[smpp] reconnect_max_ms`, 2 s by default, so a link is back within about
+/// that long after its SMSC is).
+pub(super) fn next_backoff(backoff: Duration, max: Duration) -> Duration {
+    (backoff * 2).min(max)
+}
+
 impl Worker {
     async fn run(mut self) {
         let min = Duration::from_millis(self.env.cfg.reconnect_min_ms);
@@ -121,7 +128,7 @@ impl Worker {
                         _ = stopped.wait_for(|s| *s) => return,
                     }
                 }
-                // Binding → Bound on bind_resp ESME_ROK; → Disconnected with a doubled back-off.
+                // Binding → Bound on bind_resp ESME_ROK; → Disconnected with the next back-off.
                 Link::Binding { backoff } => match Session::open(self.env.clone()).await {
                     Ok(session) => {
                         tracing::info!(link = self.link, address = %self.env.cfg.address, "SMPP bound");
@@ -130,10 +137,9 @@ impl Worker {
                         }
                     }
                     Err(e) => {
+                        let backoff = next_backoff(backoff, max);
                         tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
-                        Link::Disconnected {
-                            backoff: (backoff * 2).min(max),
-                        }
+                        Link::Disconnected { backoff }
                     }
                 },
                 // Bound → Disconnected when the link is lost (back-off starts over); stop: unbind.
