@@ -84,7 +84,9 @@ impl Part {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("message too long: at most {max_chars} characters in this alphabet")]
 pub struct TooLong {
-    /// Most characters that fit `max_parts` parts in the alphabet chosen (for SVC0280's `%1`).
+    /// What `max_parts` parts hold in the alphabet chosen, in its units (septets, or UTF-16 code
+    /// units: a character outside the BMP counts two), for SVC0280's `%1`. A part never splits a
+    /// character, so a text near the limit may fit up to one unit per part less.
     pub max_chars: usize,
 }
 
