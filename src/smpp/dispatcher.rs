@@ -277,16 +277,16 @@ impl Submit {
         }
     }
 
-    /// Submits, then records the answer. `permit` is a place in the window: it is given back as
-    /// soon as the response is in (SMPP v5.0 §2.6 counts outstanding requests only), before the
-    /// message id is stored; the row stays `sending` until then, so a crash in between sends
-    /// it again (at-least-once).
+    /// Submits, then records the answer. `permit` is a place in the window, held until the
+    /// answer is stored: a part whose response is in but not yet stored is sent again after a
+    /// crash (at-least-once; its row stays `sending`), so holding the place bounds those parts, and
+    /// with them the duplicates a crash or a hung SMSC can cause, by the window.
     async fn run(self, permit: tokio::sync::OwnedSemaphorePermit) {
+        let _place = permit;
         let outcome = match build_submit(&self.row) {
             Ok(pdu) => self.session.request(pdu).await,
             Err(why) => return self.fail(&why).await,
         };
-        drop(permit);
         match outcome {
             Ok(resp) if resp.status() == CommandStatus::EsmeRok => {
                 let raw = match resp.pdu() {
