@@ -50,11 +50,11 @@ async fn read_to_close(stream: &mut TcpStream, within: Duration) -> Option<Strin
     }
 }
 
-/// Reads one whole `/healthz` answer (its body is `ok\n`).
-async fn read_health_answer(stream: &mut TcpStream) -> String {
+/// Reads from `stream` until what was read satisfies `done`; the text read.
+async fn read_until(stream: &mut TcpStream, done: impl Fn(&str) -> bool) -> String {
     let mut seen = Vec::new();
-    let mut buf = [0_u8; 1024];
-    while !String::from_utf8_lossy(&seen).ends_with("ok\n") {
+    let mut buf = [0_u8; 4096];
+    while !done(&String::from_utf8_lossy(&seen)) {
         let n = stream.read(&mut buf).await.unwrap();
         assert!(
             n > 0,
@@ -63,7 +63,12 @@ async fn read_health_answer(stream: &mut TcpStream) -> String {
         );
         seen.extend_from_slice(&buf[..n]);
     }
-    String::from_utf8(seen).unwrap()
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// Reads one whole `/healthz` answer (its body is `ok\n`).
+async fn read_health_answer(stream: &mut TcpStream) -> String {
+    read_until(stream, |seen| seen.ends_with("ok\n")).await
 }
 
 const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n";
@@ -235,18 +240,9 @@ async fn answer_head(stream: &mut TcpStream, head: &str, len: usize) -> String {
     stream.write_all(request.as_bytes()).await.unwrap();
     // The server may answer before reading the body, and close: the rest may not be written.
     let _ = stream.write_all(&vec![b' '; len]).await;
-    let mut seen = Vec::new();
-    let mut buf = [0_u8; 4096];
-    while !String::from_utf8_lossy(&seen).contains("\r\n\r\n") {
-        let n = stream.read(&mut buf).await.unwrap();
-        assert!(
-            n > 0,
-            "closed before the answer: {:?}",
-            String::from_utf8_lossy(&seen)
-        );
-        seen.extend_from_slice(&buf[..n]);
-    }
-    String::from_utf8_lossy(&seen).to_lowercase()
+    read_until(stream, |seen| seen.contains("\r\n\r\n"))
+        .await
+        .to_lowercase()
 }
 
 /// A refusal that leaves the request body unread (here a 415 for JSON posted to a SOAP endpoint,
