@@ -52,12 +52,24 @@ pub fn random_hex<const N: usize>() -> String {
 
 /// A fresh 256-bit token, URL-safe base64 without padding (operator and bearer tokens).
 pub fn generate_token() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+    not_an_option(random_bytes::<32>)
 }
 
 /// A new application secret: 24 random bytes, URL-safe base64 (32 characters).
 pub fn generate_secret() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<24>())
+    not_an_option(random_bytes::<24>)
+}
+
+/// `draw()`'s bytes as URL-safe base64, drawn again while the text would start with `-`: such a
+/// secret, given to a command (`micropay --password "$SECRET"`), is read as an option. Drawing
+/// again keeps every other text equally likely.
+fn not_an_option<const N: usize>(draw: fn() -> [u8; N]) -> String {
+    loop {
+        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(draw());
+        if !text.starts_with('-') {
+            return text;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -84,5 +96,13 @@ mod tests {
         assert_ne!(random_hex::<16>(), random_hex::<16>());
         assert_eq!(generate_token().len(), 43);
         assert_eq!(generate_secret().len(), 32);
+    }
+
+    #[test]
+    fn no_secret_or_token_starts_like_an_option() {
+        for _ in 0..10_000 {
+            assert!(!generate_secret().starts_with('-'));
+            assert!(!generate_token().starts_with('-'));
+        }
     }
 }
