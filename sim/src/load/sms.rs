@@ -14,10 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use hdrhistogram::Histogram;
 use serde_json::Value;
-use sha1::{Digest, Sha1};
 
 use super::progress::{Console, Progress};
 use super::{Binding, GatewayLoadError, Report, parse_duration};
@@ -83,23 +81,7 @@ fn target(path: &std::path::Path) -> Result<Target, GatewayLoadError> {
 
 /// WS-Security UsernameToken with PasswordDigest: a fresh nonce and `Created` per request.
 pub(crate) fn security_header(t: &Target, seq: u64) -> String {
-    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let nonce = format!(
-        "{seq:016x}{:016x}",
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    )
-    .into_bytes();
-    let mut sha = Sha1::new();
-    sha.update(&nonce);
-    sha.update(created.as_bytes());
-    sha.update(t.password.as_bytes());
-    let b64 = base64::engine::general_purpose::STANDARD;
-    format!(
-        r#"<soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>{}</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{}</wsse:Password><wsse:Nonce>{}</wsse:Nonce><wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security></soapenv:Header>"#,
-        t.username,
-        b64.encode(sha.finalize()),
-        b64.encode(&nonce),
-    )
+    super::charge::client::security_header(&t.username, &t.password, super::charge::Auth::Digest, seq)
 }
 
 /// A sendSms to one handset, GSM 7-bit text in one part.

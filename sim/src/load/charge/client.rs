@@ -39,10 +39,12 @@ pub(crate) fn http_client(concurrency: usize) -> reqwest::Result<reqwest::Client
         .build()
 }
 
-fn security_header(t: &Target, auth: Auth, seq: u64) -> String {
+/// The WS-Security header of `username`/`password` in `auth`'s form (empty for HTTP Basic); with
+/// PasswordDigest, a fresh nonce (from `seq`) and `Created` every time.
+pub(crate) fn security_header(username: &str, password: &str, auth: Auth, seq: u64) -> String {
     let (password, kind, extra) = match auth {
         Auth::Basic => return String::new(),
-        Auth::Text => (t.password.clone(), "PasswordText", String::new()),
+        Auth::Text => (password.to_owned(), "PasswordText", String::new()),
         Auth::Digest => {
             let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let nonce = format!(
@@ -53,7 +55,7 @@ fn security_header(t: &Target, auth: Auth, seq: u64) -> String {
             let mut sha = Sha1::new();
             sha.update(&nonce);
             sha.update(created.as_bytes());
-            sha.update(t.password.as_bytes());
+            sha.update(password.as_bytes());
             let b64 = base64::engine::general_purpose::STANDARD;
             let extra = format!(
                 "<wsse:Nonce>{}</wsse:Nonce><wsu:Created>{created}</wsu:Created>",
@@ -64,7 +66,7 @@ fn security_header(t: &Target, auth: Auth, seq: u64) -> String {
     };
     format!(
         r#"<soapenv:Header><wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsse:UsernameToken><wsse:Username>{}</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#{kind}">{password}</wsse:Password>{extra}</wsse:UsernameToken></wsse:Security></soapenv:Header>"#,
-        t.username
+        username
     )
 }
 
@@ -72,7 +74,7 @@ fn envelope(t: &Target, load: &Load, run: u64, seq: u64) -> String {
     let account = msisdn(u32::try_from(seq % u64::from(load.accounts.max(1))).unwrap_or(0));
     format!(
         r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:loc="http://www.csapi.org/schema/parlayx/payment/amount_charging/v2_1/local">{}<soapenv:Body><loc:chargeAmount><loc:endUserIdentifier>tel:{account}</loc:endUserIdentifier><loc:charge><description>pxload</description><currency>KRW</currency><amount>{}</amount></loc:charge><loc:referenceCode>pxload-{run}-{seq}</loc:referenceCode></loc:chargeAmount></soapenv:Body></soapenv:Envelope>"#,
-        security_header(t, load.auth, seq),
+        security_header(&t.username, &t.password, load.auth, seq),
         load.amount
     )
 }
