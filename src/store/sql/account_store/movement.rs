@@ -45,7 +45,7 @@ impl SqlStore {
         m: &Movement,
         now: &Moment,
     ) -> Result<Moved, StoreError> {
-        if self.db.is_postgres() && super::one_statement::fits_one_statement(m) {
+        if self.db.is_postgres() && super::one_statement::fits_one_statement(m, now) {
             return self.apply_in_one_statement(m, now).await;
         }
         let mut tx = self.begin_write().await?;
@@ -260,8 +260,8 @@ impl SqlStore {
         now: &Moment,
     ) -> Result<Option<Refusal>, sqlx::Error> {
         use crate::store::{EntryKind, Refusal, sql};
-        if m.limits.over_per_movement(m.amount) {
-            return Ok(Some(sql::per_movement_refusal(m.kind)));
+        if let Some(refusal) = over_movement_limit(m) {
+            return Ok(Some(refusal));
         }
         let (day, month) = sql::spend_periods(now);
         if let Some(counted) = sql::counted_periods(m.kind, &m.limits, now) {
@@ -341,4 +341,19 @@ pub(in crate::store::sql) fn bind_update<'a, R: db::Row>(
     } else {
         query.bind(sql::BALANCE_CEILING)
     }
+}
+
+/// The refusal of a movement over its per-movement limit (the first of [`SqlStore::check_limits`]'s
+/// checks, and the only one that reads nothing).
+pub(in crate::store::sql) fn over_movement_limit(m: &Movement) -> Option<Refusal> {
+    m.limits
+        .over_per_movement(m.amount)
+        .then(|| crate::store::sql::per_movement_refusal(m.kind))
+}
+
+/// Whether [`SqlStore::check_limits`] has nothing to read or write for `m` beyond
+/// [`over_movement_limit`]: no application counter to bump (`sql::counted_periods`), no refund to
+/// bound or give back.
+pub(in crate::store::sql) fn limits_need_no_statement(m: &Movement, now: &Moment) -> bool {
+    m.kind != EntryKind::Refund && crate::store::sql::counted_periods(m.kind, &m.limits, now).is_none()
 }

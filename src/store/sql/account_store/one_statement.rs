@@ -8,7 +8,9 @@
 use std::sync::LazyLock;
 
 use crate::domain::Moment;
-use crate::store::sql::account_store::movement::{Attempt, Reads, bind_update};
+use crate::store::sql::account_store::movement::{
+    Attempt, Reads, bind_update, limits_need_no_statement, over_movement_limit,
+};
 use crate::store::sql::{AccountRow, Draft, SqlStore, db, is_unique_violation};
 use crate::store::{Account, EntryKind, Moved, Movement, StoreError};
 
@@ -43,16 +45,15 @@ struct MovedRow {
     entry_id: i64,
 }
 
-/// Whether `m` can be one statement: a debit or a credit that bumps no application counter, gives
-/// no spend back (refunds do) and extends no expiry.
-pub(super) fn fits_one_statement(m: &Movement) -> bool {
-    let counted = m.limits.counts_actor_spend() || m.kind == EntryKind::Refund;
+/// Whether `m` can be one statement: a debit or a credit whose limits need no statement of their
+/// own ([`limits_need_no_statement`]) and that extends no expiry.
+pub(super) fn fits_one_statement(m: &Movement, now: &Moment) -> bool {
     let kind = m.kind.is_debit()
         || matches!(
             m.kind,
             EntryKind::Topup | EntryKind::Voucher | EntryKind::Adjustment
         );
-    kind && !counted && m.extend_expiry_days.is_none()
+    kind && limits_need_no_statement(m, now) && m.extend_expiry_days.is_none()
 }
 
 impl SqlStore {
@@ -62,10 +63,10 @@ impl SqlStore {
         m: &Movement,
         now: &Moment,
     ) -> Result<Moved, StoreError> {
-        use crate::store::sql;
-        if m.limits.over_per_movement(m.amount) {
-            let refused = Attempt::OverLimit(sql::per_movement_refusal(m.kind));
-            return self.settle(&mut Reads::Readers, m, now, refused).await;
+        if let Some(refusal) = over_movement_limit(m) {
+            return self
+                .settle(&mut Reads::Readers, m, now, Attempt::OverLimit(refusal))
+                .await;
         }
         let draft = Draft::of(m);
         let text: &'static str = if m.kind.is_debit() {
