@@ -2,8 +2,9 @@
 //!
 //! Writes go through a pool of exactly one connection and open with `BEGIN IMMEDIATE`: SQLite has
 //! one writer at a time anyway, and a deferred transaction that reads and then writes fails with
-//! `SQLITE_BUSY` under concurrency instead of waiting. Reads use their own pool and never block on
-//! the writer (WAL).
+//! `SQLITE_BUSY` under concurrency instead of waiting. The money rounds write on a connection of
+//! their own (`db::Direct`) while they hold that one, so there is still one writer at a time.
+//! Reads use their own pool and never block on the writer (WAL).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -50,10 +51,13 @@ pub(super) async fn open(
         .connect_with(options.clone().read_only(true))
         .await?;
     let nonces = open_nonces(&options).await?;
+    let busy_ms = u64::try_from(BUSY_TIMEOUT.as_millis()).unwrap_or(u64::MAX);
+    let money = db::Direct::open(options.get_filename(), durability, busy_ms)?;
     Ok(SqlStore::new(Db::Sqlite {
         writer,
         reader,
         nonces,
+        money,
     }))
 }
 

@@ -12,8 +12,10 @@ use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 mod arg;
+mod direct;
 mod statement;
 pub(crate) use arg::Arg;
+pub(crate) use direct::{Direct, DirectRow};
 pub(crate) use statement::{QueryAs, Row, Sql, query, query_as, query_scalar};
 
 /// The pools of the backend the store was opened on.
@@ -27,6 +29,9 @@ pub(crate) enum Db {
         reader: SqlitePool,
         /// The WS-Security nonces' own file and writer (`sqlite.rs`).
         nonces: SqlitePool,
+        /// The money rounds' connection to the same file, used only while they hold `writer`
+        /// ([`Direct`]).
+        money: Direct,
     },
     /// A PostgreSQL database; reads and writes share the pool.
     Postgres(PgPool),
@@ -69,8 +74,6 @@ impl Db {
 #[derive(Debug)]
 pub(crate) struct Tx {
     open: Open,
-    /// Statements to run before the next one ([`Tx::defer`]).
-    ahead: Option<&'static str>,
 }
 
 /// The backend's transaction.
@@ -78,20 +81,19 @@ pub(crate) struct Tx {
 enum Open {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+    /// On the SQLite money rounds' own connection.
+    Direct(direct::DirectTx),
 }
 
 impl Tx {
     fn new(open: Open) -> Self {
-        Self { open, ahead: None }
+        Self { open }
     }
 
-    /// Runs `statements` (fixed text, no arguments, no rows) just before the next statement on this
-    /// transaction: in the same hand-off to SQLite's worker thread (one batch), where each
-    /// statement on its own costs a thread switch each way; as a round trip of their own on
-    /// PostgreSQL. For bookkeeping such as savepoints; one deferral at a time.
-    pub(crate) fn defer(&mut self, statements: &'static str) {
-        debug_assert!(self.ahead.is_none(), "one deferral at a time");
-        self.ahead = Some(statements);
+    /// Opens a write transaction on the money rounds' connection (`BEGIN IMMEDIATE`); its
+    /// statements run on the calling thread. The caller holds the store's writer ([`Direct`]).
+    pub(crate) fn direct(conn: &Direct) -> Result<Self, sqlx::Error> {
+        Ok(Self::new(Open::Direct(conn.begin()?)))
     }
 
     /// Commits.
@@ -99,6 +101,7 @@ impl Tx {
         match self.open {
             Open::Sqlite(tx) => tx.commit().await,
             Open::Postgres(tx) => tx.commit().await,
+            Open::Direct(tx) => tx.end("COMMIT"),
         }
     }
 
@@ -107,29 +110,32 @@ impl Tx {
         match self.open {
             Open::Sqlite(tx) => tx.rollback().await,
             Open::Postgres(tx) => tx.rollback().await,
+            Open::Direct(tx) => tx.end("ROLLBACK"),
         }
     }
 }
 
-/// Where a statement runs: a transaction's connection (with what it deferred) or a pool.
+/// Where a statement runs: a transaction's connection or a pool.
 #[derive(Debug)]
 pub(crate) enum On<'c> {
     /// A SQLite connection (a transaction's).
-    SqliteConn(&'c mut SqliteConnection, Option<&'static str>),
+    SqliteConn(&'c mut SqliteConnection),
     /// A SQLite pool.
     SqlitePool(&'c SqlitePool),
     /// A PostgreSQL connection (a transaction's).
-    PgConn(&'c mut PgConnection, Option<&'static str>),
+    PgConn(&'c mut PgConnection),
     /// A PostgreSQL pool.
     PgPool(&'c PgPool),
+    /// The SQLite money rounds' connection (a transaction's), run on the calling thread.
+    Direct(&'c Direct),
 }
 
 impl<'c> From<&'c mut Tx> for On<'c> {
     fn from(tx: &'c mut Tx) -> Self {
-        let ahead = tx.ahead.take();
         match &mut tx.open {
-            Open::Sqlite(tx) => On::SqliteConn(tx, ahead),
-            Open::Postgres(tx) => On::PgConn(tx, ahead),
+            Open::Sqlite(tx) => On::SqliteConn(tx),
+            Open::Postgres(tx) => On::PgConn(tx),
+            Open::Direct(tx) => On::Direct(tx.conn()),
         }
     }
 }

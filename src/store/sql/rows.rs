@@ -1,10 +1,11 @@
 //! The rows of `accounts` and `ledger` as the database returns them, and their conversion to the
-//! store's model.
+//! store's model (from sqlx's rows and from the money rounds' [`DirectRow`]s).
 
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use super::db::DirectRow;
 use crate::domain::{Currency, Msisdn};
 use crate::store::StoreError;
 use crate::store::model::{Account, AccountStatus, EntryKind, Language, LedgerEntry};
@@ -62,6 +63,30 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
+impl DirectRow for AccountRow {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            msisdn: row.get("msisdn")?,
+            status: row.get("status")?,
+            currency: row.get("currency")?,
+            balance: row.get("balance")?,
+            reserved: row.get("reserved")?,
+            overdraft_limit: row.get("overdraft_limit")?,
+            monthly_limit: row.get("monthly_limit")?,
+            month_key: row.get("month_key")?,
+            month_spent: row.get("month_spent")?,
+            low_balance_threshold: row.get("low_balance_threshold")?,
+            credit_expiry: row.get("credit_expiry")?,
+            notify_receipt: row.get("notify_receipt")?,
+            notify_low_balance: row.get("notify_low_balance")?,
+            language: row.get("language")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
 /// A ledger row joined with its account's number.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct LedgerRow {
@@ -75,6 +100,23 @@ pub(crate) struct LedgerRow {
     reference_code: Option<String>,
     description: String,
     created_at: i64,
+}
+
+impl DirectRow for LedgerRow {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            msisdn: row.get("msisdn")?,
+            kind: row.get("kind")?,
+            amount: row.get("amount")?,
+            reserved_delta: row.get("reserved_delta")?,
+            balance_after: row.get("balance_after")?,
+            actor: row.get("actor")?,
+            reference_code: row.get("reference_code")?,
+            description: row.get("description")?,
+            created_at: row.get("created_at")?,
+        })
+    }
 }
 
 impl TryFrom<LedgerRow> for LedgerEntry {

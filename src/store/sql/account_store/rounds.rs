@@ -10,7 +10,12 @@
 //! before. A refused movement is explained from inside the round (it sees the movements before
 //! it). Each caller is answered only after the commit that holds its movement. A round that fails
 //! as a whole (a database error, a failed commit) wrote nothing, and its movements are applied
-//! again one transaction each, so each caller gets its own answer.
+//! again one round each, so each caller gets its own answer.
+//!
+//! A round runs on the rounds' own connection ([`Direct`]) on a blocking thread, every statement
+//! on that thread: sqlx would hand each statement to its connection's worker thread and back,
+//! and those thread switches, not SQLite's work, were most of a movement's time. The round holds
+//! the store's one sqlx writer connection meanwhile, so SQLite still sees one writer at a time.
 //!
 //! PostgreSQL does not use rounds: its movements commit concurrently on the pool's connections,
 //! and the server groups their commits itself.
@@ -19,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::movement::{Attempt, Reads};
 use crate::domain::Moment;
+use crate::store::sql::db::{Db, Direct, Tx};
 use crate::store::sql::{SqlStore, db};
 use crate::store::{Moved, Movement, StoreError};
 
@@ -71,43 +77,80 @@ fn stopped() -> StoreError {
     StoreError::Backend(sqlx::Error::PoolClosed)
 }
 
-/// The writer: takes whatever has gathered while the previous round was committing.
+/// The writer: takes whatever has gathered while the previous round was committing, and runs it
+/// while holding the store's one sqlx writer connection, so nothing else writes meanwhile.
 async fn write_rounds(store: SqlStore, mut queue: mpsc::Receiver<Job>) {
+    let Db::Sqlite { writer, money, .. } = &store.db else {
+        return;
+    };
     let mut jobs = Vec::with_capacity(ROUND);
     while queue.recv_many(&mut jobs, ROUND).await > 0 {
-        match store.round(&jobs).await {
-            Ok(outcomes) => {
-                for (job, outcome) in jobs.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(outcome);
-                }
-            }
+        let turn = match writer.acquire().await {
+            Ok(turn) => turn,
             Err(e) => {
-                tracing::warn!(error = %e, movements = jobs.len(), "money round failed; applying its movements one by one");
+                tracing::error!(error = %e, movements = jobs.len(), "money round could not start");
                 for job in jobs.drain(..) {
-                    let outcome = store.apply_movement(&job.movement, &job.now).await;
+                    let _ = job.reply.send(Err(stopped()));
+                }
+                continue;
+            }
+        };
+        let (on, money, batch) = (store.clone(), money.clone(), std::mem::take(&mut jobs));
+        // The round's statements run on this blocking thread, one after another, without a
+        // hand-off each (`db::Direct`); nothing in it waits on anything but SQLite.
+        let ran = tokio::task::spawn_blocking(move || {
+            let outcomes = futures::executor::block_on(on.rounds(&money, &batch));
+            (batch, outcomes)
+        })
+        .await;
+        drop(turn);
+        match ran {
+            Ok((batch, outcomes)) => {
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
                     let _ = job.reply.send(outcome);
                 }
             }
+            // Its callers see the writer gone (their replies were dropped with the round).
+            Err(e) => tracing::error!(error = %e, "money round panicked"),
         }
     }
 }
 
 impl SqlStore {
+    /// Runs `jobs` as one round; when the round fails as a whole (nothing of it was written), each
+    /// movement again in a round of its own, so each caller gets its own answer.
+    async fn rounds(&self, money: &Direct, jobs: &[Job]) -> Vec<Result<Moved, StoreError>> {
+        let e = match self.round(money, jobs).await {
+            Ok(outcomes) => return outcomes,
+            Err(e) if jobs.len() == 1 => return vec![Err(e)],
+            Err(e) => e,
+        };
+        tracing::warn!(error = %e, movements = jobs.len(), "money round failed; applying its movements one by one");
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            outcomes.push(match self.round(money, std::slice::from_ref(job)).await {
+                Ok(mut one) => one.pop().unwrap_or_else(|| Err(stopped())),
+                Err(e) => Err(e),
+            });
+        }
+        outcomes
+    }
+
     /// One round: every movement in its savepoint, in order, then one commit. `Err` when the
     /// round as a whole failed (nothing of it was written).
-    async fn round(&self, jobs: &[Job]) -> Result<Vec<Result<Moved, StoreError>>, StoreError> {
-        let mut tx = self.begin_write().await?;
+    async fn round(
+        &self,
+        money: &Direct,
+        jobs: &[Job],
+    ) -> Result<Vec<Result<Moved, StoreError>>, StoreError> {
+        let mut tx = Tx::direct(money)?;
         let mut outcomes = Vec::with_capacity(jobs.len());
         for (i, job) in jobs.iter().enumerate() {
             let (m, now) = (&job.movement, &job.now);
-            // The savepoint rides with the movement's first statement: each statement is a
-            // hand-off to SQLite's worker thread and back, and those (not SQLite's own work) are
-            // most of a movement's time here.
-            tx.defer(if i == 0 {
-                "SAVEPOINT movement"
-            } else {
-                "RELEASE movement; SAVEPOINT movement"
-            });
+            if i > 0 {
+                db::query("RELEASE movement").execute(&mut tx).await?;
+            }
+            db::query("SAVEPOINT movement").execute(&mut tx).await?;
             let attempt = match self.attempt(&mut tx, m, now).await {
                 Err(StoreError::Backend(e)) => return Err(e.into()),
                 Err(refused) => {

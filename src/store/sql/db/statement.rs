@@ -7,15 +7,17 @@ use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, Encode, FromRow, SqlSafeStr as _, SqlStr, Type};
 
-use super::{Arg, On};
+use super::{Arg, On, direct};
 
 /// A row type the store reads: decodable from either backend's rows.
+/// (`'static`: the money rounds' connection picks its decoder by type, `direct::decode`.)
 pub(crate) trait Row:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
 {
 }
 
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{}
 
 /// A statement and its arguments.
 #[derive(Debug, Clone)]
@@ -107,10 +109,9 @@ impl<'a> Sql<'a> {
 
     /// Runs the statement.
     pub(crate) async fn execute<'c>(self, on: impl Into<On<'c>>) -> Result<Done, sqlx::Error> {
-        let mut on = on.into();
-        let (text, args) = self.into_parts(&mut on).await?;
-        Ok(Done(match on {
-            On::SqliteConn(c, _) => sqlx::query_with(text, encode::<SqliteArguments>(&args)?)
+        let (text, args) = self.into_parts();
+        Ok(Done(match on.into() {
+            On::SqliteConn(c) => sqlx::query_with(text, encode::<SqliteArguments>(&args)?)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -118,7 +119,7 @@ impl<'a> Sql<'a> {
                 .execute(p)
                 .await?
                 .rows_affected(),
-            On::PgConn(c, _) => sqlx::query_with(text, encode::<PgArguments>(&args)?)
+            On::PgConn(c) => sqlx::query_with(text, encode::<PgArguments>(&args)?)
                 .execute(c)
                 .await?
                 .rows_affected(),
@@ -126,26 +127,14 @@ impl<'a> Sql<'a> {
                 .execute(p)
                 .await?
                 .rows_affected(),
+            On::Direct(c) => direct::run(c, text.as_str(), &args, |_| Ok(false))?,
         }))
     }
 
     /// The text as sqlx takes it (all of it the store's own: data is only ever bound), and the
-    /// arguments. Statements the transaction deferred ([`Tx::defer`](super::Tx::defer)) go ahead
-    /// of the text on SQLite (one batch: SQLite's worker runs every statement of a text in one
-    /// hand-off) and run on their own first on PostgreSQL (which prepares one statement per text).
-    async fn into_parts(self, on: &mut On<'_>) -> Result<(SqlStr, Vec<Arg<'a>>), sqlx::Error> {
-        let mut text = self.text;
-        match on {
-            On::SqliteConn(_, ahead @ Some(_)) => {
-                text = Cow::Owned(format!("{}; {text}", ahead.take().unwrap_or_default()));
-            }
-            On::PgConn(c, ahead @ Some(_)) => {
-                let statements = ahead.take().unwrap_or_default();
-                sqlx::raw_sql(statements).execute(&mut **c).await?;
-            }
-            _ => {}
-        }
-        Ok((AssertSqlSafe(text).into_sql_str(), self.args))
+    /// arguments.
+    fn into_parts(self) -> (SqlStr, Vec<Arg<'a>>) {
+        (AssertSqlSafe(self.text).into_sql_str(), self.args)
     }
 }
 
@@ -206,10 +195,9 @@ impl<'a, R: Row> QueryAs<'a, R> {
 
     /// The first row, if any.
     pub(crate) async fn fetch_optional<'c>(self, on: impl Into<On<'c>>) -> Result<Option<R>, sqlx::Error> {
-        let mut on = on.into();
-        let (text, args) = self.sql.into_parts(&mut on).await?;
-        match on {
-            On::SqliteConn(c, _) => {
+        let (text, args) = self.sql.into_parts();
+        match on.into() {
+            On::SqliteConn(c) => {
                 sqlx::query_as_with(text, encode::<SqliteArguments>(&args)?)
                     .fetch_optional(c)
                     .await
@@ -219,7 +207,7 @@ impl<'a, R: Row> QueryAs<'a, R> {
                     .fetch_optional(p)
                     .await
             }
-            On::PgConn(c, _) => {
+            On::PgConn(c) => {
                 sqlx::query_as_with(text, encode::<PgArguments>(&args)?)
                     .fetch_optional(c)
                     .await
@@ -228,6 +216,14 @@ impl<'a, R: Row> QueryAs<'a, R> {
                 sqlx::query_as_with(text, encode::<PgArguments>(&args)?)
                     .fetch_optional(p)
                     .await
+            }
+            On::Direct(c) => {
+                let mut first = None;
+                direct::run(c, text.as_str(), &args, |row| {
+                    first = Some(direct::decode(row)?);
+                    Ok(false)
+                })?;
+                Ok(first)
             }
         }
     }
@@ -239,10 +235,9 @@ impl<'a, R: Row> QueryAs<'a, R> {
 
     /// Every row.
     pub(crate) async fn fetch_all<'c>(self, on: impl Into<On<'c>>) -> Result<Vec<R>, sqlx::Error> {
-        let mut on = on.into();
-        let (text, args) = self.sql.into_parts(&mut on).await?;
-        match on {
-            On::SqliteConn(c, _) => {
+        let (text, args) = self.sql.into_parts();
+        match on.into() {
+            On::SqliteConn(c) => {
                 sqlx::query_as_with(text, encode::<SqliteArguments>(&args)?)
                     .fetch_all(c)
                     .await
@@ -252,7 +247,7 @@ impl<'a, R: Row> QueryAs<'a, R> {
                     .fetch_all(p)
                     .await
             }
-            On::PgConn(c, _) => {
+            On::PgConn(c) => {
                 sqlx::query_as_with(text, encode::<PgArguments>(&args)?)
                     .fetch_all(c)
                     .await
@@ -261,6 +256,14 @@ impl<'a, R: Row> QueryAs<'a, R> {
                 sqlx::query_as_with(text, encode::<PgArguments>(&args)?)
                     .fetch_all(p)
                     .await
+            }
+            On::Direct(c) => {
+                let mut rows = Vec::new();
+                direct::run(c, text.as_str(), &args, |row| {
+                    rows.push(direct::decode(row)?);
+                    Ok(true)
+                })?;
+                Ok(rows)
             }
         }
     }
