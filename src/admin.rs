@@ -85,6 +85,7 @@ pub fn routes(state: AdminState) -> Router<AdminState> {
     use apps as p;
     Router::new()
         .route("/accounts", post(a::create).get(a::list))
+        .route("/accounts/import", post(a::import))
         .route("/accounts/{msisdn}", get(a::show).patch(a::update))
         .route("/accounts/{msisdn}/suspend", post(a::suspend))
         .route("/accounts/{msisdn}/resume", post(a::resume))

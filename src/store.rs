@@ -92,6 +92,10 @@ pub trait AccountStore: Send + Sync {
     /// Opens an account; an opening balance above zero is recorded as a top-up.
     async fn create_account(&self, new: &NewAccount, now: &Moment) -> Result<Account, StoreError>;
 
+    /// Opens many accounts in one transaction (bulk provisioning); a number that already has an
+    /// account is left as it is and counted, not refused. Returns how many were opened.
+    async fn create_accounts(&self, new: &[NewAccount], now: &Moment) -> Result<u64, StoreError>;
+
     /// The account for a number, if any.
     async fn account(&self, msisdn: &Msisdn) -> Result<Option<Account>, StoreError>;
 

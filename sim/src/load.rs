@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod charge;
 pub mod progress;
 mod report;
+pub mod seed;
 pub mod smpp;
 pub mod sms;
 

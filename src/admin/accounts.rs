@@ -11,6 +11,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
+mod import;
+pub use import::import;
+
 use super::Operator;
 use super::extract::{AdminJson, AdminQuery};
 use super::problem::{Fields, Problem};
@@ -58,32 +61,47 @@ pub struct CreateAccount {
 impl CreateAccount {
     fn validate(self, state: &AdminState, operator: &Operator) -> Result<NewAccount, Problem> {
         let mut f = Fields::default();
+        let new = self.check(state, operator, &mut f, "");
+        f.finish()?;
+        new.ok_or_else(|| Problem::malformed("invalid input"))
+    }
+
+    /// The account to open, or `None` after recording in `f` every field that is wrong, each
+    /// named `prefix` + its name.
+    fn check(
+        self,
+        state: &AdminState,
+        operator: &Operator,
+        f: &mut Fields,
+        prefix: &str,
+    ) -> Option<NewAccount> {
+        let name = |field: &str| format!("{prefix}{field}");
         let cc = &state.locale().default_country_code;
-        let msisdn = f.check("msisdn", Msisdn::parse(&self.msisdn, cc));
+        let msisdn = f.check(&name("msisdn"), Msisdn::parse(&self.msisdn, cc));
         let currency = match &self.currency {
-            Some(code) => f.check("currency", Currency::from_code(code)),
+            Some(code) => f.check(&name("currency"), Currency::from_code(code)),
             None => Some(state.default_currency()),
         };
         let status = self.status.unwrap_or(AccountStatus::Active);
         if status == AccountStatus::Closed {
-            f.push("status", "a new account is active or suspended");
+            f.push(&name("status"), "a new account is active or suspended");
         }
         let (mut opening, mut limit, mut threshold, mut overdraft) = (Some(0), None, None, Some(0));
         if let Some(c) = currency {
-            let mut amount =
-                |field: &str, v: Option<Decimal>| v.map(|d| f.check(field, c.to_non_negative_minor(d)));
+            let mut amount = |field: &str, v: Option<Decimal>| {
+                v.map(|d| f.check(&name(field), c.to_non_negative_minor(d)))
+            };
             opening = amount("balance", self.balance).unwrap_or(Some(0));
             limit = amount("monthly_limit", self.monthly_limit);
             threshold = amount("low_balance_threshold", self.low_balance_threshold);
             overdraft = amount("overdraft_limit", self.overdraft_limit).unwrap_or(Some(0));
         }
-        f.finish()?;
         let (Some(msisdn), Some(currency), Some(opening_balance), Some(overdraft_limit)) =
             (msisdn, currency, opening, overdraft)
         else {
-            return Err(Problem::malformed("invalid input"));
+            return None;
         };
-        Ok(NewAccount {
+        Some(NewAccount {
             msisdn,
             currency,
             opening_balance,

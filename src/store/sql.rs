@@ -48,12 +48,21 @@ pub(super) static LIST_ACCOUNTS: LazyLock<String> = LazyLock::new(|| {
     .concat()
 });
 
-pub(super) static INSERT_ACCOUNT: LazyLock<String> = LazyLock::new(|| {
+/// Opens an account (`$1` number … `$13` now).
+const INSERT_ACCOUNT_HEAD: &str = "INSERT INTO accounts (msisdn, status, currency, balance, \
+     overdraft_limit, monthly_limit, month_key, low_balance_threshold, credit_expiry, notify_receipt, \
+     notify_low_balance, language, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)";
+
+pub(super) static INSERT_ACCOUNT: LazyLock<String> =
+    LazyLock::new(|| [INSERT_ACCOUNT_HEAD, " RETURNING ", ACCOUNT_COLUMNS].concat());
+
+/// [`INSERT_ACCOUNT`] that leaves an existing number alone (no row then): a unique violation
+/// would end a PostgreSQL transaction, and bulk provisioning goes on past one.
+pub(super) static INSERT_ACCOUNT_IF_NEW: LazyLock<String> = LazyLock::new(|| {
     [
-        "INSERT INTO accounts (msisdn, status, currency, balance, overdraft_limit, monthly_limit, \
-     month_key, low_balance_threshold, credit_expiry, notify_receipt, notify_low_balance, language, \
-     created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ",
+        INSERT_ACCOUNT_HEAD,
+        " ON CONFLICT (msisdn) DO NOTHING RETURNING ",
         ACCOUNT_COLUMNS,
     ]
     .concat()

@@ -6,6 +6,7 @@ mod account_monitoring;
 mod account_soap;
 mod admin_api;
 mod admin_apps;
+mod admin_import;
 mod alerts;
 mod callbacks;
 mod cli;

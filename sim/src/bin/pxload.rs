@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use pxsim::load::{Binding, baseline, charge, progress::Console, smpp, sms};
+use pxsim::load::{Binding, baseline, charge, progress::Console, seed, smpp, sms};
 
 #[derive(Debug, Parser)]
 #[command(name = "pxload", about = "Load driver for pxgate and its SMSC simulator")]
@@ -46,6 +46,11 @@ enum Scenario {
     /// (`--binding rest`: of rest-charge), with built-in credentials. Needs no gateway and no
     /// demo.json. `soap-charge --baseline SECS` runs the same right after a gateway run.
     Baseline(baseline::Args),
+    /// Open benchmark accounts through the admin API's bulk import (before a scale run).
+    ///
+    /// The charge scenarios open the accounts of their `--accounts` themselves; seed opens many
+    /// ahead of time (up to 1,000,000, a thousand per request) and prints how long it took.
+    Seed(seed::Args),
 }
 
 #[tokio::main]
@@ -53,6 +58,15 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let console = Console::new(cli.quiet);
     let report = match cli.scenario {
+        Scenario::Seed(args) => {
+            let seeded = seed::run(args).await.context("seed failed")?;
+            if cli.json {
+                println!("{}", seeded.to_json());
+            } else {
+                print!("{seeded}");
+            }
+            return Ok(());
+        }
         Scenario::Smpp(args) => smpp::run(args, console).await.context("smpp scenario failed")?,
         Scenario::SoapCharge(args) => charge::run(args, Binding::Soap, console)
             .await

@@ -4,11 +4,11 @@
 //! or the OneAPI `amountTransaction` resource with HTTP Basic.
 //!
 //! Set-up reads the demo's `demo.json` for the URL, the "shop" credentials and the operator token,
-//! and opens (through the admin API) the accounts it charges, with balances that last. The
+//! and opens the accounts it charges as `pxload seed` does (those already open are kept). The
 //! requests themselves are built and sent by `client`, which `baseline` drives too; with
 //! `--baseline` the run ends with a baseline of its own, and the report gives the ratio.
 
-pub(super) mod client;
+pub(crate) mod client;
 
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::progress::Console;
 use super::{Binding, GatewayLoadError, Report, baseline, parse_duration};
-use client::{Target, msisdn};
+use client::Target;
 
 /// How the client proves who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,8 +42,8 @@ pub struct Load {
     /// Credential kind (SOAP; REST always uses HTTP Basic).
     #[arg(long, value_enum, default_value = "digest")]
     pub auth: Auth,
-    /// How many accounts the load spreads over.
-    #[arg(long, default_value_t = 200)]
+    /// How many accounts the load spreads over (at most 1,000,000; see `pxload seed`).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=i64::from(super::seed::MAX_ACCOUNTS)))]
     pub accounts: u32,
     /// Won charged per request.
     #[arg(long, default_value_t = 1)]
@@ -78,16 +78,29 @@ struct Manifest {
     token: String,
 }
 
-fn manifest(path: &std::path::Path) -> Result<Manifest, GatewayLoadError> {
+/// demo.json, read.
+fn demo_json(path: &std::path::Path) -> Result<Value, GatewayLoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         GatewayLoadError::Manifest(format!("{}: {e} (start `pxgate demo` first)", path.display()))
     })?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| GatewayLoadError::Manifest(e.to_string()))?;
-    let s = |v: &Value| {
-        v.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| GatewayLoadError::Manifest("incomplete demo.json".into()))
-    };
+    serde_json::from_str(&text).map_err(|e| GatewayLoadError::Manifest(e.to_string()))
+}
+
+/// A text field of demo.json.
+fn text(v: &Value) -> Result<String, GatewayLoadError> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| GatewayLoadError::Manifest("incomplete demo.json".into()))
+}
+
+/// The admin API's URL and the operator token, from demo.json.
+pub(crate) fn admin_of(path: &std::path::Path) -> Result<(String, String), GatewayLoadError> {
+    let v = demo_json(path)?;
+    Ok((text(&v["gateway"]["admin_api"])?, text(&v["operator"]["token"])?))
+}
+
+fn manifest(path: &std::path::Path) -> Result<Manifest, GatewayLoadError> {
+    let v = demo_json(path)?;
     let shop = v["applications"]
         .as_array()
         .and_then(|a| a.iter().find(|a| a["id"] == "shop"))
@@ -95,35 +108,14 @@ fn manifest(path: &std::path::Path) -> Result<Manifest, GatewayLoadError> {
         .unwrap_or_default();
     Ok(Manifest {
         target: Target {
-            endpoint: s(&v["soap"]["AmountCharging"])?,
-            base: s(&v["gateway"]["url"])?,
-            username: s(&shop["username"])?,
-            password: s(&shop["password"])?,
+            endpoint: text(&v["soap"]["AmountCharging"])?,
+            base: text(&v["gateway"]["url"])?,
+            username: text(&shop["username"])?,
+            password: text(&shop["password"])?,
         },
-        admin: s(&v["gateway"]["admin_api"])?,
-        token: s(&v["operator"]["token"])?,
+        admin: text(&v["gateway"]["admin_api"])?,
+        token: text(&v["operator"]["token"])?,
     })
-}
-
-/// Opens the benchmark accounts (an existing one is kept).
-async fn open_accounts(client: &reqwest::Client, m: &Manifest, n: u32) -> Result<(), GatewayLoadError> {
-    for i in 0..n {
-        let body = format!(r#"{{"msisdn":"{}","balance":1000000000000}}"#, msisdn(i));
-        let r = client
-            .post(format!("{}/accounts", m.admin))
-            .bearer_auth(&m.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await?;
-        if !(r.status().is_success() || r.status().as_u16() == 409) {
-            return Err(GatewayLoadError::Manifest(format!(
-                "opening accounts failed: HTTP {}",
-                r.status()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Runs the scenario through `binding` (the REST variant always authenticates with HTTP Basic),
@@ -131,7 +123,7 @@ async fn open_accounts(client: &reqwest::Client, m: &Manifest, n: u32) -> Result
 pub async fn run(args: Args, binding: Binding, console: Console) -> Result<Report, GatewayLoadError> {
     let manifest = manifest(&args.demo)?;
     let client = client::http_client(args.load.concurrency)?;
-    open_accounts(&client, &manifest, args.load.accounts).await?;
+    super::seed::open_accounts(&client, &manifest.admin, &manifest.token, args.load.accounts).await?;
     let scenario = if binding == Binding::Soap {
         "soap-charge"
     } else {

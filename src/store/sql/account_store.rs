@@ -13,46 +13,32 @@ use crate::store::sql::{SqlStore, db};
 #[async_trait::async_trait]
 impl AccountStore for SqlStore {
     async fn create_account(&self, new: &NewAccount, now: &Moment) -> Result<Account, StoreError> {
-        use crate::store::{StoreError, sql};
         let mut tx = self.begin_write().await?;
-        let inserted = db::query_as::<sql::AccountRow>(&sql::INSERT_ACCOUNT)
-            .bind(new.msisdn.as_str())
-            .bind(new.status.as_str())
-            .bind(new.currency.code())
-            .bind(new.opening_balance)
-            .bind(new.overdraft_limit)
-            .bind(new.monthly_limit)
-            .bind(&now.month)
-            .bind(new.low_balance_threshold)
-            .bind(new.credit_expiry.map(sql::date_text))
-            .bind(new.notify_receipt)
-            .bind(new.notify_low_balance)
-            .bind(new.language.as_str())
-            .bind(now.at_ms)
-            .fetch_one(&mut tx)
-            .await;
-        let row = match inserted {
-            Ok(row) => row,
-            Err(e) if sql::is_unique_violation(&e) => return Err(StoreError::AlreadyExists),
-            Err(e) => return Err(e.into()),
+        let account = match self
+            .insert_account(&mut tx, &crate::store::sql::INSERT_ACCOUNT, new, now)
+            .await
+        {
+            Ok(account) => account.ok_or(StoreError::AlreadyExists)?,
+            Err(StoreError::Backend(e)) if crate::store::sql::is_unique_violation(&e) => {
+                return Err(StoreError::AlreadyExists);
+            }
+            Err(e) => return Err(e),
         };
-        let account = Account::try_from(row)?;
-        if new.opening_balance > 0 {
-            db::query_scalar::<i64>(sql::INSERT_LEDGER)
-                .bind(account.id)
-                .bind(EntryKind::Topup.as_str())
-                .bind(new.opening_balance)
-                .bind(0_i64)
-                .bind(new.opening_balance)
-                .bind(&new.actor)
-                .bind(None::<String>)
-                .bind("opening balance")
-                .bind(now.at_ms)
-                .fetch_one(&mut tx)
-                .await?;
-        }
         tx.commit().await?;
         Ok(account)
+    }
+
+    async fn create_accounts(&self, new: &[NewAccount], now: &Moment) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut opened = 0;
+        for account in new {
+            let inserted = self
+                .insert_account(&mut tx, &crate::store::sql::INSERT_ACCOUNT_IF_NEW, account, now)
+                .await?;
+            opened += u64::from(inserted.is_some());
+        }
+        tx.commit().await?;
+        Ok(opened)
     }
 
     async fn account(&self, msisdn: &Msisdn) -> Result<Option<Account>, StoreError> {
@@ -166,5 +152,57 @@ impl AccountStore for SqlStore {
 
 mod movement;
 mod one_statement;
+impl SqlStore {
+    /// Inserts `new` with `statement` ([`sql::INSERT_ACCOUNT`] or its `IF_NEW` form, which
+    /// answers no row for a number that has an account) and records a positive opening balance
+    /// as a top-up.
+    ///
+    /// [`sql::INSERT_ACCOUNT`]: crate::store::sql::INSERT_ACCOUNT
+    async fn insert_account(
+        &self,
+        tx: &mut db::Tx,
+        statement: &'static str,
+        new: &NewAccount,
+        now: &Moment,
+    ) -> Result<Option<Account>, StoreError> {
+        use crate::store::sql;
+        let inserted = db::query_as::<sql::AccountRow>(statement)
+            .bind(new.msisdn.as_str())
+            .bind(new.status.as_str())
+            .bind(new.currency.code())
+            .bind(new.opening_balance)
+            .bind(new.overdraft_limit)
+            .bind(new.monthly_limit)
+            .bind(&now.month)
+            .bind(new.low_balance_threshold)
+            .bind(new.credit_expiry.map(sql::date_text))
+            .bind(new.notify_receipt)
+            .bind(new.notify_low_balance)
+            .bind(new.language.as_str())
+            .bind(now.at_ms)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = inserted else {
+            return Ok(None);
+        };
+        let account = Account::try_from(row)?;
+        if new.opening_balance > 0 {
+            db::query_scalar::<i64>(sql::INSERT_LEDGER)
+                .bind(account.id)
+                .bind(EntryKind::Topup.as_str())
+                .bind(new.opening_balance)
+                .bind(0_i64)
+                .bind(new.opening_balance)
+                .bind(&new.actor)
+                .bind(None::<String>)
+                .bind("opening balance")
+                .bind(now.at_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+        }
+        Ok(Some(account))
+    }
+}
+
 mod rounds;
 pub(in crate::store::sql) use rounds::Rounds;

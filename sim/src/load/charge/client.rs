@@ -27,9 +27,9 @@ pub(crate) struct Target {
     pub(crate) password: String,
 }
 
-/// The `seq`-th benchmark account.
+/// The `i`-th benchmark account (`i` below 1,000,000): `+82 10 99xx xxxx`.
 pub(crate) fn msisdn(i: u32) -> String {
-    format!("+8210999{i:05}")
+    format!("+8210{}", 99_000_000 + i)
 }
 
 /// The HTTP client of every charge run: keep-alive, one idle connection kept per client task.
