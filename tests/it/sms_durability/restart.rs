@@ -2,83 +2,27 @@
 //! accepted is lost, and nothing reaches a handset more often than a lost answer allows.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Target, counts, register, send_batch, wait_settled};
-use crate::harness::{OPERATOR_TOKEN, TEST_SECRET_KEY, TestDb, battery};
+use crate::harness::{TestDb, battery};
+use crate::process::Gateway;
 use crate::sms_harness::start_sim;
 
 battery!(a_killed_gateway_loses_nothing_it_accepted);
 
-const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
 /// `[smpp] window` × `sessions` of the gateway: the most submits that can be in flight at once,
 /// so the most parts whose submit_sm_resp a crash can lose.
 const IN_FLIGHT_MAX: usize = 64;
 
-/// A `pxgate serve` process; killed (SIGKILL) when dropped.
-struct Gateway {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `pxgate serve` over `store_url` on a fresh port, with `[smpp]` at `smsc`, and waits
-/// (bounded) until it answers `/healthz`. Its log goes to `log`.
+/// `pxgate serve` over `store_url` with `[smpp]` at `smsc` (short reconnect and response times).
 async fn serve(dir: &std::path::Path, store_url: &str, smsc: std::net::SocketAddr, log: &str) -> Gateway {
-    use sha2::Digest as _;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let token_sha256: String = sha2::Sha256::digest(OPERATOR_TOKEN.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let config = format!(
-        "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[store]\nurl = \"{store_url}\"\n\n\
-         [[admin.operators]]\nname = \"tester\"\ntoken_sha256 = \"{token_sha256}\"\n\n\
-         [smpp]\naddress = \"{smsc}\"\nreconnect_min_ms = 20\nreconnect_max_ms = 200\nresponse_timeout_secs = 2\n"
+    let smpp = format!(
+        "[smpp]\naddress = \"{smsc}\"\nreconnect_min_ms = 20\nreconnect_max_ms = 200\nresponse_timeout_secs = 2\n"
     );
-    let path = dir.join("pxgate.toml");
-    std::fs::write(&path, config).unwrap();
-    let child = Command::new(PXGATE)
-        .arg("serve")
-        .arg("--config")
-        .arg(&path)
-        .env("PXGATE_FRAMEWORK__SECRET_KEY", TEST_SECRET_KEY)
-        .env_remove("PXGATE_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(log)).unwrap())
-        .spawn()
-        .expect("start pxgate serve");
-    let mut gateway = Gateway {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::Client::new();
-    for _ in 0..400 {
-        if let Ok(r) = http.get(format!("{}/healthz", gateway.base)).send().await
-            && r.status().is_success()
-        {
-            return gateway;
-        }
-        if let Some(status) = gateway.child.try_wait().unwrap() {
-            let text = std::fs::read_to_string(dir.join(log)).unwrap_or_default();
-            panic!("pxgate serve exited with {status}: {text}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("pxgate serve never became healthy");
+    crate::process::serve(dir, store_url, &smpp, log).await
 }
 
 /// 300 sendSms, the process SIGKILLed once 100 are accepted, restarted on the same database:
