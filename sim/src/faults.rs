@@ -1,5 +1,5 @@
 //! Fault injection: the knobs ([`Faults`], plain data, set from config or live over HTTP) and
-//! the runtime state they drive (throttle window, outage deadline, connection drops).
+//! the runtime state they drive (throttle window, outage and stall deadlines, connection drops).
 //! Knows nothing about PDUs beyond "a submit arrived".
 
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -32,6 +32,11 @@ pub struct Faults {
     /// Start an outage of this many seconds when applied: existing sessions are dropped and
     /// binds are refused with ESME_RBINDFAIL until it ends.
     pub outage_secs: Option<u64>,
+    /// Start a stall of this many seconds when applied: the SMSC hangs (as a stopped process
+    /// would) with every connection left open. No PDU is read or answered (binds and
+    /// enquire_link included) and no receipt is sent until it ends; then what was sent
+    /// meanwhile is processed in order.
+    pub stall_secs: Option<u64>,
 }
 
 impl Default for Faults {
@@ -43,6 +48,7 @@ impl Default for Faults {
             response_delay_ms: 0,
             drop_after_pdus: None,
             outage_secs: None,
+            stall_secs: None,
         }
     }
 }
@@ -84,6 +90,7 @@ pub(crate) struct FaultState {
     faults: RwLock<Faults>,
     throttle: Mutex<ThrottleWindow>,
     outage_until: Mutex<Option<Instant>>,
+    stall_until: Mutex<Option<Instant>>,
     /// Replaced on every drop; sessions hold a clone of the token current at their start.
     drop_token: Mutex<CancellationToken>,
 }
@@ -97,6 +104,7 @@ impl FaultState {
                 count: 0,
             }),
             outage_until: Mutex::new(None),
+            stall_until: Mutex::new(None),
             drop_token: Mutex::new(CancellationToken::new()),
         };
         state.set(faults);
@@ -117,6 +125,10 @@ impl FaultState {
         } else {
             *self.outage_until.lock().unwrap_or_else(PoisonError::into_inner) = None;
         }
+        *self.stall_until.lock().unwrap_or_else(PoisonError::into_inner) = faults
+            .stall_secs
+            .filter(|s| *s > 0)
+            .map(|secs| Instant::now() + Duration::from_secs(secs));
         // A fresh throttle window, so a new limit counts exactly from now.
         *self.throttle.lock().unwrap_or_else(PoisonError::into_inner) = ThrottleWindow {
             start: Instant::now(),
@@ -130,6 +142,20 @@ impl FaultState {
         let until = (*self.outage_until.lock().unwrap_or_else(PoisonError::into_inner))?;
         let now = Instant::now();
         (until > now).then(|| until - now)
+    }
+
+    /// When the running stall ends, if one is running.
+    pub(crate) fn stall_until(&self) -> Option<Instant> {
+        let until = (*self.stall_until.lock().unwrap_or_else(PoisonError::into_inner))?;
+        (until > Instant::now()).then_some(until)
+    }
+
+    /// Waits out the running stall (at once when there is none).
+    pub(crate) async fn stalled(&self) {
+        // A stall set again while waiting extends the wait.
+        while let Some(until) = self.stall_until() {
+            tokio::time::sleep_until(until).await;
+        }
     }
 
     /// Token a new session watches; cancelled by the next [`Self::drop_all`].
@@ -195,5 +221,22 @@ mod tests {
         assert!(s.outage_remaining().is_some());
         tokio::time::advance(Duration::from_secs(31)).await;
         assert!(s.outage_remaining().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stall_keeps_sessions_and_ends_on_time() {
+        let s = FaultState::new(Faults::default());
+        let token = s.session_token();
+        s.set(Faults {
+            stall_secs: Some(5),
+            ..Faults::default()
+        });
+        assert!(!token.is_cancelled(), "a hung SMSC keeps its connections");
+        let start = Instant::now();
+        s.stalled().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+        assert!(s.stall_until().is_none());
+        s.stalled().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(5), "no stall: no wait");
     }
 }

@@ -46,12 +46,13 @@ pub(super) async fn mo(
     }
 }
 
-/// Faults plus the live outage countdown.
+/// Faults plus the live outage and stall countdowns.
 #[derive(Debug, Serialize)]
 pub(super) struct FaultsView {
     #[serde(flatten)]
     faults: Faults,
     outage_remaining_secs: Option<u64>,
+    stall_remaining_secs: Option<u64>,
 }
 
 fn view(shared: &Shared) -> FaultsView {
@@ -61,6 +62,10 @@ fn view(shared: &Shared) -> FaultsView {
             .faults
             .outage_remaining()
             .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+        stall_remaining_secs: shared.faults.stall_until().map(|until| {
+            let d = until.saturating_duration_since(tokio::time::Instant::now());
+            d.as_secs() + u64::from(d.subsec_nanos() > 0)
+        }),
     }
 }
 

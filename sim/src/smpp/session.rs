@@ -1,5 +1,5 @@
 //! One SMPP connection: the explicit bind state machine, the read loop (frame → decode →
-//! dispatch), fault hooks (delay, drop after N) and the batching writer task.
+//! dispatch), fault hooks (stall, delay, drop after N) and the batching writer task.
 //! The PDU-specific work lives in `bind`, `submit` and `manage`.
 
 use std::sync::Arc;
@@ -177,6 +177,15 @@ impl Session {
                 () = self.shared.shutdown.cancelled() => return End::Abrupt,
                 next = frames.next() => next,
             };
+            // A hung SMSC: what arrived waits, unread and unanswered, until the stall ends.
+            if self.shared.faults.stall_until().is_some() {
+                tokio::select! {
+                    biased;
+                    () = drop_token.cancelled() => return End::Abrupt,
+                    () = self.shared.shutdown.cancelled() => return End::Abrupt,
+                    () = self.shared.faults.stalled() => {}
+                }
+            }
             let flow = match next {
                 None => return End::Graceful,
                 Some(Err(FrameError::BadLength(len))) => {

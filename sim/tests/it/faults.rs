@@ -1,7 +1,9 @@
-//! Each fault knob: throttle, error probability, response delay, drop after N, outage, drop all.
+//! Each fault knob: throttle, error probability, response delay, drop after N, outage, stall,
+//! drop all.
 
 use std::time::Duration;
 
+use futures::StreamExt as _;
 use pxsim::Faults;
 use rusmpp::values::InterfaceVersion;
 use rusmpp::{CommandId, CommandStatus, Pdu};
@@ -133,4 +135,33 @@ async fn outage_and_drop_all() {
     assert_eq!(code, 204);
     e.expect_closed().await;
     eventually(|| sim.stats().sessions_open == 0).await;
+}
+
+/// A stall answers nothing (not even enquire_link) and keeps the connection open, as a hung SMSC
+/// does; when it ends, what was sent meanwhile is answered in order on the same connection.
+#[tokio::test]
+async fn a_stall_answers_nothing_and_keeps_the_connection() {
+    let sim = start(fast_config()).await;
+    let mut e = Esme::trx(sim.smpp_addr()).await;
+    let (code, body) = http(sim.http_addr(), "PUT", "/faults", Some(r#"{"stall_secs":2}"#)).await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"stall_remaining_secs\":2"), "{body}");
+    let started = Instant::now();
+    let probe = e.send(Pdu::EnquireLink).await;
+    let submit = e.send(text_submit("821000000001", "held")).await;
+    let early = tokio::time::timeout(Duration::from_millis(1500), e.framed.next()).await;
+    assert!(early.is_err(), "answered during the stall: {early:?}");
+    assert_eq!(sim.stats().sessions_open, 1, "the connection stays open");
+    let first = e.recv().await;
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert_eq!(
+        (first.id(), first.sequence_number()),
+        (CommandId::EnquireLinkResp, probe)
+    );
+    let second = e.recv_id(CommandId::SubmitSmResp).await;
+    assert_eq!(
+        (second.status(), second.sequence_number()),
+        (CommandStatus::EsmeRok, submit)
+    );
+    assert_eq!(sim.faults().stall_secs, Some(2));
 }
