@@ -171,6 +171,9 @@ pub struct Limits {
     pub max_tracked_messages: usize,
     /// Receipts waiting for their delay; beyond this new receipts are dropped and counted.
     pub max_pending_receipts: usize,
+    /// Receipts held per system_id while none of its receivers is bound (sent on its next
+    /// bind); beyond this the oldest is dropped and counted.
+    pub max_held_receipts: usize,
     /// Outbound PDUs queued per session before the sender waits.
     pub session_queue: usize,
     /// Largest accepted command_length.
@@ -182,6 +185,7 @@ impl Default for Limits {
         Self {
             max_tracked_messages: 200_000,
             max_pending_receipts: 500_000,
+            max_held_receipts: 10_000,
             session_queue: 1024,
             max_pdu_len: 70_000,
         }
@@ -252,6 +256,7 @@ impl SimConfig {
             ("inbox.max_handsets", self.inbox.max_handsets),
             ("limits.max_tracked_messages", self.limits.max_tracked_messages),
             ("limits.max_pending_receipts", self.limits.max_pending_receipts),
+            ("limits.max_held_receipts", self.limits.max_held_receipts),
             ("limits.session_queue", self.limits.session_queue),
         ];
         for (key, value) in checks {

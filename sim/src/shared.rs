@@ -1,5 +1,5 @@
 //! State shared by the SMPP and HTTP sides: configuration, clock, counters, faults, inbox,
-//! message store, receiver registry and the receipt queue. Construction only; no behaviour.
+//! message store, receiver registry, the receipt queue and the held receipts. Construction only; no behaviour.
 
 use std::sync::atomic::AtomicU64;
 
@@ -10,6 +10,7 @@ use crate::config::SimConfig;
 use crate::faults::FaultState;
 use crate::inbox::Inbox;
 use crate::receipt::{Clock, Planner};
+use crate::smpp::held::HeldReceipts;
 use crate::smpp::receipts::ReceiptJob;
 use crate::smpp::registry::Registry;
 use crate::stats::{Counters, Stats};
@@ -29,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) planner: Planner,
     pub(crate) registry: Registry,
     pub(crate) receipts: mpsc::Sender<ReceiptJob>,
+    /// Receipts waiting for a receiver of their system_id to bind.
+    pub(crate) held: HeldReceipts,
     pub(crate) shutdown: CancellationToken,
     pub(crate) next_session: AtomicU64,
     pub(crate) next_mo_ref: AtomicU64,
@@ -51,6 +54,7 @@ impl Shared {
             planner: Planner::new(&config.receipts, seed),
             registry: Registry::default(),
             receipts: tx,
+            held: HeldReceipts::new(config.limits.max_held_receipts),
             shutdown: CancellationToken::new(),
             next_session: AtomicU64::new(1),
             next_mo_ref: AtomicU64::new(seed),

@@ -4,6 +4,7 @@
 
 pub(crate) mod bind;
 pub(crate) mod frame;
+pub(crate) mod held;
 pub(crate) mod manage;
 pub(crate) mod receipts;
 pub(crate) mod registry;

@@ -69,6 +69,7 @@ pub(crate) struct Counters {
     pub(crate) sessions_bound: AtomicI64,
     pub(crate) receipts_sent: AtomicU64,
     pub(crate) receipts_dropped: AtomicU64,
+    pub(crate) receipts_held: AtomicI64,
     pub(crate) mo_sent: AtomicU64,
     received: [AtomicU64; COMMANDS.len()],
     sent_ok: [AtomicU64; COMMANDS.len()],
@@ -130,6 +131,7 @@ impl Counters {
             pdus_sent,
             receipts_sent: self.receipts_sent.load(Relaxed),
             receipts_dropped: self.receipts_dropped.load(Relaxed),
+            receipts_held: self.receipts_held.load(Relaxed).max(0).unsigned_abs(),
             mo_sent: self.mo_sent.load(Relaxed),
             inbox_handsets: inbox.0 as u64,
             inbox_messages: inbox.1 as u64,
@@ -154,8 +156,11 @@ pub struct Stats {
     pub pdus_sent: BTreeMap<String, BTreeMap<String, u64>>,
     /// Delivery receipts sent.
     pub receipts_sent: u64,
-    /// Receipts not sent: no receiver bound, or the pending queue full.
+    /// Receipts not sent: the pending queue full, a receiver too slow, or (the oldest) a
+    /// system_id's held receipts over `limits.max_held_receipts`.
     pub receipts_dropped: u64,
+    /// Receipts held now for a system_id with no receiver bound, sent on its next bind.
+    pub receipts_held: u64,
     /// MO deliver_sm parts sent.
     pub mo_sent: u64,
     /// Handsets with an inbox.
@@ -175,7 +180,7 @@ impl Stats {
     }
 
     /// (name, help, type, value) of the unlabelled series.
-    fn scalars(&self) -> [(&'static str, &'static str, &'static str, u64); 7] {
+    fn scalars(&self) -> [(&'static str, &'static str, &'static str, u64); 8] {
         [
             (
                 "pxsim_sessions_open",
@@ -200,6 +205,12 @@ impl Stats {
                 "Delivery receipts dropped.",
                 "counter",
                 self.receipts_dropped,
+            ),
+            (
+                "pxsim_receipts_held",
+                "Delivery receipts held for a system_id with no receiver bound.",
+                "gauge",
+                self.receipts_held,
             ),
             (
                 "pxsim_mo_sent_total",

@@ -1,7 +1,8 @@
 //! The receipt scheduler: one task holding a bounded timer heap, firing deliver_sm delivery
 //! receipts (SMPP v5.0 §4.8.4.* receipted_message_id, message_state; v3.4 Appendix B text)
-//! to a receiver or transceiver of the submitting system_id. Runs on tokio time, so tests
-//! can pause and advance it.
+//! to a receiver or transceiver of the submitting system_id. A receipt due while none is bound
+//! is held (`held`) and sent when one binds. Runs on tokio time, so tests can pause and advance
+//! it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -79,15 +80,38 @@ async fn fire(shared: &Shared, id: u64) {
     else {
         return;
     };
-    let Some(link) = shared.registry.pick(Some(&rec.system_id)) else {
-        shared.counters.receipts_dropped.fetch_add(1, Relaxed);
+    let Some(link) = shared
+        .held
+        .pick_or_hold(&shared.registry, id, &rec, &shared.counters)
+    else {
         return;
     };
+    send(shared, id, &rec, &link).await;
+}
+
+/// After a receiver or transceiver of `system_id` bound on `link` (its bind_resp already
+/// queued): the receipts held for that system_id, oldest first.
+pub(crate) fn release_held(shared: &Arc<Shared>, system_id: &str, link: &Arc<Link>) {
+    let held = shared.held.take(system_id, &shared.counters);
+    if held.is_empty() {
+        return;
+    }
+    tracing::debug!(system_id, receipts = held.len(), "sending held receipts");
+    let (shared, link) = (Arc::clone(shared), Arc::clone(link));
+    tokio::spawn(async move {
+        for (id, rec) in held {
+            send(&shared, id, &rec, &link).await;
+        }
+    });
+}
+
+/// One deliver_sm per destination of the message.
+async fn send(shared: &Shared, id: u64, rec: &Record, link: &Link) {
     for dest in &rec.dests {
         let out = Out::cmd(
             CommandStatus::EsmeRok,
             link.next_seq(),
-            build(shared, id, &rec, dest, &link),
+            build(shared, id, rec, dest, link),
         );
         let sent = tokio::time::timeout(SEND_PATIENCE, link.send(out, &shared.counters)).await;
         let counter = if matches!(sent, Ok(Ok(()))) {

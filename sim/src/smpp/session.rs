@@ -218,6 +218,7 @@ impl Session {
         let faults = self.shared.faults.get();
         // Bind bodies are kept for error classification; binds are rare, so the copy is cheap.
         let bind_body = super::bind::is_bind(header.id).then(|| pdu.clone());
+        let was_bound = self.binding().is_some();
         let action = match frame::decode(pdu) {
             Ok(cmd) => self.dispatch(cmd, &faults),
             Err(e) => {
@@ -225,7 +226,12 @@ impl Session {
                 self.on_bad_body(header, bind_body.as_deref())
             }
         };
-        self.finish_with(action, &faults).await
+        let flow = self.finish_with(action, &faults).await;
+        // Receipts held for this system_id follow the bind_resp just queued.
+        if let Some(b) = self.binding().filter(|b| !was_bound && b.kind.can_receive()) {
+            super::receipts::release_held(&self.shared, &b.system_id, &self.link);
+        }
+        flow
     }
 
     async fn finish(&mut self, action: Action) -> Flow {

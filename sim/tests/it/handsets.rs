@@ -54,6 +54,41 @@ async fn delivery_receipt_text_and_tlvs() {
     eventually(|| sim.stats().receipts_sent == 1).await;
 }
 
+/// A receipt that falls due while no receiver or transceiver of its system_id is bound is held
+/// and sent on the next bind of one; a transmitter gets none.
+#[tokio::test]
+async fn a_receipt_waits_for_the_next_receiver_of_its_system_id() {
+    let sim = start(fast_config()).await;
+    let (mut tx, r) = Esme::bind(
+        sim.smpp_addr(),
+        Kind::Tx,
+        "pxgate",
+        "secret",
+        InterfaceVersion::Smpp5_0,
+    )
+    .await;
+    assert_eq!(r.status(), CommandStatus::EsmeRok);
+    let id = message_id(&tx.call(submit("821012345678", 0, b"held", true)).await);
+    eventually(|| sim.stats().receipts_held == 1).await;
+    assert_eq!(sim.stats().receipts_dropped, 0);
+    let (mut rx, r) = Esme::bind(
+        sim.smpp_addr(),
+        Kind::Rx,
+        "pxgate",
+        "secret",
+        InterfaceVersion::Smpp5_0,
+    )
+    .await;
+    assert_eq!(r.status(), CommandStatus::EsmeRok);
+    let d = rx.recv_id(CommandId::DeliverSm).await;
+    let Some(Pdu::DeliverSm(dr)) = d.pdu() else {
+        panic!()
+    };
+    let text = String::from_utf8(dr.short_message().as_ref().to_vec()).unwrap();
+    assert!(text.starts_with(&format!("id:{id} ")), "{text}");
+    eventually(|| sim.stats().receipts_sent == 1 && sim.stats().receipts_held == 0).await;
+}
+
 /// GSM 7-bit extension characters and Korean UCS-2 come out of the inbox as sent, and
 /// `+` in the number does not matter.
 #[tokio::test]
