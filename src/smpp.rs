@@ -1,7 +1,8 @@
 //! The gateway as an SMPP ESME: text encoding ([`encoding`], the workspace's `sms_text` codec), a
 //! bound transceiver session with a window of outstanding PDUs (`session`), the dispatcher that
-//! drains the outbox over it with reconnect and back-off (`dispatcher`), delivery receipts
-//! (`receipt`) and mobile-originated messages (`mo`).
+//! drains the outbox over it with reconnect and back-off (`dispatcher`), one part's submit_sm and
+//! what its answer means (`submit`), delivery receipts (`receipt`) and mobile-originated messages
+//! (`mo`).
 //!
 //! Owns: everything SMPP. rusmpp 0.4.0 PDUs are used behind this module only, and never on an
 //! unframed socket: bytes are framed on `command_length` first (tokio-util
@@ -15,6 +16,7 @@ mod mo;
 mod prefetch;
 mod receipt;
 mod session;
+mod submit;
 
 use std::sync::Arc;
 

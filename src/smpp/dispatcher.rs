@@ -4,16 +4,12 @@
 //! once their claim runs out, so a restart resumes where the last run stopped.
 
 use std::num::NonZeroU32;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use rusmpp::pdus::{SubmitSm, SubmitSmResp};
-use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::{DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
-use rusmpp::{CommandStatus, Pdu};
+use rusmpp::Pdu;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -21,24 +17,16 @@ use tokio::time::Instant;
 use super::Env;
 use super::config::SmppConfig;
 use super::prefetch::Prefetch;
-use super::receipt::normalize_message_id;
 use super::session::Session;
+use super::submit::{Submit, tokio_ms};
 use crate::domain::Clock;
 use crate::outbox::Outbox;
-use crate::store::sms::OutboxRow;
 use crate::store::sms::SmsStore;
-use crate::store::sms::batch::SmsOutcome;
 
 /// How often a quiet link checks its keep-alive and kept receipts.
 const CHECK_EVERY: Duration = Duration::from_millis(500);
-/// Pause of the whole link after ESME_RTHROTTLED / ESME_RMSGQFUL.
-const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 /// How often kept early receipts are matched again (see `SmsStore::reconcile_receipts`).
 const RECONCILE_EVERY: Duration = Duration::from_secs(5);
-/// Wait before a part whose link failed (no response, connection lost) is claimed again.
-const LINK_RETRY: Duration = Duration::from_millis(200);
-/// Attempts before a part fails for good on temporary errors.
-const MAX_ATTEMPTS: i64 = 10;
 
 /// The running dispatcher; [`Dispatcher::shutdown`] unbinds every session.
 pub struct Dispatcher {
@@ -129,7 +117,7 @@ impl Worker {
                     }
                 }
                 // Binding → Bound on bind_resp ESME_ROK; → Disconnected with the next back-off.
-                Link::Binding { backoff } => match Session::open(self.env.clone()).await {
+                Link::Binding { backoff } => match Session::open(self.env.clone(), self.link).await {
                     Ok(session) => {
                         tracing::info!(link = self.link, address = %self.env.cfg.address, "SMPP bound");
                         Link::Bound {
@@ -149,6 +137,8 @@ impl Worker {
                         return;
                     }
                     Ended::Lost => {
+                        // In-flight submits get a link error now and requeue their parts.
+                        session.close();
                         tracing::warn!(link = self.link, "SMPP link lost");
                         Link::Disconnected { backoff: min }
                     }
@@ -177,13 +167,8 @@ impl Worker {
             if session.is_closed() {
                 break Ended::Lost;
             }
-            self.wait_if_paused().await;
-            if last_enquire.elapsed() >= Duration::from_secs(self.env.cfg.enquire_link_secs) {
-                // SMPP v5.0 §4.11.1: keep-alive; no answer means the link is dead.
-                if session.request(Pdu::EnquireLink).await.is_err() {
-                    break Ended::Lost;
-                }
-                last_enquire = Instant::now();
+            if !self.alive(session, &mut last_enquire).await {
+                break Ended::Lost;
             }
             if last_reconcile.elapsed() >= RECONCILE_EVERY {
                 last_reconcile = Instant::now();
@@ -191,13 +176,14 @@ impl Worker {
             }
             let mut stopped = self.stopped.clone();
             tokio::select! {
-                row = ready.next() => match row {
+                row = ready.next(), if held.is_none() => match row {
                     Some(row) => held = Some(row),
                     // The claimer is gone (it only ends when told to): start the link over.
                     None => break Ended::Lost,
                 },
                 _ = checks.tick() => {}
                 () = session.closed() => break Ended::Lost,
+                () = session.suspected() => continue,
                 _ = stopped.wait_for(|s| *s) => {}
             }
             if held.is_some() {
@@ -206,6 +192,11 @@ impl Worker {
                 };
                 if let Some(rate) = &self.rate {
                     rate.until_ready().await;
+                }
+                if session.is_suspect() {
+                    // Nothing goes on a suspect session: the row waits for the probe (and, if
+                    // the link is dead, goes back to the queue for a fresh one).
+                    continue;
                 }
                 if let Some(row) = held.take() {
                     let submit = Submit::new(&self.env, session, &self.paused_until, row);
@@ -217,6 +208,51 @@ impl Worker {
         // In-flight submits see the link error and requeue their rows themselves.
         in_flight.detach_all();
         ended
+    }
+
+    /// Whether the link is still usable: a suspect session is probed at once, then the link
+    /// waits out a throttling pause, then the keep-alive runs when due (SMPP v5.0 §4.11.1: no
+    /// answer means the link is dead).
+    async fn alive(&self, session: &Session, last_enquire: &mut Instant) -> bool {
+        if session.is_suspect() {
+            if !self.probe(session).await {
+                return false;
+            }
+            *last_enquire = Instant::now();
+        }
+        self.wait_if_paused().await;
+        if last_enquire.elapsed() >= Duration::from_secs(self.env.cfg.enquire_link_secs) {
+            if session.request(Pdu::EnquireLink).await.is_err() {
+                return false;
+            }
+            *last_enquire = Instant::now();
+        }
+        true
+    }
+
+    /// SMPP v5.0 §4.11.1: an enquire_link at once after a response timeout. Answered: the link
+    /// is alive and the session is trusted again. Unanswered within the response timeout: the
+    /// SMSC is hung with the connection open; the session is closed (counted, logged) and its
+    /// parts go back to the queue for a fresh session, so at most the window's parts that were
+    /// outstanding when it hung are sent twice.
+    async fn probe(&self, session: &Session) -> bool {
+        match session.request(Pdu::EnquireLink).await {
+            Ok(_) => {
+                tracing::info!(
+                    link = self.link,
+                    "SMPP link answered the probe after a response timeout"
+                );
+                session.trust_again();
+                true
+            }
+            Err(e) => {
+                let link = self.link.to_string();
+                metrics::counter!("pxgate_smpp_unresponsive_sessions_total", "link" => link).increment(1);
+                tracing::warn!(link = self.link, error = %e, "SMPP session unresponsive: closing it");
+                session.close();
+                false
+            }
+        }
     }
 
     async fn reconcile(&self) {
@@ -250,142 +286,4 @@ async fn wait_for_room(session: &Session) -> Option<tokio::sync::OwnedSemaphoreP
         permit = Arc::clone(&session.window).acquire_owned() => permit.ok(),
         () = session.closed() => None,
     }
-}
-
-/// Milliseconds on the tokio clock since the first call (pausable in tests).
-fn tokio_ms() -> u64 {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-/// One row on its way to the SMSC.
-struct Submit {
-    env: Env,
-    session: Arc<Session>,
-    paused_until: Arc<AtomicU64>,
-    row: OutboxRow,
-}
-
-impl Submit {
-    fn new(env: &Env, session: &Arc<Session>, paused_until: &Arc<AtomicU64>, row: OutboxRow) -> Self {
-        Self {
-            env: env.clone(),
-            session: Arc::clone(session),
-            paused_until: Arc::clone(paused_until),
-            row,
-        }
-    }
-
-    /// Submits, then records the answer. `permit` is a place in the window, held until the
-    /// answer is stored: a part whose response is in but not yet stored is sent again after a
-    /// crash (at-least-once; its row stays `sending`), so holding the place bounds those parts, and
-    /// with them the duplicates a crash or a hung SMSC can cause, by the window.
-    async fn run(self, permit: tokio::sync::OwnedSemaphorePermit) {
-        let _place = permit;
-        let outcome = match build_submit(&self.row) {
-            Ok(pdu) => self.session.request(pdu).await,
-            Err(why) => return self.fail(&why).await,
-        };
-        match outcome {
-            Ok(resp) if resp.status() == CommandStatus::EsmeRok => {
-                let raw = match resp.pdu() {
-                    Some(Pdu::SubmitSmResp(r)) => message_id(r),
-                    _ => String::new(),
-                };
-                let smsc_id = normalize_message_id(&raw);
-                let submitted = SmsOutcome::Submitted {
-                    id: self.row.id,
-                    smsc_id,
-                    raw,
-                };
-                // A failure is logged by the writer; the claim runs out and the part goes again.
-                let now = self.env.now_ms();
-                let _ = self.env.outbox.record(submitted, now).await;
-            }
-            Ok(resp) => self.refused(resp.status()).await,
-            Err(e) => self.retry(&e, LINK_RETRY, false).await,
-        }
-    }
-
-    /// SMPP v5.0 §4.7.6 / Table 5-2: throttling and queue-full are the link's problem (pause
-    /// it, keep the part); other refusals are final except the system error.
-    async fn refused(self, status: CommandStatus) {
-        match status {
-            CommandStatus::EsmeRthrottled | CommandStatus::EsmeRmsgqful => {
-                let until = tokio_ms() + u64::try_from(THROTTLE_PAUSE.as_millis()).unwrap_or(1000);
-                self.paused_until.fetch_max(until, Ordering::Relaxed);
-                self.retry(&format!("{status:?}"), THROTTLE_PAUSE, false).await;
-            }
-            CommandStatus::EsmeRsyserr | CommandStatus::EsmeRxTAppn => {
-                self.retry(&format!("{status:?}"), Duration::from_secs(2), true)
-                    .await;
-            }
-            other => self.fail(&format!("{other:?}")).await,
-        }
-    }
-
-    /// Back to the queue. A temporary refusal by the SMSC (`counted`) waits longer with every
-    /// attempt and fails the part after [`MAX_ATTEMPTS`]; a lost link or throttling is not the
-    /// part's fault: it waits `base` and is never given up (nothing accepted is lost).
-    async fn retry(self, why: &(impl std::fmt::Display + ?Sized), base: Duration, counted: bool) {
-        if counted && self.row.attempts >= MAX_ATTEMPTS {
-            let why = format!("gave up after {} attempts: {why}", self.row.attempts);
-            return self.fail(&why).await;
-        }
-        let now = self.env.now_ms();
-        let factor = if counted {
-            1i64 << self.row.attempts.clamp(1, 6)
-        } else {
-            2
-        };
-        let delay = i64::try_from(base.as_millis()).unwrap_or(1000) * factor / 2;
-        let store = self.env.store;
-        if let Err(e) = store
-            .requeue_sms(self.row.id, now + delay, &why.to_string(), now)
-            .await
-        {
-            tracing::error!(error = %e, row = self.row.id, "requeueing an SMS failed");
-        }
-    }
-
-    async fn fail(self, why: &str) {
-        tracing::warn!(row = self.row.id, why, "SMS part failed");
-        let now = self.env.now_ms();
-        if let Err(e) = self.env.store.fail_sms(self.row.id, why, now).await {
-            tracing::error!(error = %e, row = self.row.id, "marking an SMS failed did not work");
-        }
-    }
-}
-
-fn message_id(r: &SubmitSmResp) -> String {
-    String::from_utf8_lossy(r.message_id().as_ref())
-        .trim_end_matches('\0')
-        .to_owned()
-}
-
-/// The submit_sm of a row: international ISDN destination, alphanumeric or numeric sender.
-fn build_submit(row: &OutboxRow) -> Result<SubmitSm, String> {
-    let text = |s: &str| COctetString::from_str(s).map_err(|e| format!("address {s:?}: {e}"));
-    let destination = row.address.trim_start_matches('+');
-    let numeric = row.sender.chars().all(|c| c.is_ascii_digit());
-    let (src_ton, src_npi) = if numeric {
-        (Ton::Unknown, Npi::Isdn)
-    } else {
-        (Ton::Alphanumeric, Npi::Unknown)
-    };
-    let body = OctetString::from_slice(&row.body).map_err(|e| format!("short_message: {e}"))?;
-    let byte = |v: i64| u8::try_from(v).map_err(|_| format!("value {v} out of range"));
-    Ok(SubmitSm::builder()
-        .source_addr_ton(src_ton)
-        .source_addr_npi(src_npi)
-        .source_addr(text(&row.sender)?)
-        .dest_addr_ton(Ton::International)
-        .dest_addr_npi(Npi::Isdn)
-        .destination_addr(text(destination)?)
-        .esm_class(EsmClass::from(byte(row.esm_class)?))
-        .registered_delivery(RegisteredDelivery::from(if row.receipt != 0 { 1 } else { 0 }))
-        .data_coding(DataCoding::from(byte(row.data_coding)?))
-        .short_message(body)
-        .build())
 }

@@ -1,6 +1,11 @@
 //! One bound transceiver session: framing, sequence numbers, the pending-response map with a
 //! per-PDU timeout, the window of outstanding submit_sm, and the inbound side (enquire_link,
 //! unbind, deliver_sm). Reconnecting is the dispatcher's job; a session is used until it closes.
+//!
+//! A request left without a response for the response timeout makes the session *suspect*: a
+//! hung SMSC keeps the TCP connection open and answers nothing, and only the dispatcher's probe
+//! (an enquire_link at once) tells a slow PDU from a dead link. Closing a session (or dropping
+//! it) ends its reader and writer, so the connection is released even when the peer is silent.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -20,6 +25,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
+use tokio_util::sync::CancellationToken;
 
 use super::Env;
 use super::config::SmppConfig;
@@ -58,12 +64,18 @@ pub(super) struct Session {
     pub(super) window_size: usize,
     timeout: Duration,
     closed: watch::Receiver<bool>,
+    /// Set when a request went unanswered for `timeout`; cleared by an answered probe.
+    suspect: watch::Sender<bool>,
+    /// Ends the reader and the writer: the connection is closed whatever the peer does.
+    stop: CancellationToken,
+    /// The dispatcher link this session serves (for logs and metrics).
+    link: u32,
 }
 
 impl Session {
     /// Connects, starts the reader and writer, and binds as a transceiver (SMPP v5.0 §4.1.1.5).
     /// Receipts are stored through the outbox writer.
-    pub(super) async fn open(env: Env) -> Result<Self, SessionError> {
+    pub(super) async fn open(env: Env, link: u32) -> Result<Self, SessionError> {
         let cfg = Arc::clone(&env.cfg);
         let timeout = Duration::from_secs(cfg.response_timeout_secs);
         let stream = tokio::time::timeout(timeout, TcpStream::connect(&cfg.address))
@@ -76,13 +88,14 @@ impl Session {
         let (closed_tx, closed) = watch::channel(false);
         let closed_tx = Arc::new(closed_tx);
         let pending: Pending = Arc::default();
-        tokio::spawn(write_loop(write, out_rx, Arc::clone(&closed_tx)));
+        let stop = CancellationToken::new();
+        tokio::spawn(write_loop(write, out_rx, Arc::clone(&closed_tx), stop.clone()));
         let reader = Reader {
             out: out.clone(),
             pending: Arc::clone(&pending),
             env,
         };
-        tokio::spawn(reader.run(read, closed_tx));
+        tokio::spawn(reader.run(read, closed_tx, stop.clone()));
         let session = Self {
             out,
             pending,
@@ -91,6 +104,9 @@ impl Session {
             window_size: cfg.window as usize,
             timeout,
             closed,
+            suspect: watch::Sender::new(false),
+            stop,
+            link,
         };
         session.bind(&cfg).await?;
         Ok(session)
@@ -117,6 +133,7 @@ impl Session {
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(seq, tx);
         let command = Command::new(CommandStatus::EsmeRok, seq, pdu);
+        let id = command.id();
         if self.out.send(command).await.is_err() {
             lock(&self.pending).remove(&seq);
             return Err(SessionError::Link("writer closed".into()));
@@ -126,9 +143,47 @@ impl Session {
             Ok(Err(_)) => Err(SessionError::Link("closed while waiting".into())),
             Err(_) => {
                 lock(&self.pending).remove(&seq);
+                self.suspect_after(seq, id);
                 Err(SessionError::Timeout)
             }
         }
+    }
+
+    /// A request went unanswered: the session is suspect until a probe is answered. Counted and
+    /// logged once per PDU.
+    fn suspect_after(&self, seq: u32, id: CommandId) {
+        let link = self.link.to_string();
+        metrics::counter!("pxgate_smpp_response_timeouts_total", "link" => link).increment(1);
+        tracing::warn!(
+            link = self.link,
+            seq,
+            command = ?id,
+            timeout = ?self.timeout,
+            "no SMPP response within the timeout: session suspect"
+        );
+        self.suspect.send_replace(true);
+    }
+
+    /// Whether a request went unanswered since the last answered probe.
+    pub(super) fn is_suspect(&self) -> bool {
+        *self.suspect.borrow()
+    }
+
+    /// Resolves when the session becomes suspect.
+    pub(super) async fn suspected(&self) {
+        let mut suspect = self.suspect.subscribe();
+        let _ = suspect.wait_for(|s| *s).await;
+    }
+
+    /// The probe was answered: the link is alive, only that PDU went unanswered.
+    pub(super) fn trust_again(&self) {
+        self.suspect.send_replace(false);
+    }
+
+    /// Ends the session now, without unbind (the peer does not answer): waiters get a link
+    /// error at once and the connection is closed.
+    pub(super) fn close(&self) {
+        self.stop.cancel();
     }
 
     /// Whether the link is gone.
@@ -150,6 +205,12 @@ impl Session {
     }
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -159,10 +220,21 @@ async fn write_loop(
     write: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Command>,
     closed: Arc<watch::Sender<bool>>,
+    stop: CancellationToken,
 ) {
     let mut sink = FramedWrite::new(write, CommandCodec::new());
-    while let Some(command) = rx.recv().await {
-        if let Err(e) = sink.send(command).await {
+    loop {
+        let command = tokio::select! {
+            command = rx.recv() => command,
+            () = stop.cancelled() => None,
+        };
+        let Some(command) = command else { break };
+        // A write to a peer that stopped reading must not outlive the session either.
+        let sent = tokio::select! {
+            sent = sink.send(command) => sent,
+            () = stop.cancelled() => break,
+        };
+        if let Err(e) = sent {
             tracing::warn!(error = %e, "SMPP write failed");
             break;
         }
@@ -178,7 +250,7 @@ struct Reader {
 }
 
 impl Reader {
-    async fn run(self, read: OwnedReadHalf, closed: Arc<watch::Sender<bool>>) {
+    async fn run(self, read: OwnedReadHalf, closed: Arc<watch::Sender<bool>>, stop: CancellationToken) {
         // crates.md §1.4: frame on command_length first, decode the body second.
         let framer = LengthDelimitedCodec::builder()
             .length_field_length(4)
@@ -187,7 +259,12 @@ impl Reader {
             .max_frame_length(MAX_PDU)
             .new_codec();
         let mut frames = FramedRead::new(read, framer);
-        while let Some(Ok(frame)) = frames.next().await {
+        loop {
+            let frame = tokio::select! {
+                frame = frames.next() => frame,
+                () = stop.cancelled() => None,
+            };
+            let Some(Ok(frame)) = frame else { break };
             if !self.handle(frame).await {
                 break;
             }

@@ -20,6 +20,7 @@ mod process;
 mod rest_account;
 mod rest_payment;
 mod rest_sms;
+mod smpp_link;
 mod sms_charge;
 mod sms_durability;
 mod sms_harness;

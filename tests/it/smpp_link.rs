@@ -1,0 +1,121 @@
+//! The SMPP link against a misbehaving SMSC (the simulator over TCP): a hung SMSC (connections
+//! open, nothing answered) is probed, closed and left for a fresh session, with at most a window
+//! of parts sent twice.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::TestDb;
+use crate::sms_harness::{SmsGateway, wait_inbox};
+
+const WINDOW: u32 = 8;
+
+/// The simulator with receipts after `receipt_delay_ms`, all delivered.
+async fn sim(receipt_delay_ms: u64) -> pxsim::SimHandle {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = pxsim::SimConfig::default();
+    config.receipts.delay_ms = receipt_delay_ms;
+    pxsim::start(smpp, http, config).await.unwrap()
+}
+
+fn handset(i: usize) -> String {
+    format!("8210770{i:05}")
+}
+
+/// Sends message `i` of `range` to its own handset, `text(i)`, all at once.
+async fn send_all(gw: &SmsGateway, app: &(String, String), range: std::ops::Range<usize>) {
+    let sends =
+        range.map(|i| async move { gw.send(app, &[&format!("tel:+{}", handset(i))], &text(i)).await });
+    futures::future::join_all(sends).await;
+}
+
+fn text(i: usize) -> String {
+    format!("hang test {i}")
+}
+
+/// How many copies of message `i` reached its handset.
+fn copies(sim: &pxsim::SimHandle, i: usize) -> usize {
+    sim.inbox(&handset(i))
+        .iter()
+        .filter(|m| m.complete && m.text == text(i))
+        .count()
+}
+
+/// The value of the first series of the gateway's `/metrics` that starts with `series`.
+async fn metric(gw: &SmsGateway, series: &str) -> f64 {
+    let page = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    page.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// The SMSC hangs for 4 s with parts outstanding (the response timeout is 1 s and the keep-alive
+/// far away, so only the response timeout can notice). The timeout is counted and the session
+/// probed at once; the probe goes unanswered, so the session is closed (counted) and the parts
+/// go again on a fresh session once the SMSC answers binds. Every message arrives; the parts
+/// the hung SMSC still took from its socket afterwards make at most a window of duplicates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session() {
+    let db = TestDb::sqlite().await;
+    let sim = sim(20).await;
+    let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| {
+        c.response_timeout_secs = 1;
+        c.enquire_link_secs = 3600;
+        c.window = WINDOW;
+    })
+    .await;
+    let app = gw.register("bulk").await;
+    send_all(&gw, &app, 0..10).await;
+    for i in 0..10 {
+        wait_inbox(&sim, &handset(i)).await;
+    }
+    let (timeouts, closed) = (
+        metric(&gw, "pxgate_smpp_response_timeouts_total{link=\"0\"}").await,
+        metric(&gw, "pxgate_smpp_unresponsive_sessions_total{link=\"0\"}").await,
+    );
+    let binds = sim.stats().binds_ok;
+    sim.set_faults(pxsim::Faults {
+        stall_secs: Some(4),
+        ..pxsim::Faults::default()
+    });
+    send_all(&gw, &app, 10..60).await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while (10..60).any(|i| copies(&sim, i) == 0) {
+        assert!(Instant::now() < deadline, "not every message arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = sim.stats();
+    assert!(
+        stats.pdus_received.get("enquire_link").copied().unwrap_or(0) >= 1,
+        "the suspect session was probed: {stats:?}"
+    );
+    assert!(stats.binds_ok > binds, "a fresh session was bound: {stats:?}");
+    assert!(metric(&gw, "pxgate_smpp_response_timeouts_total{link=\"0\"}").await > timeouts);
+    assert!(metric(&gw, "pxgate_smpp_unresponsive_sessions_total{link=\"0\"}").await > closed);
+    // The hung session's socket is read to its end after the stall; let it settle.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let duplicates: usize = (10..60).map(|i| copies(&sim, i) - 1).sum();
+    assert!(
+        duplicates <= WINDOW as usize,
+        "{duplicates} duplicates, more than the window of {WINDOW}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.stats().sessions_open != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the hung session was never closed: {:?}",
+            sim.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
