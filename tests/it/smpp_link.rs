@@ -1,6 +1,6 @@
 //! The SMPP link against a misbehaving SMSC (the simulator over TCP): a hung SMSC (connections
 //! open, nothing answered) is probed, closed and left for a fresh session, with at most a window
-//! of parts sent twice.
+//! of parts sent twice; after an outage sending resumes within the reconnect cap.
 
 use std::time::{Duration, Instant};
 
@@ -118,4 +118,39 @@ async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// After a 3 s outage (every bind refused), the link is bound again and a message queued meanwhile
+/// delivered within about the reconnect cap (500 ms here) of the SMSC being back: the back-off
+/// does not keep doubling past `reconnect_max_ms`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_outage_sending_resumes_within_the_reconnect_cap() {
+    let db = TestDb::sqlite().await;
+    let sim = sim(20).await;
+    let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| {
+        c.reconnect_min_ms = 20;
+        c.reconnect_max_ms = 500;
+    })
+    .await;
+    let app = gw.register("bulk").await;
+    send_all(&gw, &app, 100..101).await;
+    wait_inbox(&sim, &handset(100)).await;
+    sim.set_faults(pxsim::Faults {
+        outage_secs: Some(3),
+        ..pxsim::Faults::default()
+    });
+    let back_at = Instant::now() + Duration::from_secs(3);
+    send_all(&gw, &app, 101..102).await;
+    while copies(&sim, 101) == 0 {
+        assert!(Instant::now() < back_at + Duration::from_secs(10), "never sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let arrived = Instant::now();
+    assert!(arrived >= back_at, "not before the SMSC was back");
+    // The cap, plus a generous allowance for the bind, the claim and the submit.
+    let late = arrived - back_at;
+    assert!(
+        late <= Duration::from_millis(500 + 1500),
+        "sending resumed {late:?} after the outage"
+    );
 }
