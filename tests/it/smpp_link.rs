@@ -1,6 +1,7 @@
 //! The SMPP link against a misbehaving SMSC (the simulator over TCP): a hung SMSC (connections
 //! open, nothing answered) is probed, closed and left for a fresh session, with at most a window
-//! of parts sent twice; after an outage sending resumes within the reconnect cap.
+//! of parts sent twice; after an outage sending resumes within the reconnect cap; a receipt that
+//! falls due while the link is down arrives once it is bound again.
 
 use std::time::{Duration, Instant};
 
@@ -153,4 +154,34 @@ async fn after_an_outage_sending_resumes_within_the_reconnect_cap() {
         late <= Duration::from_millis(500 + 1500),
         "sending resumed {late:?} after the outage"
     );
+}
+
+/// A receipt the SMSC has for the gateway while no session of it is bound (an outage drops the
+/// link just before the receipt is due) reaches the gateway when it binds again, so the message
+/// becomes DeliveredToTerminal rather than staying DeliveredToNetwork for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind() {
+    let db = TestDb::sqlite().await;
+    let sim = sim(700).await;
+    let gw = SmsGateway::start(&db, sim.smpp_addr()).await;
+    let app = gw.register("shop").await;
+    let id = gw
+        .send(&app, &[&format!("tel:+{}", handset(200))], &text(200))
+        .await;
+    wait_inbox(&sim, &handset(200)).await;
+    sim.set_faults(pxsim::Faults {
+        outage_secs: Some(2),
+        ..pxsim::Faults::default()
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.stats().receipts_held == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the receipt was not held: {:?}",
+            sim.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    gw.wait_status(&app, &id, "DeliveredToTerminal").await;
+    assert_eq!(sim.stats().receipts_dropped, 0);
 }
