@@ -35,6 +35,11 @@ pub struct SmppConfig {
     /// Seconds to wait for every part of a concatenated received message; after that it is
     /// routed with the parts that arrived, in order, rather than kept forever.
     pub mo_reassembly_secs: u64,
+    /// Seconds after its submit_sm_resp that a part which asked for a delivery receipt waits for
+    /// it; then it is final as `uncertain` (DeliveryUncertain). The gateway sends no
+    /// validity_period, so this stands for the SMSC's validity plus its retry time; a receipt that
+    /// comes later still replaces it.
+    pub receipt_wait_secs: u64,
     /// Sender used when a sendSms names none.
     pub default_sender: String,
 }
@@ -54,6 +59,7 @@ impl Default for SmppConfig {
             reconnect_max_ms: 2_000,
             max_parts: 8,
             mo_reassembly_secs: 1800,
+            receipt_wait_secs: 172_800,
             default_sender: "pxgate".to_owned(),
         }
     }
@@ -95,6 +101,9 @@ impl SmppConfig {
         }
         if self.mo_reassembly_secs == 0 {
             bad("mo_reassembly_secs", "must be greater than 0");
+        }
+        if self.receipt_wait_secs == 0 {
+            bad("receipt_wait_secs", "must be greater than 0");
         }
         if !(1..=255).contains(&self.max_parts) {
             bad("max_parts", "must be 1 to 255");

@@ -255,10 +255,28 @@ impl Worker {
         }
     }
 
+    /// Kept early receipts whose message id is now known, and parts whose receipt is overdue.
     async fn reconcile(&self) {
         let now = self.env.now_ms();
         if let Err(e) = self.env.store.reconcile_receipts(now).await {
             tracing::warn!(error = %e, "matching kept receipts failed");
+        }
+        let wait = i64::try_from(self.env.cfg.receipt_wait_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        match self
+            .env
+            .store
+            .give_up_receipts(now.saturating_sub(wait), now)
+            .await
+        {
+            Ok(0) => {}
+            Ok(parts) => {
+                metrics::counter!("pxgate_sms_receipts_overdue_total").increment(parts);
+                tracing::info!(
+                    parts,
+                    "no delivery receipt within receipt_wait_secs: DeliveryUncertain"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "giving up overdue receipts failed"),
         }
     }
 

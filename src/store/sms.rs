@@ -2,7 +2,8 @@
 //! state, and the SMSC message ids that tie delivery receipts to rows.
 //!
 //! Lifecycle of a row: `queued` → (claimed by a dispatcher) `sending` → `submitted` (the SMSC took
-//! it and gave a message id) → `delivered` / `failed` / `uncertain` (its receipt). A temporary
+//! it and gave a message id) → `delivered` / `failed` / `uncertain` (its receipt, or `uncertain`
+//! when the receipt it asked for is overdue; a late receipt still replaces that). A temporary
 //! error puts it back to `queued` with a later `next_attempt_at`; a row left `sending` past its
 //! `claimed_until` (a crashed or disconnected dispatcher) is claimed again, so nothing accepted is
 //! lost (at-least-once toward the SMSC).
@@ -31,7 +32,7 @@ pub enum PartStatus {
     Delivered,
     /// Refused by the SMSC, or the receipt says undeliverable, expired or rejected.
     Failed,
-    /// The receipt gives no final answer (unknown state).
+    /// The receipt gives no final answer (unknown state), or none came within the receipt wait.
     Uncertain,
 }
 
@@ -245,6 +246,13 @@ pub trait SmsStore: Send + Sync {
     /// on PostgreSQL, a receipt and its submit_sm_resp are stored concurrently and each misses
     /// the other). Answers the receipts applied.
     async fn reconcile_receipts(&self, now_ms: i64) -> Result<u64, StoreError>;
+
+    /// Parts that asked for a receipt, were accepted by the SMSC at or before
+    /// `submitted_before_ms` and still have none become `uncertain`, a final state
+    /// (DeliveryUncertain): an SMSC that lost or never sends a receipt would otherwise leave them
+    /// and their notification waiting forever. A receipt that comes later still replaces it.
+    /// Answers the parts moved.
+    async fn give_up_receipts(&self, submitted_before_ms: i64, now_ms: i64) -> Result<u64, StoreError>;
 
     /// Keeps one mobile-originated part, unrouted until its whole message is there
     /// ([`routing::SmsRoutingStore::route_received`]).

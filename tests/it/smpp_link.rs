@@ -1,7 +1,8 @@
 //! The SMPP link against a misbehaving SMSC (the simulator over TCP): a hung SMSC (connections
 //! open, nothing answered) is probed, closed and left for a fresh session, with at most a window
 //! of parts sent twice; after an outage sending resumes within the reconnect cap; a receipt that
-//! falls due while the link is down arrives once it is bound again.
+//! falls due while the link is down arrives once it is bound again; a receipt that never comes
+//! leaves the message DeliveryUncertain after `receipt_wait_secs`.
 
 use std::time::{Duration, Instant};
 
@@ -184,4 +185,27 @@ async fn a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind() {
     }
     gw.wait_status(&app, &id, "DeliveredToTerminal").await;
     assert_eq!(sim.stats().receipts_dropped, 0);
+}
+
+/// An SMSC that never sends the receipt asked for: after `receipt_wait_secs` the periodic
+/// reconcile makes the address DeliveryUncertain, a final status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_without_a_receipt_is_delivery_uncertain_after_the_wait() {
+    let db = TestDb::sqlite().await;
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = pxsim::SimConfig::default();
+    config.receipts.outcomes = pxsim::config::OutcomeWeights {
+        delivered: 0,
+        no_receipt: 1,
+        ..pxsim::config::OutcomeWeights::default()
+    };
+    let sim = pxsim::start(smpp, http, config).await.unwrap();
+    let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| c.receipt_wait_secs = 1).await;
+    let app = gw.register("shop").await;
+    let id = gw
+        .send(&app, &[&format!("tel:+{}", handset(300))], &text(300))
+        .await;
+    wait_inbox(&sim, &handset(300)).await;
+    gw.wait_status(&app, &id, "DeliveryUncertain").await;
 }

@@ -1,6 +1,7 @@
 //! The SMS outbox on both backends: claims are exclusive and resume after their time runs out (a
 //! restarted dispatcher), temporary errors requeue, receipts find their message by normalized id,
-//! and a receipt that overtakes its submit_sm_resp is applied when the id arrives.
+//! a receipt that overtakes its submit_sm_resp is applied when the id arrives, and a part whose
+//! receipt never comes is final as uncertain after the wait.
 
 use pxgate::store::sms::batch::{SmsClaim, SmsOutcome, SmsRound};
 use pxgate::store::sms::{NewMo, NewPart, NewSms, PartStatus};
@@ -15,6 +16,7 @@ battery!(
     a_failed_round_writes_nothing,
     claims_start_at_the_pending_floor,
     an_incomplete_received_message_is_routed_after_the_wait,
+    parts_without_a_receipt_become_uncertain_after_the_wait,
 );
 
 fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
@@ -333,5 +335,51 @@ async fn an_incomplete_received_message_is_routed_after_the_wait(db: &TestDb) {
     assert!(
         s.route_received(10, 9_999).await.unwrap().is_empty(),
         "routed once"
+    );
+}
+
+/// Only parts that asked for a receipt, were accepted by the SMSC before the cut-off and have
+/// none become uncertain; a receipt that comes later still replaces it.
+async fn parts_without_a_receipt_become_uncertain_after_the_wait(db: &TestDb) {
+    let s = &db.store;
+    s.queue_sms(
+        &sms("u1", &["+821011112222", "+821033334444", "+821055556666"], 1),
+        1_000,
+    )
+    .await
+    .unwrap();
+    let mut unasked = sms("u2", &["+821077778888"], 1);
+    unasked.receipt = false;
+    s.queue_sms(&unasked, 1_000).await.unwrap();
+    let rows = s.claim_sms(claim(4, 60_000), 1_000).await.unwrap();
+    s.mark_submitted(rows[0].id, "u-old", "U-OLD", 1_000)
+        .await
+        .unwrap();
+    s.mark_submitted(rows[1].id, "u-new", "U-NEW", 5_000)
+        .await
+        .unwrap();
+    // rows[2] is still sending: not the SMSC's yet.
+    s.mark_submitted(rows[3].id, "u-none", "U-NONE", 1_000)
+        .await
+        .unwrap();
+    assert_eq!(s.give_up_receipts(2_000, 10_000).await.unwrap(), 1);
+    let (_, parts) = s.sms_request("u1").await.unwrap().unwrap();
+    use PartStatus::{Delivered, Sending, Submitted, Uncertain};
+    assert_eq!(statuses(&parts), [Uncertain, Submitted, Sending]);
+    let (_, parts) = s.sms_request("u2").await.unwrap().unwrap();
+    assert_eq!(statuses(&parts), [Submitted], "no receipt was asked for");
+    assert_eq!(s.give_up_receipts(2_000, 11_000).await.unwrap(), 0, "once");
+    s.apply_receipt("u-new", Delivered, 12_000).await.unwrap();
+    assert_eq!(
+        s.give_up_receipts(9_000, 13_000).await.unwrap(),
+        0,
+        "it has its receipt"
+    );
+    assert_eq!(s.apply_receipt("u-old", Delivered, 14_000).await.unwrap(), 1);
+    let (_, parts) = s.sms_request("u1").await.unwrap().unwrap();
+    assert_eq!(
+        statuses(&parts),
+        [Delivered, Delivered, Sending],
+        "a late receipt still counts"
     );
 }

@@ -83,6 +83,14 @@ pub(crate) const TAKE_MATCHED_EARLY_RECEIPTS: &str = "DELETE FROM sms_early_rece
        ORDER BY e.received_at LIMIT 500) \
      RETURNING smsc_id, status";
 
+/// Parts still waiting for their receipt since before `$1` (a `submitted` row's `updated_at` is
+/// when its submit_sm_resp was recorded: nothing else writes such a row) become `uncertain`; `$2`
+/// now. Walks the partial index `sms_outbox_awaiting_receipt` (migration 0015 on PostgreSQL, 0016
+/// on SQLite).
+pub(crate) const GIVE_UP_RECEIPTS: &str = "UPDATE sms_outbox SET status = 'uncertain', \
+       error = 'no delivery receipt', updated_at = $2 \
+     WHERE status = 'submitted' AND receipt = 1 AND updated_at <= $1";
+
 pub(crate) const REQUEST_PARTS: &str =
     "SELECT actor, address, part_no, status FROM sms_outbox WHERE request_id = $1 ORDER BY id";
 
@@ -187,6 +195,18 @@ impl SmsStore for SqlStore {
             .await?;
         tx.commit().await?;
         Ok(applied)
+    }
+
+    async fn give_up_receipts(&self, submitted_before_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let moved = db::query(crate::store::sql::sms_store::GIVE_UP_RECEIPTS)
+            .bind(submitted_before_ms)
+            .bind(now_ms)
+            .execute(&mut tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(moved)
     }
 
     async fn due_receipt_notices(
