@@ -68,6 +68,33 @@ impl SoapVersion {
         }
     }
 
+    /// `1.1` or `1.2`, for messages.
+    #[must_use]
+    pub(crate) const fn number(self) -> &'static str {
+        match self {
+            Self::V11 => "1.1",
+            Self::V12 => "1.2",
+        }
+    }
+
+    /// The media type that names this version (SOAP 1.1 §6.1.1; SOAP 1.2 Part 2 §7.1.4).
+    #[must_use]
+    pub(crate) const fn media_type(self) -> &'static str {
+        match self {
+            Self::V11 => "text/xml",
+            Self::V12 => "application/soap+xml",
+        }
+    }
+
+    /// The media type of the other version.
+    #[must_use]
+    pub(crate) const fn other_media_type(self) -> &'static str {
+        match self {
+            Self::V11 => Self::V12.media_type(),
+            Self::V12 => Self::V11.media_type(),
+        }
+    }
+
     /// The `Content-Type` a response in this version carries (SOAP 1.1 §6.1.1; SOAP 1.2 Part 2 §7.1.4).
     #[must_use]
     pub(crate) const fn content_type(self) -> &'static str {

@@ -125,12 +125,11 @@ async fn dispatch(gateway: &Gateway, limits: &Limits, endpoint: Endpoint, reques
         max_body_bytes: head.limit.unwrap_or(usize::MAX),
         ..limits.clone()
     };
-    let envelope = match envelope::parse(&body, &limits) {
+    let envelope = match envelope::parse(&body, head.version, &limits) {
         Ok(envelope) => envelope,
         Err(e) => return envelope_fault(head.version, &e),
     };
-    // The envelope's own namespace decides the answer's version (a 1.2 envelope sent as text/xml
-    // is still answered in 1.2).
+    // The envelope is in the version its media type names (`envelope::parse` refuses the other).
     let version = envelope.version;
     let Some(operation) = operation(endpoint, &envelope.operation) else {
         let part = format!("Body/{}", envelope.operation);
@@ -224,7 +223,7 @@ fn body_rejection(version: SoapVersion, e: &BytesRejection) -> Response {
 /// The fault for an envelope [`envelope::parse`] refused, in the version it is written in.
 fn envelope_fault(guess: SoapVersion, e: &EnvelopeError) -> Response {
     let version = match e {
-        EnvelopeError::VersionMismatch { .. } => SoapVersion::V11,
+        EnvelopeError::VersionMismatch { .. } | EnvelopeError::WrongMediaType { .. } => SoapVersion::V11,
         EnvelopeError::MustUnderstand { version, .. } | EnvelopeError::InvalidSecurity { version, .. } => {
             *version
         }

@@ -14,11 +14,22 @@
 //! - nesting depth, element count and total size are bounded by [`Limits`];
 //! - anything after the root element other than comments and whitespace is an error.
 //!
+//! Well-formedness quick-xml leaves to its caller is checked here, so two readers of one document
+//! cannot disagree about it: an element may not repeat an attribute, by its written name (XML 1.0
+//! §3.1 "Unique Att Spec") or by its namespace and local name (Namespaces in XML 1.0 §6.3), and an
+//! XML declaration is allowed only at the very start (XML 1.0 §2.8; anywhere else `<?xml` is a
+//! processing instruction with a reserved target). The SOAP structure is held to the specification
+//! too: `Header`, if present, is the first child of `Envelope` and `Body` comes next (SOAP 1.1 §4,
+//! SOAP 1.2 Part 1 §5.1); `Body` holds exactly one element, the operation (WS-I Basic Profile 1.1
+//! R2201 and R2712: a document-literal message has one part, serialized as the one child of
+//! `Body`); and the envelope is in the SOAP version its media type names.
+//!
 //! The body is read once, with no DOM and no copy of the payload: [`Envelope::payload`] borrows the
 //! operation element's bytes from the request.
 
 mod error;
 mod header;
+mod structure;
 #[cfg(test)]
 mod tests;
 
@@ -81,12 +92,18 @@ pub(crate) struct Envelope<'a> {
     pub payload: &'a [u8],
 }
 
-/// Read and check a SOAP request envelope.
+/// Read and check a SOAP request envelope sent with the media type of `media` (`text/xml` for SOAP
+/// 1.1, `application/soap+xml` for SOAP 1.2).
 ///
 /// # Errors
 /// Any [`EnvelopeError`]: the body is too big, not well-formed UTF-8 XML, hostile (DTD, unknown
-/// entities, too deep, too many elements), not a SOAP 1.1/1.2 envelope, or has no operation.
-pub(crate) fn parse<'a>(body: &'a [u8], limits: &Limits) -> Result<Envelope<'a>, EnvelopeError> {
+/// entities, too deep, too many elements), not a SOAP 1.1/1.2 envelope, in the other version than
+/// `media`, out of order, or has no operation or more than one.
+pub(crate) fn parse<'a>(
+    body: &'a [u8],
+    media: SoapVersion,
+    limits: &Limits,
+) -> Result<Envelope<'a>, EnvelopeError> {
     if body.len() > limits.max_body_bytes {
         return Err(EnvelopeError::TooLarge {
             size: body.len(),
@@ -100,7 +117,7 @@ pub(crate) fn parse<'a>(body: &'a [u8], limits: &Limits) -> Result<Envelope<'a>,
     // A UTF-8 byte-order mark is legal (XML 1.0 §4.3.3); drop it so byte offsets index `text`.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new(text, limits);
-    parser.envelope()
+    parser.envelope(media)
 }
 
 /// One pass over the document; `depth` counts open elements (Envelope = 1).
@@ -167,6 +184,9 @@ impl<'a, 'l> Parser<'a, 'l> {
                         limit: self.limits.max_depth,
                     });
                 }
+                if let Event::Start(start) | Event::Empty(start) = &event {
+                    self.check_attributes(start)?;
+                }
                 if matches!(event, Event::Start(_)) {
                     self.depth += 1;
                 }
@@ -178,6 +198,14 @@ impl<'a, 'l> Parser<'a, 'l> {
             }
             // SOAP 1.1 §3 / SOAP 1.2 Part 1 §5: a message must not contain processing instructions.
             Event::PI(_) => return Err(self.malformed("processing instructions are not allowed")),
+            // XML 1.0 §2.8: the XML declaration, if any, is the very first thing in the document (a
+            // byte-order mark was removed before reading).
+            Event::Decl(_) if self.event_start != 0 => {
+                return Err(EnvelopeError::Malformed {
+                    position: self.event_start as u64,
+                    reason: "an XML declaration is allowed only at the start of the document".to_owned(),
+                });
+            }
             Event::Eof if self.depth > 0 => return Err(self.malformed("unexpected end of document")),
             Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::Decl(_) | Event::Eof => {}
         }
@@ -197,8 +225,8 @@ impl<'a, 'l> Parser<'a, 'l> {
         Ok(QName::new(ns, local.as_ref()))
     }
 
-    /// Whole document: prolog, `Envelope`, epilog.
-    fn envelope(&mut self) -> Result<Envelope<'a>, EnvelopeError> {
+    /// Whole document: prolog, `Envelope`, epilog; `media` is the version the media type names.
+    fn envelope(&mut self, media: SoapVersion) -> Result<Envelope<'a>, EnvelopeError> {
         let (root, empty) = loop {
             match self.next()? {
                 Event::Start(e) => break (self.qname(&e)?, false),
@@ -211,6 +239,11 @@ impl<'a, 'l> Parser<'a, 'l> {
             }
         };
         self.version = root_version(&root)?;
+        if self.version != media {
+            return Err(EnvelopeError::WrongMediaType {
+                envelope: self.version,
+            });
+        }
         if empty {
             return Err(EnvelopeError::NoBody);
         }
@@ -222,65 +255,6 @@ impl<'a, 'l> Parser<'a, 'l> {
             operation,
             payload,
         })
-    }
-
-    /// Children of `Envelope`: optional `Header`, then `Body`; anything else is skipped (SOAP 1.1 §4
-    /// allows further elements after `Body`).
-    fn envelope_children(&mut self) -> Result<(Option<UsernameToken>, QName, &'a [u8]), EnvelopeError> {
-        let env_ns = self.version.namespace();
-        let mut security = None;
-        let mut body = None;
-        loop {
-            match self.next()? {
-                Event::Start(e) => {
-                    let name = self.qname(&e)?;
-                    if name.is(env_ns, "Header") && body.is_none() {
-                        security = self.header()?;
-                    } else if name.is(env_ns, "Body") {
-                        if body.is_some() {
-                            return Err(self.malformed("more than one Body"));
-                        }
-                        body = Some(self.body()?);
-                    } else {
-                        self.skip_element()?;
-                    }
-                }
-                Event::Empty(e) if self.qname(&e)?.is(env_ns, "Body") => {
-                    return Err(EnvelopeError::EmptyBody);
-                }
-                Event::End(_) => break,
-                Event::Text(t) if !is_blank(&t) => {
-                    return Err(self.malformed("text directly inside Envelope"));
-                }
-                _ => {}
-            }
-        }
-        let (operation, payload) = body.ok_or(EnvelopeError::NoBody)?;
-        Ok((security, operation, payload))
-    }
-
-    /// Inside `Body` (already opened): the first child element is the operation; later ones are
-    /// skipped, not refused, because some stacks append a second block and the first one wins.
-    fn body(&mut self) -> Result<(QName, &'a [u8]), EnvelopeError> {
-        let mut operation = None;
-        loop {
-            match self.next()? {
-                Event::Start(e) => {
-                    let start = self.event_start;
-                    let name = self.qname(&e)?;
-                    self.skip_element()?;
-                    if operation.is_none() {
-                        operation = Some((name, self.slice(start)));
-                    }
-                }
-                Event::Empty(e) if operation.is_none() => {
-                    let start = self.event_start;
-                    operation = Some((self.qname(&e)?, self.slice(start)));
-                }
-                Event::End(_) => return operation.ok_or(EnvelopeError::EmptyBody),
-                _ => {}
-            }
-        }
     }
 
     /// Input bytes from `start` to the current position (just after the last event).

@@ -256,11 +256,10 @@ pub(crate) fn encode_security(version: SoapVersion, fault: SecurityFault) -> Vec
     write(version, &shape)
 }
 
-/// Encode a VersionMismatch fault for an envelope in an unknown namespace. Always written as SOAP 1.1,
-/// the version every Parlay X WSDL binds to (SOAP 1.2 Part 1 Appendix A allows a 1.1 answer).
+/// Encode a VersionMismatch fault saying `reason`. Always written as SOAP 1.1, the version every
+/// Parlay X WSDL binds to (SOAP 1.2 Part 1 Appendix A allows a 1.1 answer).
 #[must_use]
-pub(crate) fn encode_version_mismatch() -> Vec<u8> {
-    let reason = "Unsupported SOAP envelope namespace: use SOAP 1.1 or SOAP 1.2";
+pub(crate) fn encode_version_mismatch(reason: &str) -> Vec<u8> {
     let shape = Shape {
         code: Code::VersionMismatch,
         subcode: None,
@@ -301,11 +300,16 @@ pub(crate) fn encode_must_understand(version: SoapVersion, header: &QName) -> Ve
 /// ([`SoapVersion::from_content_type`]); errors that know the version use their own. Refusals of the
 /// document itself are SVC0001 Client faults with one of these error codes as `%1`: `RequestTooLarge`,
 /// `XmlMalformed`, `XmlDoctypeNotAllowed`, `XmlEntityNotAllowed`, `XmlTooDeep`, `XmlTooManyElements`,
-/// `NotSoapEnvelope`, `SoapBodyMissing`, `SoapBodyEmpty`, `XmlTrailingContent`.
+/// `NotSoapEnvelope`, `SoapBodyMissing`, `SoapBodyEmpty`, `SoapElementMisplaced`,
+/// `SoapBodyExtraElement`, `XmlTrailingContent`. An envelope in an unknown namespace, or in the other
+/// version than its media type, is a SOAP 1.1 VersionMismatch fault.
 #[must_use]
 pub(crate) fn for_envelope_error(version: SoapVersion, error: &EnvelopeError) -> Vec<u8> {
     let code = match error {
-        EnvelopeError::VersionMismatch { .. } => return encode_version_mismatch(),
+        EnvelopeError::VersionMismatch { .. } => {
+            return encode_version_mismatch("Unsupported SOAP envelope namespace: use SOAP 1.1 or SOAP 1.2");
+        }
+        EnvelopeError::WrongMediaType { .. } => return encode_version_mismatch(&error.to_string()),
         EnvelopeError::MustUnderstand { version, header } => return encode_must_understand(*version, header),
         EnvelopeError::InvalidSecurity { version, .. } => {
             return encode_security(*version, SecurityFault::InvalidSecurity);
@@ -319,6 +323,8 @@ pub(crate) fn for_envelope_error(version: SoapVersion, error: &EnvelopeError) ->
         EnvelopeError::NotAnEnvelope { .. } => "NotSoapEnvelope",
         EnvelopeError::NoBody => "SoapBodyMissing",
         EnvelopeError::EmptyBody => "SoapBodyEmpty",
+        EnvelopeError::Misplaced { .. } => "SoapElementMisplaced",
+        EnvelopeError::ExtraBodyElement { .. } => "SoapBodyExtraElement",
         EnvelopeError::TrailingContent { .. } => "XmlTrailingContent",
     };
     encode(version, &Fault::service_error(code, true))

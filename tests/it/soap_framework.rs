@@ -7,6 +7,7 @@
 
 mod auth;
 mod payment;
+mod strict;
 mod volume;
 
 use base64::Engine as _;

@@ -57,6 +57,38 @@ pub(crate) enum EnvelopeError {
         /// The namespace URI of the root element (empty if none).
         found: String,
     },
+    /// The envelope is in the other SOAP version than its media type names: SOAP 1.2 sent as
+    /// `text/xml` (to a SOAP 1.1 node its namespace is not the envelope's, SOAP 1.1 §4.4.1), or
+    /// SOAP 1.1 sent as `application/soap+xml` (SOAP 1.2 Part 1 Appendix A lets a 1.2 node answer it
+    /// with a SOAP 1.1 VersionMismatch fault, which is what both get).
+    #[error(
+        "SOAP {0} envelope sent as {1}: send SOAP {0} as {2}",
+        envelope.number(),
+        envelope.other_media_type(),
+        envelope.media_type()
+    )]
+    WrongMediaType {
+        /// The version the envelope's namespace names.
+        envelope: SoapVersion,
+    },
+    /// A child of `Envelope` out of its place: a `Header` that is not the first child, or an element
+    /// other than `Header` before `Body` (SOAP 1.1 §4, SOAP 1.2 Part 1 §5.1).
+    #[error("{element} is out of place in the Envelope at byte {position}")]
+    Misplaced {
+        /// The element found.
+        element: QName,
+        /// Byte offset of its start tag.
+        position: u64,
+    },
+    /// A second element in `Body`: a document-literal request has exactly one, the operation (WS-I
+    /// Basic Profile 1.1 R2201, R2712).
+    #[error("a second element {found} in the Body at byte {position}")]
+    ExtraBodyElement {
+        /// The second element.
+        found: QName,
+        /// Byte offset of its start tag.
+        position: u64,
+    },
     /// The envelope has no `Body` (required by SOAP 1.1 §4.3 and SOAP 1.2 Part 1 §5.3).
     #[error("SOAP Envelope has no Body")]
     NoBody,

@@ -94,7 +94,7 @@ fn security_faults_golden() {
 
 #[test]
 fn version_mismatch_and_must_understand() {
-    let out = text(encode_version_mismatch());
+    let out = text(encode_version_mismatch("r"));
     assert!(
         out.contains("<faultcode>soapenv:VersionMismatch</faultcode>"),
         "{out}"
@@ -137,12 +137,50 @@ fn every_fault_is_a_well_formed_envelope() {
         encode(SoapVersion::V12, &svc0002()),
         encode_security(SoapVersion::V11, SecurityFault::InvalidSecurity),
         encode_security(SoapVersion::V12, SecurityFault::FailedAuthentication),
-        encode_version_mismatch(),
+        encode_version_mismatch("r"),
         encode_must_understand(SoapVersion::V12, &QName::new("urn:x", "H")),
     ];
     for bytes in faults {
-        let envelope =
-            parse(&bytes, &Limits::default()).unwrap_or_else(|e| panic!("{e}: {}", text(bytes.clone())));
+        let media = if text(bytes.clone()).contains(crate::soap::SOAP12_NS) {
+            SoapVersion::V12
+        } else {
+            SoapVersion::V11
+        };
+        let envelope = parse(&bytes, media, &Limits::default())
+            .unwrap_or_else(|e| panic!("{e}: {}", text(bytes.clone())));
         assert_eq!(envelope.operation.local, "Fault");
+    }
+}
+
+#[test]
+fn structure_and_media_type_errors_map_to_faults() {
+    let out = text(for_envelope_error(
+        SoapVersion::V11,
+        &EnvelopeError::WrongMediaType {
+            envelope: SoapVersion::V12,
+        },
+    ));
+    assert!(
+        out.contains(
+            "<faultcode>soapenv:VersionMismatch</faultcode><faultstring>SOAP 1.2 envelope sent as text/xml"
+        ),
+        "{out}"
+    );
+    assert!(out.contains(crate::soap::SOAP11_NS), "always SOAP 1.1: {out}");
+    let misplaced = EnvelopeError::Misplaced {
+        element: QName::new(crate::soap::SOAP11_NS, "Header"),
+        position: 0,
+    };
+    let extra = EnvelopeError::ExtraBodyElement {
+        found: QName::new("urn:x", "b"),
+        position: 0,
+    };
+    for (error, code) in [
+        (misplaced, "SoapElementMisplaced"),
+        (extra, "SoapBodyExtraElement"),
+    ] {
+        let out = text(for_envelope_error(SoapVersion::V11, &error));
+        assert!(out.contains("<faultcode>soapenv:Client</faultcode>"), "{out}");
+        assert!(out.contains(&format!("<variables>{code}</variables>")), "{out}");
     }
 }

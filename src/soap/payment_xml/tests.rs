@@ -46,7 +46,12 @@ fn check<T: DeserializeOwned + PartialEq + Debug>(
 ) {
     let path = format!("{}/tests/fixtures/soap/{file}", env!("CARGO_MANIFEST_DIR"));
     let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let envelope = parse(&body, &Limits::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let media = if file.contains("soap12") {
+        SoapVersion::V12
+    } else {
+        SoapVersion::V11
+    };
+    let envelope = parse(&body, media, &Limits::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
     assert_eq!(envelope.operation.ns, interface.namespace(), "{file}");
     assert_eq!(envelope.operation.local, op, "{file}");
     let decoded: T = decode(envelope.payload).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -231,7 +236,7 @@ fn responses_read_back_through_the_envelope_parser() {
         code: Some("C1".into()),
     };
     let bytes = get_amount_response(SoapVersion::V12, PaymentInterface::ReserveVolume, &result);
-    let envelope = parse(&bytes, &Limits::default()).unwrap();
+    let envelope = parse(&bytes, SoapVersion::V12, &Limits::default()).unwrap();
     assert_eq!(envelope.operation.ns, PaymentInterface::ReserveVolume.namespace());
     #[derive(serde::Deserialize, PartialEq, Debug)]
     struct Response {
