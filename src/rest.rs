@@ -18,6 +18,7 @@
 
 mod account;
 pub(crate) mod account_json;
+mod amount;
 mod docs;
 pub(crate) mod error;
 mod json;

@@ -89,7 +89,7 @@ impl CreateAccount {
         let (mut opening, mut limit, mut threshold, mut overdraft) = (Some(0), None, None, Some(0));
         if let Some(c) = currency {
             let mut amount = |field: &str, v: Option<Decimal>| {
-                v.map(|d| f.check(&name(field), c.to_non_negative_minor(d)))
+                v.map(|d| f.check(&name(field), c.to_non_negative_minor(d.normalize())))
             };
             opening = amount("balance", self.balance).unwrap_or(Some(0));
             limit = amount("monthly_limit", self.monthly_limit);
@@ -213,7 +213,7 @@ impl UpdateAccount {
     fn validate(self, currency: Currency) -> Result<AccountPatch, Problem> {
         let mut f = Fields::default();
         let mut amount = |field: &str, v: Option<Option<Decimal>>| {
-            v.map(|inner| inner.and_then(|d| f.check(field, currency.to_non_negative_minor(d))))
+            v.map(|inner| inner.and_then(|d| f.check(field, currency.to_non_negative_minor(d.normalize()))))
         };
         let patch = AccountPatch {
             monthly_limit: amount("monthly_limit", self.monthly_limit),
@@ -309,7 +309,7 @@ impl Topup {
         {
             f.push("currency", format!("the account is in {currency}"));
         }
-        let amount = f.check("amount", currency.to_positive_minor(self.amount));
+        let amount = f.check("amount", currency.to_positive_minor(self.amount.normalize()));
         let reference = self.reference_code.trim().to_owned();
         if reference.is_empty() || reference.len() > MAX_TEXT {
             f.push("reference_code", format!("must be 1 to {MAX_TEXT} characters"));

@@ -70,7 +70,8 @@ impl PutTariff {
             );
         }
         let currency = f.check("currency", Currency::from_code(&self.currency));
-        let unit_price = currency.and_then(|c| f.check("unit_price", c.to_positive_minor(self.unit_price)));
+        let unit_price =
+            currency.and_then(|c| f.check("unit_price", c.to_positive_minor(self.unit_price.normalize())));
         if self.description.chars().count() > MAX_TEXT {
             f.push("description", format!("at most {MAX_TEXT} characters"));
         }

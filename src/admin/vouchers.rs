@@ -86,7 +86,7 @@ pub async fn create(
         Some(code) => f.check("currency", Currency::from_code(code)),
         None => Some(state.default_currency()),
     };
-    let value = currency.and_then(|c| f.check("value", c.to_positive_minor(body.value)));
+    let value = currency.and_then(|c| f.check("value", c.to_positive_minor(body.value.normalize())));
     if body.expires_on < now.today {
         f.push("expires_on", "must not be in the past");
     }

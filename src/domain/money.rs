@@ -1,8 +1,11 @@
 //! Money: ISO 4217 currencies and exact amounts.
 //!
 //! Every API speaks [`Decimal`]; the store keeps `i64` minor units of the account's currency (KRW has
-//! exponent 0, USD 2, …). An amount with more fractional digits than its currency allows is refused,
-//! never rounded: silently dropping a fraction of a won would make the ledger lie.
+//! exponent 0, USD 2, …). An amount written with more fractional digits than its currency has is
+//! refused, never rounded, even when the extra digits are zeros (`1.0` KRW): silently dropping a
+//! fraction of a won would make the ledger lie, and a client that writes a fraction the currency
+//! cannot hold has misread the currency. An application's amount text becomes a [`Decimal`] in one
+//! place, [`parse_amount`], for both bindings, so SOAP and REST accept and refuse the same amounts.
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,6 +45,38 @@ pub enum MoneyError {
     /// Above [`MAX_MINOR`] minor units.
     #[error("the amount is too large")]
     TooLarge,
+    /// Not written as a plain decimal number (see [`parse_amount`]).
+    #[error("not a plain decimal number: {0}")]
+    NotDecimal(&'static str),
+}
+
+/// Reads an amount as an application wrote it, the one reading both bindings use: the lexical form
+/// of `xsd:decimal` (XSD 1.0 Part 2 §3.2.3), an optional sign, digits, and an optional fraction after
+/// one `.`, with at least one digit in all. Refused: exponent notation (`1e2`, which JSON allows and
+/// `xsd:decimal` does not, so one rule for both), spaces, `_` (which `Decimal::from_str` would
+/// skip), and anything a [`Decimal`] cannot hold digit for digit (more than 28 digits), so the scale
+/// of the result is the number of fraction digits written.
+///
+/// # Errors
+/// [`MoneyError::NotDecimal`] saying why.
+pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if unsigned.contains(['e', 'E']) {
+        return Err(MoneyError::NotDecimal("exponent notation is not accepted"));
+    }
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) || whole.len() + fraction.len() == 0 {
+        return Err(MoneyError::NotDecimal(
+            "expected digits with an optional sign and one decimal point",
+        ));
+    }
+    let too_long = MoneyError::NotDecimal("too many digits");
+    let value = Decimal::from_str(text).map_err(|_| too_long.clone())?;
+    if usize::try_from(value.scale()).ok() != Some(fraction.len()) {
+        return Err(too_long);
+    }
+    Ok(value)
 }
 
 impl Currency {
@@ -68,16 +103,19 @@ impl Currency {
 
     /// Converts an exact amount into minor units, refusing excess precision and absurd sizes.
     /// The sign is kept; callers decide whether zero or negative amounts make sense.
+    ///
+    /// Precision is the amount's scale, the fraction digits as written: `1.0` KRW is refused like
+    /// `1.5`. Callers that mean the value whatever its notation (the operator's API and
+    /// configuration) pass `amount.normalize()`.
     pub fn to_minor(&self, amount: Decimal) -> Result<i64, MoneyError> {
-        let normalized = amount.normalize();
-        if normalized.scale() > self.exponent {
+        if amount.scale() > self.exponent {
             return Err(MoneyError::TooPrecise {
                 amount,
                 currency: self.code(),
                 exponent: self.exponent,
             });
         }
-        let scaled = normalized
+        let scaled = amount
             .checked_mul(Decimal::from(10_i64.pow(self.exponent)))
             .ok_or(MoneyError::TooLarge)?;
         let minor = i64::try_from(scaled).map_err(|_| MoneyError::TooLarge)?;
@@ -154,10 +192,11 @@ mod tests {
         assert_eq!((krw.exponent(), usd.exponent(), bhd.exponent()), (0, 2, 3));
         assert_eq!(krw.to_minor(dec("4300")), Ok(4300));
         assert_eq!(
-            krw.to_minor(dec("4300.000")),
+            krw.to_minor(dec("4300.000").normalize()),
             Ok(4300),
-            "trailing zeros are not precision"
+            "normalized, trailing zeros are not precision"
         );
+        assert_eq!(usd.to_minor(dec("10.50")), Ok(1050));
         assert_eq!(usd.to_minor(dec("10.5")), Ok(1050));
         assert_eq!(bhd.to_minor(dec("0.001")), Ok(1));
         assert_eq!(usd.from_minor(1050).to_string(), "10.50");
@@ -176,12 +215,71 @@ mod tests {
             usd.to_minor(dec("1.001")),
             Err(MoneyError::TooPrecise { .. })
         ));
+        for written in ["1.0", "4300.000", "0.0"] {
+            assert!(
+                matches!(krw.to_minor(dec(written)), Err(MoneyError::TooPrecise { .. })),
+                "{written} KRW: more fraction digits than the currency has, even zeros"
+            );
+        }
+        assert!(matches!(
+            usd.to_minor(dec("10.500")),
+            Err(MoneyError::TooPrecise { .. })
+        ));
         assert_eq!(krw.to_positive_minor(dec("0")), Err(MoneyError::NotPositive));
         assert_eq!(krw.to_positive_minor(dec("-5")), Err(MoneyError::NotPositive));
         assert_eq!(krw.to_non_negative_minor(dec("-5")), Err(MoneyError::Negative));
         assert_eq!(krw.to_non_negative_minor(dec("0")), Ok(0));
         assert_eq!(krw.to_minor(dec("1000000000000001")), Err(MoneyError::TooLarge));
         assert_eq!(usd.to_minor(Decimal::MAX), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn amounts_are_read_as_xsd_decimal_without_exponent() {
+        for (text, value, scale) in [
+            ("1500", "1500", 0),
+            ("+7", "7", 0),
+            ("-0.50", "-0.50", 2),
+            ("007", "7", 0),
+            (".5", "0.5", 1),
+            ("5.", "5", 0),
+            ("1.0", "1.0", 1),
+        ] {
+            let parsed = parse_amount(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!((parsed, parsed.scale()), (dec(value), scale), "{text}");
+        }
+        for text in ["1e2", "1E2", "-1.5e-3", "1E+2"] {
+            assert_eq!(
+                parse_amount(text),
+                Err(MoneyError::NotDecimal("exponent notation is not accepted")),
+                "{text}"
+            );
+        }
+        let long_fraction = format!("1.{}", "0".repeat(30));
+        let too_big = "9".repeat(40);
+        for text in [
+            "",
+            " 1",
+            "1 ",
+            "+",
+            "-",
+            ".",
+            "1.2.3",
+            "1_000",
+            "0x10",
+            "١٢",
+            "NaN",
+            "inf",
+            "--1",
+            "+-1",
+            &long_fraction,
+            &too_big,
+        ] {
+            assert!(
+                matches!(parse_amount(text), Err(MoneyError::NotDecimal(_))),
+                "{text:?}: {:?}",
+                parse_amount(text)
+            );
+        }
     }
 
     #[test]

@@ -122,7 +122,9 @@ pub(crate) struct BalanceUpdate {
     pub reference_code: String,
     /// `Main`.
     pub balance_type: String,
-    /// Added to the balance, in the account's currency.
+    /// Added to the balance, in the account's currency: a plain decimal (no exponent) with no
+    /// more decimals than the currency has.
+    #[serde(deserialize_with = "super::amount::required")]
     #[schema(value_type = f64)]
     pub amount: Decimal,
     /// Days the credit should last; operator policy may overrule it.

@@ -26,9 +26,9 @@ pub(super) const MAX_DEPTH: usize = 16;
 
 /// Reads and decodes the body of `request` as `T`.
 pub(super) async fn body<T: DeserializeOwned>(request: Request) -> Result<T, RestError> {
-    let media = crate::http::media_type(request.headers());
-    let json = media == "application/json" || media.ends_with("+json");
-    if !json {
+    // docs/rest.md: a body is `application/json` (parameters such as `charset=utf-8` are ignored,
+    // RFC 8259 §11 defines none); no Content-Type, another type or a `+json` suffix is 415.
+    if crate::http::media_type(request.headers()) != "application/json" {
         return Err(RestError::UnsupportedMediaType);
     }
     let bytes = Bytes::from_request(request, &())

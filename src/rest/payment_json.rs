@@ -38,8 +38,13 @@ pub(crate) struct ChargingInformation {
     /// ISO 4217 code; the account's currency when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// The amount, exact in the currency (more decimals than it has is SVC0007).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The amount, a plain decimal (no exponent) with no more decimals than the currency has
+    /// (more, even zeros, is SVC0007).
+    #[serde(
+        default,
+        deserialize_with = "super::amount::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<f64>)]
     pub amount: Option<Decimal>,
     /// An operator charging code (tariff), used when no amount is given.

@@ -93,25 +93,21 @@ pub(crate) fn empty_as_none<'de, D: serde::Deserializer<'de>>(de: D) -> Result<O
 }
 
 /// serde helpers for `xsd:decimal` element content as [`rust_decimal::Decimal`], parsed from the text
-/// (never through a float). Written here because the crate's `rust_decimal::serde::str` helpers sit
-/// behind a feature (`serde-with-str`) the package does not enable.
+/// (never through a float) by [`crate::domain::money::parse_amount`], the reading the REST binding
+/// uses too. Written here because the crate's `rust_decimal::serde::str` helpers sit behind a feature
+/// (`serde-with-str`) the package does not enable.
 pub(crate) mod decimal {
-    use std::str::FromStr as _;
-
     use rust_decimal::Decimal;
 
+    use crate::domain::money::parse_amount;
+
     /// Parse `xsd:decimal` lexical form (XSD 1.0 Part 2 §3.2.3: optional sign, digits, optional
-    /// fraction, no exponent), surrounding whitespace collapsed.
+    /// fraction, no exponent). Whitespace around it is dropped first, as the type's `whiteSpace`
+    /// facet (`collapse`) says; a JSON string has no such facet, so this is the SOAP side's only
+    /// difference from REST.
     fn parse<E: serde::de::Error>(text: &str) -> Result<Decimal, E> {
-        let text = text.trim();
-        let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-        let valid = unsigned.bytes().any(|b| b.is_ascii_digit())
-            && unsigned.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && unsigned.bytes().filter(|&b| b == b'.').count() <= 1;
-        if !valid {
-            return Err(E::custom(format!("{text:?} is not an xsd:decimal")));
-        }
-        Decimal::from_str(text).map_err(|e| E::custom(format!("{text:?} is not an xsd:decimal: {e}")))
+        let text = text.trim_matches([' ', '\t', '\r', '\n']);
+        parse_amount(text).map_err(|e| E::custom(format!("not an xsd:decimal: {e}")))
     }
 
     /// `#[serde(deserialize_with = "decimal::required")]` for a mandatory decimal element.
@@ -130,7 +126,7 @@ pub(crate) mod decimal {
     /// The text is neither empty nor an `xsd:decimal`.
     pub(crate) fn optional<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Decimal>, D::Error> {
         let text: Option<String> = serde::Deserialize::deserialize(de)?;
-        match text.as_deref().map(str::trim) {
+        match text.as_deref().map(|t| t.trim_matches([' ', '\t', '\r', '\n'])) {
             None | Some("") => Ok(None),
             Some(t) => parse(t).map(Some),
         }

@@ -9,6 +9,7 @@ mod document;
 mod framework;
 mod hostile;
 mod reservation;
+mod strict;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};

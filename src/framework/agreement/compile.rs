@@ -125,7 +125,7 @@ pub(super) fn compile_caps<'a>(
         let [per, daily, monthly] = values.map(|(name, v)| {
             v.and_then(|d| {
                 currency
-                    .to_positive_minor(d)
+                    .to_positive_minor(d.normalize())
                     .map_err(|e| errors.push((format!("{field}[{i}].{name}"), e.to_string())))
                     .ok()
             })
