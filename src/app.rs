@@ -7,6 +7,8 @@
 //! this module names the whole; nothing here reads the environment or binds a socket, so tests
 //! bind port 0 and run the whole gateway in-process.
 
+#[cfg(test)]
+mod amount_parity;
 mod listener;
 mod notices;
 mod router;

@@ -47,7 +47,7 @@ fn rejection(e: &BytesRejection) -> RestError {
 
 /// Decodes `bytes` as `T`; every refusal is SVC0002 naming the field (or `body` when the text is
 /// not JSON at all).
-pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RestError> {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RestError> {
     scan(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let decoded: Result<T, _> = serde_path_to_error::deserialize(&mut de);
