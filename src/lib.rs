@@ -52,6 +52,10 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod framework;
+/// Entry points of the fuzz targets (`fuzz/`), with `--cfg fuzzing` only.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod http;
 mod oauth;

@@ -23,6 +23,21 @@ use std::sync::Arc;
 pub use config::SmppConfig;
 pub use dispatcher::{Dispatcher, spawn};
 pub use receipt::normalize_message_id;
+
+/// Decodes a frame as the session does and reads a deliver_sm as a receipt and as a received
+/// message (for the fuzz targets, `crate::fuzzing`).
+#[cfg(fuzzing)]
+pub(crate) fn read_frame(data: &[u8]) {
+    use rusmpp::decode::DecodeWithLength as _;
+    let mut frame = bytes::BytesMut::from(data);
+    let len = frame.len();
+    if let Ok((command, _)) = rusmpp::Command::decode(&mut frame, len)
+        && let Some(rusmpp::Pdu::DeliverSm(sm)) = command.pdu()
+    {
+        let _ = receipt::parse(sm);
+        let _ = mo::parse(sm, 0);
+    }
+}
 /// Text → `short_message` parts and back (GSM 03.38 / UCS-2, UDH, segmentation): the codec the
 /// gateway shares with the simulator.
 pub use sms_text as encoding;

@@ -32,6 +32,17 @@ pub mod load;
 pub mod receipt;
 pub mod stats;
 
+/// Entry points of the fuzz targets (`fuzz/` at the repository root), with `--cfg fuzzing` only.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// One SMPP frame (after its command_length) as the simulator's sessions decode it.
+    pub fn smpp_frame(data: &[u8]) {
+        let _ = crate::smpp::frame::Header::parse(data);
+        let _ = crate::smpp::frame::decode(bytes::BytesMut::from(data));
+    }
+}
+
 mod http;
 mod mo;
 mod shared;
