@@ -84,6 +84,11 @@ pub enum StoreError {
     /// The database URL names no supported backend.
     #[error("unsupported database URL {0:?}: expected sqlite://… or postgres://…")]
     UnsupportedUrl(String),
+    /// An in-memory SQLite database: each of the store's connections would see one of its own.
+    #[error(
+        "{0:?}: an in-memory SQLite database is not supported (each of the store's connections would see a database of its own); use a file, sqlite://path"
+    )]
+    InMemorySqlite(String),
 }
 
 /// Subscriber accounts and the ledger.

@@ -33,6 +33,11 @@ pub(super) async fn open(
         Durability::Full => SqliteSynchronous::Full,
         Durability::Normal => SqliteSynchronous::Normal,
     };
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        // Every connection to an in-memory database is a database of its own: the readers and
+        // the money rounds' connection would not see the writer's tables.
+        return Err(StoreError::InMemorySqlite(url.to_owned()));
+    }
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -108,6 +113,18 @@ const NONCE_TABLE: &str = "CREATE TABLE IF NOT EXISTS ws_nonces (\
 mod tests {
     use super::*;
     use crate::store::apps::{AppStore, NonceClaim};
+
+    #[tokio::test]
+    async fn an_in_memory_database_is_refused_with_its_reason() {
+        for url in ["sqlite::memory:", "sqlite://file.db?mode=memory"] {
+            let refused = open(url, 1, Durability::Full).await.unwrap_err();
+            assert!(
+                matches!(refused, StoreError::InMemorySqlite(_)),
+                "{url}: {refused}"
+            );
+            assert!(refused.to_string().contains("use a file"));
+        }
+    }
 
     #[tokio::test]
     async fn nonces_are_claimed_once_in_their_own_file_shared_by_every_instance() {
