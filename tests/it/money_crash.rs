@@ -195,8 +195,7 @@ async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
         outcomes.insert(n, outcome);
     }
     eprintln!(
-        "{} charges, {} answers lost in the crash and retried",
-        CHARGES,
+        "{CHARGES} charges, {} without an answer when the process died (in flight or not yet sent), sent again",
         lost.len()
     );
 
