@@ -34,6 +34,9 @@ pub(crate) const WSSE_NS: &str =
 /// OASIS WS-Security 1.0 utility (`wsu`) namespace, where `Created` lives.
 pub(crate) const WSU_NS: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+/// pxgate's own SOAP header extensions (the `clientCorrelator` block): outside every Parlay X
+/// schema, so the body still validates against the ETSI XSDs. Documented in `docs/faults.md`.
+pub(crate) const PXGATE_HEADER_NS: &str = "http://pxgate.dev/schema/header/v1";
 /// Parlay X common types (ChargingInformation, ServiceException, PolicyException), ES 202 391-1.
 pub(crate) const COMMON_NS: &str = "http://www.csapi.org/schema/parlayx/common/v2_1";
 /// Local request/response schema of AmountCharging.

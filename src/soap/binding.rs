@@ -34,7 +34,7 @@ use self::payment::Failure;
 use super::envelope::{self, EnvelopeError, Limits};
 use super::fault::{self, Fault};
 use super::map::{auth_response, fault_response, scf_fault, soap_response};
-use super::{SoapVersion, wsdl};
+use super::{PXGATE_HEADER_NS, SoapVersion, wsdl};
 use crate::framework::{Credentials, Operation, Permit, Service};
 use crate::gateway::{Gateway, Served};
 use crate::http::BodyLimit;
@@ -141,13 +141,21 @@ async fn dispatch(gateway: &Gateway, limits: &Limits, endpoint: Endpoint, reques
         );
         return fault_response(version, &unknown);
     };
+    if let Some(refused) = unheeded_correlator(&envelope, operation) {
+        return envelope_fault(version, &refused);
+    }
     let credentials = match (envelope.security.clone(), &head.authorization) {
         (Some(token), _) => Credentials::UsernameToken(token),
         (None, Some(value)) => Credentials::from_authorization(value),
         (None, None) => Credentials::None,
     };
-    let call =
-        async |scf: &Scf, permit: &Permit| call(scf, endpoint, permit, version, envelope.payload).await;
+    let correlator = envelope.client_correlator.as_ref().map(|c| c.value.as_str());
+    let request = Call {
+        version,
+        payload: envelope.payload,
+        correlator,
+    };
+    let call = async |scf: &Scf, permit: &Permit| call(scf, endpoint, permit, &request).await;
     match gateway.serve(&credentials, operation, head.peer, call).await {
         Err(refused) => auth_response(version, &refused),
         Ok(Answer(Ok(reply))) => soap_response(version, StatusCode::OK, reply.body),
@@ -169,19 +177,35 @@ impl Served for Answer {
     }
 }
 
-/// The authorized operation, run by its endpoint's binding.
-async fn call(
-    scf: &Scf,
-    endpoint: Endpoint,
-    permit: &Permit,
+/// What a binding is handed from the envelope.
+struct Call<'a> {
     version: SoapVersion,
-    payload: &[u8],
-) -> Answer {
+    /// The operation element.
+    payload: &'a [u8],
+    /// pxgate's `clientCorrelator` header block; only sendSms reads it.
+    correlator: Option<&'a str>,
+}
+
+/// The authorized operation, run by its endpoint's binding.
+async fn call(scf: &Scf, endpoint: Endpoint, permit: &Permit, request: &Call<'_>) -> Answer {
+    let (version, payload) = (request.version, request.payload);
     Answer(match endpoint {
         Endpoint::Payment(_) => payment::call(scf, permit, version, payload).await,
-        Endpoint::Sms(_) => sms::call(scf, permit, version, payload).await,
+        Endpoint::Sms(_) => sms::call(scf, permit, version, payload, request.correlator).await,
         Endpoint::AccountManagement(_) => account::call(scf, permit, version, payload).await,
         Endpoint::AccountMonitoring(_) => monitoring::call(scf, permit, version, payload).await,
+    })
+}
+
+/// A `clientCorrelator` block marked `mustUnderstand` on an operation that does not act on it:
+/// SOAP 1.1 §4.2.3 says the receiver "MUST either obey the semantics … or fail processing the
+/// message", and a client that asked for a retry-safe call must not be told it got one. Unmarked,
+/// the block is ignored there.
+fn unheeded_correlator(envelope: &envelope::Envelope<'_>, operation: Operation) -> Option<EnvelopeError> {
+    let block = envelope.client_correlator.as_ref()?;
+    (block.must_understand && operation != Operation::SendSms).then(|| EnvelopeError::MustUnderstand {
+        version: envelope.version,
+        header: super::QName::new(PXGATE_HEADER_NS, "clientCorrelator"),
     })
 }
 

@@ -1,7 +1,8 @@
 //! A hardened, namespace-aware reader for SOAP request envelopes.
 //!
 //! Owns: deciding whether a request body is a SOAP 1.1 or 1.2 envelope we are willing to read, pulling
-//! the WS-Security `UsernameToken` out of the header, and locating the operation element (the first
+//! the WS-Security `UsernameToken` and pxgate's `clientCorrelator` block out of the header, and
+//! locating the operation element (the first
 //! child of `Body`) so a payload deserializer can run on exactly those bytes.
 //!
 //! Must not know: which operations exist, what a password should be (the framework verifies tokens),
@@ -81,6 +82,8 @@ pub(crate) struct Envelope<'a> {
     pub version: SoapVersion,
     /// The UsernameToken of the `wsse:Security` header block, if one was sent.
     pub security: Option<UsernameToken>,
+    /// pxgate's `clientCorrelator` header block, if one addressed to us was sent.
+    pub client_correlator: Option<ClientCorrelator>,
     /// Namespace and local name of the first child of `Body`: the operation to dispatch on. Parlay X
     /// sends `SOAPAction: ""` (ES 202 391 WSDL bindings), so this is the only reliable selector.
     pub operation: QName,
@@ -90,6 +93,25 @@ pub(crate) struct Envelope<'a> {
     /// it is not a standalone namespace-well-formed document. That is fine for [`super::xml::decode`],
     /// which matches local names only; the namespace of the operation was checked here, in `operation`.
     pub payload: &'a [u8],
+}
+
+/// `<clientCorrelator xmlns="http://pxgate.dev/schema/header/v1">…</clientCorrelator>` in the
+/// `Header`: the key that makes a sendSms safe to retry (the SOAP form of OneAPI's
+/// `clientCorrelator`). Read for every operation; only sendSms acts on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ClientCorrelator {
+    /// The block's text, surrounding whitespace removed; possibly empty (the service refuses that).
+    pub value: String,
+    /// The block was marked `mustUnderstand`: an operation that does not act on it must fault
+    /// (SOAP 1.1 §4.2.3, SOAP 1.2 Part 1 §5.2.3).
+    pub must_understand: bool,
+}
+
+/// The header blocks we act on, as read from `Header`.
+#[derive(Debug, Default)]
+struct Headers {
+    security: Option<UsernameToken>,
+    client_correlator: Option<ClientCorrelator>,
 }
 
 /// Read and check a SOAP request envelope sent with the media type of `media` (`text/xml` for SOAP
@@ -247,11 +269,12 @@ impl<'a, 'l> Parser<'a, 'l> {
         if empty {
             return Err(EnvelopeError::NoBody);
         }
-        let (security, operation, payload) = self.envelope_children()?;
+        let (headers, operation, payload) = self.envelope_children()?;
         self.epilog()?;
         Ok(Envelope {
             version: self.version,
-            security,
+            security: headers.security,
+            client_correlator: headers.client_correlator,
             operation,
             payload,
         })

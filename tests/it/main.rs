@@ -22,6 +22,7 @@ mod rest_payment;
 mod rest_sms;
 mod smpp_link;
 mod sms_charge;
+mod sms_client_correlator;
 mod sms_durability;
 mod sms_harness;
 mod sms_notify;

@@ -64,10 +64,17 @@ fn reply(body: Vec<u8>) -> Reply {
     Reply { body, amount: None }
 }
 
-/// Runs the permitted operation on `payload` (the operation element).
-pub(super) async fn call(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) -> Answer {
+/// Runs the permitted operation on `payload` (the operation element); `correlator` is pxgate's
+/// `clientCorrelator` header block, read by sendSms only.
+pub(super) async fn call(
+    scf: &Scf,
+    p: &Permit,
+    v: SoapVersion,
+    payload: &[u8],
+    correlator: Option<&str>,
+) -> Answer {
     match p.operation() {
-        Operation::SendSms => send_sms(scf, p, v, payload).await,
+        Operation::SendSms => send_sms(scf, p, v, payload, correlator).await,
         Operation::GetSmsDeliveryStatus => get_sms_delivery_status(scf, p, v, payload).await,
         Operation::GetReceivedSms => get_received_sms(scf, p, v, payload).await,
         Operation::StartSmsNotification => manager::start_sms_notification(scf, p, v, payload).await,
@@ -78,8 +85,9 @@ pub(super) async fn call(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) 
     }
 }
 
-/// SendSms.sendSms
-async fn send_sms(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) -> Answer {
+/// SendSms.sendSms; with a `clientCorrelator` header block, a retry with the same key and content
+/// is answered with the first requestIdentifier and sends nothing (`scf::sms::idempotency`).
+async fn send_sms(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8], correlator: Option<&str>) -> Answer {
     let r = decode::<sx::SendSms>(payload)?;
     let request = SendSmsRequest {
         addresses: r.addresses,
@@ -87,10 +95,15 @@ async fn send_sms(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8]) -> Answ
         message: r.message,
         receipt_request: r.receipt_request.map(|s| (s.endpoint, s.correlator)),
         charging: r.charging.map(super::payment::charging),
+        client_correlator: correlator.map(str::to_owned),
         ..SendSmsRequest::default()
     };
-    let id = scf.send_sms(p, &request).await?;
-    Ok(reply(sx::request_id_response(v, "sendSmsResponse", &id)))
+    let sent = scf.send_sms_once(p, &request).await?;
+    Ok(reply(sx::request_id_response(
+        v,
+        "sendSmsResponse",
+        &sent.request_id,
+    )))
 }
 
 /// SendSms.getSmsDeliveryStatus

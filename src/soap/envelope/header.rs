@@ -1,14 +1,16 @@
-//! The SOAP `Header`: WS-Security UsernameToken extraction and `mustUnderstand` enforcement.
+//! The SOAP `Header`: WS-Security UsernameToken extraction, pxgate's `clientCorrelator` block, and
+//! `mustUnderstand` enforcement.
 //!
 //! Only reads; whether the token is valid (password, digest, nonce replay, freshness of `Created`) is
-//! the framework's decision.
+//! the framework's decision, and whether a correlator is acceptable (its length, a reuse) the
+//! service's.
 
 use base64::Engine as _;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
-use super::{EnvelopeError, Parser, PasswordType, UsernameToken, check_reference};
-use crate::soap::{QName, SoapVersion, WSSE_NS, WSU_NS};
+use super::{ClientCorrelator, EnvelopeError, Headers, Parser, PasswordType, UsernameToken, check_reference};
+use crate::soap::{PXGATE_HEADER_NS, QName, SoapVersion, WSSE_NS, WSU_NS};
 
 /// WSS UsernameToken Profile 1.0 §3.1 password types (the fragment after `#` is what matters).
 const PASSWORD_TEXT: &str = "#PasswordText";
@@ -35,27 +37,44 @@ struct TokenParts {
 
 impl<'a> Parser<'a, '_> {
     /// Inside `Header` (already opened), up to its end tag.
-    pub(super) fn header(&mut self) -> Result<Option<UsernameToken>, EnvelopeError> {
-        let mut token = None;
+    pub(super) fn header(&mut self) -> Result<Headers, EnvelopeError> {
+        let mut headers = Headers::default();
         loop {
             let (start, empty) = match self.next()? {
                 Event::Start(e) => (e, false),
                 Event::Empty(e) => (e, true),
-                Event::End(_) => return Ok(token),
+                Event::End(_) => return Ok(headers),
                 _ => continue,
             };
             let name = self.qname(&start)?;
             if name.is(WSSE_NS, "Security") {
                 if !empty {
                     let found = self.security()?;
-                    if token.is_some() && found.is_some() {
+                    if headers.security.is_some() && found.is_some() {
                         return Err(self.invalid_security("more than one UsernameToken"));
                     }
-                    token = token.or(found);
+                    headers.security = headers.security.or(found);
                 }
                 continue;
             }
-            if self.must_understand(&start)? {
+            let (must, ours) = self.addressing(&start)?;
+            if ours && name.is(PXGATE_HEADER_NS, "clientCorrelator") {
+                if headers.client_correlator.is_some() {
+                    return Err(self.malformed("more than one clientCorrelator header block"));
+                }
+                let text = if empty {
+                    String::new()
+                } else {
+                    self.leaf_text()?
+                        .ok_or_else(|| self.malformed("clientCorrelator holds text only, no elements"))?
+                };
+                headers.client_correlator = Some(ClientCorrelator {
+                    value: text.trim().to_owned(),
+                    must_understand: must,
+                });
+                continue;
+            }
+            if must && ours {
                 return Err(EnvelopeError::MustUnderstand {
                     version: self.version,
                     header: name,
@@ -67,9 +86,9 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    /// True if this header block is addressed to us and marked `mustUnderstand` ("1" or "true";
-    /// SOAP 1.1 §4.2.3 allows "1", SOAP 1.2 Part 1 §5.2.3 `xs:boolean`).
-    fn must_understand(&self, start: &BytesStart<'_>) -> Result<bool, EnvelopeError> {
+    /// Whether this header block is marked `mustUnderstand` ("1" or "true"; SOAP 1.1 §4.2.3 allows
+    /// "1", SOAP 1.2 Part 1 §5.2.3 `xs:boolean`), and whether it is addressed to us.
+    fn addressing(&self, start: &BytesStart<'_>) -> Result<(bool, bool), EnvelopeError> {
         let env_ns = self.version.namespace();
         let mut must = false;
         let mut ours = true;
@@ -88,7 +107,7 @@ impl<'a> Parser<'a, '_> {
                 _ => {}
             }
         }
-        Ok(must && ours)
+        Ok((must, ours))
     }
 
     /// Inside `wsse:Security` (already opened): find the UsernameToken; other security tokens
@@ -127,7 +146,12 @@ impl<'a> Parser<'a, '_> {
                 _ => continue,
             };
             let name = self.qname(&start)?;
-            let text = if empty { String::new() } else { self.leaf_text()? };
+            let text = if empty {
+                String::new()
+            } else {
+                self.leaf_text()?
+                    .ok_or_else(|| self.invalid_security("unexpected element inside a UsernameToken field"))?
+            };
             self.token_part(&mut parts, &name, &start, text)?;
         }
         let username = parts
@@ -197,8 +221,9 @@ impl<'a> Parser<'a, '_> {
         Ok(None)
     }
 
-    /// Text content of a simple element whose start tag was just read, up to its end tag.
-    fn leaf_text(&mut self) -> Result<String, EnvelopeError> {
+    /// Text content of a simple element whose start tag was just read, up to its end tag; `None`
+    /// if it has a child element (the caller says what that is wrong with).
+    fn leaf_text(&mut self) -> Result<Option<String>, EnvelopeError> {
         let mut text = String::new();
         loop {
             match self.next()? {
@@ -209,10 +234,8 @@ impl<'a> Parser<'a, '_> {
                         text.push(c);
                     }
                 }
-                Event::End(_) => return Ok(text),
-                Event::Start(_) | Event::Empty(_) => {
-                    return Err(self.invalid_security("unexpected element inside a UsernameToken field"));
-                }
+                Event::End(_) => return Ok(Some(text)),
+                Event::Start(_) | Event::Empty(_) => return Ok(None),
                 _ => {}
             }
         }

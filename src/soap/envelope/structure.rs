@@ -8,7 +8,7 @@ use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
-use super::{EnvelopeError, Parser, UsernameToken, is_blank};
+use super::{EnvelopeError, Headers, Parser, is_blank};
 use crate::soap::QName;
 
 impl<'a> Parser<'a, '_> {
@@ -21,11 +21,9 @@ impl<'a> Parser<'a, '_> {
     /// anywhere else, a second `Header`, or another element before `Body` is
     /// [`EnvelopeError::Misplaced`]: a header block after the operation would otherwise be read,
     /// or not, depending on the reader.
-    pub(super) fn envelope_children(
-        &mut self,
-    ) -> Result<(Option<UsernameToken>, QName, &'a [u8]), EnvelopeError> {
+    pub(super) fn envelope_children(&mut self) -> Result<(Headers, QName, &'a [u8]), EnvelopeError> {
         let env_ns = self.version.namespace();
-        let mut security = None;
+        let mut headers = Headers::default();
         let mut body = None;
         let mut first = true;
         loop {
@@ -48,7 +46,7 @@ impl<'a> Parser<'a, '_> {
             }
             first = false;
             match (is_header, is_body, empty) {
-                (true, _, false) => security = self.header()?,
+                (true, _, false) => headers = self.header()?,
                 (_, true, true) => return Err(EnvelopeError::EmptyBody),
                 (_, true, false) if body.is_some() => return Err(self.malformed("more than one Body")),
                 (_, true, false) => body = Some(self.body()?),
@@ -57,7 +55,7 @@ impl<'a> Parser<'a, '_> {
             }
         }
         let (operation, payload) = body.ok_or(EnvelopeError::NoBody)?;
-        Ok((security, operation, payload))
+        Ok((headers, operation, payload))
     }
 
     /// Inside `Body` (already opened): exactly one element, the operation. WS-I Basic Profile 1.1

@@ -1,7 +1,7 @@
 mod strict;
 
 use super::*;
-use crate::soap::{AMOUNT_CHARGING_NS, WSSE_NS};
+use crate::soap::{AMOUNT_CHARGING_NS, PXGATE_HEADER_NS, WSSE_NS};
 
 const S11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 
@@ -275,6 +275,50 @@ fn optional_or_foreign_headers_are_tolerated() {
     for header in headers {
         assert!(parse_str(&envelope(header, "<loc:a/>")).is_ok(), "{header}");
     }
+}
+
+#[test]
+fn the_client_correlator_block_is_read_and_understood() {
+    let block = |attrs: &str, text: &str| {
+        format!(r#"<px:clientCorrelator xmlns:px="{PXGATE_HEADER_NS}"{attrs}>{text}</px:clientCorrelator>"#)
+    };
+    let read = |header: &str| parse_str(&envelope(header, "<loc:a/>")).map(|e| e.client_correlator);
+    let found = |value: &str, must_understand: bool| {
+        Ok(Some(ClientCorrelator {
+            value: value.to_owned(),
+            must_understand,
+        }))
+    };
+    assert_eq!(read(&block("", " abc-123\n")), found("abc-123", false));
+    assert_eq!(read(&block("", "a&amp;b")), found("a&b", false));
+    // Understood, so mustUnderstand is no fault here (the binding faults on an operation that
+    // does not act on it).
+    assert_eq!(
+        read(&block(r#" soapenv:mustUnderstand="1""#, "k")),
+        found("k", true)
+    );
+    assert_eq!(
+        read(&block("", "")),
+        found("", false),
+        "empty is the service's to refuse"
+    );
+    let empty = format!(r#"<px:clientCorrelator xmlns:px="{PXGATE_HEADER_NS}"/>"#);
+    assert_eq!(read(&empty), found("", false));
+    assert_eq!(read(""), Ok(None));
+    // Aimed at another actor: not ours, so not read.
+    assert_eq!(
+        read(&block(r#" soapenv:actor="urn:someone-else""#, "k")),
+        Ok(None)
+    );
+    let twice = format!("{}{}", block("", "a"), block("", "b"));
+    assert!(matches!(read(&twice), Err(EnvelopeError::Malformed { .. })));
+    assert!(matches!(
+        read(&block("", "<px:x/>")),
+        Err(EnvelopeError::Malformed { .. })
+    ));
+    // The same name in another namespace is a foreign block like any other.
+    let foreign = r#"<x:clientCorrelator xmlns:x="urn:x" soapenv:mustUnderstand="1">k</x:clientCorrelator>"#;
+    assert!(matches!(read(foreign), Err(EnvelopeError::MustUnderstand { .. })));
 }
 
 fn security(token: &str) -> String {
