@@ -4,6 +4,7 @@
 //! seals application secrets) and `demo.json` (endpoints, credentials, seeded accounts) between
 //! runs: seeding is idempotent, so a restart keeps what was done.
 
+mod guide;
 mod seed;
 
 use std::net::SocketAddr;
@@ -67,14 +68,35 @@ pub enum DemoError {
          and an SMSC at --smpp, or build with the default features"
     )]
     NoSimulator,
-    /// A listener could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// What the system said.
-        source: std::io::Error,
-    },
+    /// Listeners could not be bound (every one that failed, with the flag that sets it); nothing
+    /// was written to the data directory.
+    #[error("{}", ports_message(.0))]
+    Ports(Vec<PortInUse>),
+}
+
+/// An address the demo could not listen on.
+#[derive(Debug)]
+pub struct PortInUse {
+    /// The address asked for.
+    pub addr: SocketAddr,
+    /// The option that sets it.
+    pub flag: &'static str,
+    /// What the system said.
+    pub reason: String,
+}
+
+fn ports_message(ports: &[PortInUse]) -> String {
+    let lines: Vec<String> = ports
+        .iter()
+        .map(|p| format!("cannot listen on {} ({}): {}", p.addr, p.flag, p.reason))
+        .collect();
+    let flags: Vec<&str> = ports.iter().map(|p| p.flag).collect();
+    format!(
+        "{}\n(is another pxgate demo or smsc-sim running? stop it, or choose other addresses with {}; \
+         127.0.0.1:0 picks a free port)",
+        lines.join("\n"),
+        flags.join(", ")
+    )
 }
 
 /// What the manifest and the "try this" lines need to know.
@@ -84,6 +106,8 @@ struct Running {
     apps: Vec<seed::DemoApp>,
     smpp: SocketAddr,
     smsc_http: String,
+    /// Whether the SMSC is the simulator this process started (its handset pages exist).
+    simulated: bool,
 }
 
 /// Runs the demo until `shutdown` completes.
@@ -95,6 +119,7 @@ pub async fn run(
     if cfg!(not(feature = "demo")) && !options.external_smsc {
         return Err(DemoError::NoSimulator);
     }
+    let listeners = Listeners::bind(&options).await?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| DemoError::Io { path, source }
@@ -110,6 +135,8 @@ pub async fn run(
         config.store.url.clone_from(url);
     }
     config.store.sqlite_synchronous = options.durability;
+    // The paper's subscriber SMS: a receipt for every charge, a warning below the threshold.
+    config.alerts.enabled = true;
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
         max_connections: 8,
@@ -123,25 +150,26 @@ pub async fn run(
     let apps = seed::applications(store.as_ref(), &secrets, &now).await?;
     seed::tariffs(store.as_ref(), &now).await?;
 
-    let sim = match options.external_smsc {
-        true => None,
-        false => Some(start_smsc(&options).await?),
+    let Listeners { http: listener, smsc } = listeners;
+    let sim = match smsc {
+        Some((smpp, http)) => Some(start_smsc(smpp, http).await.map_err(io(&data))?),
+        None => None,
     };
     // The gateway's SMPP client binds to the simulator, wherever it listens.
     let (smpp, smsc_http) = sim.as_ref().map_or((options.smpp, options.smsc_http), |sim| {
         (sim.smpp_addr(), sim.http_addr())
     });
     config.smpp.address = smpp.to_string();
-    let listener = bind(options.http).await?;
     let running = Running {
         base: format!("http://{}", listener.local_addr().map_err(io(&data))?),
         token,
         apps,
         smpp,
         smsc_http: format!("http://{smsc_http}"),
+        simulated: sim.is_some(),
     };
     write_manifest(&data, &running, &config).map_err(io(&data))?;
-    print_try_this(&running, &data);
+    guide::print_try_this(&running, &data);
 
     let operators = OperatorTokens::default().with_token(OPERATOR, &running.token);
     let app = App::build(&config, store, clock, operators).map_err(DemoError::Config)?;
@@ -152,29 +180,63 @@ pub async fn run(
     served.map_err(|source| DemoError::Io { path: data, source })
 }
 
-async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, DemoError> {
+/// The demo's listeners, all bound before anything else happens.
+struct Listeners {
+    http: tokio::net::TcpListener,
+    /// The simulator's SMPP and HTTP listeners (none with `--external-smsc`).
+    smsc: Option<(tokio::net::TcpListener, tokio::net::TcpListener)>,
+}
+
+impl Listeners {
+    /// Binds every address the demo needs; when any fails, names each that did with its flag.
+    async fn bind(options: &DemoOptions) -> Result<Self, DemoError> {
+        let mut failed = Vec::new();
+        let http = bind(options.http, "--http", &mut failed).await;
+        let smsc = if options.external_smsc {
+            None
+        } else {
+            let smpp = bind(options.smpp, "--smpp", &mut failed).await;
+            let web = bind(options.smsc_http, "--smsc-http", &mut failed).await;
+            smpp.zip(web)
+        };
+        match http {
+            Some(http) if failed.is_empty() => Ok(Self { http, smsc }),
+            _ => Err(DemoError::Ports(failed)),
+        }
+    }
+}
+
+/// Binds `addr`, or records why not.
+async fn bind(
+    addr: SocketAddr,
+    flag: &'static str,
+    failed: &mut Vec<PortInUse>,
+) -> Option<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| DemoError::Bind { addr, source })
+        .map_err(|e| {
+            failed.push(PortInUse {
+                addr,
+                flag,
+                reason: e.to_string(),
+            });
+        })
+        .ok()
 }
 
 /// The SMSC simulator, in-process: SMPP for the gateway, HTTP for the handset inbox.
 #[cfg(feature = "demo")]
-async fn start_smsc(options: &DemoOptions) -> Result<pxsim::SimHandle, DemoError> {
-    let smpp = bind(options.smpp).await?;
-    let http = bind(options.smsc_http).await?;
-    pxsim::start(smpp, http, pxsim::SimConfig::default())
-        .await
-        .map_err(|source| DemoError::Bind {
-            addr: options.smpp,
-            source,
-        })
+async fn start_smsc(
+    smpp: tokio::net::TcpListener,
+    http: tokio::net::TcpListener,
+) -> std::io::Result<pxsim::SimHandle> {
+    pxsim::start(smpp, http, pxsim::SimConfig::default()).await
 }
 
-/// Without the `demo` feature there is no simulator to start.
+/// Without the `demo` feature there is no simulator to start (`run` refuses before binding).
 #[cfg(not(feature = "demo"))]
-async fn start_smsc(_: &DemoOptions) -> Result<NoSim, DemoError> {
-    Err(DemoError::NoSimulator)
+async fn start_smsc(_: tokio::net::TcpListener, _: tokio::net::TcpListener) -> std::io::Result<NoSim> {
+    Err(std::io::Error::other("built without the SMSC simulator"))
 }
 
 /// The simulator a build without the `demo` feature does not have: no value of it exists.
@@ -249,7 +311,9 @@ fn manifest(r: &Running, config: &Config) -> Value {
     let apps: Vec<Value> = r
         .apps
         .iter()
-        .map(|a| json!({ "id": a.id, "username": a.id, "password": a.secret, "allowed": a.grants }))
+        .map(|a| {
+            json!({ "id": a.id, "username": a.id, "password": a.secret, "allowed": a.grants, "sms_senders": a.senders })
+        })
         .collect();
     let soap: serde_json::Map<String, Value> = wsdl::service_paths()
         .chain(wsdl::sms_service_paths())
@@ -266,6 +330,13 @@ fn manifest(r: &Running, config: &Config) -> Value {
             "metrics": format!("{base}/metrics"),
         },
         "soap": soap,
+        "rest": {
+            "base": format!("{base}/oneapi/v1"),
+            "docs": format!("{base}/oneapi/v1/docs"),
+            "charge": format!("{base}/oneapi/v1/payment/{{endUserId}}/transactions/amount"),
+            "send_sms": format!("{base}/oneapi/v1/smsmessaging/outbound/{{senderAddress}}/requests"),
+            "balance": format!("{base}/oneapi/v1/account/{{endUserId}}/balance"),
+        },
         "database": config.store.url,
         "operator": { "name": OPERATOR, "token": r.token },
         "applications": apps,
@@ -316,48 +387,3 @@ const SMS_EXAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </soapenv:Body>
 </soapenv:Envelope>
 "#;
-
-#[allow(clippy::print_stdout)]
-fn print_try_this(r: &Running, data: &Path) {
-    let base = &r.base;
-    let shop = r
-        .apps
-        .iter()
-        .find(|a| a.id == "shop")
-        .map_or("", |a| a.secret.as_str());
-    println!(
-        "pxgate demo is running at {base}; SMSC simulator at {} (SMPP {})",
-        r.smsc_http, r.smpp
-    );
-    println!(
-        "endpoints, credentials and the demo accounts: {}",
-        data.join("demo.json").display()
-    );
-    println!();
-    println!("Try:");
-    println!("  # charge 4,300 won to 010-1234-0001 as the \"shop\" application (Parlay X chargeAmount)");
-    println!(
-        "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/AmountChargingService/services/AmountCharging",
-        data.join("charge.xml").display()
-    );
-    println!("  # send the subscriber an SMS, then look at the phone the simulator keeps for that number");
-    println!(
-        "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/SendSmsService/services/SendSms",
-        data.join("sms.xml").display()
-    );
-    println!("  open {}/handsets/821012340001", r.smsc_http);
-    println!("  # the account, as the operator sees it");
-    println!(
-        "  curl -s -H 'Authorization: Bearer {}' {base}/admin/v1/accounts/+821012340001",
-        r.token
-    );
-    println!(
-        "  cargo run --release -- admin --url {base} --token {} accounts ledger 010-1234-0001",
-        r.token
-    );
-    println!();
-    println!(
-        "Press Ctrl-C to stop; the data stays in {} for the next run.",
-        data.display()
-    );
-}

@@ -12,7 +12,7 @@ use axum::{Extension, Json, Router, middleware};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use super::App;
 use crate::admin::problem::Problem;
@@ -67,8 +67,10 @@ pub(super) fn router(app: &App) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(http.request_timeout_secs),
         ))
-        // One span per request; RUST_LOG=tower_http=debug shows them.
-        .layer(TraceLayer::new_for_http())
+        // One span per request; RUST_LOG=tower_http=debug shows them. A 5xx is no failure of the
+        // gateway by itself (SOAP answers every fault with 500): the bindings log refusals at INFO
+        // or WARN, and the gateway's own failures at ERROR where they happen.
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)))
         // A bug that panics costs one request a 500, never the connection or the process.
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");

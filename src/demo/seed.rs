@@ -141,6 +141,8 @@ pub(super) struct DemoApp {
     pub(super) grants: &'static str,
     /// Its secret (opened from the store on later runs).
     pub(super) secret: String,
+    /// The sender names its agreement allows for SMS (the first is its default).
+    pub(super) senders: Vec<String>,
 }
 
 /// "shop" may use Payment, Account Management (reads of accounts it charged, no credits) and SMS
@@ -194,6 +196,10 @@ pub(super) async fn applications(
 ) -> Result<Vec<DemoApp>, StoreError> {
     let mut out = Vec::new();
     for (id, name, grants, agreement) in agreements() {
+        let senders = agreement["sms_senders"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
         let doc: ServiceAgreement =
             serde_json::from_value(agreement).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Agreement::compile(&doc).map_err(|e| StoreError::Corrupt(format!("demo agreement {id}: {e:?}")))?;
@@ -217,13 +223,20 @@ pub(super) async fn applications(
                 let (credential, _) = store.credential(id).await?.ok_or(StoreError::NotFound)?;
                 secrets.open(id, &credential.sealed_secret).ok_or_else(|| {
                     StoreError::Corrupt(format!(
-                        "the secret of {id} does not open with this directory's key"
+                        "the secret of the demo application {id} in this database does not open with \
+                         the key in this --data directory: the database was seeded from another one. \
+                         Run the demo with that --data directory, or give it a new database"
                     ))
                 })?
             }
             Err(e) => return Err(e),
         };
-        out.push(DemoApp { id, grants, secret });
+        out.push(DemoApp {
+            id,
+            grants,
+            secret,
+            senders,
+        });
     }
     sms_registration(store, now).await?;
     Ok(out)

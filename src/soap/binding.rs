@@ -127,7 +127,12 @@ async fn dispatch(gateway: &Gateway, limits: &Limits, endpoint: Endpoint, reques
     };
     let envelope = match envelope::parse(&body, head.version, &limits) {
         Ok(envelope) => envelope,
-        Err(e) => return envelope_fault(head.version, &e),
+        Err(e) => {
+            // A client's mistake: INFO, with where in the document the reader gave up.
+            let at = e.position().map(|p| line_and_column(&body, p));
+            tracing::info!(error = %e, line = at.map(|a| a.0), column = at.map(|a| a.1), "SOAP envelope refused");
+            return envelope_fault(head.version, &e);
+        }
     };
     // The envelope is in the version its media type names (`envelope::parse` refuses the other).
     let version = envelope.version;
@@ -242,6 +247,15 @@ fn body_rejection(version: SoapVersion, e: &BytesRejection) -> Response {
     let mut response = fault_response(version, &Fault::service_error(code, true));
     *response.status_mut() = status;
     response
+}
+
+/// The 1-based line and column (in characters) of byte `position` of `body`.
+fn line_and_column(body: &[u8], position: u64) -> (usize, usize) {
+    let end = usize::try_from(position).unwrap_or(usize::MAX).min(body.len());
+    let before = String::from_utf8_lossy(&body[..end]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// The fault for an envelope [`envelope::parse`] refused, in the version it is written in.

@@ -10,7 +10,7 @@ use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
 
 battery!(the_admin_cli_manages_accounts_and_reports_refusals);
 
-const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
+pub(crate) const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
 
 pub(crate) async fn pxgate(gw: &TestGateway, token: &str, args: &[&str]) -> Output {
     let mut command = tokio::process::Command::new(PXGATE);
@@ -103,7 +103,7 @@ async fn the_admin_cli_manages_accounts_and_reports_refusals(db: &TestDb) {
     assert!(String::from_utf8_lossy(&unauthorized.stderr).contains("401 Unauthorized"));
 }
 
-struct Demo(Child);
+pub(crate) struct Demo(Child);
 
 impl Drop for Demo {
     fn drop(&mut self) {
@@ -113,7 +113,7 @@ impl Drop for Demo {
 }
 
 /// Starts `pxgate demo` on a free port and waits (bounded) for its demo.json.
-fn start_demo(dir: &Path) -> (Demo, Value) {
+pub(crate) fn start_demo(dir: &Path) -> (Demo, Value) {
     let manifest = dir.join("demo.json");
     let _ = std::fs::remove_file(&manifest);
     let child = Command::new(PXGATE)

@@ -11,6 +11,7 @@ mod alerts;
 mod callbacks;
 mod cli;
 mod cli_catalog;
+mod demo;
 mod harness;
 mod listener;
 mod micropay;

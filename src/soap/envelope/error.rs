@@ -120,3 +120,16 @@ pub(crate) enum EnvelopeError {
         position: u64,
     },
 }
+
+impl EnvelopeError {
+    /// The byte offset into the body where the document went wrong, when one is known.
+    pub(crate) fn position(&self) -> Option<u64> {
+        match self {
+            Self::Malformed { position, .. }
+            | Self::Misplaced { position, .. }
+            | Self::ExtraBodyElement { position, .. }
+            | Self::TrailingContent { position, .. } => Some(*position),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The lines `pxgate demo` prints once it runs: what to try next, as commands to copy.
+
+use std::path::Path;
+
+use super::Running;
+
+/// Where the demo runs, and the payment lines.
+#[allow(clippy::print_stdout)]
+pub(super) fn print_try_this(r: &Running, data: &Path) {
+    let base = &r.base;
+    let shop = r
+        .apps
+        .iter()
+        .find(|a| a.id == "shop")
+        .map_or("", |a| a.secret.as_str());
+    let smsc = if r.simulated {
+        "SMSC simulator"
+    } else {
+        "external SMSC"
+    };
+    println!(
+        "pxgate demo is running at {base}; {smsc} at {} (SMPP {})",
+        r.smsc_http, r.smpp
+    );
+    println!(
+        "endpoints, credentials and the demo accounts: {}",
+        data.join("demo.json").display()
+    );
+    println!();
+    println!("Try:");
+    println!("  # charge 4,300 won to 010-1234-0001 as the \"shop\" application (Parlay X chargeAmount)");
+    println!(
+        "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/AmountChargingService/services/AmountCharging",
+        data.join("charge.xml").display()
+    );
+    println!("  # the same over OneAPI REST (JSON); the API's reference: {base}/oneapi/v1/docs");
+    println!(
+        "  curl -s -u shop:{shop} -H 'Content-Type: application/json' -d '{{\"amountTransaction\":{{\"endUserId\":\"tel:+821012340001\",\"paymentAmount\":{{\"chargingInformation\":{{\"amount\":1200,\"currency\":\"KRW\",\"description\":\"Bagel\"}}}},\"referenceCode\":\"demo-rest-0001\",\"transactionOperationStatus\":\"Charged\"}}}}' {base}/oneapi/v1/payment/tel%3A%2B821012340001/transactions/amount"
+    );
+    print_sms(r, data, shop);
+    print_operator(r, data);
+}
+
+/// SMS: a send, the subscriber's phone, a message from the phone.
+#[allow(clippy::print_stdout)]
+fn print_sms(r: &Running, data: &Path, shop: &str) {
+    let base = &r.base;
+    println!("  # send the subscriber an SMS from the shop's sender name MICROSHOP");
+    println!(
+        "  curl -s -u shop:{shop} -H 'Content-Type: text/xml' --data-binary @{} {base}/SendSmsService/services/SendSms",
+        data.join("sms.xml").display()
+    );
+    if r.simulated {
+        println!(
+            "  # every charge also texts the subscriber a receipt (from 1588); the phone, in a browser:"
+        );
+        println!("  {}/handsets/821012340001", r.smsc_http);
+        println!(
+            "  # the subscriber texts the shop's short code 1588 (the shop reads it with getReceivedSms, registration 1588)"
+        );
+        println!(
+            "  curl -s -H 'Content-Type: application/json' -d '{{\"from\":\"821012340001\",\"to\":\"1588\",\"text\":\"ORDER 2 tea\"}}' {}/mo",
+            r.smsc_http
+        );
+    } else {
+        println!("  # receipts and messages go to the SMSC at {} (SMPP)", r.smpp);
+    }
+}
+
+/// The operator's view, the sample shop, metrics, and how to stop.
+#[allow(clippy::print_stdout)]
+fn print_operator(r: &Running, data: &Path) {
+    let base = &r.base;
+    println!("  # the account, as the operator sees it");
+    println!(
+        "  curl -s -H 'Authorization: Bearer {}' {base}/admin/v1/accounts/+821012340001",
+        r.token
+    );
+    println!(
+        "  cargo run --release -- admin --url {base} --token {} accounts ledger 010-1234-0001",
+        r.token
+    );
+    println!("  # the sample shop (examples/micropay); its guide: docs/guides/micropay.md");
+    println!(
+        "  cargo run -p micropay -- --demo-json {} buy --msisdn 010-1234-0001 --amount 4300 --item 커피",
+        data.join("demo.json").display()
+    );
+    println!("  # metrics: {base}/metrics");
+    println!();
+    println!(
+        "Press Ctrl-C to stop; the data stays in {} for the next run.",
+        data.display()
+    );
+}
