@@ -28,8 +28,9 @@ const TIERS: &[&[&str]] = &[
     &["soap", "rest", "oauth", "admin", "cli"],
     // Configuration, made of the sections its owners define.
     &["config"],
-    // The composition root.
-    &["app"],
+    // The composition root; the fuzz targets' entry points (`--cfg fuzzing` only), which reach
+    // the bindings' readers.
+    &["app", "fuzzing"],
     // `pxgate demo`: seeds data and runs the app.
     &["demo"],
 ];
