@@ -94,6 +94,17 @@ fn admin(
         .bearer_auth(OPERATOR_TOKEN)
 }
 
+/// A GET of the admin API, as JSON.
+async fn read(http: &reqwest::Client, gw: &Gateway, path: &str) -> Value {
+    admin(http, gw, reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn charge_all(
     payer: Arc<Payer>,
     charges: Vec<usize>,
@@ -205,18 +216,7 @@ async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
             .filter(|n| n % ACCOUNTS == i && outcomes[n] == Outcome::Charged)
             .count();
         let charged = i64::try_from(charged).unwrap() * AMOUNT_WON;
-        let account: Value = admin(
-            &http,
-            &second,
-            reqwest::Method::GET,
-            &format!("/accounts/{}", number(i)),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let account = read(&http, &second, &format!("/accounts/{}", number(i))).await;
         assert_eq!(
             account["balance"],
             json!(OPENING - charged),
@@ -228,18 +228,12 @@ async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
                 "account {i} spends exactly its monthly limit"
             );
         }
-        let ledger: Value = admin(
+        let ledger = read(
             &http,
             &second,
-            reqwest::Method::GET,
             &format!("/accounts/{}/ledger?limit=500", number(i)),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
         let entries = ledger["entries"].as_array().unwrap();
         assert!(
             ledger["next_before"].is_null(),
