@@ -48,38 +48,38 @@ struct Payer {
 }
 
 impl Payer {
-    /// Charges the account of charge `n` with referenceCode `crash-n`.
+    /// Charges the account of charge `n` with referenceCode `crash-n`; throttled (POL1100), it
+    /// waits a moment and sends the same request again, as a client would.
     async fn charge(&self, n: usize) -> Outcome {
         let body = charge_amount(
             &format!("tel:{}", number(n % ACCOUNTS)),
             &AMOUNT_WON.to_string(),
             &format!("crash-{n}"),
         );
-        let sent = self
-            .http
-            .post(format!("{}{AMOUNT}", self.base))
-            .header("content-type", "text/xml; charset=utf-8")
-            .header("soapaction", "\"\"")
-            .body(envelope(&Auth::Text(&self.user, &self.secret), &body))
-            .send()
-            .await;
-        let Ok(response) = sent else {
-            return Outcome::Lost;
-        };
-        let status = response.status();
-        let Ok(text) = response.text().await else {
-            return Outcome::Lost;
-        };
-        match status {
-            StatusCode::OK => Outcome::Charged,
-            StatusCode::INTERNAL_SERVER_ERROR if element(&text, "faultcode").is_some() => {
-                assert!(
-                    text.contains("POL") || text.contains("SVC0270"),
-                    "only limits refuse: {text}"
-                );
-                Outcome::Refused
+        loop {
+            let sent = self
+                .http
+                .post(format!("{}{AMOUNT}", self.base))
+                .header("content-type", "text/xml; charset=utf-8")
+                .header("soapaction", "\"\"")
+                .body(envelope(&Auth::Text(&self.user, &self.secret), &body))
+                .send()
+                .await;
+            let Ok(response) = sent else {
+                return Outcome::Lost;
+            };
+            let status = response.status();
+            let Ok(text) = response.text().await else {
+                return Outcome::Lost;
+            };
+            match (status, element(&text, "messageId")) {
+                (StatusCode::OK, _) => return Outcome::Charged,
+                (StatusCode::INTERNAL_SERVER_ERROR, Some("POL1001")) => return Outcome::Refused,
+                (StatusCode::INTERNAL_SERVER_ERROR, Some("POL1100")) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                _ => panic!("charge {n}: only the monthly limit refuses: HTTP {status}: {text}"),
             }
-            other => panic!("charge {n}: HTTP {other}: {text}"),
         }
     }
 }
