@@ -10,14 +10,20 @@ use serde_json::Value;
 
 use super::accounts::{self, AccountCommand};
 
-/// Connection settings shared by every admin command.
+/// Connection settings shared by every admin command; `global`, so they may come before or after
+/// the subcommand (`pxgate admin --url … accounts list` or `pxgate admin accounts list --url …`).
 #[derive(Debug, Args)]
 pub struct AdminArgs {
     /// Base URL of the gateway.
-    #[arg(long, env = "PXGATE_ADMIN_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "PXGATE_ADMIN_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub url: String,
-    /// Operator bearer token.
-    #[arg(long, env = "PXGATE_ADMIN_TOKEN", hide_env_values = true)]
+    /// Operator bearer token (`pxgate gen-token` makes one for `[[admin.operators]]`).
+    #[arg(long, global = true, env = "PXGATE_ADMIN_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Print the server's JSON instead of a table.
     #[arg(long, global = true)]
@@ -150,7 +156,21 @@ pub(crate) async fn call(
     if let Some(detail) = value["detail"].as_str() {
         let _ = write!(message, ": {detail}");
     }
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        message.push_str(&token_hint(args.token.is_some()));
+    }
     Err(CliError::Refused(message))
+}
+
+/// What to do about a 401: where the token comes from, and where the gateway looks for it.
+fn token_hint(given: bool) -> String {
+    let what = if given {
+        "the token given was not accepted; check --token (or PXGATE_ADMIN_TOKEN) against the \
+         gateway's [[admin.operators]]"
+    } else {
+        "no token was given; pass --token or set PXGATE_ADMIN_TOKEN"
+    };
+    format!("\n  ({what}; `pxgate gen-token` makes a token and its [[admin.operators]] lines)")
 }
 
 /// A JSON value as a table cell (`-` for null).

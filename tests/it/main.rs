@@ -11,6 +11,7 @@ mod alerts;
 mod callbacks;
 mod cli;
 mod cli_catalog;
+mod cli_flags;
 mod demo;
 mod harness;
 mod listener;
