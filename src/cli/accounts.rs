@@ -108,8 +108,9 @@ pub enum AccountCommand {
     SetPin {
         /// Subscriber number.
         msisdn: String,
-        /// 4 to 12 digits; read from the first line of standard input when left out (so it stays
-        /// out of the process list and the shell history).
+        /// 4 to 12 digits; when left out, asked for at a terminal (not echoed) or read from the
+        /// first line of standard input (so it stays out of the process list and the shell
+        /// history).
         pin: Option<String>,
     },
     /// Remove the end-user PIN, and with it any lock-out.
@@ -148,12 +149,19 @@ fn nullable_date(raw: &str) -> Result<Value, CliError> {
         .map_err(|e| CliError::Usage(format!("{raw:?} is not a YYYY-MM-DD date: {e}")))
 }
 
-/// The PIN typed (or piped) on standard input: its first line, without the line end.
-fn pin_from_stdin() -> Result<String, CliError> {
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| CliError::Usage(format!("pin: cannot read standard input: {e}")))?;
+/// The PIN from standard input. At a terminal, a prompt on standard error and no echo (the PIN
+/// stays off the screen as well as out of the process list); otherwise the first line, as piped.
+fn pin_from_stdin(msisdn: &str) -> Result<String, CliError> {
+    use std::io::{IsTerminal as _, Write as _};
+    let read = if std::io::stdin().is_terminal() {
+        eprint!("PIN for {}: ", msisdn.trim());
+        let _ = std::io::stderr().flush();
+        rpassword::read_password()
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    };
+    let line = read.map_err(|e| CliError::Usage(format!("pin: cannot read standard input: {e}")))?;
     let pin = line.trim().to_owned();
     if pin.is_empty() {
         return Err(CliError::Usage(
@@ -245,7 +253,7 @@ pub(crate) fn request_for(command: &AccountCommand) -> Result<(Method, String, O
         C::SetPin { msisdn, pin } => {
             let pin = match pin {
                 Some(pin) => pin.clone(),
-                None => pin_from_stdin()?,
+                None => pin_from_stdin(msisdn)?,
             };
             let body = json!({ "pin": pin });
             (Method::PUT, format!("{}/pin", path_of(msisdn)), Some(body))
