@@ -1,21 +1,23 @@
 //! Configuration: plain data read from TOML plus `PXGATE_<SECTION>__<KEY>` environment overrides,
 //! validated completely before anything binds.
 //!
-//! Unknown keys are errors (`deny_unknown_fields`), every default is written here, and validation
-//! reports every problem at once, each naming its key. `main` exits with 64 (EX_USAGE) on any of
+//! Unknown keys are errors (`deny_unknown_fields`), and so are `PXGATE_` variables that are not
+//! configuration (`PXGATE_STORE_URL` for `PXGATE_STORE__URL`); every default is written here, and
+//! reading and validation each report every problem at once, each naming its key. `main` exits with 64 (EX_USAGE) on any of
 //! them. `pxgate.example.toml` documents every key and is parsed by a test.
 
 use std::path::Path;
 use std::str::FromStr;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Currency, Locale};
 pub use crate::framework::FrameworkConfig;
 pub use crate::scf::AccountConfig;
 pub use crate::telemetry::LogFormat;
+pub use env::EnvOverrides;
 pub use http::HttpConfig;
 
 /// Exit code for configuration errors (sysexits.h `EX_USAGE`).
@@ -158,9 +160,10 @@ pub enum ConfigError {
         /// What the system said.
         reason: String,
     },
-    /// Not valid TOML, an unknown key, or a value of the wrong type.
-    #[error("{0}")]
-    Syntax(String),
+    /// Not valid TOML, unknown keys or `PXGATE_` variables, or values of the wrong type; one
+    /// line each.
+    #[error("cannot read the configuration:\n  {}", .0.join("\n  "))]
+    Syntax(Vec<String>),
     /// Values that parse but cannot work, one line per key.
     #[error("invalid configuration:\n  {}", .0.join("\n  "))]
     Invalid(Vec<String>),
@@ -168,17 +171,18 @@ pub enum ConfigError {
 
 impl Config {
     /// Reads `path`, applies `PXGATE_<SECTION>__<KEY>` overrides from `env`, and validates.
-    pub fn load(path: &Path, env: Env) -> Result<Self, ConfigError> {
+    pub fn load(path: &Path, env: EnvOverrides) -> Result<Self, ConfigError> {
         std::fs::metadata(path).map_err(|e| ConfigError::Unreadable {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        Self::from_figment(Figment::new().merge(Toml::file_exact(path)).merge(env))
+        let strays = env.strays();
+        Self::from_figment(Figment::new().merge(Toml::file_exact(path)).merge(env), strays)
     }
 
     /// Parses a TOML text (no environment), then validates.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        Self::from_figment(Figment::new().merge(Toml::string(text)))
+        Self::from_figment(Figment::new().merge(Toml::string(text)), Vec::new())
     }
 
     /// A configuration from defaults plus the given store URL and secret key (used by `demo`
@@ -206,12 +210,25 @@ impl Config {
         }
     }
 
-    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Self = figment
-            .extract()
-            .map_err(|e| ConfigError::Syntax(e.to_string()))?;
-        config.validate()?;
-        Ok(config)
+    /// Reads and validates `figment`; `strays` are the environment's variables that are not
+    /// configuration, reported with the other problems.
+    fn from_figment(figment: Figment, mut strays: Vec<String>) -> Result<Self, ConfigError> {
+        let config: Self = match extract::extract_all(&figment) {
+            Ok(config) => config,
+            Err(mut errors) => {
+                errors.append(&mut strays);
+                return Err(ConfigError::Syntax(errors));
+            }
+        };
+        match config.validate() {
+            Ok(()) if strays.is_empty() => Ok(config),
+            Ok(()) => Err(ConfigError::Syntax(strays)),
+            Err(ConfigError::Invalid(mut errors)) => {
+                errors.append(&mut strays);
+                Err(ConfigError::Invalid(errors))
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// Checks every value; reports all problems together.
@@ -328,11 +345,10 @@ impl AdminConfig {
 }
 
 /// Environment overrides: `PXGATE_STORE__URL=…` sets `store.url`. Only names with `__` are
-/// configuration, so `PXGATE_ADMIN_TOKEN` (a CLI setting) is not mistaken for a key.
-pub fn env_overrides() -> Env {
-    Env::prefixed("PXGATE_")
-        .filter(|key| key.as_str().contains("__"))
-        .split("__")
+/// configuration; `PXGATE_ADMIN_TOKEN` and the other CLI settings are not mistaken for keys, and
+/// any other `PXGATE_` name is an error naming the spelling it probably meant.
+pub fn env_overrides() -> EnvOverrides {
+    EnvOverrides::from_process()
 }
 
 /// A value copied from `pxgate.example.toml` without replacing it: the gateway must not start
@@ -341,6 +357,8 @@ fn is_placeholder(value: &str) -> bool {
     value.trim_start().starts_with("REPLACE-ME")
 }
 
+mod env;
+mod extract;
 mod http;
 
 #[cfg(test)]

@@ -87,6 +87,12 @@ fn load(path: &Path) -> Result<Config, ExitCode> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     telemetry::init_tracing(config.log.format);
+    if config.admin.operators.is_empty() {
+        tracing::warn!(
+            "no [[admin.operators]] configured: the admin API (and `pxgate admin`) refuses every \
+             request; `pxgate gen-token` prints a token and the lines to add"
+        );
+    }
     let store = store::connect(&store_options(&config))
         .await
         .context("opening the store")?;

@@ -72,10 +72,95 @@ fn every_invalid_value_is_reported_at_once() {
 
 #[test]
 fn a_missing_file_is_reported_with_its_path() {
-    let err = Config::load(
-        Path::new("/nonexistent/pxgate.toml"),
-        Env::prefixed("PXGATE_TEST_NONE_"),
-    )
-    .unwrap_err();
+    let err = Config::load(Path::new("/nonexistent/pxgate.toml"), EnvOverrides::default()).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/pxgate.toml"));
+}
+
+/// A file with only the required keys, and the environment `vars`.
+fn load_with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pxgate.toml");
+    let key = crate::crypto::SecretBox::generate_key();
+    let text = format!("[store]\nurl = \"sqlite://x.db\"\n[framework]\nsecret_key = \"{key}\"\n");
+    std::fs::write(&path, text).unwrap();
+    Config::load(&path, EnvOverrides::from_vars(vars.iter().copied()))
+}
+
+#[test]
+fn every_unknown_key_and_wrong_type_is_reported_at_once() {
+    let text = r#"
+        [store]
+        url = "sqlite://x.db"
+        urll = 1
+        max_connections = "many"
+        [alerts]
+        sendr = "1588"
+        [nope]
+        x = 1
+    "#;
+    let ConfigError::Syntax(errors) = Config::from_toml(text).unwrap_err() else {
+        panic!("not Syntax")
+    };
+    let keys: Vec<&str> = errors.iter().map(|e| e.split(':').next().unwrap_or("")).collect();
+    for key in ["store.urll", "store.max_connections", "alerts.sendr", "nope"] {
+        assert!(keys.contains(&key), "{key} missing from {errors:#?}");
+    }
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+}
+
+#[test]
+fn environment_values_are_text_where_the_key_is_text_and_numbers_where_it_is_a_number() {
+    let config = load_with(&[
+        ("PXGATE_ALERTS__SENDER", "01588"),
+        ("PXGATE_LOCALE__DEFAULT_COUNTRY_CODE", "82"),
+        ("PXGATE_STORE__MAX_CONNECTIONS", "16"),
+        ("PXGATE_ALERTS__ENABLED", "true"),
+    ])
+    .unwrap();
+    assert_eq!(config.alerts.sender, "01588", "the leading zero is kept");
+    assert_eq!(config.locale.default_country_code, "82");
+    assert_eq!(config.store.max_connections, 16);
+    assert!(config.alerts.enabled);
+    let sender = load_with(&[("PXGATE_ALERTS__SENDER", "1588")]).unwrap();
+    assert_eq!(sender.alerts.sender, "1588");
+    let err = load_with(&[("PXGATE_STORE__MAX_CONNECTIONS", "many")]).unwrap_err();
+    assert!(err.to_string().contains("store.max_connections"), "{err}");
+}
+
+#[test]
+fn pxgate_variables_that_are_not_configuration_are_errors_naming_the_spelling_meant() {
+    let err = load_with(&[
+        ("PXGATE_STORE_URL", "sqlite://y.db"),
+        ("PXGATE_STORE_MAX_CONNECTIONS", "4"),
+        ("PXGATE_HTTP_TLS_CERT_PATH", "/etc/cert.pem"),
+        ("PXGATE_NONSENSE", "1"),
+        ("PXGATE_STORE__URLL", "x"),
+        ("PXGATE_CONFIG", "/etc/pxgate.toml"),
+        ("PXGATE_ADMIN_URL", "http://127.0.0.1:8080"),
+        ("PXGATE_ADMIN_TOKEN", "t"),
+        ("PXGATE_TEST_PG_URL", "postgres://x"),
+        ("HOME", "/root"),
+    ])
+    .unwrap_err()
+    .to_string();
+    for said in [
+        "PXGATE_STORE_URL: not a configuration variable",
+        "did you mean PXGATE_STORE__URL?",
+        "did you mean PXGATE_STORE__MAX_CONNECTIONS?",
+        "did you mean PXGATE_HTTP__TLS__CERT_PATH?",
+        "PXGATE_NONSENSE: not a configuration variable; settings are PXGATE_<SECTION>__<KEY>",
+        "store.urll: unknown key (the keys here are url, max_connections, sqlite_synchronous)",
+        "(from PXGATE_STORE__URLL)",
+    ] {
+        assert!(err.contains(said), "{said:?} missing from {err}");
+    }
+    for read_elsewhere in [
+        "PXGATE_CONFIG:",
+        "PXGATE_ADMIN_URL:",
+        "PXGATE_ADMIN_TOKEN:",
+        "PXGATE_TEST_PG_URL:",
+    ] {
+        assert!(!err.contains(read_elsewhere), "{read_elsewhere} {err}");
+    }
+    assert!(load_with(&[("PXGATE_ADMIN_TOKEN", "t"), ("PXGATE_CONFIG", "x")]).is_ok());
 }

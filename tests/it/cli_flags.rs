@@ -1,10 +1,12 @@
-//! What a newcomer meets first in `pxgate admin`: the connection flags go before or after the
-//! subcommand, and a refused token says where the token comes from and what the gateway said.
-//! Flag parsing does not depend on the store, so these run on SQLite only.
+//! What a newcomer meets first: `pxgate admin`'s connection flags go before or after the
+//! subcommand, a refused token says where the token comes from and what the gateway said, and
+//! `pxgate serve` without operators says the admin API is unusable. None of this depends on the
+//! store, so these run on SQLite only.
 
-use std::process::Output;
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
-use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway};
+use crate::harness::{OPERATOR_TOKEN, TEST_SECRET_KEY, TestDb, TestGateway};
 
 const PXGATE: &str = env!("CARGO_BIN_EXE_pxgate");
 
@@ -66,4 +68,58 @@ async fn a_refused_token_names_the_flag_the_variable_and_the_servers_reason() {
         "{err}"
     );
     assert!(!err.contains("nope"), "the token is never echoed: {err}");
+}
+
+/// `serve` with no `[[admin.operators]]` starts, and warns how to make one; a numeric-looking
+/// string setting from the environment (`PXGATE_ALERTS__SENDER=1588`) is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_without_operators_warns_that_the_admin_api_is_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let db = dir.path().join("pxgate.db");
+    let config = format!(
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n[store]\nurl = \"sqlite://{}\"\n",
+        db.display()
+    );
+    let path = dir.path().join("pxgate.toml");
+    std::fs::write(&path, config).unwrap();
+    let log = dir.path().join("serve.log");
+    let mut child = std::process::Command::new(PXGATE)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("PXGATE_FRAMEWORK__SECRET_KEY", TEST_SECRET_KEY)
+        .env("PXGATE_ALERTS__SENDER", "1588")
+        .env_remove("PXGATE_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start pxgate serve");
+    let http = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..400 {
+        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await
+            && r.status().is_success()
+        {
+            healthy = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(healthy, "pxgate serve did not start: {text}");
+    assert!(
+        text.contains("WARN")
+            && text.contains("no [[admin.operators]] configured")
+            && text.contains("pxgate gen-token"),
+        "{text}"
+    );
 }
