@@ -23,6 +23,15 @@ pub struct Currency {
     exponent: u32,
 }
 
+/// How many decimal places a currency has, said so that zero explains itself.
+fn places(exponent: u32, currency: &str) -> String {
+    if exponent == 0 {
+        format!("none: {currency} has no minor unit")
+    } else {
+        exponent.to_string()
+    }
+}
+
 /// Why an amount or a currency code is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -30,7 +39,10 @@ pub enum MoneyError {
     #[error("unknown currency {0:?} (expected an ISO 4217 code such as KRW)")]
     UnknownCurrency(String),
     /// More fractional digits than the currency has.
-    #[error("{amount} has more decimal places than {currency} allows ({exponent})")]
+    #[error(
+        "{amount} has more decimal places than {currency} allows ({})",
+        places(*.exponent, .currency)
+    )]
     TooPrecise {
         amount: Decimal,
         currency: &'static str,

@@ -75,13 +75,14 @@ pub(crate) struct ExceptionBody {
     pub policy_exception: Option<ExceptionDetail>,
 }
 
-/// `messageId`, `text` with `%N` placeholders, and their `variables`.
+/// `messageId`, `text` with its `%N` placeholders filled in, and the `variables` that fill them.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ExceptionDetail {
     /// `SVC0002`, `POL1000`, …
     pub message_id: String,
-    /// The catalogue text with its `%N` placeholders.
+    /// The catalogue text with its `%N` placeholders replaced by the variables, so a person
+    /// reading the body (or a log of it) sees the reason.
     pub text: String,
     /// Values for the placeholders, in order.
     pub variables: Vec<String>,
@@ -173,7 +174,7 @@ fn policy(id: &'static str, text: &'static str, variables: Vec<String>) -> Excep
 fn json(status: StatusCode, e: &Exception) -> Response {
     let detail = ExceptionDetail {
         message_id: e.id.to_owned(),
-        text: e.text.to_owned(),
+        text: e.message(),
         variables: e.variables.clone(),
     };
     let body = match e.kind {
@@ -216,6 +217,11 @@ mod tests {
         assert_eq!(
             b["requestError"]["serviceException"]["variables"][0],
             "amountTransaction.referenceCode"
+        );
+        assert_eq!(
+            b["requestError"]["serviceException"]["text"],
+            "Invalid input value for message part amountTransaction.referenceCode",
+            "the text is filled in; the variables stay"
         );
         let r = error_response(&ScfError::Internal("disk on fire".into()).into());
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -116,7 +116,13 @@ impl ScfError {
                 "Invalid input value for message part %1",
                 vec![part.clone()],
             ),
-            Self::InvalidCharging(_) => Exception::service("SVC0007", "Invalid charging information", vec![]),
+            // ES 202 391-6's SVC0007 has no variable; `%1` carries the reason, which the caller
+            // cannot otherwise tell (docs/faults.md).
+            Self::InvalidCharging(reason) => Exception::service(
+                "SVC0007",
+                "Invalid charging information: %1",
+                vec![reason.clone()],
+            ),
             Self::Refused(r) => refusal_exception(*r),
             Self::ReferenceConflict(code) => Exception::service(
                 "SVC1001",
@@ -272,7 +278,11 @@ fn refusal_exception(r: Refusal) -> Exception {
         Refusal::InsufficientBalance => {
             Exception::policy("POL1000", "User has insufficient credit for transaction", vec![])
         }
-        Refusal::CurrencyMismatch => Exception::service("SVC0007", "Invalid charging information", vec![]),
+        Refusal::CurrencyMismatch => Exception::service(
+            "SVC0007",
+            "Invalid charging information: %1",
+            vec!["the currency is not the account's".to_owned()],
+        ),
         Refusal::BalanceCeiling => Exception::service(
             "SVC0270",
             "Charging operation failed, the charge was not applied",

@@ -241,6 +241,11 @@ async fn the_papers_refusals_are_policy_exceptions(db: &TestDb) {
     )
     .await;
     precise.assert_error(StatusCode::BAD_REQUEST, "SVC0007", "KRW has no minor unit");
+    assert_eq!(
+        precise.body["requestError"]["serviceException"]["text"],
+        "Invalid charging information: 10.5 has more decimal places than KRW allows (none: KRW has no minor unit)",
+        "the reason, filled into the text"
+    );
     assert_eq!(balance(&gw, ALICE.0).await, 10000);
 }
 

@@ -19,7 +19,7 @@ async fn amounts_are_refused_alike_on_both_bindings(db: &TestDb) {
     let (gw, shop) = shop(db).await;
     let path = amount_path(ALICE_PATH);
     let auth = Auth::Text(&shop.user, &shop.secret);
-    // (amount text, the refusal, whether it names the amount: SVC0002 does, SVC0007 has no variable)
+    // (amount text, the refusal, whether it names the amount: SVC0002 does, SVC0007 says why)
     let cases = [
         ("1e2", "SVC0002", true),
         ("1E2", "SVC0002", true),
@@ -28,6 +28,7 @@ async fn amounts_are_refused_alike_on_both_bindings(db: &TestDb) {
         ("1.5", "SVC0007", false),
     ];
     for (i, (text, id, names_field)) in cases.into_iter().enumerate() {
+        let why = format!("{text} has more decimal places than KRW allows (none: KRW has no minor unit)");
         // The JSON number as written (`1e2`, `1.0`), and the same text as a JSON string.
         let number = transaction("Charged", json!(0), &format!("n-{i}"))
             .to_string()
@@ -36,7 +37,7 @@ async fn amounts_are_refused_alike_on_both_bindings(db: &TestDb) {
         for body in [number, string] {
             let answer = post_text(&gw, &path, Some(&shop), &body).await;
             answer.assert_error(StatusCode::BAD_REQUEST, id, &body);
-            let expected: &[&str] = if names_field { &[AMOUNT_FIELD] } else { &[] };
+            let expected: &[&str] = if names_field { &[AMOUNT_FIELD] } else { &[&why] };
             assert_eq!(answer.exception().2, expected, "{body}");
         }
         let answer = call(
@@ -47,7 +48,7 @@ async fn amounts_are_refused_alike_on_both_bindings(db: &TestDb) {
         )
         .await;
         answer.assert_fault(id, text);
-        let expected: &[&str] = if names_field { &["charge.amount"] } else { &[] };
+        let expected: &[&str] = if names_field { &["charge.amount"] } else { &[&why] };
         assert_eq!(answer.variables(), expected, "{text}");
     }
     assert_eq!(balance(&gw, ALICE.0).await, 10000, "nothing charged");

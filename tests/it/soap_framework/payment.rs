@@ -69,7 +69,11 @@ async fn the_papers_refusals_come_back_as_their_codes(db: &TestDb) {
             "POL1000",
             vec![],
         ),
-        (charge_amount(ALICE.1, "10.5", "r-6"), "SVC0007", vec![]),
+        (
+            charge_amount(ALICE.1, "10.5", "r-6"),
+            "SVC0007",
+            vec!["10.5 has more decimal places than KRW allows (none: KRW has no minor unit)"],
+        ),
         (missing_user, "SVC0002", vec!["endUserIdentifier"]),
     ];
     for (body, id, variables) in cases {
