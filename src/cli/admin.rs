@@ -77,8 +77,9 @@ pub enum Resource {
 /// Why an admin command failed; printed by `main`.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// The gateway could not be reached or answered garbage.
-    #[error("cannot talk to the gateway: {0}")]
+    /// The gateway could not be reached or answered garbage (the cause follows, once, from the
+    /// error's source chain).
+    #[error("cannot talk to the gateway")]
     Http(#[from] reqwest::Error),
     /// The gateway refused the request.
     #[error("{0}")]

@@ -70,6 +70,19 @@ async fn a_refused_token_names_the_flag_the_variable_and_the_servers_reason() {
     assert!(!err.contains("nope"), "the token is never echoed: {err}");
 }
 
+/// An unreachable gateway is named once, with the cause.
+#[tokio::test]
+async fn an_unreachable_gateway_is_reported_once_with_its_cause() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = run(&["admin", "accounts", "list", "--url", &url]).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("pxgate: cannot talk to the gateway: "), "{err}");
+    assert_eq!(err.matches(&url).count(), 1, "{err}");
+}
+
 /// `serve` with no `[[admin.operators]]` starts, and warns how to make one; a numeric-looking
 /// string setting from the environment (`PXGATE_ALERTS__SENDER=1588`) is accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
