@@ -143,10 +143,11 @@ async fn outage_and_drop_all() {
 async fn a_stall_answers_nothing_and_keeps_the_connection() {
     let sim = start(fast_config()).await;
     let mut e = Esme::trx(sim.smpp_addr()).await;
+    // Before the stall is asked for, so the stall (which starts later) ends at least 2 s after.
+    let started = Instant::now();
     let (code, body) = http(sim.http_addr(), "PUT", "/faults", Some(r#"{"stall_secs":2}"#)).await;
     assert_eq!(code, 200, "{body}");
     assert!(body.contains("\"stall_remaining_secs\":2"), "{body}");
-    let started = Instant::now();
     let probe = e.send(Pdu::EnquireLink).await;
     let submit = e.send(text_submit("821000000001", "held")).await;
     let early = tokio::time::timeout(Duration::from_millis(1500), e.framed.next()).await;
