@@ -6,8 +6,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::TestDb;
+use crate::harness::{TestDb, battery};
 use crate::sms_harness::{SmsGateway, wait_inbox};
+
+battery!(
+    a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session,
+    after_an_outage_sending_resumes_within_the_reconnect_cap,
+    a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind,
+    a_part_without_a_receipt_is_delivery_uncertain_after_the_wait,
+);
 
 const WINDOW: u32 = 8;
 
@@ -66,9 +73,7 @@ async fn metric(gw: &SmsGateway, series: &str) -> f64 {
 /// probed at once; the probe goes unanswered, so the session is closed (counted) and the parts
 /// go again on a fresh session once the SMSC answers binds. Every message arrives; the parts
 /// the hung SMSC still took from its socket afterwards make at most a window of duplicates.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session() {
-    let db = TestDb::sqlite().await;
+async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session(db: &TestDb) {
     let sim = sim(20).await;
     let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| {
         c.response_timeout_secs = 1;
@@ -125,9 +130,7 @@ async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session() {
 /// After a 3 s outage (every bind refused), the link is bound again and a message queued meanwhile
 /// delivered within about the reconnect cap (500 ms here) of the SMSC being back: the back-off
 /// does not keep doubling past `reconnect_max_ms`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_an_outage_sending_resumes_within_the_reconnect_cap() {
-    let db = TestDb::sqlite().await;
+async fn after_an_outage_sending_resumes_within_the_reconnect_cap(db: &TestDb) {
     let sim = sim(20).await;
     let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| {
         c.reconnect_min_ms = 20;
@@ -160,11 +163,9 @@ async fn after_an_outage_sending_resumes_within_the_reconnect_cap() {
 /// A receipt the SMSC has for the gateway while no session of it is bound (an outage drops the
 /// link just before the receipt is due) reaches the gateway when it binds again, so the message
 /// becomes DeliveredToTerminal rather than staying DeliveredToNetwork for ever.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind() {
-    let db = TestDb::sqlite().await;
+async fn a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind(db: &TestDb) {
     let sim = sim(700).await;
-    let gw = SmsGateway::start(&db, sim.smpp_addr()).await;
+    let gw = SmsGateway::start(db, sim.smpp_addr()).await;
     let app = gw.register("shop").await;
     let id = gw
         .send(&app, &[&format!("tel:+{}", handset(200))], &text(200))
@@ -189,9 +190,7 @@ async fn a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind() {
 
 /// An SMSC that never sends the receipt asked for: after `receipt_wait_secs` the periodic
 /// reconcile makes the address DeliveryUncertain, a final status.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_part_without_a_receipt_is_delivery_uncertain_after_the_wait() {
-    let db = TestDb::sqlite().await;
+async fn a_part_without_a_receipt_is_delivery_uncertain_after_the_wait(db: &TestDb) {
     let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = pxsim::SimConfig::default();
