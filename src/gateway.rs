@@ -56,6 +56,11 @@ impl Gateway {
         let permit = framework.authorize(credentials, operation, peer).await?;
         let answer = call(self.scf(), &permit).await;
         let (outcome, amount) = answer.usage();
+        if outcome != "ok" {
+            // A refusal is the gateway working, on either wire: INFO with the fault answered (the
+            // cause of an internal error is logged at ERROR where it happened).
+            tracing::info!(actor = %permit.actor(), operation = operation.name(), fault = outcome, "call answered with a fault");
+        }
         framework.complete(&permit, outcome, amount);
         Ok(answer)
     }

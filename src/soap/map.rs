@@ -76,13 +76,6 @@ pub(crate) fn auth_response(version: SoapVersion, e: &AuthError) -> Response {
 /// A Parlay X fault as a response: HTTP 500 (WS-I BP 1.1 R1126) in the request's SOAP version.
 #[must_use]
 pub(crate) fn fault_response(version: SoapVersion, f: &Fault) -> Response {
-    // A refusal is the gateway working as it should: INFO for the sender's faults, WARN for ours
-    // (the cause of an internal one is logged at ERROR where it happened).
-    if f.client {
-        tracing::info!(fault = %f.message_id, text = %f.substituted(), "SOAP fault answered");
-    } else {
-        tracing::warn!(fault = %f.message_id, text = %f.substituted(), "SOAP fault answered");
-    }
     let status = StatusCode::from_u16(fault::http_status(f)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     soap_response(version, status, fault::encode(version, f))
 }

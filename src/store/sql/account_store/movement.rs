@@ -181,17 +181,7 @@ impl SqlStore {
         reads: &mut Reads<'_>,
         m: &Movement,
     ) -> Result<Option<Moved>, StoreError> {
-        let Some(code) = &m.reference_code else {
-            return Ok(None);
-        };
-        let previous = db::query_as::<LedgerRow>(&crate::store::sql::FIND_REFERENCE)
-            .bind(&m.actor)
-            .bind(code)
-            .fetch_optional(self.on(reads))
-            .await?
-            .map(LedgerEntry::try_from)
-            .transpose()?;
-        let Some(entry) = previous else {
+        let Some(entry) = self.previous_entry(reads, m).await? else {
             return Ok(None);
         };
         crate::store::sql::check_replay(&entry, m)?;
@@ -206,10 +196,21 @@ impl SqlStore {
         }))
     }
 
-    /// The ledger entry already recorded for the movement's `(actor, reference_code)`.
+    /// The ledger entry already recorded for the movement's `(actor, reference_code)`, read in
+    /// `tx`.
     pub(in crate::store::sql) async fn find_previous(
         &self,
         tx: &mut db::Tx,
+        m: &Movement,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        self.previous_entry(&mut Reads::Tx(tx), m).await
+    }
+
+    /// The ledger entry already recorded for the movement's `(actor, reference_code)`, read
+    /// through `reads`.
+    async fn previous_entry(
+        &self,
+        reads: &mut Reads<'_>,
         m: &Movement,
     ) -> Result<Option<LedgerEntry>, StoreError> {
         let Some(code) = &m.reference_code else {
@@ -218,7 +219,7 @@ impl SqlStore {
         db::query_as::<LedgerRow>(&crate::store::sql::FIND_REFERENCE)
             .bind(&m.actor)
             .bind(code)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(self.on(reads))
             .await?
             .map(LedgerEntry::try_from)
             .transpose()
