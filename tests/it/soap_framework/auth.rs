@@ -192,9 +192,16 @@ async fn the_rate_limit_lets_the_burst_through(db: &TestDb) {
         let (gw, auth) = (&gw, &auth);
         async move { call(gw, AMOUNT, auth, &body).await }
     });
+    let started = std::time::Instant::now();
     let answers = futures::future::join_all(calls).await;
+    // One more call may pass for each second the ten took (the sustained rate refills the
+    // bucket); on a loaded machine they can take that long.
+    let refilled = usize::try_from(started.elapsed().as_secs()).unwrap_or(usize::MAX);
     let passed = answers.iter().filter(|a| a.status == StatusCode::OK).count();
-    assert_eq!(passed, 3, "the burst, and not one more");
+    assert!(
+        (3..=3 + refilled).contains(&passed),
+        "the burst, and not one more than the rate refilled: {passed} passed in {refilled} s"
+    );
     for answer in answers.iter().filter(|a| a.status != StatusCode::OK) {
         answer.assert_fault("POL1100", "throttled");
         let retry: u64 = answer.headers["retry-after"].to_str().unwrap().parse().unwrap();
