@@ -112,6 +112,12 @@ impl App {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
+
+    /// The gateway's routes, without its listener or background tasks: for driving requests
+    /// in-process. [`run`] serves the same routes.
+    pub fn router(&self) -> axum::Router {
+        router::router(self)
+    }
 }
 
 /// Serves `app` on `listener` until `shutdown` completes: starts the background tasks, drains

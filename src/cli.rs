@@ -62,6 +62,10 @@ pub enum Command {
         /// whose HTTP side (if any) is at `--smsc-http`.
         #[arg(long)]
         external_smsc: bool,
+        /// Do not text subscribers a receipt for every charge and a low-balance warning (the
+        /// paper's subscriber SMS, on by default): for measuring the charge path alone.
+        #[arg(long)]
+        no_alerts: bool,
     },
     /// Print a new operator token and the configuration lines that admit it.
     GenToken {

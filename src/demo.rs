@@ -42,6 +42,9 @@ pub struct DemoOptions {
     /// Use the SMSC (or `smsc-sim`) already listening at `smpp` / `smsc_http` instead of starting
     /// the simulator in this process.
     pub external_smsc: bool,
+    /// Text subscribers a receipt for every charge and a warning below the threshold (`[alerts]`),
+    /// as the paper's service does; off to measure the charge path alone.
+    pub alerts: bool,
 }
 
 /// Why the demo could not start.
@@ -136,7 +139,7 @@ pub async fn run(
     }
     config.store.sqlite_synchronous = options.durability;
     // The paper's subscriber SMS: a receipt for every charge, a warning below the threshold.
-    config.alerts.enabled = true;
+    config.alerts.enabled = options.alerts;
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
         max_connections: 8,

@@ -160,3 +160,91 @@ impl http_body::Body for TrackedBody {
         self.inner.size_hint()
     }
 }
+
+/// What a [`ReportedBody`] tells once its fate is known: `true` when the connection took the whole
+/// body, `false` when it was dropped before (the client went away, the connection broke, a
+/// timeout ended the request).
+pub(crate) type Report = Box<dyn FnOnce(bool) + Send>;
+
+/// A response body of known bytes that reports whether it was handed to the connection in full:
+/// what a response that gives something away once (received SMS) waits for before forgetting it.
+/// "Handed over" is as far as a server can see: bytes the kernel then fails to deliver are beyond
+/// it.
+pub(crate) struct ReportedBody {
+    bytes: Option<axum::body::Bytes>,
+    report: Option<Report>,
+}
+
+impl ReportedBody {
+    /// `bytes`, reporting to `report`.
+    pub(crate) fn new(bytes: Vec<u8>, report: Report) -> Self {
+        Self {
+            bytes: Some(bytes.into()),
+            report: Some(report),
+        }
+    }
+
+    fn tell(&mut self, handed_over: bool) {
+        if let Some(report) = self.report.take() {
+            report(handed_over);
+        }
+    }
+}
+
+impl http_body::Body for ReportedBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = self.bytes.take().map(|b| Ok(http_body::Frame::data(b)));
+        self.tell(true);
+        std::task::Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.bytes.is_none()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        let len = self.bytes.as_ref().map_or(0, |b| b.len() as u64);
+        http_body::SizeHint::with_exact(len)
+    }
+}
+
+impl Drop for ReportedBody {
+    fn drop(&mut self) {
+        self.tell(false);
+    }
+}
+
+#[cfg(test)]
+mod reported_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    fn reporting() -> (Report, Arc<Mutex<Vec<bool>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let into = seen.clone();
+        (Box::new(move |b| into.lock().unwrap().push(b)), seen)
+    }
+
+    #[tokio::test]
+    async fn a_body_read_in_full_reports_it_once() {
+        let (report, seen) = reporting();
+        let body = axum::body::Body::new(ReportedBody::new(b"<x/>".to_vec(), report));
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        assert_eq!(&bytes[..], b"<x/>");
+        assert_eq!(*seen.lock().unwrap(), vec![true]);
+    }
+
+    #[test]
+    fn a_body_dropped_unread_reports_that() {
+        let (report, seen) = reporting();
+        drop(ReportedBody::new(b"<x/>".to_vec(), report));
+        assert_eq!(*seen.lock().unwrap(), vec![false]);
+    }
+}

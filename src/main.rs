@@ -45,6 +45,7 @@ async fn run(cli: Cli) -> ExitCode {
             database,
             sqlite_synchronous,
             external_smsc,
+            no_alerts,
         } => {
             telemetry::init_tracing(config::LogFormat::Text);
             let options = demo::DemoOptions {
@@ -55,6 +56,7 @@ async fn run(cli: Cli) -> ExitCode {
                 database,
                 durability: sqlite_synchronous,
                 external_smsc,
+                alerts: !no_alerts,
             };
             demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }

@@ -35,7 +35,7 @@ use crate::store::sms::{NewPart, NewSms};
 pub use idempotency::{NotifyFormat, Sent};
 pub use notices::DueReceipt;
 pub use receipt_subscriptions::{ReceiptSubscriptionInfo, StartReceiptSubscription};
-pub use reception::{DueSmsReception, StartSmsNotification};
+pub use reception::{DueSmsReception, Received, Settle, StartSmsNotification};
 use status::per_address;
 pub use status::{DeliveryInformation, DeliveryStatus};
 
@@ -71,9 +71,6 @@ pub struct SmsMessage {
     /// When it arrived, ms since the epoch.
     pub received_at_ms: i64,
 }
-
-/// Most messages one getReceivedSms returns (the rest stay for the next call).
-const MAX_RECEIVED: i64 = 100;
 
 impl Scf {
     /// `sendSms`: validates, encodes, and queues every part for every address in one
@@ -243,32 +240,6 @@ impl Scf {
             return Err(unknown());
         }
         Ok(per_address(&parts))
-    }
-
-    /// `getReceivedSms`: the messages routed to `registration` (one of this application's
-    /// registrations, `reception`) since the last call, except those a startSmsNotification
-    /// pushes; each is returned once (ES 202 391-4 §8.2.1).
-    pub async fn get_received_sms(
-        &self,
-        permit: &Permit,
-        registration: &str,
-    ) -> Result<Vec<SmsMessage>, ScfError> {
-        let id = self.own_registration(permit, registration).await?;
-        self.route_received_sms().await?;
-        let taken = self
-            .store
-            .take_received(&id, MAX_RECEIVED)
-            .await
-            .map_err(internal)?;
-        Ok(taken
-            .into_iter()
-            .map(|m| SmsMessage {
-                message: m.message,
-                sender_address: tel(&m.sender),
-                activation_number: tel(&m.destination),
-                received_at_ms: m.received_at_ms,
-            })
-            .collect())
     }
 
     /// Every address as E.164, duplicates dropped (first one kept). None valid: SVC0004; some

@@ -163,7 +163,7 @@ async fn dispatch(gateway: &Gateway, limits: &Limits, endpoint: Endpoint, reques
     let call = async |scf: &Scf, permit: &Permit| call(scf, endpoint, permit, &request).await;
     match gateway.serve(&credentials, operation, head.peer, call).await {
         Err(refused) => auth_response(version, &refused),
-        Ok(Answer(Ok(reply))) => soap_response(version, StatusCode::OK, reply.body),
+        Ok(Answer(Ok(reply))) => soap_response(version, StatusCode::OK, reply.into_body()),
         Ok(Answer(Err(Failure::Invalid(part)))) => fault_response(version, &Fault::invalid_part(&part)),
         Ok(Answer(Err(Failure::Scf(e)))) => fault_response(version, &scf_fault(&e)),
     }

@@ -82,14 +82,18 @@ pub(crate) fn fault_response(version: SoapVersion, f: &Fault) -> Response {
 
 /// A SOAP document of `version` with `status`.
 #[must_use]
-pub(crate) fn soap_response(version: SoapVersion, status: StatusCode, body: Vec<u8>) -> Response {
+pub(crate) fn soap_response(
+    version: SoapVersion,
+    status: StatusCode,
+    body: impl Into<axum::body::Body>,
+) -> Response {
     (
         status,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static(version.content_type()),
         )],
-        body,
+        body.into(),
     )
         .into_response()
 }

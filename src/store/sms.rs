@@ -195,6 +195,17 @@ pub struct ReceivedSms {
     pub received_at_ms: i64,
 }
 
+/// A hold on received messages while the answer that carries them is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxLease {
+    /// Names the lease for [`SmsStore::settle_received`].
+    pub id: String,
+    /// Now, ms since the epoch: leases that ran out before it no longer hold.
+    pub now_ms: i64,
+    /// When this lease runs out (a gateway that died before settling it).
+    pub until_ms: i64,
+}
+
 /// The outbox of every sendSms.
 #[async_trait]
 pub trait SmsStore: Send + Sync {
@@ -258,10 +269,21 @@ pub trait SmsStore: Send + Sync {
     /// ([`routing::SmsRoutingStore::route_received`]).
     async fn store_mo(&self, mo: &NewMo) -> Result<(), StoreError>;
 
-    /// Removes and answers the oldest `limit` whole messages routed to registration
-    /// `registration_id` (an application's, or the gateway's own), except those an active
-    /// subscription has pushed to its endpoint (ES 202 391-4 §8.2.1: each message is returned once).
-    async fn take_received(&self, registration_id: &str, limit: i64) -> Result<Vec<ReceivedSms>, StoreError>;
+    /// Leases and answers the oldest `limit` whole messages routed to registration
+    /// `registration_id` (an application's, or the gateway's own) that no lease holds at
+    /// `lease.now_ms`, except those an active subscription pushes to its endpoint. They stay in the
+    /// inbox, out of every other answer and push, until [`settle_received`](Self::settle_received)
+    /// or `lease.until_ms` (ES 202 391-4 §8.2.1: each message is returned once).
+    async fn lease_received(
+        &self,
+        registration_id: &str,
+        limit: i64,
+        lease: &InboxLease,
+    ) -> Result<Vec<ReceivedSms>, StoreError>;
+
+    /// Ends lease `lease_id`: its messages leave the inbox when they were `delivered`, and are
+    /// free for the next call otherwise.
+    async fn settle_received(&self, lease_id: &str, delivered: bool) -> Result<(), StoreError>;
 
     /// Addresses due a notifySmsDeliveryReceipt: none of their parts still on the way, not yet
     /// notified, not waiting for a retry (ES 202 391-4: once per address, final states only).

@@ -4,7 +4,7 @@
 //! the simulator's inbox counts prove exactly-once (or, where a submit_sm_resp may have been lost,
 //! at most twice).
 
-mod restart;
+pub(crate) mod restart;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,30 +20,41 @@ use crate::soap_framework::{Answer, Auth, answer, element, envelope};
 battery!(an_smsc_outage_of_30_s_loses_nothing);
 
 const SEND_NS: &str = "http://www.csapi.org/schema/parlayx/sms/send/v2_2/local";
+/// pxgate's own header blocks (`clientCorrelator`).
+const PXGATE_HEADER_NS: &str = "http://pxgate.dev/schema/header/v1";
 
 /// One message sent: its handset, its text and (when the gateway accepted it) its requestIdentifier.
 #[derive(Clone, Debug)]
-struct Sent {
-    number: String,
-    text: String,
-    id: Option<String>,
+pub(crate) struct Sent {
+    pub(crate) number: String,
+    pub(crate) text: String,
+    pub(crate) id: Option<String>,
 }
 
-/// A gateway's address and an application's credential on it.
+/// A gateway's address and an application's credential on it; `keyed`, every sendSms carries
+/// pxgate's `clientCorrelator` header block with its handset's number as the key, so a retry after a
+/// lost answer sends nothing twice.
 #[derive(Clone)]
-struct Target {
-    http: reqwest::Client,
-    base: String,
-    app: (String, String),
+pub(crate) struct Target {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) app: (String, String),
+    pub(crate) keyed: bool,
 }
 
 impl Target {
-    async fn call(&self, body: &str) -> Result<Answer, reqwest::Error> {
+    async fn call(&self, body: &str, key: Option<&str>) -> Result<Answer, reqwest::Error> {
+        let mut text = envelope(&Auth::Text(&self.app.0, &self.app.1), body);
+        if let Some(key) = key {
+            let block =
+                format!(r#"<px:clientCorrelator xmlns:px="{PXGATE_HEADER_NS}">{key}</px:clientCorrelator>"#);
+            text = text.replace("</soapenv:Header>", &format!("{block}</soapenv:Header>"));
+        }
         let response = self
             .http
             .post(format!("{}{SEND_SMS}", self.base))
             .header("content-type", "text/xml; charset=utf-8")
-            .body(envelope(&Auth::Text(&self.app.0, &self.app.1), body))
+            .body(text)
             .send()
             .await?;
         Ok(answer(response).await)
@@ -52,7 +63,10 @@ impl Target {
     /// sendSms of `text` to `+number`; the requestIdentifier, or `None` when not accepted.
     async fn send(&self, number: &str, text: &str) -> Option<String> {
         let answer = self
-            .call(&send_sms(&[&format!("tel:+{number}")], Some("1588"), text))
+            .call(
+                &send_sms(&[&format!("tel:+{number}")], Some("1588"), text),
+                self.keyed.then_some(number),
+            )
             .await
             .ok()?;
         (answer.status == StatusCode::OK).then(|| element(&answer.text, "result").unwrap().to_owned())
@@ -64,7 +78,7 @@ impl Target {
             "<loc:getSmsDeliveryStatus xmlns:loc=\"{SEND_NS}\"><loc:requestIdentifier>{id}</loc:requestIdentifier>\
              </loc:getSmsDeliveryStatus>"
         );
-        let Ok(answer) = self.call(&body).await else {
+        let Ok(answer) = self.call(&body, None).await else {
             return Vec::new();
         };
         if answer.status != StatusCode::OK {
@@ -90,8 +104,18 @@ impl Target {
 
 /// Registers application `id` (SMS from `1588`, a rate no test reaches) through the admin API.
 async fn register(http: &reqwest::Client, base: &str, id: &str) -> (String, String) {
+    register_for(http, base, id, &["SMS"]).await
+}
+
+/// Registers application `id` allowed `interfaces` (SMS from `1588`, a rate no test reaches).
+pub(crate) async fn register_for(
+    http: &reqwest::Client,
+    base: &str,
+    id: &str,
+    interfaces: &[&str],
+) -> (String, String) {
     let agreement = json!({
-        "allow": ["SMS"], "sms_senders": ["1588"],
+        "allow": interfaces, "sms_senders": ["1588"],
         "rates": [{"scope": "SMS", "per_second": 100_000, "burst": 100_000}]
     });
     let body = json!({"id": id, "name": "Bulk", "owner_contact": "ops@bulk.example", "agreement": agreement});
@@ -114,10 +138,10 @@ fn handset(batch: u32, i: usize) -> String {
 
 /// Sends messages `range` of `batch` with at most 16 requests at once; `accepted` counts the
 /// accepted ones as they come.
-async fn send_batch(
+pub(crate) async fn send_batch(
     target: Target,
     batch: u32,
-    range: std::ops::Range<usize>,
+    range: impl IntoIterator<Item = usize>,
     accepted: Arc<AtomicUsize>,
 ) -> Vec<Sent> {
     let gate = Arc::new(tokio::sync::Semaphore::new(16));
@@ -143,7 +167,7 @@ async fn send_batch(
 }
 
 /// How many complete messages with its text each handset holds.
-fn counts(sim: &pxsim::SimHandle, sent: &[Sent]) -> Vec<usize> {
+pub(crate) fn counts(sim: &pxsim::SimHandle, sent: &[Sent]) -> Vec<usize> {
     sent.iter()
         .map(|s| {
             sim.inbox(&s.number)
@@ -156,7 +180,7 @@ fn counts(sim: &pxsim::SimHandle, sent: &[Sent]) -> Vec<usize> {
 
 /// Waits (bounded by `limit`) until every accepted message is at its handset and no part of any
 /// of them is still queued or in flight.
-async fn wait_settled(sim: &pxsim::SimHandle, target: &Target, sent: &[Sent], limit: Duration) {
+pub(crate) async fn wait_settled(sim: &pxsim::SimHandle, target: &Target, sent: &[Sent], limit: Duration) {
     let deadline = Instant::now() + limit;
     let mut pending: Vec<&Sent> = sent.iter().filter(|s| s.id.is_some()).collect();
     while !pending.is_empty() {
@@ -191,6 +215,7 @@ async fn an_smsc_outage_of_30_s_loses_nothing(db: &TestDb) {
         http: gw.http.clone(),
         base: gw.base.clone(),
         app,
+        keyed: false,
     };
     let counter = Arc::new(AtomicUsize::new(0));
     let before = send_batch(target.clone(), 71, 0..30, Arc::clone(&counter)).await;
@@ -252,6 +277,7 @@ async fn two_gateways_on_one_postgres_database_share_the_outbox() {
         http: gw.http.clone(),
         base: gw.base.clone(),
         app: app.clone(),
+        keyed: false,
     };
     let counter = Arc::new(AtomicUsize::new(0));
     let (sent_a, sent_b) = tokio::join!(

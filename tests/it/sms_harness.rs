@@ -14,6 +14,25 @@ use crate::soap_framework::{Answer, Auth, answer, element, envelope};
 pub(crate) const SEND_SMS: &str = "/SendSmsService/services/SendSms";
 const SEND_NS: &str = "http://www.csapi.org/schema/parlayx/sms/send/v2_2/local";
 
+/// A gateway over `store` whose SMPP link goes to `smsc` with `[smpp]` changed by `smpp`.
+fn build(
+    store: Arc<dyn pxgate::store::Store>,
+    smsc: std::net::SocketAddr,
+    smpp: impl FnOnce(&mut pxgate::smpp::SmppConfig),
+) -> pxgate::app::App {
+    use pxgate::admin::OperatorTokens;
+    use pxgate::config::Config;
+    let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
+    config.smpp.address = smsc.to_string();
+    config.smpp.reconnect_min_ms = 20;
+    config.smpp.reconnect_max_ms = 100;
+    config.smpp.response_timeout_secs = 2;
+    smpp(&mut config.smpp);
+    let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
+    let clock = Arc::new(pxgate::domain::SystemClock);
+    pxgate::app::App::build(&config, store, clock, operators).unwrap()
+}
+
 /// The simulator, receipts after 20 ms, all delivered.
 pub(crate) async fn start_sim(smpp: tokio::net::TcpListener) -> pxsim::SimHandle {
     let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -45,23 +64,12 @@ impl SmsGateway {
         smsc: std::net::SocketAddr,
         smpp: impl FnOnce(&mut pxgate::smpp::SmppConfig),
     ) -> Self {
-        use pxgate::admin::OperatorTokens;
-        use pxgate::app::{self, App};
-        use pxgate::config::Config;
-        let mut config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
-        config.smpp.address = smsc.to_string();
-        config.smpp.reconnect_min_ms = 20;
-        config.smpp.reconnect_max_ms = 100;
-        config.smpp.response_timeout_secs = 2;
-        smpp(&mut config.smpp);
-        let operators = OperatorTokens::default().with_token("tester", OPERATOR_TOKEN);
-        let clock = Arc::new(pxgate::domain::SystemClock);
-        let app = App::build(&config, store, clock, operators).unwrap();
+        let app = build(store, smsc, smpp);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            app::run(listener, app, async move {
+            pxgate::app::run(listener, app, async move {
                 let _ = stopped.await;
             })
             .await
@@ -71,6 +79,15 @@ impl SmsGateway {
             http: reqwest::Client::new(),
             stop: Some(stop),
         }
+    }
+
+    /// The routes of another gateway over `store`, driven in-process (no listener, no tasks):
+    /// for what a socket cannot do on purpose, such as dropping an answer unread.
+    pub(crate) fn in_process(
+        store: Arc<dyn pxgate::store::Store>,
+        smsc: std::net::SocketAddr,
+    ) -> axum::Router {
+        build(store, smsc, |_| {}).router()
     }
 
     /// Registers application `id` allowed SMS from sender `1588`, at most 3 addresses; answers

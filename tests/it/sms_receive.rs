@@ -5,14 +5,20 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use axum::body::Body;
+use tower::ServiceExt as _;
+
 use crate::harness::{TestDb, battery};
 use crate::sms_harness::{SmsGateway, start_sim};
-use crate::soap_framework::Answer;
+use crate::soap_framework::{Answer, Auth, envelope};
 
 battery!(
     received_messages_are_handed_over_once,
     a_registration_of_another_application_is_refused,
     control_characters_from_a_handset_keep_the_answer_well_formed,
+    an_answer_not_handed_over_leaves_its_messages_in_the_inbox,
 );
 
 const RECEIVE: &str = "/ReceiveSmsService/services/ReceiveSms";
@@ -110,4 +116,54 @@ async fn control_characters_from_a_handset_keep_the_answer_well_formed(db: &Test
             "{message}: {text:?}"
         );
     }
+}
+
+/// A getReceivedSms answer dropped before it was handed to the connection (the client went away)
+/// gives its messages back to the inbox; one handed over removes them.
+async fn an_answer_not_handed_over_leaves_its_messages_in_the_inbox(db: &TestDb) {
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let gw = SmsGateway::start(db, sim.smpp_addr()).await;
+    let app = gw.register("shop").await;
+    crate::sms_routing::registration(&gw, "1588", "shop", "1588", None).await;
+    // A second gateway on the same store, driven in-process so its answer can be dropped unread.
+    let routes = SmsGateway::in_process(Arc::clone(&db.store), sim.smpp_addr());
+    let call = || {
+        let request = axum::http::Request::post(RECEIVE)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(Body::from(envelope(
+                &Auth::Text(&app.0, &app.1),
+                &get_received("1588"),
+            )))
+            .unwrap();
+        routes.clone().oneshot(request)
+    };
+    let length = |r: &axum::response::Response| r.headers()["content-length"].to_str().unwrap().to_owned();
+    let empty = call().await.unwrap();
+    let empty_length = length(&empty);
+    drop(empty);
+
+    inject(&sim, "821012345678", "1588", "ORDER 7 tea").await;
+    let mut dropped = false;
+    for _ in 0..500 {
+        let answer = call().await.unwrap();
+        assert_eq!(answer.status(), 200);
+        if length(&answer) != empty_length {
+            drop(answer); // carries the message: the client is gone before reading it
+            dropped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(dropped, "the message never reached the inbox");
+
+    // Still in the inbox: the next answer, read in full, carries it; then it is gone.
+    let text = wait_received(&gw, &app, 1).await;
+    assert!(text.contains("<message>ORDER 7 tea</message>"), "{text}");
+    let again = gw.call_at(RECEIVE, &app, &get_received("1588")).await;
+    assert!(
+        !again.text.contains("<senderAddress>"),
+        "returned once: {}",
+        again.text
+    );
 }

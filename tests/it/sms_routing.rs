@@ -7,6 +7,7 @@ mod subscriptions;
 
 use std::time::Duration;
 
+use pxgate::store::sms::InboxLease;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -129,8 +130,14 @@ async fn keywords_route_to_their_applications(db: &TestDb) {
     ops.assert_fault("SVC0002", "a gateway registration");
     let mut taken = Vec::new();
     for _ in 0..500 {
-        taken = db.store.take_received("ops-bal", 10).await.unwrap();
+        let lease = InboxLease {
+            id: "ops".into(),
+            now_ms: 1,
+            until_ms: 2,
+        };
+        taken = db.store.lease_received("ops-bal", 10, &lease).await.unwrap();
         if !taken.is_empty() {
+            db.store.settle_received("ops", true).await.unwrap();
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

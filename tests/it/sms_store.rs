@@ -4,7 +4,8 @@
 //! receipt never comes is final as uncertain after the wait.
 
 use pxgate::store::sms::batch::{SmsClaim, SmsOutcome, SmsRound};
-use pxgate::store::sms::{NewMo, NewPart, NewSms, PartStatus};
+use pxgate::store::sms::routing::Registration;
+use pxgate::store::sms::{InboxLease, NewMo, NewPart, NewSms, PartStatus, ReceivedSms};
 
 use crate::harness::{TestDb, battery};
 
@@ -17,6 +18,7 @@ battery!(
     claims_start_at_the_pending_floor,
     an_incomplete_received_message_is_routed_after_the_wait,
     parts_without_a_receipt_become_uncertain_after_the_wait,
+    received_messages_are_leased_until_settled,
 );
 
 fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
@@ -382,4 +384,56 @@ async fn parts_without_a_receipt_become_uncertain_after_the_wait(db: &TestDb) {
         [Delivered, Delivered, Sending],
         "a late receipt still counts"
     );
+}
+
+/// getReceivedSms leases what it answers: a leased message is in no other answer until its lease is
+/// settled or runs out; settled as delivered it is gone, as not delivered it is answered again; a
+/// lease that ran out and was taken over settles nothing.
+async fn received_messages_are_leased_until_settled(db: &TestDb) {
+    let s = &db.store;
+    let registration = Registration {
+        id: "ops".to_owned(),
+        app_id: None,
+        short_code: "1588".to_owned(),
+        keyword: String::new(),
+        created_at_ms: 1,
+    };
+    s.create_registration(&registration).await.unwrap().unwrap();
+    for (i, text) in [(1, "A"), (2, "B")] {
+        let mo = NewMo {
+            destination: "1588".to_owned(),
+            sender: "821012345678".to_owned(),
+            message: text.to_owned(),
+            concat_key: None,
+            part_no: 1,
+            part_count: 1,
+            received_at_ms: 1_000 + i,
+        };
+        s.store_mo(&mo).await.unwrap();
+    }
+    assert_eq!(s.route_received(10, 2_000).await.unwrap().len(), 2);
+    let lease = |id: &str, now_ms: i64| InboxLease {
+        id: id.to_owned(),
+        now_ms,
+        until_ms: now_ms + 100,
+    };
+    let texts = |taken: Vec<ReceivedSms>| taken.into_iter().map(|m| m.message).collect::<Vec<_>>();
+    let take =
+        async |id: &str, now_ms: i64| texts(s.lease_received("ops", 10, &lease(id, now_ms)).await.unwrap());
+
+    assert_eq!(
+        texts(s.lease_received("ops", 1, &lease("a", 2_000)).await.unwrap()),
+        ["A"]
+    );
+    assert_eq!(take("b", 2_010).await, ["B"], "A is held by lease a");
+    assert!(take("c", 2_020).await.is_empty(), "both held");
+    s.settle_received("a", true).await.unwrap();
+    s.settle_received("b", false).await.unwrap();
+    assert_eq!(take("d", 2_030).await, ["B"], "A delivered, B given back");
+    assert!(take("e", 2_129).await.is_empty(), "lease d still holds");
+    assert_eq!(take("f", 2_130).await, ["B"], "lease d ran out");
+    s.settle_received("d", true).await.unwrap();
+    assert_eq!(take("g", 2_230).await, ["B"], "the stale lease d removed nothing");
+    s.settle_received("g", true).await.unwrap();
+    assert!(take("h", 9_999).await.is_empty(), "delivered");
 }

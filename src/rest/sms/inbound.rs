@@ -1,8 +1,9 @@
 //! Inbound SMS over OneAPI (parlayx-spec §5.2): polling a registration's messages. Each message
 //! is returned once and removed, as Parlay X `getReceivedSms` does (ES 202 391-4 §8.2.1).
 
-use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, Request, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::super::error::{RequestError, RestError};
@@ -10,6 +11,7 @@ use super::super::sms_json::{InboundList, InboundListResponse, InboundMessage};
 use super::super::{BASE, Caller, Reply, encode};
 use crate::framework::{Operation, Permit};
 use crate::gateway::Gateway;
+use crate::http::ReportedBody;
 use crate::scf::sms::SmsMessage;
 use crate::scf::{Scf, ScfError};
 
@@ -51,16 +53,23 @@ async fn take(scf: &Scf, p: &Permit, registration: &str) -> Result<Reply, RestEr
         "{BASE}/smsmessaging/inbound/registrations/{}/messages",
         encode(registration)
     );
-    let messages: Vec<InboundMessage> = received.into_iter().map(inbound_message).collect();
-    let body = Json(InboundListResponse {
+    let messages: Vec<InboundMessage> = received.messages.into_iter().map(inbound_message).collect();
+    let list = InboundListResponse {
         inbound_sms_message_list: InboundList {
             number_of_messages_in_this_batch: messages.len(),
             inbound_sms_message: messages,
             resource_url: url,
             total_number_of_pending_messages: 0,
         },
-    });
-    Ok(Reply::plain(body.into_response()))
+    };
+    // The messages leave the inbox only once this answer has been handed over in full.
+    let settle = received.settle;
+    let body = ReportedBody::new(
+        serde_json::to_vec(&list).map_err(|e| ScfError::Internal(e.to_string()))?,
+        Box::new(move |written| settle.written(written)),
+    );
+    let response = ([(header::CONTENT_TYPE, "application/json")], Body::new(body));
+    Ok(Reply::plain(response.into_response()))
 }
 
 /// An `inboundSMSMessage` from the scf's `SmsMessage`.

@@ -7,16 +7,78 @@
 //! [`Scf::due_sms_receptions`] for its own format, writes each message for its wire and gives it
 //! back through [`Scf::hand_over_sms_reception`], which queues the callback and removes the message
 //! in one transaction. Must not know: XML, JSON or PDUs.
+//!
+//! getReceivedSms leases the messages it answers ([`Received`]): they leave the inbox when the
+//! binding reports the answer written in full ([`Settle`]), and are answered again otherwise.
+
+use std::sync::Arc;
 
 use super::{NotifyFormat, SmsMessage, callback_endpoint, tel};
 use crate::framework::Permit;
 use crate::scf::{Scf, ScfError, internal};
+use crate::store::Store;
 use crate::store::callbacks::NewCallback;
-use crate::store::sms::ReceivedSms;
 use crate::store::sms::routing::{NewSmsNotification, Registration, StartOutcome};
+use crate::store::sms::{InboxLease, ReceivedSms};
 
 /// Messages routed per pass.
 const ROUTE_BATCH: i64 = 200;
+/// Most messages one getReceivedSms returns (the rest stay for the next call).
+const MAX_RECEIVED: i64 = 100;
+/// How long a lease holds messages whose answer was never settled (a gateway that stopped while
+/// writing it): after that they are answered again.
+const LEASE_MS: i64 = 60_000;
+
+/// The messages one getReceivedSms answers, leased in the inbox until [`Settle`] says whether the
+/// answer carrying them was written.
+pub struct Received {
+    /// The messages, oldest first.
+    pub messages: Vec<SmsMessage>,
+    /// Settles their lease.
+    pub settle: Settle,
+}
+
+/// Ends a getReceivedSms lease: [`Settle::written`] once the answer was handed over in full, the
+/// messages leave the inbox; dropped without it, they are free for the next call.
+#[must_use = "dropped, the messages are answered again"]
+pub struct Settle(Option<Lease>);
+
+struct Lease {
+    store: Arc<dyn Store>,
+    id: String,
+}
+
+impl Settle {
+    /// The answer was `written` in full (`true`), or not.
+    pub fn written(mut self, written: bool) {
+        if let Some(lease) = self.0.take() {
+            lease.end(written);
+        }
+    }
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        if let Some(lease) = self.0.take() {
+            lease.end(false);
+        }
+    }
+}
+
+impl Lease {
+    /// Settles in the background: the caller is a response body being polled, or a drop. Without
+    /// a runtime (shutting down) the lease runs out by itself.
+    fn end(self, delivered: bool) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(e) = self.store.settle_received(&self.id, delivered).await {
+                tracing::warn!(error = %e, delivered, "received SMS lease not settled; it runs out by itself");
+            }
+        });
+    }
+}
 /// Longest correlator and keyword kept.
 const MAX_CORRELATOR: usize = 256;
 
@@ -101,6 +163,37 @@ impl Scf {
         }
     }
 
+    /// `getReceivedSms`: the messages routed to `registration` (one of this application's
+    /// registrations) since the last call, except those a startSmsNotification pushes; each is
+    /// returned once (ES 202 391-4 §8.2.1): leased until the answer is settled.
+    pub async fn get_received_sms(&self, permit: &Permit, registration: &str) -> Result<Received, ScfError> {
+        let id = self.own_registration(permit, registration).await?;
+        self.route_received_sms().await?;
+        let lease = self.inbox_lease();
+        let taken = self
+            .store
+            .lease_received(&id, MAX_RECEIVED, &lease)
+            .await
+            .map_err(internal)?;
+        let settle = Settle((!taken.is_empty()).then(|| Lease {
+            store: self.store.clone(),
+            id: lease.id,
+        }));
+        Ok(Received {
+            messages: taken.into_iter().map(sms_message).collect(),
+            settle,
+        })
+    }
+
+    fn inbox_lease(&self) -> InboxLease {
+        let now_ms = self.now().at_ms;
+        InboxLease {
+            id: crate::crypto::random_hex::<16>(),
+            now_ms,
+            until_ms: now_ms + LEASE_MS,
+        }
+    }
+
     /// Removes and answers up to `limit` messages routed to a registration the gateway handles
     /// itself (no application); SVC0002 for an application's or unknown registration.
     pub async fn take_gateway_sms(
@@ -116,10 +209,19 @@ impl Scf {
             ));
         }
         self.route_received_sms().await?;
-        self.store
-            .take_received(registration_id, limit)
+        let lease = self.inbox_lease();
+        let taken = self
+            .store
+            .lease_received(registration_id, limit, &lease)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        if !taken.is_empty() {
+            self.store
+                .settle_received(&lease.id, true)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(taken)
     }
 
     /// `startSmsNotification`: from now on the messages routed to this application's

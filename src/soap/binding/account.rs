@@ -39,14 +39,14 @@ impl Endpoint {
 type Answer = Result<Reply, Failure>;
 
 fn reply(body: Vec<u8>) -> Reply {
-    Reply { body, amount: None }
+    Reply::plain(body)
 }
 
 /// A recharge counts as money moved toward the subscriber (negative, like a refund), unless it
 /// was a replay that moved nothing.
 fn recharged(body: Vec<u8>, r: &scf::Recharged) -> Reply {
     let amount = (!r.replayed).then_some((-r.amount, r.currency));
-    Reply { body, amount }
+    Reply::counted(body, amount)
 }
 
 fn end_user(identifier: String, pin: Option<String>) -> EndUser {

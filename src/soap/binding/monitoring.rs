@@ -80,7 +80,7 @@ async fn stop_account_notification(scf: &Scf, p: &Permit, v: SoapVersion, payloa
 }
 
 fn reply(body: Vec<u8>) -> Reply {
-    Reply { body, amount: None }
+    Reply::plain(body)
 }
 
 fn invalid(part: &str, reason: &str) -> Failure {

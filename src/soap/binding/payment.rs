@@ -8,6 +8,7 @@
 use rust_decimal::Decimal;
 
 use crate::framework::{Operation, Permit, Service};
+use crate::http::{Report, ReportedBody};
 use crate::scf::payment as scf;
 use crate::scf::{Scf, ScfError};
 use crate::soap::SoapVersion;
@@ -39,15 +40,26 @@ impl Endpoint {
 }
 
 /// A successful call: the response envelope and the money it moved (minor units, currency), for
-/// the usage records.
+/// the usage records. Shared by every SOAP endpoint's binding.
 pub(super) struct Reply {
-    pub(super) body: Vec<u8>,
+    body: Vec<u8>,
     pub(super) amount: Option<(i64, &'static str)>,
+    /// Told whether the envelope was handed to the connection in full (getReceivedSms).
+    report: Option<Report>,
 }
 
 impl Reply {
-    fn plain(body: Vec<u8>) -> Self {
-        Self { body, amount: None }
+    pub(super) fn plain(body: Vec<u8>) -> Self {
+        Self::counted(body, None)
+    }
+
+    /// A reply that moved `amount` (minor units, currency) or nothing.
+    pub(super) fn counted(body: Vec<u8>, amount: Option<(i64, &'static str)>) -> Self {
+        Self {
+            body,
+            amount,
+            report: None,
+        }
     }
 
     /// A reply to a call that moved `charged`; `sign` is -1 for refunds. A replayed request moved
@@ -57,7 +69,23 @@ impl Reply {
             .then(|| charged.currency.to_minor(charged.amount).ok())
             .flatten()
             .map(|minor| (sign * minor, charged.currency.code()));
-        Self { body, amount }
+        Self::counted(body, amount)
+    }
+
+    /// A reply whose fate `report` is told: written in full, or not.
+    pub(super) fn reported(body: Vec<u8>, report: Report) -> Self {
+        Self {
+            report: Some(report),
+            ..Self::plain(body)
+        }
+    }
+
+    /// The HTTP body.
+    pub(super) fn into_body(self) -> axum::body::Body {
+        match self.report {
+            Some(report) => axum::body::Body::new(ReportedBody::new(self.body, report)),
+            None => self.body.into(),
+        }
     }
 }
 

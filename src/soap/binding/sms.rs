@@ -61,7 +61,7 @@ impl Endpoint {
 type Answer = Result<Reply, Failure>;
 
 fn reply(body: Vec<u8>) -> Reply {
-    Reply { body, amount: None }
+    Reply::plain(body)
 }
 
 /// Runs the permitted operation on `payload` (the operation element); `correlator` is pxgate's
@@ -120,6 +120,7 @@ async fn get_received_sms(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8])
     let r = decode::<sx::GetReceivedSms>(payload)?;
     let received = scf.get_received_sms(p, &r.registration_identifier).await?;
     let messages: Vec<sx::SmsMessage> = received
+        .messages
         .into_iter()
         .map(|m| sx::SmsMessage {
             message: m.message,
@@ -130,5 +131,10 @@ async fn get_received_sms(scf: &Scf, p: &Permit, v: SoapVersion, payload: &[u8])
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         })
         .collect();
-    Ok(reply(sx::received_sms_response(v, &messages)))
+    // The messages leave the inbox only once this answer has been handed over in full.
+    let settle = received.settle;
+    Ok(Reply::reported(
+        sx::received_sms_response(v, &messages),
+        Box::new(move |written| settle.written(written)),
+    ))
 }

@@ -6,7 +6,7 @@
 //! every part of its message is there, [`SmsRoutingStore::route_received`] routes the whole
 //! message: keyword registration of the short code first, else its catch-all, else none (kept,
 //! visible to the operator). Routed messages are then taken by
-//! [`SmsStore::take_received`](super::SmsStore::take_received) or handed over to a subscription's
+//! [`SmsStore::lease_received`](super::SmsStore::lease_received) or handed over to a subscription's
 //! endpoint by [`SmsRoutingStore::hand_over_reception`], never both.
 
 use async_trait::async_trait;

@@ -6,7 +6,7 @@ use crate::domain::Moment;
 use crate::store::callbacks::NewCallback;
 use crate::store::sms::batch::{SmsClaim, SmsOutcome};
 use crate::store::sms::{
-    NewMo, NewSms, OutboxRow, PartState, PartStatus, ReceiptNotice, ReceivedSms, SmsStore,
+    InboxLease, NewMo, NewSms, OutboxRow, PartState, PartStatus, ReceiptNotice, ReceivedSms, SmsStore,
 };
 use crate::store::sql::{SqlStore, db};
 use crate::store::{Movement, StoreError};
@@ -278,8 +278,26 @@ impl SmsStore for SqlStore {
         Ok(())
     }
 
-    async fn take_received(&self, registration_id: &str, limit: i64) -> Result<Vec<ReceivedSms>, StoreError> {
-        self.take_routed(registration_id, limit).await
+    async fn lease_received(
+        &self,
+        registration_id: &str,
+        limit: i64,
+        lease: &InboxLease,
+    ) -> Result<Vec<ReceivedSms>, StoreError> {
+        self.lease_routed(registration_id, limit, lease).await
+    }
+
+    async fn settle_received(&self, lease_id: &str, delivered: bool) -> Result<(), StoreError> {
+        use crate::store::sql::sms_store::routing as q;
+        let statement = if delivered {
+            q::DELETE_LEASED
+        } else {
+            q::RELEASE_LEASED
+        };
+        let mut tx = self.begin_write().await?;
+        db::query(statement).bind(lease_id).execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn sms_request(&self, request_id: &str) -> Result<Option<(String, Vec<PartState>)>, StoreError> {

@@ -15,10 +15,15 @@ battery!(a_killed_gateway_loses_nothing_it_accepted);
 
 /// `[smpp] window` × `sessions` of the gateway: the most submits that can be in flight at once,
 /// so the most parts whose submit_sm_resp a crash can lose.
-const IN_FLIGHT_MAX: usize = 64;
+pub(crate) const IN_FLIGHT_MAX: usize = 64;
 
 /// `pxgate serve` over `store_url` with `[smpp]` at `smsc` (short reconnect and response times).
-async fn serve(dir: &std::path::Path, store_url: &str, smsc: std::net::SocketAddr, log: &str) -> Gateway {
+pub(crate) async fn serve(
+    dir: &std::path::Path,
+    store_url: &str,
+    smsc: std::net::SocketAddr,
+    log: &str,
+) -> Gateway {
     let smpp = format!(
         "[smpp]\naddress = \"{smsc}\"\nreconnect_min_ms = 20\nreconnect_max_ms = 200\nresponse_timeout_secs = 2\n"
     );
@@ -41,6 +46,7 @@ async fn a_killed_gateway_loses_nothing_it_accepted(db: &TestDb) {
         http: http.clone(),
         base: first.base.clone(),
         app: app.clone(),
+        keyed: false,
     };
     let accepted = Arc::new(AtomicUsize::new(0));
     let load = tokio::spawn(send_batch(target.clone(), 73, 0..300, Arc::clone(&accepted)));
@@ -64,6 +70,7 @@ async fn a_killed_gateway_loses_nothing_it_accepted(db: &TestDb) {
         http,
         base: second.base.clone(),
         app,
+        keyed: false,
     };
     let after = send_batch(target.clone(), 74, 0..20, Arc::new(AtomicUsize::new(0))).await;
     assert!(

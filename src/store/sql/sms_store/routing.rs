@@ -1,5 +1,5 @@
 //! The statements of [`SmsRoutingStore`](crate::store::sms::routing::SmsRoutingStore) and of
-//! `take_received`, and the pure steps of routing: a message's first word, and the parts of one
+//! `lease_received`, and the pure steps of routing: a message's first word, and the parts of one
 //! message put in order.
 //!
 //! A message is routed once all its parts are stored: every part gets `routed = 1`, its
@@ -75,18 +75,31 @@ pub(crate) const ROUTE_PART: &str = "UPDATE sms_inbox SET routed = 1, registrati
      WHERE id = $1 AND routed = 0";
 
 /// The parts of the oldest `$2` messages routed to registration `$1` that no subscription wants.
-pub(crate) static TAKE_ROWS: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static LEASE_ROWS: LazyLock<String> = LazyLock::new(|| {
     [
         "SELECT message_id, destination, sender, message, received_at FROM sms_inbox WHERE message_id IN \
        (SELECT i.id FROM sms_inbox i WHERE i.registration_id = $1 AND i.routed = 1 AND i.id = i.message_id \
-          AND NOT EXISTS (SELECT 1 FROM sms_registrations r JOIN sms_notifications n ON ",
+          AND i.leased_until <= $3 AND NOT EXISTS (SELECT 1 FROM sms_registrations r JOIN sms_notifications n ON ",
         SUBSCRIPTION_OF,
         " WHERE r.id = i.registration_id) ORDER BY i.id LIMIT $2) ORDER BY message_id, part_no",
     ]
     .concat()
 });
 
-pub(crate) const DELETE_MESSAGE: &str = "DELETE FROM sms_inbox WHERE message_id = $1";
+/// `$1` message, `$2` lease, `$3` until, `$4` now: nothing when a lease still holds it.
+pub(crate) const LEASE_MESSAGE: &str = "UPDATE sms_inbox SET lease = $2, leased_until = $3 \
+     WHERE message_id = $1 AND leased_until <= $4";
+
+/// A lease's messages were delivered: they leave the inbox.
+pub(crate) const DELETE_LEASED: &str = "DELETE FROM sms_inbox WHERE lease = $1";
+
+/// A lease's messages were not delivered: free for the next call.
+pub(crate) const RELEASE_LEASED: &str =
+    "UPDATE sms_inbox SET lease = NULL, leased_until = 0 WHERE lease = $1";
+
+/// Removes message `$1` for a subscription's push, unless a getReceivedSms lease holds it at `$2`.
+pub(crate) const HAND_OVER_MESSAGE: &str =
+    "DELETE FROM sms_inbox WHERE message_id = $1 AND leased_until <= $2";
 
 pub(crate) const UNROUTED_COUNT: &str = "SELECT COUNT(*) FROM sms_inbox \
      WHERE routed = 1 AND registration_id IS NULL AND id = message_id";

@@ -1,39 +1,45 @@
-//! [`SmsRoutingStore`](crate::store::sms::routing::SmsRoutingStore) and `take_routed` (behind
-//! `SmsStore::take_received`) on [`SqlStore`].
+//! [`SmsRoutingStore`](crate::store::sms::routing::SmsRoutingStore) and `lease_routed` (behind
+//! `SmsStore::lease_received`) on [`SqlStore`].
 
 use crate::store::StoreError;
 use crate::store::callbacks::NewCallback;
-use crate::store::sms::ReceivedSms;
 use crate::store::sms::routing::{
     DueReception, NewSmsNotification, Registration, RegistrationConflict, RoutedSms, SmsRoutingStore,
     StartOutcome,
 };
+use crate::store::sms::{InboxLease, ReceivedSms};
 use crate::store::sql::sms_store::routing::PendingPart;
 use crate::store::sql::{SqlStore, db};
 
 impl SqlStore {
-    /// Removes and answers the oldest `limit` messages routed to `registration_id` that no
-    /// subscription wants pushed. A message another caller removed first is not answered.
-    pub(in crate::store::sql) async fn take_routed(
+    /// Leases and answers the oldest `limit` messages routed to `registration_id` that no
+    /// subscription wants pushed and no lease holds. A message another caller leased first is not
+    /// answered.
+    pub(in crate::store::sql) async fn lease_routed(
         &self,
         registration_id: &str,
         limit: i64,
+        lease: &InboxLease,
     ) -> Result<Vec<ReceivedSms>, StoreError> {
         use crate::store::sql::sms_store::routing as q;
         let mut tx = self.begin_write().await?;
-        let rows = db::query_as::<q::RoutedPart>(&q::TAKE_ROWS)
+        let rows = db::query_as::<q::RoutedPart>(&q::LEASE_ROWS)
             .bind(registration_id)
             .bind(limit)
+            .bind(lease.now_ms)
             .fetch_all(&mut tx)
             .await?;
         let mut taken = Vec::new();
         for (message_id, sms) in q::whole_messages(rows) {
-            let removed = db::query(q::DELETE_MESSAGE)
+            let leased = db::query(q::LEASE_MESSAGE)
                 .bind(message_id)
+                .bind(&lease.id)
+                .bind(lease.until_ms)
+                .bind(lease.now_ms)
                 .execute(&mut tx)
                 .await?
                 .rows_affected();
-            if removed > 0 {
+            if leased > 0 {
                 taken.push(sms);
             }
         }
@@ -332,8 +338,9 @@ impl SmsRoutingStore for SqlStore {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let removed = db::query(crate::store::sql::sms_store::routing::DELETE_MESSAGE)
+        let removed = db::query(crate::store::sql::sms_store::routing::HAND_OVER_MESSAGE)
             .bind(message_id)
+            .bind(now_ms)
             .execute(&mut tx)
             .await?
             .rows_affected();

@@ -1,8 +1,9 @@
-//! Exactly-once money through a crash: a `pxgate serve` process SIGKILLed while clients charge,
-//! started again on the same database, every charge whose answer was lost retried with its
-//! referenceCode. Afterwards every account's balance equals its opening balance minus the charges
-//! answered as done, equals its ledger; no referenceCode was charged twice; no monthly limit was
-//! passed; nothing is negative.
+//! Both promises through one crash: a `pxgate serve` process SIGKILLed while clients charge and
+//! send SMS at once, started again on the same database, every charge whose answer was lost retried
+//! with its referenceCode and every sendSms with its `clientCorrelator`. Afterwards every account's
+//! balance equals its opening balance minus the charges answered as done, equals its ledger; no
+//! referenceCode was charged twice; no monthly limit was passed; nothing is negative; and every
+//! message reached its handset, none more than twice, no more twice than can have been in flight.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,10 +14,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::harness::{OPERATOR_TOKEN, TestDb, battery};
-use crate::process::{Gateway, serve};
+use crate::process::Gateway;
+use crate::sms_durability::restart::{IN_FLIGHT_MAX, serve};
+use crate::sms_durability::{Sent, Target, counts, register_for, send_batch, wait_settled};
+use crate::sms_harness::start_sim;
 use crate::soap_framework::{AMOUNT, Auth, charge_amount, element, envelope};
 
-battery!(a_killed_gateway_charges_every_reference_exactly_once);
+battery!(a_killed_gateway_charges_once_and_loses_no_message);
 
 /// Accounts charged; the even ones have a monthly limit the load runs into.
 const ACCOUNTS: usize = 12;
@@ -26,6 +30,10 @@ const AMOUNT_WON: i64 = 10;
 /// Charges in all, spread over the accounts in turn (100 each: the limited ones refuse 40).
 const CHARGES: usize = 1_200;
 const CLIENTS: usize = 24;
+/// Messages sent meanwhile, each to a handset of its own (16 requests at once).
+const MESSAGES: usize = 2_000;
+/// The simulator's handsets of this test: `+8210 77 nnnnnn`.
+const SMS_BATCH: u32 = 77;
 
 fn number(i: usize) -> String {
     format!("+8210555{i:05}")
@@ -134,23 +142,15 @@ async fn charge_all(
     all
 }
 
-async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
+async fn a_killed_gateway_charges_once_and_loses_no_message(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let url = db
         .pg_url()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("gateway.db").display()));
-    let first = serve(dir.path(), &url, "", "first.log").await;
+    let sim = start_sim(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+    let first = serve(dir.path(), &url, sim.smpp_addr(), "first.log").await;
     let http = reqwest::Client::new();
-    let app = json!({"id": "payer", "name": "Payer", "owner_contact": "ops@payer.example",
-                     "agreement": {"allow": ["Payment"]}});
-    let created: Value = admin(&http, &first, reqwest::Method::POST, "/apps")
-        .json(&app)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (user, secret) = register_for(&http, &first.base, "payer", &["Payment", "SMS"]).await;
     let accounts: Vec<Value> = (0..ACCOUNTS)
         .map(|i| {
             let limit = (i % 2 == 0).then_some(MONTHLY_LIMIT);
@@ -167,35 +167,62 @@ async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
         Arc::new(Payer {
             http: reqwest::Client::new(),
             base: base.to_owned(),
-            user: created["credential"]["username"].as_str().unwrap().to_owned(),
-            secret: created["credential"]["secret"].as_str().unwrap().to_owned(),
+            user: user.clone(),
+            secret: secret.clone(),
         })
     };
+    let sender = |base: &str| Target {
+        http: reqwest::Client::new(),
+        base: base.to_owned(),
+        app: (user.clone(), secret.clone()),
+        keyed: true,
+    };
 
-    // Charge until a third is answered, then SIGKILL mid-load.
-    let answered = Arc::new(AtomicUsize::new(0));
-    let load = tokio::spawn(charge_all(
+    // Charge and send until a third of the charges or two thirds of the messages are answered
+    // (whichever comes first, so both are still under way), then SIGKILL mid-load.
+    let (answered, accepted) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let charging = tokio::spawn(charge_all(
         payer(&first.base),
         (0..CHARGES).rev().collect(),
         Arc::clone(&answered),
     ));
+    let sending = tokio::spawn(send_batch(
+        sender(&first.base),
+        SMS_BATCH,
+        0..MESSAGES,
+        Arc::clone(&accepted),
+    ));
     let deadline = Instant::now() + Duration::from_secs(60);
-    while answered.load(Ordering::Relaxed) < CHARGES / 3 {
+    while answered.load(Ordering::Relaxed) < CHARGES / 3
+        && accepted.load(Ordering::Relaxed) < MESSAGES * 2 / 3
+    {
         assert!(
             Instant::now() < deadline,
-            "the gateway never answered a third of the charges"
+            "the gateway never answered a third of the charges or two thirds of the messages"
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     drop(first);
-    let mut outcomes: HashMap<usize, Outcome> = load.await.unwrap().into_iter().collect();
+    let mut outcomes: HashMap<usize, Outcome> = charging.await.unwrap().into_iter().collect();
     let lost: Vec<usize> = (0..CHARGES)
         .filter(|n| outcomes.get(n).is_none_or(|o| *o == Outcome::Lost))
         .collect();
     assert!(!lost.is_empty(), "killed mid-load, some answers are lost");
+    let mut sent: HashMap<String, Sent> = HashMap::new();
+    let mut unanswered = Vec::new();
+    for s in sending.await.unwrap() {
+        if s.id.is_none() {
+            unanswered.push(index_of(&s));
+        }
+        sent.insert(s.number.clone(), s);
+    }
+    assert!(
+        !unanswered.is_empty(),
+        "killed mid-load, some sendSms answers are lost"
+    );
 
-    // Started again: every charge without an answer is sent again, with its referenceCode.
-    let second = serve(dir.path(), &url, "", "second.log").await;
+    // Started again: every charge and message without an answer is sent again, with its key.
+    let second = serve(dir.path(), &url, sim.smpp_addr(), "second.log").await;
     let retried = charge_all(payer(&second.base), lost.clone(), Arc::new(AtomicUsize::new(0))).await;
     for (n, outcome) in retried {
         assert_ne!(
@@ -205,6 +232,25 @@ async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
         );
         outcomes.insert(n, outcome);
     }
+    let resent = send_batch(
+        sender(&second.base),
+        SMS_BATCH,
+        unanswered.clone(),
+        Arc::new(AtomicUsize::new(0)),
+    )
+    .await;
+    for s in resent {
+        assert!(
+            s.id.is_some(),
+            "{} not accepted by the restarted gateway",
+            s.number
+        );
+        sent.insert(s.number.clone(), s);
+    }
+    eprintln!(
+        "{MESSAGES} messages, {} without an answer when the process died, sent again with their key",
+        unanswered.len()
+    );
     eprintln!(
         "{CHARGES} charges, {} without an answer when the process died (in flight or not yet sent), sent again",
         lost.len()
@@ -254,4 +300,26 @@ async fn a_killed_gateway_charges_every_reference_exactly_once(db: &TestDb) {
             "account {i}: a referenceCode charged twice"
         );
     }
+
+    // The SMS audit: every message at its handset, at most twice, no more twice than were in flight.
+    let sent: Vec<Sent> = sent.into_values().collect();
+    wait_settled(&sim, &sender(&second.base), &sent, Duration::from_secs(60)).await;
+    let copies = counts(&sim, &sent);
+    let twice = copies.iter().filter(|n| **n == 2).count();
+    eprintln!(
+        "messages at their handset once: {}, twice: {twice}",
+        copies.iter().filter(|n| **n == 1).count()
+    );
+    for (s, n) in sent.iter().zip(&copies) {
+        assert!((1..=2).contains(n), "{}: {n} copies at the handset", s.number);
+    }
+    assert!(
+        twice <= IN_FLIGHT_MAX,
+        "{twice} sent twice; at most {IN_FLIGHT_MAX} were in flight"
+    );
+}
+
+/// Which message of the batch went to `s`'s handset (its last six digits).
+fn index_of(s: &Sent) -> usize {
+    s.number[s.number.len() - 6..].parse().unwrap()
 }
