@@ -46,6 +46,8 @@ pub struct Scf {
     locale: Locale,
     /// The voucher guessing budgets (`[account]`).
     voucher_attempts: account::VoucherAttempts,
+    /// Delivery-receipt subscription look-ups of the last second.
+    receipt_subscriptions: sms::SubscriptionCache,
     settings: ScfSettings,
 }
 
@@ -67,6 +69,7 @@ impl Scf {
                 settings.account.voucher_attempts_per_minute_per_app,
                 settings.account.voucher_attempts_per_minute_per_account,
             ),
+            receipt_subscriptions: sms::SubscriptionCache::default(),
             settings,
         }
     }

@@ -34,6 +34,7 @@ use crate::store::sms::{NewPart, NewSms};
 
 pub use idempotency::{NotifyFormat, Sent};
 pub use notices::DueReceipt;
+pub(super) use receipt_subscriptions::SubscriptionCache;
 pub use receipt_subscriptions::{ReceiptSubscriptionInfo, StartReceiptSubscription};
 pub use reception::{DueSmsReception, Received, Settle, StartSmsNotification};
 use status::per_address;
