@@ -141,3 +141,20 @@ impl TryFrom<LedgerRow> for LedgerEntry {
 pub(in crate::store::sql) fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("bad date {s:?}: {e}"))
 }
+
+impl DirectRow for crate::store::sms::OutboxRow {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get("id")?,
+            request_id: row.get("request_id")?,
+            sender: row.get("sender")?,
+            address: row.get("address")?,
+            part_no: row.get("part_no")?,
+            data_coding: row.get("data_coding")?,
+            esm_class: row.get("esm_class")?,
+            body: row.get("body")?,
+            receipt: row.get("receipt")?,
+            attempts: row.get("attempts")?,
+        })
+    }
+}

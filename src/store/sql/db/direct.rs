@@ -1,10 +1,11 @@
-//! The SQLite money rounds' own connection: statements run on the calling thread.
+//! The SQLite rounds' own connection: statements run on the calling thread.
 //!
 //! sqlx runs a SQLite connection on a worker thread of its own, and every statement is a message
 //! to that thread and a wake-up back: two thread switches, which cost more than SQLite's own work
 //! for the short statements of a charge (docs/PERFORMANCE.md). The rounds of money movements
-//! (`account_store/rounds.rs`) run dozens of those statements back to back, so they run them here
-//! instead, on a blocking thread, through rusqlite: one hand-off per round, not per statement.
+//! (`account_store/rounds.rs`) and of the SMS outbox (`sms_store/batch.rs`) run dozens of those
+//! statements back to back, so they run them here instead, on a blocking thread, through rusqlite:
+//! one hand-off per round, not per statement.
 //!
 //! It is a second connection to the database file, and SQLite allows one writer at a time: a round
 //! runs only while it holds the store's one sqlx writer connection ([`Db::Sqlite`]'s `writer`,
@@ -154,10 +155,23 @@ impl DirectRow for (i64,) {
     }
 }
 
+impl DirectRow for (String,) {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok((row.get(0)?,))
+    }
+}
+
+impl DirectRow for (String, String) {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok((row.get(0)?, row.get(1)?))
+    }
+}
+
 /// Reads a row as `R`, which must be one of the types the rounds read: the statement layer is
 /// generic over every row type the store has, and only these few are ever read on this connection
 /// (a statement of another row type here is a programming error, reported as such, not a panic).
 pub(super) fn decode<R: 'static>(row: &rusqlite::Row<'_>) -> Result<R, sqlx::Error> {
+    use crate::store::sms::OutboxRow;
     use crate::store::sql::{AccountRow, LedgerRow};
     fn boxed<T: DirectRow + 'static>(row: &rusqlite::Row<'_>) -> Result<Box<dyn Any>, sqlx::Error> {
         Ok(Box::new(
@@ -171,9 +185,15 @@ pub(super) fn decode<R: 'static>(row: &rusqlite::Row<'_>) -> Result<R, sqlx::Err
         boxed::<LedgerRow>(row)?
     } else if id == std::any::TypeId::of::<(i64,)>() {
         boxed::<(i64,)>(row)?
+    } else if id == std::any::TypeId::of::<OutboxRow>() {
+        boxed::<OutboxRow>(row)?
+    } else if id == std::any::TypeId::of::<(String,)>() {
+        boxed::<(String,)>(row)?
+    } else if id == std::any::TypeId::of::<(String, String)>() {
+        boxed::<(String, String)>(row)?
     } else {
         return Err(sqlx::Error::Protocol(format!(
-            "{} is not read on the money rounds' connection",
+            "{} is not read on the rounds' connection",
             std::any::type_name::<R>()
         )));
     };

@@ -46,26 +46,72 @@ pub(crate) const INSERT_PARTS: &str = "INSERT INTO sms_outbox \
 #[async_trait::async_trait]
 impl SmsBatchStore for SqlStore {
     async fn write_sms_round(&self, round: &SmsRound<'_>) -> Result<Vec<OutboxRow>, StoreError> {
+        if let db::Db::Sqlite { writer, money, .. } = &self.db {
+            return self.direct_sms_round(writer, money, round).await;
+        }
         let mut tx = if round.outcomes.is_empty() && round.claim.is_none() {
             self.begin_write().await?
         } else {
             self.begin_outbox().await?
         };
-        for sms in round.queue {
-            self.insert_correlator(&mut tx, sms, round.now_ms).await?;
-        }
-        self.insert_rows(&mut tx, round.queue, round.now_ms).await?;
-        self.outcomes_in(&mut tx, round.outcomes, round.now_ms).await?;
-        let rows = match round.claim {
-            Some(claim) => self.claim_in(&mut tx, claim, round.now_ms).await?,
-            None => Vec::new(),
-        };
+        let rows = self.sms_round_in(&mut tx, round).await?;
         tx.commit().await?;
         Ok(rows)
     }
 }
 
 impl SqlStore {
+    /// A round on SQLite: on the rounds' own connection ([`db::Direct`]), on a blocking thread,
+    /// while it holds the store's one sqlx writer, as the money rounds run
+    /// (`account_store/rounds.rs`): one hand-off per round instead of one per statement. The round
+    /// is copied for that thread.
+    async fn direct_sms_round(
+        &self,
+        writer: &sqlx::SqlitePool,
+        money: &db::Direct,
+        round: &SmsRound<'_>,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let turn = writer.acquire().await?;
+        let (store, money) = (self.clone(), money.clone());
+        let (queue, outcomes) = (round.queue.to_vec(), round.outcomes.to_vec());
+        let (claim, now_ms) = (round.claim, round.now_ms);
+        let written = tokio::task::spawn_blocking(move || {
+            futures::executor::block_on(async {
+                let round = SmsRound {
+                    queue: &queue,
+                    outcomes: &outcomes,
+                    claim,
+                    now_ms,
+                };
+                let mut tx = db::Tx::direct(&money)?;
+                let rows = store.sms_round_in(&mut tx, &round).await?;
+                tx.commit().await?;
+                Ok(rows)
+            })
+        })
+        .await;
+        drop(turn);
+        written.map_err(|e| StoreError::Backend(sqlx::Error::Protocol(format!("SMS round: {e}"))))?
+    }
+
+    /// Every step of a round inside `tx`: correlators, new rows, outcomes, the claim.
+    async fn sms_round_in(
+        &self,
+        tx: &mut db::Tx,
+        round: &SmsRound<'_>,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        for sms in round.queue {
+            self.insert_correlator(tx, sms, round.now_ms).await?;
+        }
+        self.insert_rows(tx, round.queue, round.now_ms).await?;
+        self.outcomes_in(tx, round.outcomes, round.now_ms).await?;
+        let rows = match round.claim {
+            Some(claim) => self.claim_in(tx, claim, round.now_ms).await?,
+            None => Vec::new(),
+        };
+        Ok(rows)
+    }
+
     /// A write transaction for the dispatcher's statements, with the backend's plan
     /// settings (local to it).
     pub(in crate::store::sql) async fn begin_outbox(&self) -> Result<db::Tx, sqlx::Error> {
