@@ -102,12 +102,11 @@ async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session(db: 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let stats = sim.stats();
-    assert!(
-        stats.pdus_received.get("enquire_link").copied().unwrap_or(0) >= 1,
-        "the suspect session was probed: {stats:?}"
-    );
     assert!(stats.binds_ok > binds, "a fresh session was bound: {stats:?}");
     assert!(metric(&gw, "pxgate_smpp_response_timeouts_total{link=\"0\"}").await > timeouts);
+    // The probe (an enquire_link) went unanswered: only that counts an unresponsive session. The
+    // simulator's own count of it is no proof either way: the closed socket may be reset before
+    // the stall ends and the simulator reads it.
     assert!(metric(&gw, "pxgate_smpp_unresponsive_sessions_total{link=\"0\"}").await > closed);
     // The hung session's socket is read to its end after the stall; let it settle.
     tokio::time::sleep(Duration::from_millis(500)).await;
