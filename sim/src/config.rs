@@ -106,19 +106,26 @@ pub struct PrefixRule {
     pub outcomes: Option<OutcomeWeights>,
 }
 
-/// Relative weights of the final outcomes; they need not sum to 100.
+/// Relative weights of the final outcomes; they need not sum to 100. A table that is written is
+/// the whole table: an outcome it leaves out has weight 0 (`{ undeliverable = 1 }` fails every
+/// message). Only an absent table means the default, everything delivered.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct OutcomeWeights {
     /// stat:DELIVRD
+    #[serde(default)]
     pub delivered: u32,
     /// stat:UNDELIV
+    #[serde(default)]
     pub undeliverable: u32,
     /// stat:EXPIRED
+    #[serde(default)]
     pub expired: u32,
     /// stat:REJECTD
+    #[serde(default)]
     pub rejected: u32,
     /// No receipt at all (the message stays ENROUTE for query_sm).
+    #[serde(default)]
     pub no_receipt: u32,
 }
 
@@ -319,6 +326,20 @@ mod tests {
     fn unknown_key_is_named() {
         let e = SimConfig::from_toml("bogus = 1").unwrap_err();
         assert!(e[0].to_string().contains("bogus"), "{e:?}");
+    }
+
+    #[test]
+    fn an_outcome_table_that_is_written_is_the_whole_table() {
+        let c =
+            SimConfig::from_toml("[[receipts.rules]]\nprefix = '8210'\noutcomes = { undeliverable = 1 }\n")
+                .unwrap();
+        let rule = c.receipts.rules[0].outcomes.unwrap();
+        assert_eq!((rule.delivered, rule.undeliverable), (0, 1));
+        assert_eq!(
+            c.receipts.outcomes,
+            OutcomeWeights::default(),
+            "absent: the default"
+        );
     }
 
     #[test]

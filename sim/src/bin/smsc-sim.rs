@@ -68,7 +68,21 @@ async fn run(config: SimConfig) -> anyhow::Result<()> {
         sim.smpp_addr(),
         sim.http_addr()
     );
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    stop_signal().await.context("waiting for Ctrl-C or SIGTERM")?;
     sim.shutdown().await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what `kill`, systemd and container runtimes send).
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            stopped = tokio::signal::ctrl_c() => stopped,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
 }

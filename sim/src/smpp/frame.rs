@@ -22,9 +22,10 @@ pub(crate) enum Frame {
 /// Framing failures after which the byte stream cannot be trusted.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum FrameError {
-    /// command_length below 4 or above the configured maximum.
-    #[error("invalid command_length {0}")]
-    BadLength(u32),
+    /// command_length below 4 or above the configured maximum; the sequence_number when the
+    /// header's 16 bytes arrived (the generic_nack answers it).
+    #[error("invalid command_length {len}")]
+    BadLength { len: u32, seq: Option<u32> },
     /// Socket error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -53,7 +54,10 @@ impl Decoder for Framer {
         let len = u32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
         let ulen = len as usize;
         if ulen < 4 || ulen > self.max_len {
-            return Err(FrameError::BadLength(len));
+            let seq = src
+                .get(12..16)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            return Err(FrameError::BadLength { len, seq });
         }
         if src.len() < ulen {
             src.reserve(ulen - src.len());
@@ -66,6 +70,14 @@ impl Decoder for Framer {
         frame.advance(4);
         Ok(Some(Frame::Pdu(frame)))
     }
+}
+
+/// Whether a request frame of `id` (command_length stripped, `len` bytes) carries bytes after its
+/// header although its command has no body: enquire_link and unbind (SMPP v3.4 §4.11, §4.2).
+pub(crate) fn has_body_where_none_belongs(id: u32, len: usize) -> bool {
+    const UNBIND: u32 = 0x0000_0006;
+    const ENQUIRE_LINK: u32 = 0x0000_0015;
+    matches!(id, UNBIND | ENQUIRE_LINK) && len > HEADER_LEN - 4
 }
 
 /// command_id, command_status and sequence_number of a frame (command_length stripped).

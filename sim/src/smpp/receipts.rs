@@ -15,7 +15,7 @@ use rusmpp::CommandStatus;
 use rusmpp::pdus::DeliverSm;
 use rusmpp::tlvs::MessageDeliveryRequestTlvValue;
 use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::{EsmClass, MessageState, MessageType, Npi, Ton};
+use rusmpp::values::{EsmClass, MessageState, Npi, Ton};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -127,27 +127,58 @@ fn build(shared: &Shared, id: u64, rec: &Record, dest: &str, link: &Link) -> Del
     let msg_id = format_id(id);
     let done = shared.clock.at(rec.done_at);
     let text = receipt_text(&msg_id, rec.submitted, done, rec.outcome, &rec.text);
-    let receipt_class = EsmClass {
-        message_type: MessageType::ShortMessageContainsMCDeliveryReceipt,
-        ..Default::default()
-    };
+    receipt_pdu(
+        &msg_id,
+        &text,
+        rec.outcome.message_state(),
+        dest,
+        &rec.source,
+        link.version(),
+    )
+}
+
+/// A delivery receipt for message `msg_id` from handset `dest` back to `source`, for a peer of
+/// interface `version`: esm_class 0x04 ("SMSC delivery receipt", nothing else set), the receipt
+/// text, and from SMPP 3.4 on the receipted_message_id and message_state TLVs.
+fn receipt_pdu(msg_id: &str, text: &str, state: u8, dest: &str, source: &str, version: u8) -> DeliverSm {
+    // Built from the byte: rusmpp's `EsmClass::default()` sets bit 3 (its ANSI-41 default), which
+    // GSM peers read as something else.
+    let receipt_class = EsmClass::from(0x04);
     let mut builder = DeliverSm::builder()
         // The receipt travels back: from the handset to the original sender.
         .source_addr_ton(Ton::International)
         .source_addr_npi(Npi::Isdn)
         .source_addr(COctetString::from_str(dest).unwrap_or_default())
-        .destination_addr(COctetString::from_str(&rec.source).unwrap_or_default())
+        .destination_addr(COctetString::from_str(source).unwrap_or_default())
         .esm_class(receipt_class)
-        .short_message(OctetString::from_str(&text).unwrap_or_default());
+        .short_message(OctetString::from_str(text).unwrap_or_default());
     // TLVs exist from SMPP 3.4 on; a 3.3 peer gets the text only.
-    if link.version() >= 0x34 {
+    if version >= 0x34 {
         builder = builder
             .push_tlv(MessageDeliveryRequestTlvValue::ReceiptedMessageId(
-                COctetString::from_str(&msg_id).unwrap_or_default(),
+                COctetString::from_str(msg_id).unwrap_or_default(),
             ))
             .push_tlv(MessageDeliveryRequestTlvValue::MessageState(MessageState::from(
-                rec.outcome.message_state(),
+                state,
             )));
     }
     builder.build()
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+    use crate::mo::wire_tests::{addressing_and_esm_class, wire};
+
+    #[test]
+    fn a_receipt_goes_out_with_esm_class_0x04() {
+        for version in [0x33, 0x34, 0x50] {
+            let pdu = receipt_pdu("1a", "id:1a stat:DELIVRD", 2, "821012345678", "1588", version);
+            assert_eq!(
+                addressing_and_esm_class(&wire(pdu)).4,
+                0x04,
+                "interface {version:#x}"
+            );
+        }
+    }
 }

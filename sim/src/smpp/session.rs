@@ -188,14 +188,13 @@ impl Session {
             }
             let flow = match next {
                 None => return End::Graceful,
-                Some(Err(FrameError::BadLength(len))) => {
-                    // SMPP v5.0 §4.3.1: generic_nack ESME_RINVCMDLEN; the stream cannot be resynchronised.
+                Some(Err(FrameError::BadLength { len, seq })) => {
+                    // SMPP v5.0 §4.3.1: generic_nack ESME_RINVCMDLEN, with the PDU's sequence
+                    // number when its header arrived; the stream cannot be resynchronised.
                     tracing::debug!(len, "bad command_length, closing");
                     self.shared.counters.received(0);
-                    let _ = self
-                        .link
-                        .send(Out::nack(CommandStatus::EsmeRinvcmdlen, 0), &self.shared.counters)
-                        .await;
+                    let nack = Out::nack(CommandStatus::EsmeRinvcmdlen, seq.unwrap_or(0));
+                    let _ = self.link.send(nack, &self.shared.counters).await;
                     return End::Graceful;
                 }
                 Some(Err(FrameError::Io(_))) => return End::Abrupt,
@@ -219,11 +218,16 @@ impl Session {
         // Bind bodies are kept for error classification; binds are rare, so the copy is cheap.
         let bind_body = super::bind::is_bind(header.id).then(|| pdu.clone());
         let was_bound = self.binding().is_some();
-        let action = match frame::decode(pdu) {
-            Ok(cmd) => self.dispatch(cmd, &faults),
-            Err(e) => {
-                tracing::debug!(error = %e, id = header.id, seq = header.seq, "undecodable PDU body");
-                self.on_bad_body(header, bind_body.as_deref())
+        let action = if frame::has_body_where_none_belongs(header.id, pdu.len()) {
+            // enquire_link or unbind with bytes after its header: its length is wrong.
+            Action::reply(Out::nack(CommandStatus::EsmeRinvcmdlen, header.seq))
+        } else {
+            match frame::decode(pdu) {
+                Ok(cmd) => self.dispatch(cmd, &faults),
+                Err(e) => {
+                    tracing::debug!(error = %e, id = header.id, seq = header.seq, "undecodable PDU body");
+                    self.on_bad_body(header, bind_body.as_deref())
+                }
             }
         };
         let flow = self.finish_with(action, &faults).await;

@@ -216,6 +216,14 @@ async fn malformed_frames_keep_the_session() {
     e.raw(&bad).await;
     let r = e.recv().await;
     assert_eq!((r.id(), r.sequence_number()), (CommandId::GenericNack, 78));
+    // enquire_link with four bytes after its header: its length is wrong, not its command.
+    e.raw(&[0, 0, 0, 20, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 79, 1, 2, 3, 4])
+        .await;
+    let r = e.recv().await;
+    assert_eq!(
+        (r.id(), r.status(), r.sequence_number()),
+        (CommandId::GenericNack, CommandStatus::EsmeRinvcmdlen, 79)
+    );
     let r = e.call(text_submit("821012345678", "still alive")).await;
     assert_eq!(r.status(), CommandStatus::EsmeRok);
     // An over-long system_id in a bind is a bind_resp ESME_RINVSYSID, not a dropped link.
@@ -231,6 +239,22 @@ async fn malformed_frames_keep_the_session() {
         (CommandId::BindTransceiverResp, CommandStatus::EsmeRinvsysid)
     );
     assert_eq!(e2.call(Pdu::EnquireLink).await.id(), CommandId::EnquireLinkResp);
+}
+
+/// A command_length no stream can be resynchronised after: generic_nack ESME_RINVCMDLEN with the
+/// PDU's own sequence number, then the connection is closed.
+#[tokio::test]
+async fn an_absurd_length_is_answered_with_its_sequence_number_then_closed() {
+    let sim = start(fast_config()).await;
+    let mut e = Esme::trx(sim.smpp_addr()).await;
+    e.raw(&[0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 80])
+        .await;
+    let r = e.recv().await;
+    assert_eq!(
+        (r.id(), r.status(), r.sequence_number()),
+        (CommandId::GenericNack, CommandStatus::EsmeRinvcmdlen, 80)
+    );
+    e.expect_closed().await;
 }
 
 /// A window of 64 outstanding submit_sm is served: every one is answered, ids are unique.
