@@ -46,6 +46,9 @@ pub enum Payload {
     Soap(Vec<u8>),
     /// A JSON document (`application/json`).
     Json(Vec<u8>),
+    /// No body: the endpoint is fetched with `GET`, what it says is in its URL (Kannel's
+    /// `dlr-url`).
+    Get,
 }
 
 /// A callback for `actor`'s `endpoint`, to be given up `config.give_up_after_secs` after `now_ms`.
@@ -60,6 +63,7 @@ pub fn new_callback(
     let (content_type, soap_action, body) = match payload {
         Payload::Soap(xml) => ("text/xml; charset=utf-8", Some("\"\"".to_owned()), xml),
         Payload::Json(json) => ("application/json", None, json),
+        Payload::Get => ("", None, Vec::new()),
     };
     let give_up = i64::try_from(config.give_up_after_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
     NewCallback {
@@ -199,7 +203,7 @@ impl Sender {
             .verdict(self.store.as_ref(), &callback.actor, &callback.endpoint)
             .await
         {
-            Verdict::Send(route, url) => post(route.client(), url, &callback).await,
+            Verdict::Send(route, url) => send(route.client(), url, &callback).await,
             Verdict::Hold(reason) => Attempted::Held(reason),
             Verdict::Abandon(reason) => Attempted::Refused(reason),
         };
@@ -285,12 +289,17 @@ fn retry_or_abandon(next: i64, callback: &DueCallback) -> AttemptOutcome {
     }
 }
 
-/// POSTs the stored body; a redirect is an answer like any other non-2xx, never followed.
-async fn post(client: &reqwest::Client, url: url::Url, callback: &DueCallback) -> Attempted {
-    let mut request = client
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, &callback.content_type)
-        .body(callback.body.clone());
+/// POSTs the stored body, or (no body and no content type: [`Payload::Get`]) GETs the URL; a
+/// redirect is an answer like any other non-2xx, never followed.
+async fn send(client: &reqwest::Client, url: url::Url, callback: &DueCallback) -> Attempted {
+    let mut request = if callback.body.is_empty() && callback.content_type.is_empty() {
+        client.get(url)
+    } else {
+        client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, &callback.content_type)
+            .body(callback.body.clone())
+    };
     if let Some(action) = &callback.soap_action {
         request = request.header("soapaction", action);
     }

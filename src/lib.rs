@@ -26,6 +26,7 @@
 //! | [`soap`] | the Parlay X SOAP binding: hardened parser, faults, WSDL/XSD documents, dispatch |
 //! | [`rest`] | the OneAPI REST binding (`/oneapi/v1`) over the same `scf` functions, with OpenAPI 3.1 |
 //! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
+//! | `compat` | the HTTP APIs of other SMS gateways: Kannel's `sendsms` |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
@@ -47,6 +48,7 @@ mod alerts;
 pub mod app;
 pub mod callbacks;
 pub mod cli;
+mod compat;
 pub mod config;
 pub mod crypto;
 pub mod demo;

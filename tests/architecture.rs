@@ -25,7 +25,7 @@ const TIERS: &[&[&str]] = &[
     // The pipeline the bindings share; alerts decided from the ledger.
     &["gateway", "alerts"],
     // The wires: application bindings, the operator API and its command line.
-    &["soap", "rest", "oauth", "admin", "cli"],
+    &["soap", "rest", "oauth", "compat", "admin", "cli"],
     // Configuration, made of the sections its owners define.
     &["config"],
     // The composition root; the fuzz targets' entry points (`--cfg fuzzing` only), which reach

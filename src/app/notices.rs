@@ -35,10 +35,13 @@ pub(super) async fn run(state: Notices, stop: CancellationToken) {
             _ = tick.tick() => {}
             () = stop.cancelled() => return,
         }
-        for format in [NotifyFormat::Soap, NotifyFormat::Json] {
+        for format in [NotifyFormat::Soap, NotifyFormat::Json, NotifyFormat::Kannel] {
             if let Err(e) = receipts(state, format).await {
                 tracing::warn!(error = %e, ?format, "queueing delivery-receipt notifications failed");
             }
+        }
+        // Received messages are pushed only as Parlay X and OneAPI notifications.
+        for format in [NotifyFormat::Soap, NotifyFormat::Json] {
             if let Err(e) = receptions(state, format).await {
                 tracing::warn!(error = %e, ?format, "queueing received-SMS notifications failed");
             }
@@ -48,13 +51,27 @@ pub(super) async fn run(state: Notices, stop: CancellationToken) {
 
 async fn receipts(state: &Notices, format: NotifyFormat) -> Result<(), ScfError> {
     for receipt in state.scf.due_delivery_receipts(format, BATCH).await? {
-        let (kind, payload) = match format {
-            NotifyFormat::Soap => crate::soap::binding::sms_notices::delivery_receipt(&receipt),
-            NotifyFormat::Json => crate::rest::sms_notices::delivery_receipt(&receipt),
-        };
         let n = &receipt.notice;
-        let callback = callback(state, &n.actor, kind, &n.endpoint, payload);
-        state.scf.hand_over_delivery_receipt(&receipt, &callback).await?;
+        let written = match format {
+            NotifyFormat::Soap => {
+                let (kind, payload) = crate::soap::binding::sms_notices::delivery_receipt(&receipt);
+                Some((kind, payload, n.endpoint.clone()))
+            }
+            NotifyFormat::Json => {
+                let (kind, payload) = crate::rest::sms_notices::delivery_receipt(&receipt);
+                Some((kind, payload, n.endpoint.clone()))
+            }
+            NotifyFormat::Kannel => {
+                let now_secs = state.clock.now().timestamp();
+                crate::compat::kannel::delivery_report(&receipt, now_secs)
+            }
+        };
+        let callback =
+            written.map(|(kind, payload, endpoint)| callback(state, &n.actor, kind, &endpoint, payload));
+        state
+            .scf
+            .hand_over_delivery_receipt(&receipt, callback.as_ref())
+            .await?;
     }
     Ok(())
 }
@@ -63,7 +80,7 @@ async fn receptions(state: &Notices, format: NotifyFormat) -> Result<(), ScfErro
     for reception in state.scf.due_sms_receptions(format, BATCH).await? {
         let (kind, payload) = match format {
             NotifyFormat::Soap => crate::soap::binding::sms_notices::reception(&reception),
-            NotifyFormat::Json => crate::rest::sms_notices::reception(&reception),
+            NotifyFormat::Json | NotifyFormat::Kannel => crate::rest::sms_notices::reception(&reception),
         };
         let callback = callback(state, &reception.actor, kind, &reception.endpoint, payload);
         state.scf.hand_over_sms_reception(&reception, &callback).await?;

@@ -41,6 +41,11 @@ pub(super) fn router(app: &App) -> Router {
         .merge(crate::oauth::routes())
         // OneAPI REST under /oneapi/v1, its OpenAPI document and docs page.
         .merge(crate::rest::routes())
+        // Kannel's sendsms.
+        .route(
+            crate::compat::kannel::PATH,
+            axum::routing::get(crate::compat::kannel::sendsms).post(crate::compat::kannel::sendsms),
+        )
         .with_state(app.gateway.clone());
     Router::new()
         .route("/healthz", get(healthz))

@@ -195,6 +195,12 @@ impl Scf {
         correlator: &str,
         format: NotifyFormat,
     ) -> Result<(String, String), ScfError> {
+        if format == NotifyFormat::Kannel {
+            // The dlr-url is a template (its escapes are filled in per report); the correlator is
+            // the binding's own data.
+            let url = callback_endpoint(permit, endpoint, "dlr-url")?;
+            return Ok((url.to_string(), correlator.to_owned()));
+        }
         let url = callback_endpoint(permit, endpoint, "receiptRequest.endpoint")?;
         if format == NotifyFormat::Json {
             // OneAPI callbackData: opaque to the gateway, echoed in every notification.

@@ -303,12 +303,13 @@ pub trait SmsStore: Send + Sync {
     ) -> Result<Option<(String, String)>, StoreError>;
 
     /// Hands the notice for (request, address) over to the callback queue: queues `callback` and
-    /// marks the notice done, in one transaction (so it is neither lost nor queued twice).
+    /// marks the notice done, in one transaction (so it is neither lost nor queued twice). Without
+    /// a callback (the application asked not to hear of this outcome), only marks it done.
     async fn hand_over_receipt_notice(
         &self,
         request_id: &str,
         address: &str,
-        callback: &super::callbacks::NewCallback,
+        callback: Option<&super::callbacks::NewCallback>,
         now_ms: i64,
     ) -> Result<(), StoreError>;
 

@@ -19,6 +19,8 @@ pub enum NotifyFormat {
     Soap,
     /// OneAPI deliveryInfoNotification (JSON).
     Json,
+    /// Kannel's delivery report: a `GET` of the request's `dlr-url` (`compat::kannel`).
+    Kannel,
 }
 
 impl NotifyFormat {
@@ -27,6 +29,7 @@ impl NotifyFormat {
         match self {
             Self::Soap => "soap",
             Self::Json => "json",
+            Self::Kannel => "kannel",
         }
     }
 }

@@ -54,11 +54,12 @@ impl Scf {
     }
 
     /// Queues `callback`, the wire form of `receipt`, and marks the receipt notified, in one
-    /// transaction.
+    /// transaction; without a callback (the application asked not to hear of this outcome), only
+    /// marks it.
     pub async fn hand_over_delivery_receipt(
         &self,
         receipt: &DueReceipt,
-        callback: &NewCallback,
+        callback: Option<&NewCallback>,
     ) -> Result<(), ScfError> {
         let n = &receipt.notice;
         self.store

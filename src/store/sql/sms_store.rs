@@ -239,11 +239,13 @@ impl SmsStore for SqlStore {
         &self,
         request_id: &str,
         address: &str,
-        callback: &NewCallback,
+        callback: Option<&NewCallback>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        Self::insert_callback(&mut tx, callback, now_ms).await?;
+        if let Some(callback) = callback {
+            Self::insert_callback(&mut tx, callback, now_ms).await?;
+        }
         db::query(crate::store::sql::sms_store::NOTICE_DONE)
             .bind(request_id)
             .bind(address)
