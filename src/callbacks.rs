@@ -49,6 +49,8 @@ pub enum Payload {
     /// No body: the endpoint is fetched with `GET`, what it says is in its URL (Kannel's
     /// `dlr-url`).
     Get,
+    /// Form fields (`application/x-www-form-urlencoded`; Jasmin's delivery reports).
+    Form(Vec<u8>),
 }
 
 /// A callback for `actor`'s `endpoint`, to be given up `config.give_up_after_secs` after `now_ms`.
@@ -64,6 +66,7 @@ pub fn new_callback(
         Payload::Soap(xml) => ("text/xml; charset=utf-8", Some("\"\"".to_owned()), xml),
         Payload::Json(json) => ("application/json", None, json),
         Payload::Get => ("", None, Vec::new()),
+        Payload::Form(form) => ("application/x-www-form-urlencoded", None, form),
     };
     let give_up = i64::try_from(config.give_up_after_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
     NewCallback {

@@ -26,7 +26,7 @@
 //! | [`soap`] | the Parlay X SOAP binding: hardened parser, faults, WSDL/XSD documents, dispatch |
 //! | [`rest`] | the OneAPI REST binding (`/oneapi/v1`) over the same `scf` functions, with OpenAPI 3.1 |
 //! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
-//! | `compat` | the HTTP APIs of other SMS gateways: Kannel's `sendsms` |
+//! | `compat` | the HTTP APIs of other SMS gateways: Kannel's `sendsms`, Jasmin's `/send` |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |

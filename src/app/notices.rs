@@ -35,7 +35,12 @@ pub(super) async fn run(state: Notices, stop: CancellationToken) {
             _ = tick.tick() => {}
             () = stop.cancelled() => return,
         }
-        for format in [NotifyFormat::Soap, NotifyFormat::Json, NotifyFormat::Kannel] {
+        for format in [
+            NotifyFormat::Soap,
+            NotifyFormat::Json,
+            NotifyFormat::Kannel,
+            NotifyFormat::Jasmin,
+        ] {
             if let Err(e) = receipts(state, format).await {
                 tracing::warn!(error = %e, ?format, "queueing delivery-receipt notifications failed");
             }
@@ -65,6 +70,10 @@ async fn receipts(state: &Notices, format: NotifyFormat) -> Result<(), ScfError>
                 let now_secs = state.clock.now().timestamp();
                 crate::compat::kannel::delivery_report(&receipt, now_secs)
             }
+            NotifyFormat::Jasmin => Some(crate::compat::jasmin::delivery_report(
+                &receipt,
+                state.clock.now(),
+            )),
         };
         let callback =
             written.map(|(kind, payload, endpoint)| callback(state, &n.actor, kind, &endpoint, payload));
@@ -80,7 +89,10 @@ async fn receptions(state: &Notices, format: NotifyFormat) -> Result<(), ScfErro
     for reception in state.scf.due_sms_receptions(format, BATCH).await? {
         let (kind, payload) = match format {
             NotifyFormat::Soap => crate::soap::binding::sms_notices::reception(&reception),
-            NotifyFormat::Json | NotifyFormat::Kannel => crate::rest::sms_notices::reception(&reception),
+            // Received messages are pushed only in the two formats `run` asks for.
+            NotifyFormat::Json | NotifyFormat::Kannel | NotifyFormat::Jasmin => {
+                crate::rest::sms_notices::reception(&reception)
+            }
         };
         let callback = callback(state, &reception.actor, kind, &reception.endpoint, payload);
         state.scf.hand_over_sms_reception(&reception, &callback).await?;

@@ -41,10 +41,14 @@ pub(super) fn router(app: &App) -> Router {
         .merge(crate::oauth::routes())
         // OneAPI REST under /oneapi/v1, its OpenAPI document and docs page.
         .merge(crate::rest::routes())
-        // Kannel's sendsms.
+        // Kannel's sendsms and Jasmin's /send.
         .route(
             crate::compat::kannel::PATH,
             axum::routing::get(crate::compat::kannel::sendsms).post(crate::compat::kannel::sendsms),
+        )
+        .route(
+            crate::compat::jasmin::PATH,
+            axum::routing::get(crate::compat::jasmin::send).post(crate::compat::jasmin::send),
         )
         .with_state(app.gateway.clone());
     Router::new()

@@ -16,11 +16,11 @@
 //! chosen by the gateway (GSM 7-bit when it fits, UCS-2 otherwise), so `coding` 0, 1 and 3 are
 //! accepted as hints.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest as _, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::{Fields, Unreadable, read_fields};
 use crate::callbacks::Payload;
 use crate::framework::{AuthError, Credentials, Operation, Permit};
 use crate::gateway::{Gateway, Served};
@@ -40,9 +40,17 @@ const DLR_FAILED: u32 = 2;
 /// `GET|POST /cgi-bin/sendsms`.
 pub(crate) async fn sendsms(State(gateway): State<Gateway>, request: Request) -> Response {
     let peer = crate::http::peer_ip(request.extensions());
-    let fields = match fields(request).await {
+    let fields = match read_fields(request, false).await {
         Ok(fields) => fields,
-        Err(refused) => return refused.into_response(),
+        Err(Unreadable::TooLarge) => {
+            return text(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large, rejected");
+        }
+        Err(_) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "Content-Type must be application/x-www-form-urlencoded, rejected",
+            );
+        }
     };
     let credentials = Credentials::Basic {
         username: fields.get(&["username", "user"]).unwrap_or_default(),
@@ -54,67 +62,6 @@ pub(crate) async fn sendsms(State(gateway): State<Gateway>, request: Request) ->
         Ok(Answer(Err(refused))) => refused.into_response(),
         Err(refused) => auth_refusal(&refused).into_response(),
     }
-}
-
-/// A request's fields, from the query (`GET`) or a form body (`POST`): names and the octets of
-/// their values (`text` is read in its `charset`, the rest as UTF-8).
-struct Fields(Vec<(String, Vec<u8>)>);
-
-impl Fields {
-    /// The first non-empty value of any of `names`, as UTF-8 (invalid octets replaced).
-    fn get(&self, names: &[&str]) -> Option<String> {
-        self.raw(names).map(|v| String::from_utf8_lossy(v).into_owned())
-    }
-
-    fn raw(&self, names: &[&str]) -> Option<&[u8]> {
-        self.0
-            .iter()
-            .find(|(k, v)| names.contains(&k.as_str()) && !v.is_empty())
-            .map(|(_, v)| v.as_slice())
-    }
-
-    /// Whether `name` was given at all (even empty).
-    fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-
-    /// `application/x-www-form-urlencoded` pairs (`+` a space, `%XX` an octet).
-    fn parse(&mut self, encoded: &[u8]) {
-        for pair in encoded.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
-            let (name, value) = match pair.iter().position(|b| *b == b'=') {
-                Some(at) => (&pair[..at], &pair[at + 1..]),
-                None => (pair, &[][..]),
-            };
-            let decode = |octets: &[u8]| -> Vec<u8> {
-                let spaced: Vec<u8> = octets
-                    .iter()
-                    .map(|b| if *b == b'+' { b' ' } else { *b })
-                    .collect();
-                percent_encoding::percent_decode(&spaced).collect()
-            };
-            let name = String::from_utf8_lossy(&decode(name)).into_owned();
-            self.0.push((name, decode(value)));
-        }
-    }
-}
-
-async fn fields(request: Request) -> Result<Fields, Refused> {
-    let method = request.method().clone();
-    let form = crate::http::media_type(request.headers()) == "application/x-www-form-urlencoded";
-    let mut fields = Fields(Vec::new());
-    fields.parse(request.uri().query().unwrap_or_default().as_bytes());
-    if method == Method::POST {
-        if !form {
-            return Err(Refused::bad(
-                "Content-Type must be application/x-www-form-urlencoded, rejected",
-            ));
-        }
-        let body = Bytes::from_request(request, &())
-            .await
-            .map_err(|_| Refused::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large, rejected"))?;
-        fields.parse(&body);
-    }
-    Ok(fields)
 }
 
 /// What a permitted call answered.

@@ -195,9 +195,9 @@ impl Scf {
         correlator: &str,
         format: NotifyFormat,
     ) -> Result<(String, String), ScfError> {
-        if format == NotifyFormat::Kannel {
-            // The dlr-url is a template (its escapes are filled in per report); the correlator is
-            // the binding's own data.
+        if matches!(format, NotifyFormat::Kannel | NotifyFormat::Jasmin) {
+            // Kannel's and Jasmin's dlr-url (Kannel's a template, its escapes filled in per
+            // report); the correlator is the binding's own data.
             let url = callback_endpoint(permit, endpoint, "dlr-url")?;
             return Ok((url.to_string(), correlator.to_owned()));
         }

@@ -15,6 +15,7 @@ mod cli_flags;
 mod crash;
 mod demo;
 mod harness;
+mod jasmin_api;
 mod kannel_api;
 mod listener;
 mod micropay;

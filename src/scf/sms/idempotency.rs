@@ -21,6 +21,8 @@ pub enum NotifyFormat {
     Json,
     /// Kannel's delivery report: a `GET` of the request's `dlr-url` (`compat::kannel`).
     Kannel,
+    /// Jasmin's level-2 delivery report to the request's `dlr-url` (`compat::jasmin`).
+    Jasmin,
 }
 
 impl NotifyFormat {
@@ -30,6 +32,7 @@ impl NotifyFormat {
             Self::Soap => "soap",
             Self::Json => "json",
             Self::Kannel => "kannel",
+            Self::Jasmin => "jasmin",
         }
     }
 }

@@ -1,4 +1,4 @@
--- notify_format gains 'kannel': a delivery report fetched from a Kannel-style dlr-url. SQLite
+-- notify_format gains 'kannel' and 'jasmin': delivery reports to a Kannel- or Jasmin-style dlr-url. SQLite
 -- cannot change a CHECK constraint, so sms_outbox is rebuilt: the same columns in the same order,
 -- every row with its id, the AUTOINCREMENT sequence carried over (ids are never reused), and its
 -- indexes made again. On a large outbox this migration takes a while (it copies the table once).
@@ -29,7 +29,7 @@ CREATE TABLE sms_outbox_new (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     notify_format   TEXT    NOT NULL DEFAULT 'soap'
-                        CHECK (notify_format IN ('soap', 'json', 'kannel'))
+                        CHECK (notify_format IN ('soap', 'json', 'kannel', 'jasmin'))
 ) STRICT;
 
 INSERT INTO sms_outbox_new (id, request_id, actor, sender, address, part_no, part_count,

@@ -1,4 +1,0 @@
--- notify_format gains 'kannel': a delivery report fetched from a Kannel-style dlr-url.
-ALTER TABLE sms_outbox DROP CONSTRAINT sms_outbox_notify_format_check;
-ALTER TABLE sms_outbox ADD CONSTRAINT sms_outbox_notify_format_check
-    CHECK (notify_format IN ('soap', 'json', 'kannel'));
