@@ -21,6 +21,7 @@ pub(crate) mod account_json;
 mod amount;
 mod docs;
 pub(crate) mod error;
+mod form;
 pub(crate) mod json;
 mod payment;
 pub(crate) mod payment_json;

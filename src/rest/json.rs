@@ -37,6 +37,23 @@ pub(super) async fn body<T: DeserializeOwned>(request: Request) -> Result<T, Res
     decode(&bytes)
 }
 
+/// Like [`body`], also taking the OneAPI form binding (`application/x-www-form-urlencoded`, its
+/// fields placed by `T`'s [`FormShape`](super::form::FormShape)).
+pub(super) async fn body_or_form<T: DeserializeOwned + super::form::FormShape>(
+    request: Request,
+) -> Result<T, RestError> {
+    match crate::http::media_type(request.headers()).as_str() {
+        "application/json" => body(request).await,
+        "application/x-www-form-urlencoded" => {
+            let bytes = Bytes::from_request(request, &())
+                .await
+                .map_err(|e| rejection(&e))?;
+            decode(&super::form::to_json::<T>(&bytes)?).map_err(super::form::name_fields::<T>)
+        }
+        _ => Err(RestError::UnsupportedMediaType),
+    }
+}
+
 fn rejection(e: &BytesRejection) -> RestError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         RestError::TooLarge

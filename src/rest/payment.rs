@@ -54,7 +54,7 @@ pub(super) async fn amount_transaction(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let body: AmountTransactionRequest = match json::body(request).await {
+    let body: AmountTransactionRequest = match json::body_or_form(request).await {
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };

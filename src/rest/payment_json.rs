@@ -135,6 +135,59 @@ pub(crate) struct AmountTransactionIn {
     pub original_server_reference_code: Option<String>,
 }
 
+impl super::form::FormShape for AmountTransactionRequest {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("endUserId", "amountTransaction.endUserId"),
+        (
+            "transactionOperationStatus",
+            "amountTransaction.transactionOperationStatus",
+        ),
+        ("referenceCode", "amountTransaction.referenceCode"),
+        ("clientCorrelator", "amountTransaction.clientCorrelator"),
+        (
+            "originalServerReferenceCode",
+            "amountTransaction.originalServerReferenceCode",
+        ),
+        (
+            "description",
+            "amountTransaction.paymentAmount.chargingInformation.description",
+        ),
+        (
+            "currency",
+            "amountTransaction.paymentAmount.chargingInformation.currency",
+        ),
+        (
+            "amount",
+            "amountTransaction.paymentAmount.chargingInformation.amount",
+        ),
+        ("code", "amountTransaction.paymentAmount.chargingInformation.code"),
+        (
+            "onBehalfOf",
+            "amountTransaction.paymentAmount.chargingMetaData.onBehalfOf",
+        ),
+        (
+            "purchaseCategoryCode",
+            "amountTransaction.paymentAmount.chargingMetaData.purchaseCategoryCode",
+        ),
+        (
+            "channel",
+            "amountTransaction.paymentAmount.chargingMetaData.channel",
+        ),
+        (
+            "taxAmount",
+            "amountTransaction.paymentAmount.chargingMetaData.taxAmount",
+        ),
+        (
+            "serviceID",
+            "amountTransaction.paymentAmount.chargingMetaData.serviceID",
+        ),
+        (
+            "productID",
+            "amountTransaction.paymentAmount.chargingMetaData.productID",
+        ),
+    ];
+}
+
 /// `…/transactions/amount` response body.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

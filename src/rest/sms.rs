@@ -67,7 +67,7 @@ pub(super) async fn send_sms(
     request: Request,
 ) -> Response {
     let caller = Caller::of(&request);
-    let body: OutboundRequest = match json::body(request).await {
+    let body: OutboundRequest = match json::body_or_form(request).await {
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };

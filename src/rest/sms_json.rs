@@ -59,6 +59,24 @@ pub(crate) struct OutboundRequest {
     pub outbound_sms_message_request: OutboundIn,
 }
 
+impl super::form::FormShape for OutboundRequest {
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("address", "outboundSMSMessageRequest.address[]"),
+        ("senderAddress", "outboundSMSMessageRequest.senderAddress"),
+        ("senderName", "outboundSMSMessageRequest.senderName"),
+        (
+            "message",
+            "outboundSMSMessageRequest.outboundSMSTextMessage.message",
+        ),
+        ("clientCorrelator", "outboundSMSMessageRequest.clientCorrelator"),
+        ("notifyURL", "outboundSMSMessageRequest.receiptRequest.notifyURL"),
+        (
+            "callbackData",
+            "outboundSMSMessageRequest.receiptRequest.callbackData",
+        ),
+    ];
+}
+
 /// An `outboundSMSMessageRequest` as a client sends it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -24,6 +24,7 @@ battery!(
     a_charge_is_created_once_and_refunded,
     the_papers_refusals_are_policy_exceptions,
     soap_and_rest_leave_the_same_ledger,
+    a_form_encoded_charge_is_the_json_one,
 );
 
 /// Alice's number in a URL path, URL-encoded as OneAPI clients send it.
@@ -346,4 +347,35 @@ async fn soap_and_rest_leave_the_same_ledger(db: &TestDb) {
     let soap = ledger(&gw, soap_user.0).await;
     assert_eq!(soap.len(), 4, "top-up, charge, refund, charge: {soap:?}");
     assert_eq!(soap, ledger(&gw, rest_user.0).await);
+}
+
+/// OneAPI's form binding: the same charge as fields (`amount`, `currency`, …) charges the same,
+/// is refused the same, and a field the resource does not have is SVC0002 naming it.
+async fn a_form_encoded_charge_is_the_json_one(db: &TestDb) {
+    let (gw, shop) = shop(db).await;
+    let form = |body: &str| {
+        gw.http
+            .post(format!("{}/oneapi/v1{}", gw.base, amount_path(ALICE_PATH)))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .basic_auth(&shop.user, Some(&shop.secret))
+            .body(body.to_owned())
+            .send()
+    };
+    let fields = "endUserId=tel%3A%2B821012345678&transactionOperationStatus=Charged\
+                  &description=Game+pass&currency=KRW&amount=1500&referenceCode=f-1&channel=WAP";
+    let charged = reply(form(fields).await.unwrap()).await;
+    assert_eq!(charged.status, StatusCode::CREATED, "{}", charged.body);
+    let tx = &charged.body["amountTransaction"];
+    assert_eq!(
+        tx["paymentAmount"]["chargingInformation"]["description"],
+        "Game pass"
+    );
+    assert_eq!(tx["paymentAmount"]["chargingMetaData"]["channel"], "WAP");
+    assert_eq!(balance(&gw, ALICE.0).await, 8500);
+    let cents = reply(form(&fields.replace("amount=1500", "amount=1.5")).await.unwrap()).await;
+    cents.assert_error(StatusCode::BAD_REQUEST, "SVC0007", "KRW has no minor unit");
+    let unknown = reply(form(&format!("{fields}&colour=red")).await.unwrap()).await;
+    unknown.assert_error(StatusCode::BAD_REQUEST, "SVC0002", "an unknown field");
+    assert_eq!(unknown.exception().2, ["colour"]);
+    assert_eq!(balance(&gw, ALICE.0).await, 8500, "nothing more moved");
 }

@@ -37,6 +37,7 @@ battery!(
     hostile_json_is_refused_naming_the_field,
     receipt_subscriptions_notify_every_send_until_deleted,
     receipt_subscriptions_refuse_bad_requests,
+    a_form_encoded_send_is_the_json_one,
 );
 
 /// The application's sender as a URL path segment (`tel:1588`, URL-encoded).
@@ -322,4 +323,28 @@ async fn another_applications_request_is_not_found(db: &TestDb) {
     }
     let made_up = format!("/oneapi/v1/smsmessaging/outbound/{SENDER_PATH}/requests/nope/deliveryInfos");
     assert_eq!(get(&gw, &made_up, &app).await.status, StatusCode::NOT_FOUND);
+}
+
+/// OneAPI's form binding: `address` repeated, `senderAddress`, `message` form-encoded send the
+/// same message as the JSON body.
+async fn a_form_encoded_send_is_the_json_one(db: &TestDb) {
+    let (sim, gw, app) = setup(db).await;
+    let response = gw
+        .http
+        .post(format!("{}/oneapi/v1/smsmessaging/outbound/{SENDER_PATH}/requests", gw.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .basic_auth(&app.0, Some(&app.1))
+        .body("address=tel%3A%2B821012345678&address=tel%3A%2B821012345679&senderAddress=tel%3A1588&message=Hello+form&clientCorrelator=form-1")
+        .send()
+        .await
+        .unwrap();
+    let created = reply(response).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        created.body["outboundSMSMessageRequest"]["clientCorrelator"],
+        "form-1"
+    );
+    for number in ["821012345678", "821012345679"] {
+        assert_eq!(wait_inbox(&sim, number).await.text, "Hello form");
+    }
 }
