@@ -4,6 +4,7 @@ mod config;
 mod faults;
 mod handsets;
 mod interop;
+mod kannel;
 mod load;
 mod sessions;
 mod support;
