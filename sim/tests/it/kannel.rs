@@ -4,10 +4,7 @@
 //! not malformed as an international number), and a message sent through Kannel's sendsms comes
 //! back as a delivery report at its `dlr-url` (esm_class 0x04, ids matched in hex). `.ci/run`
 //! installs Kannel; without `CI` set, a machine without it skips loudly.
-#![allow(
-    clippy::unwrap_used,
-    reason = "test: any failure should fail the test loudly"
-)]
+#![allow(clippy::unwrap_used, reason = "test: any failure should fail the test loudly")]
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -125,6 +122,47 @@ async fn next(
     }
 }
 
+/// bearerbox bound to the simulator, and smsbox, on a configuration of their own.
+struct Kannel {
+    dir: tempfile::TempDir,
+    sendsms_port: u16,
+    _boxes: [Running; 2],
+}
+
+impl Kannel {
+    async fn start(sim: &pxsim::SimHandle, endpoint: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ports = [free_port(), free_port(), free_port()];
+        let conf = dir.path().join("kannel.conf");
+        std::fs::write(&conf, config(dir.path(), sim.smpp_addr().port(), ports, endpoint)).unwrap();
+        let spawn = |program: &str| {
+            Running(
+                Command::new(program)
+                    .arg(&conf)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("{program}: {e}")),
+            )
+        };
+        let bearerbox = spawn("bearerbox");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while sim.stats().sessions_bound == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "bearerbox never bound to the simulator"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let smsbox = spawn("smsbox");
+        Self {
+            dir,
+            sendsms_port: ports[2],
+            _boxes: [smsbox, bearerbox],
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kannel_takes_the_simulators_messages_and_receipts() {
     if Command::new("bearerbox").arg("--version").output().is_err() {
@@ -137,34 +175,8 @@ async fn kannel_takes_the_simulators_messages_and_receipts() {
     }
     let sim = start(fast_config()).await;
     let (endpoint, mut calls) = application().await;
-    let dir = tempfile::tempdir().unwrap();
-    let ports = [free_port(), free_port(), free_port()];
-    let conf = dir.path().join("kannel.conf");
-    std::fs::write(
-        &conf,
-        config(dir.path(), sim.smpp_addr().port(), ports, &endpoint),
-    )
-    .unwrap();
-    let spawn = |program: &str| {
-        Running(
-            Command::new(program)
-                .arg(&conf)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("{program}: {e}")),
-        )
-    };
-    let _bearerbox = spawn("bearerbox");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while sim.stats().sessions_bound == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "bearerbox never bound to the simulator"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _smsbox = spawn("smsbox");
+    let kannel = Kannel::start(&sim, &endpoint).await;
+    let dir = kannel.dir.path();
 
     // A handset texts the short code: Kannel hands it to its service as a message.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -176,7 +188,7 @@ async fn kannel_takes_the_simulators_messages_and_receipts() {
         assert!(Instant::now() < deadline, "no receiver bound");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (path, mo) = next(&mut calls, dir.path()).await;
+    let (path, mo) = next(&mut calls, dir).await;
     assert_eq!(path, "/mo", "{mo:?}");
     assert_eq!(mo["text"], "HELLO kannel");
     assert_eq!(mo["to"], "1588");
@@ -185,7 +197,7 @@ async fn kannel_takes_the_simulators_messages_and_receipts() {
     // A message sent through Kannel reaches the handset, and its receipt comes back as a DLR.
     let dlr_url = format!("{endpoint}/dlr?type=%d&reply=%A");
     let sendsms = url::Url::parse_with_params(
-        &format!("http://127.0.0.1:{}/cgi-bin/sendsms", ports[2]),
+        &format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms_port),
         [
             ("username", "interop"),
             ("password", "interop"),
@@ -205,7 +217,7 @@ async fn kannel_takes_the_simulators_messages_and_receipts() {
             other => panic!("sendsms never accepted: {other:?}"),
         }
     }
-    let (path, dlr) = next(&mut calls, dir.path()).await;
+    let (path, dlr) = next(&mut calls, dir).await;
     assert_eq!(path, "/dlr", "{dlr:?}");
     assert_eq!(dlr["type"], "1", "delivered: {dlr:?}");
     assert!(dlr["reply"].contains("stat:DELIVRD"), "{dlr:?}");
