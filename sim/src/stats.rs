@@ -75,9 +75,23 @@ pub(crate) struct Counters {
     sent_ok: [AtomicU64; COMMANDS.len()],
     /// Non-zero statuses are rare, so a locked map is fine there.
     sent_err: Mutex<HashMap<(usize, u32), u64>>,
+    /// Successful binds by (interface_version, system_type): binds are rare.
+    binds_as: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Counters {
+    /// A successful bind of `interface_version` `version` and `system_type`.
+    pub(crate) fn bound(&self, version: u8, system_type: &str) {
+        self.binds_ok.fetch_add(1, Relaxed);
+        let key = format!("{}.{} {system_type}", version >> 4, version & 0x0F);
+        *self
+            .binds_as
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key.trim_end().to_owned())
+            .or_default() += 1;
+    }
+
     pub(crate) fn received(&self, id: u32) {
         self.received[slot(id)].fetch_add(1, Relaxed);
     }
@@ -124,6 +138,11 @@ impl Counters {
         }
         Stats {
             binds_ok: self.binds_ok.load(Relaxed),
+            binds_as: self
+                .binds_as
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
             binds_failed: self.binds_failed.load(Relaxed),
             sessions_open: self.sessions_open.load(Relaxed).max(0).unsigned_abs(),
             sessions_bound: self.sessions_bound.load(Relaxed).max(0).unsigned_abs(),
@@ -144,6 +163,9 @@ impl Counters {
 pub struct Stats {
     /// Successful binds.
     pub binds_ok: u64,
+    /// Successful binds by interface_version and system_type, e.g. `"3.4"` or `"3.3 VMA"`.
+    #[serde(default)]
+    pub binds_as: BTreeMap<String, u64>,
     /// Refused binds.
     pub binds_failed: u64,
     /// TCP sessions open now.

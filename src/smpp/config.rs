@@ -36,12 +36,30 @@ pub struct SmppConfig {
     /// routed with the parts that arrived, in order, rather than kept forever.
     pub mo_reassembly_secs: u64,
     /// Seconds after its submit_sm_resp that a part which asked for a delivery receipt waits for
-    /// it; then it is final as `uncertain` (DeliveryUncertain). The gateway sends no
-    /// validity_period, so this stands for the SMSC's validity plus its retry time; a receipt that
-    /// comes later still replaces it.
+    /// it; then it is final as `uncertain` (DeliveryUncertain). It stands for the SMSC's validity
+    /// (`validity_secs`, or the SMSC's default when that is unset) plus its retry time; a receipt
+    /// that comes later still replaces it.
     pub receipt_wait_secs: u64,
     /// Sender used when a sendSms names none.
     pub default_sender: String,
+    /// `system_type` in the bind (SMPP v3.4 §5.2.2: at most 12 characters); empty by default.
+    pub system_type: String,
+    /// `interface_version` in the bind: `"3.3"`, `"3.4"` (default) or `"5.0"`.
+    pub interface_version: String,
+    /// `source_addr_ton` / `source_addr_npi` of every submit_sm. Unset: by the sender, an
+    /// alphanumeric one TON 5 NPI 0, a short code (up to 8 digits) TON 0 NPI 1, a longer number
+    /// TON 1 (international) NPI 1.
+    pub source_ton: Option<u8>,
+    /// See `source_ton`.
+    pub source_npi: Option<u8>,
+    /// `dest_addr_ton` / `dest_addr_npi` of every submit_sm; unset: 1 and 1 (international ISDN:
+    /// the gateway's numbers are E.164).
+    pub dest_ton: Option<u8>,
+    /// See `dest_ton`.
+    pub dest_npi: Option<u8>,
+    /// `validity_period` of every submit_sm, seconds (relative, SMPP v3.4 §7.1.1); unset: the
+    /// SMSC's default.
+    pub validity_secs: Option<u64>,
 }
 
 impl Default for SmppConfig {
@@ -61,6 +79,13 @@ impl Default for SmppConfig {
             mo_reassembly_secs: 1800,
             receipt_wait_secs: 172_800,
             default_sender: "pxgate".to_owned(),
+            system_type: String::new(),
+            interface_version: "3.4".to_owned(),
+            source_ton: None,
+            source_npi: None,
+            dest_ton: None,
+            dest_npi: None,
+            validity_secs: None,
         }
     }
 }
@@ -110,6 +135,44 @@ impl SmppConfig {
         }
         if self.default_sender.is_empty() || self.default_sender.len() > 20 {
             bad("default_sender", "must be 1 to 20 characters");
+        }
+        if self.system_type.len() > 12 {
+            bad("system_type", "must be at most 12 characters (SMPP v3.4 §5.2.2)");
+        }
+        if self.interface_version_byte().is_none() {
+            bad("interface_version", "must be \"3.3\", \"3.4\" or \"5.0\"");
+        }
+        for (key, value, max) in [
+            ("source_ton", self.source_ton, 6),
+            ("dest_ton", self.dest_ton, 6),
+            ("source_npi", self.source_npi, 18),
+            ("dest_npi", self.dest_npi, 18),
+        ] {
+            if value.is_some_and(|v| v > max) {
+                bad(key, &format!("must be 0 to {max} (SMPP v3.4 §5.2.5, §5.2.6)"));
+            }
+        }
+        if self
+            .validity_secs
+            .is_some_and(|s| s == 0 || s >= 100 * 365 * 86_400)
+        {
+            bad("validity_secs", "must be 1 s to 99 years");
+        }
+        if self.validity_secs.is_some_and(|s| s >= self.receipt_wait_secs) {
+            bad(
+                "receipt_wait_secs",
+                "must be longer than validity_secs (a receipt can come until the validity ends)",
+            );
+        }
+    }
+
+    /// The bind's `interface_version` byte, `None` for an unknown setting.
+    pub fn interface_version_byte(&self) -> Option<u8> {
+        match self.interface_version.as_str() {
+            "3.3" => Some(0x33),
+            "3.4" => Some(0x34),
+            "5.0" => Some(0x50),
+            _ => None,
         }
     }
 }

@@ -114,10 +114,12 @@ impl Session {
 
     async fn bind(&self, cfg: &SmppConfig) -> Result<(), SessionError> {
         let bad = |e: rusmpp::types::COctetStringError| SessionError::Link(format!("bind field: {e}"));
+        let version = cfg.interface_version_byte().unwrap_or(0x34);
         let bind = BindTransceiver::builder()
             .system_id(COctetString::from_str(&cfg.system_id).map_err(bad)?)
             .password(COctetString::from_str(&cfg.password).map_err(bad)?)
-            .interface_version(InterfaceVersion::Smpp3_4)
+            .system_type(COctetString::from_str(&cfg.system_type).map_err(bad)?)
+            .interface_version(InterfaceVersion::from(version))
             .build();
         let resp = self.request(bind).await?;
         match resp.status() {

@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusmpp::pdus::{SubmitSm, SubmitSmResp};
-use rusmpp::types::{COctetString, OctetString};
+use rusmpp::types::{COctetString, EmptyOrFullCOctetString, OctetString};
 use rusmpp::values::{DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
 use rusmpp::{CommandStatus, Pdu};
 use tokio::time::Instant;
 
-use super::Env;
 use super::receipt::normalize_message_id;
 use super::session::Session;
+use super::{Env, SmppConfig};
 use crate::store::sms::OutboxRow;
 use crate::store::sms::batch::SmsOutcome;
 
@@ -62,7 +62,7 @@ impl Submit {
     /// with them the duplicates a crash or a hung SMSC can cause, by the window.
     pub(super) async fn run(self, permit: tokio::sync::OwnedSemaphorePermit) {
         let _place = permit;
-        let outcome = match build_submit(&self.row) {
+        let outcome = match build_submit(&self.row, &self.env.cfg) {
             Ok(pdu) => self.session.request(pdu).await,
             Err(why) => return self.fail(&why).await,
         };
@@ -143,28 +143,151 @@ fn message_id(r: &SubmitSmResp) -> String {
         .to_owned()
 }
 
-/// The submit_sm of a row: international ISDN destination, alphanumeric or numeric sender.
-fn build_submit(row: &OutboxRow) -> Result<SubmitSm, String> {
+/// Longest numeric sender that is a short code rather than a number.
+const MAX_SHORT_CODE: usize = 8;
+
+/// TON and NPI of `sender` (SMPP v3.4 §5.2.5, §5.2.6): alphanumeric 5/0, a short code 0/1, a
+/// longer number 1/1 (international).
+fn sender_ton_npi(sender: &str) -> (u8, u8) {
+    let digits = sender.strip_prefix('+').unwrap_or(sender);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        (5, 0)
+    } else if digits.len() <= MAX_SHORT_CODE && !sender.starts_with('+') {
+        (0, 1)
+    } else {
+        (1, 1)
+    }
+}
+
+/// `secs` as a relative validity_period, `YYMMDDhhmmss000R` (SMPP v3.4 §7.1.1.2); years of 365
+/// days, months of 30.
+fn relative_validity(secs: u64) -> String {
+    let (years, rest) = (secs / (365 * 86_400), secs % (365 * 86_400));
+    let (months, rest) = (rest / (30 * 86_400), rest % (30 * 86_400));
+    let (days, rest) = (rest / 86_400, rest % 86_400);
+    let (hours, rest) = (rest / 3_600, rest % 3_600);
+    let (minutes, seconds) = (rest / 60, rest % 60);
+    format!("{years:02}{months:02}{days:02}{hours:02}{minutes:02}{seconds:02}000R")
+}
+
+/// The submit_sm of a row, with the link's `[smpp]` addressing, receipt and validity settings.
+fn build_submit(row: &OutboxRow, cfg: &SmppConfig) -> Result<SubmitSm, String> {
     let text = |s: &str| COctetString::from_str(s).map_err(|e| format!("address {s:?}: {e}"));
     let destination = row.address.trim_start_matches('+');
-    let numeric = row.sender.chars().all(|c| c.is_ascii_digit());
-    let (src_ton, src_npi) = if numeric {
-        (Ton::Unknown, Npi::Isdn)
-    } else {
-        (Ton::Alphanumeric, Npi::Unknown)
-    };
+    let sender = row.sender.trim_start_matches('+');
+    let (auto_ton, auto_npi) = sender_ton_npi(&row.sender);
     let body = OctetString::from_slice(&row.body).map_err(|e| format!("short_message: {e}"))?;
     let byte = |v: i64| u8::try_from(v).map_err(|_| format!("value {v} out of range"));
-    Ok(SubmitSm::builder()
-        .source_addr_ton(src_ton)
-        .source_addr_npi(src_npi)
-        .source_addr(text(&row.sender)?)
-        .dest_addr_ton(Ton::International)
-        .dest_addr_npi(Npi::Isdn)
+    let receipt = u8::from(row.receipt != 0);
+    let mut submit = SubmitSm::builder()
+        .source_addr_ton(Ton::from(cfg.source_ton.unwrap_or(auto_ton)))
+        .source_addr_npi(Npi::from(cfg.source_npi.unwrap_or(auto_npi)))
+        .source_addr(text(sender)?)
+        .dest_addr_ton(Ton::from(cfg.dest_ton.unwrap_or(1)))
+        .dest_addr_npi(Npi::from(cfg.dest_npi.unwrap_or(1)))
         .destination_addr(text(destination)?)
         .esm_class(EsmClass::from(byte(row.esm_class)?))
-        .registered_delivery(RegisteredDelivery::from(if row.receipt != 0 { 1 } else { 0 }))
+        .registered_delivery(RegisteredDelivery::from(receipt))
         .data_coding(DataCoding::from(byte(row.data_coding)?))
-        .short_message(body)
-        .build())
+        .short_message(body);
+    if let Some(secs) = cfg.validity_secs {
+        let period = EmptyOrFullCOctetString::from_str(&relative_validity(secs))
+            .map_err(|e| format!("validity_period: {e}"))?;
+        submit = submit.validity_period(period);
+    }
+    Ok(submit.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(sender: &str) -> OutboxRow {
+        OutboxRow {
+            id: 1,
+            request_id: "r".to_owned(),
+            sender: sender.to_owned(),
+            address: "+821012345678".to_owned(),
+            part_no: 1,
+            data_coding: 0,
+            esm_class: 0,
+            body: b"hi".to_vec(),
+            receipt: 1,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn senders_are_addressed_by_kind() {
+        assert_eq!(sender_ton_npi("1588"), (0, 1), "a short code");
+        assert_eq!(sender_ton_npi("15881234"), (0, 1));
+        assert_eq!(sender_ton_npi("821012345678"), (1, 1), "a number");
+        assert_eq!(sender_ton_npi("+1588"), (1, 1), "written as international");
+        assert_eq!(sender_ton_npi("PXSHOP"), (5, 0), "alphanumeric");
+    }
+
+    #[test]
+    fn validity_is_written_relative() {
+        assert_eq!(relative_validity(90_061), "000001010101000R");
+        assert_eq!(relative_validity(400 * 86_400), "010105000000000R");
+    }
+
+    #[test]
+    fn link_settings_shape_the_submit() {
+        let default = build_submit(&row("1588"), &SmppConfig::default()).unwrap();
+        assert_eq!(
+            (
+                u8::from(default.source_addr_ton),
+                u8::from(default.source_addr_npi)
+            ),
+            (0, 1)
+        );
+        assert_eq!(
+            (u8::from(default.dest_addr_ton), u8::from(default.dest_addr_npi)),
+            (1, 1)
+        );
+        assert_eq!(
+            default.validity_period.as_ref(),
+            b"\0",
+            "empty: the SMSC's default"
+        );
+        let cfg = SmppConfig {
+            source_ton: Some(3),
+            source_npi: Some(9),
+            dest_ton: Some(2),
+            dest_npi: Some(8),
+            validity_secs: Some(3_600),
+            ..SmppConfig::default()
+        };
+        let set = build_submit(&row("+821099990000"), &cfg).unwrap();
+        assert_eq!(
+            (u8::from(set.source_addr_ton), u8::from(set.source_addr_npi)),
+            (3, 9)
+        );
+        assert_eq!((u8::from(set.dest_addr_ton), u8::from(set.dest_addr_npi)), (2, 8));
+        assert_eq!(set.source_addr.as_ref(), b"821099990000\0");
+        assert_eq!(set.validity_period.as_ref(), b"000000010000000R\0");
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let mut errors = Vec::new();
+        SmppConfig {
+            interface_version: "4.0".to_owned(),
+            system_type: "x".repeat(13),
+            source_ton: Some(7),
+            validity_secs: Some(200_000),
+            ..SmppConfig::default()
+        }
+        .check(&mut errors);
+        let joined = errors.join("\n");
+        for key in [
+            "interface_version",
+            "system_type",
+            "source_ton",
+            "receipt_wait_secs",
+        ] {
+            assert!(joined.contains(&format!("smpp.{key}")), "{key}: {joined}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ battery!(
     after_an_outage_sending_resumes_within_the_reconnect_cap,
     a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind,
     a_part_without_a_receipt_is_delivery_uncertain_after_the_wait,
+    an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text,
 );
 
 const WINDOW: u32 = 8;
@@ -206,4 +207,21 @@ async fn a_part_without_a_receipt_is_delivery_uncertain_after_the_wait(db: &Test
         .await;
     wait_inbox(&sim, &handset(300)).await;
     gw.wait_status(&app, &id, "DeliveryUncertain").await;
+}
+
+/// `[smpp] interface_version = "3.3"` and a `system_type`: the SMSC sees the bind as configured,
+/// and its receipts (SMPP 3.3 carries no TLVs, so only the receipt text names the message) still
+/// make the message DeliveredToTerminal.
+async fn an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text(db: &TestDb) {
+    let sim = sim(20).await;
+    let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| {
+        c.interface_version = "3.3".to_owned();
+        c.system_type = "PXGATE".to_owned();
+    })
+    .await;
+    let app = gw.register("bulk").await;
+    let id = gw.send(&app, &[&format!("tel:+{}", handset(1))], &text(1)).await;
+    gw.wait_status(&app, &id, "DeliveredToTerminal").await;
+    let binds = sim.stats().binds_as;
+    assert_eq!(binds.keys().collect::<Vec<_>>(), ["3.3 PXGATE"], "{binds:?}");
 }

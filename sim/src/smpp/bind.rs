@@ -39,22 +39,31 @@ struct Request<'a> {
     kind: BindKind,
     system_id: &'a str,
     password: &'a str,
+    system_type: &'a str,
     version: u8,
 }
 
 fn request(pdu: &Pdu) -> Option<Request<'_>> {
-    let (kind, system_id, password, version) = match pdu {
+    let (kind, system_id, password, system_type, version) = match pdu {
         Pdu::BindTransmitter(b) => (
             BindKind::Transmitter,
             &b.system_id,
             &b.password,
+            &b.system_type,
             b.interface_version,
         ),
-        Pdu::BindReceiver(b) => (BindKind::Receiver, &b.system_id, &b.password, b.interface_version),
+        Pdu::BindReceiver(b) => (
+            BindKind::Receiver,
+            &b.system_id,
+            &b.password,
+            &b.system_type,
+            b.interface_version,
+        ),
         Pdu::BindTransceiver(b) => (
             BindKind::Transceiver,
             &b.system_id,
             &b.password,
+            &b.system_type,
             b.interface_version,
         ),
         _ => return None,
@@ -63,6 +72,7 @@ fn request(pdu: &Pdu) -> Option<Request<'_>> {
         kind,
         system_id: system_id.as_str(),
         password: password.as_str(),
+        system_type: system_type.as_str(),
         version: u8::from(version),
     })
 }
@@ -81,7 +91,7 @@ impl Session {
                         .registry
                         .register(Arc::clone(&system_id), Arc::clone(&self.link))
                 });
-                self.shared.counters.binds_ok.fetch_add(1, Relaxed);
+                self.shared.counters.bound(req.version, req.system_type);
                 self.shared.counters.sessions_bound.fetch_add(1, Relaxed);
                 self.state = State::Bound(Binding {
                     kind: req.kind,
