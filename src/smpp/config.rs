@@ -136,6 +136,11 @@ impl SmppConfig {
         if self.default_sender.is_empty() || self.default_sender.len() > 20 {
             bad("default_sender", "must be 1 to 20 characters");
         }
+        self.check_smsc_settings(&mut bad);
+    }
+
+    /// What the SMSC is told: the bind's fields, addressing, validity.
+    fn check_smsc_settings(&self, bad: &mut impl FnMut(&str, &str)) {
         if self.system_type.len() > 12 {
             bad("system_type", "must be at most 12 characters (SMPP v3.4 §5.2.2)");
         }
