@@ -12,6 +12,7 @@
 
 pub mod config;
 mod dispatcher;
+mod metrics;
 mod mo;
 mod prefetch;
 mod receipt;

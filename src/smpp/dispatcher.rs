@@ -120,11 +120,13 @@ impl Worker {
                 Link::Binding { backoff } => match Session::open(self.env.clone(), self.link).await {
                     Ok(session) => {
                         tracing::info!(link = self.link, address = %self.env.cfg.address, "SMPP bound");
+                        super::metrics::bound(self.link, true, Some("ok"));
                         Link::Bound {
                             session: Arc::new(session),
                         }
                     }
                     Err(e) => {
+                        super::metrics::bound(self.link, false, Some("failed"));
                         let backoff = next_backoff(backoff, max);
                         tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
                         Link::Disconnected { backoff }
@@ -139,6 +141,7 @@ impl Worker {
                     Ended::Lost => {
                         // In-flight submits get a link error now and requeue their parts.
                         session.close();
+                        super::metrics::bound(self.link, false, None);
                         tracing::warn!(link = self.link, "SMPP link lost");
                         Link::Disconnected { backoff: min }
                     }

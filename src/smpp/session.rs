@@ -94,6 +94,7 @@ impl Session {
             out: out.clone(),
             pending: Arc::clone(&pending),
             env,
+            link,
         };
         tokio::spawn(reader.run(read, closed_tx, stop.clone()));
         let session = Self {
@@ -126,6 +127,11 @@ impl Session {
             CommandStatus::EsmeRok => Ok(()),
             other => Err(SessionError::BindRefused(other)),
         }
+    }
+
+    /// The link's number (0 … `[smpp] sessions` − 1).
+    pub(super) fn link(&self) -> u32 {
+        self.link
     }
 
     /// Sends a request and waits for its response (or generic_nack) up to the timeout.
@@ -249,6 +255,8 @@ struct Reader {
     out: mpsc::Sender<Command>,
     pending: Pending,
     env: Env,
+    /// The link's number, for its metrics.
+    link: u32,
 }
 
 impl Reader {
@@ -339,6 +347,7 @@ impl Reader {
     async fn deliver(&self, sm: &DeliverSm, seq: u32) {
         let now = self.env.now_ms();
         let Some(r) = receipt::parse(sm) else {
+            super::metrics::delivered(self.link, "mo");
             let status = match self.env.store.store_mo(&mo::parse(sm, now)).await {
                 Ok(()) => CommandStatus::EsmeRok,
                 Err(e) => {
@@ -354,6 +363,7 @@ impl Reader {
                 .reply(CommandStatus::EsmeRok, seq, DeliverSmResp::default())
                 .await;
         };
+        super::metrics::delivered(self.link, "receipt");
         let smsc_id = receipt::normalize_message_id(&r.raw_id);
         let (outbox, out) = (self.env.outbox.clone(), self.out.clone());
         tokio::spawn(async move {

@@ -62,10 +62,18 @@ impl Submit {
     /// with them the duplicates a crash or a hung SMSC can cause, by the window.
     pub(super) async fn run(self, permit: tokio::sync::OwnedSemaphorePermit) {
         let _place = permit;
+        let link = self.session.link();
+        let in_use = self.session.window_size - self.session.window.available_permits();
+        super::metrics::window_in_use(link, in_use);
         let outcome = match build_submit(&self.row, &self.env.cfg) {
             Ok(pdu) => self.session.request(pdu).await,
             Err(why) => return self.fail(&why).await,
         };
+        let answer = outcome.as_ref().map_or_else(
+            |_| "no_response".to_owned(),
+            |resp| super::metrics::status_name(resp.status()),
+        );
+        super::metrics::submitted(link, &answer);
         match outcome {
             Ok(resp) if resp.status() == CommandStatus::EsmeRok => {
                 let raw = match resp.pdu() {

@@ -69,6 +69,20 @@ async fn metric(gw: &SmsGateway, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Whether `/metrics` has a line for `series`.
+async fn metric_line(gw: &SmsGateway, series: &str) -> bool {
+    let page = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    page.lines().any(|l| l.starts_with(series))
+}
+
 /// The SMSC hangs for 4 s with parts outstanding (the response timeout is 1 s and the keep-alive
 /// far away, so only the response timeout can notice). The timeout is counted and the session
 /// probed at once; the probe goes unanswered, so the session is closed (counted) and the parts
@@ -220,8 +234,24 @@ async fn an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text
     })
     .await;
     let app = gw.register("bulk").await;
+    let series = [
+        "pxgate_smpp_submits_total{link=\"0\",status=\"ESME_ROK\"}",
+        "pxgate_smpp_deliver_sm_total{link=\"0\",kind=\"receipt\"}",
+    ];
+    let mut before = Vec::new();
+    for s in series {
+        before.push(metric(&gw, s).await);
+    }
     let id = gw.send(&app, &[&format!("tel:+{}", handset(1))], &text(1)).await;
     gw.wait_status(&app, &id, "DeliveredToTerminal").await;
     let binds = sim.stats().binds_as;
     assert_eq!(binds.keys().collect::<Vec<_>>(), ["3.3 PXGATE"], "{binds:?}");
+    // The link's metrics moved with it (the recorder is the process's: other tests' gateways count
+    // into the same series, so only growth is checked).
+    for (s, was) in series.iter().zip(before) {
+        assert!(metric(&gw, s).await > was, "{s} did not move from {was}");
+    }
+    assert!(metric(&gw, "pxgate_smpp_binds_total{link=\"0\",outcome=\"ok\"}").await >= 1.0);
+    assert!(metric_line(&gw, "pxgate_smpp_window_in_use{link=\"0\"}").await);
+    assert!(metric_line(&gw, "pxgate_smpp_link_up{link=\"0\"}").await);
 }
