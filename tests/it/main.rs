@@ -14,6 +14,7 @@ mod cli_catalog;
 mod cli_flags;
 mod crash;
 mod demo;
+mod deploy_files;
 mod harness;
 mod jasmin_api;
 mod kannel_api;
