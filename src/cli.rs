@@ -1,9 +1,11 @@
-//! The `pxgate` command line: `serve`, `migrate`, `demo`, `gen-token` and the `admin` client.
+//! The `pxgate` command line: `serve`, `migrate`, `demo`, `gen-token`, the `admin` client, and the
+//! shell completions and manual pages generated from these definitions ([`generate`]).
 
 pub mod accounts;
 pub mod admin;
 pub mod apps;
 pub mod callbacks;
+pub mod generate;
 pub mod sms;
 pub mod tariffs;
 pub mod vouchers;
@@ -77,4 +79,17 @@ pub enum Command {
     GenKey,
     /// Operate a running gateway through its admin API.
     Admin(admin::AdminArgs),
+    /// Print a completion script for a shell (see the README for where to put it).
+    Completions {
+        /// The shell that reads the script.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the pxgate(1) manual page, or write every page into a directory.
+    Man {
+        /// Write pxgate.1 and one page per subcommand (pxgate-serve.1, pxgate-admin-accounts.1, …)
+        /// into this directory, creating it if needed, and print the files written.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }

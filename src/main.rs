@@ -1,5 +1,6 @@
 //! The `pxgate` binary: parses the command line and runs the chosen command.
 
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use anyhow::Context as _;
 use clap::Parser as _;
 use pxgate::admin::OperatorTokens;
 use pxgate::app::{self, App};
-use pxgate::cli::{Cli, Command};
+use pxgate::cli::{Cli, Command, generate};
 use pxgate::config::{self, Config, EX_USAGE};
 use pxgate::domain::SystemClock;
 use pxgate::store::{self, StoreOptions};
@@ -69,6 +70,11 @@ async fn run(cli: Cli) -> ExitCode {
             Ok(())
         }
         Command::Admin(args) => pxgate::cli::admin::run(args).await.map_err(Into::into),
+        Command::Completions { shell } => {
+            to_stdout("completion script", |out| generate::completions(shell, out))
+        }
+        Command::Man { dir: None } => to_stdout("manual page", generate::man_page),
+        Command::Man { dir: Some(dir) } => man_pages(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,6 +151,25 @@ fn gen_token(name: &str) {
         "token_sha256 = \"{}\"",
         pxgate::crypto::hex(&pxgate::crypto::token_digest(&token))
     );
+}
+
+/// Runs `write` on standard output; a reader that stopped early (`pxgate man | head`) is not an
+/// error.
+fn to_stdout(what: &str, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::Result<()> {
+    match write(&mut io::stdout().lock()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.with_context(|| format!("writing the {what}")),
+    }
+}
+
+/// Writes every manual page into `dir` and prints the files written, one a line.
+fn man_pages(dir: &Path) -> anyhow::Result<()> {
+    let written = generate::man_pages(dir)
+        .with_context(|| format!("writing the manual pages into {}", dir.display()))?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

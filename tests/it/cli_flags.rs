@@ -1,7 +1,8 @@
 //! What a newcomer meets first: `pxgate admin`'s connection flags go before or after the
 //! subcommand, a refused token says where the token comes from and what the gateway said, and
-//! `pxgate serve` without operators says the admin API is unusable. None of this depends on the
-//! store, so these run on SQLite only.
+//! `pxgate serve` without operators says the admin API is unusable, and `pxgate completions` and
+//! `pxgate man` write what shells and man(1) read. None of this depends on the store, so these run
+//! on SQLite only (or on no store at all).
 
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -135,4 +136,95 @@ async fn serve_without_operators_warns_that_the_admin_api_is_unusable() {
             && text.contains("pxgate gen-token"),
         "{text}"
     );
+}
+
+/// Every shell gets a script; bash's completes the top-level subcommands and admin's resources.
+#[tokio::test]
+async fn completions_name_the_subcommands_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell]).await;
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8(out.stdout).expect("UTF-8");
+        assert!(
+            script.contains("pxgate") && script.contains("serve"),
+            "{shell}: {script}"
+        );
+    }
+    let out = run(&["completions", "bash"]).await;
+    let script = String::from_utf8(out.stdout).expect("UTF-8");
+    for word in [
+        "serve",
+        "migrate",
+        "demo",
+        "gen-token",
+        "admin",
+        "completions",
+        "man",
+    ] {
+        assert!(script.contains(word), "{word} missing from the bash script");
+    }
+    // The words offered after `pxgate admin`: the `opts=` line of its case.
+    let admin = script
+        .split("pxgate__subcmd__admin)")
+        .nth(1)
+        .and_then(|case| case.lines().find(|l| l.trim_start().starts_with("opts=")))
+        .unwrap_or_default();
+    for resource in ["accounts", "apps", "vouchers", "tariffs", "callbacks", "sms"] {
+        assert!(
+            admin.split([' ', '"']).any(|word| word == resource),
+            "admin {resource} missing from {admin:?}"
+        );
+    }
+    let unknown = run(&["completions", "tcsh"]).await;
+    assert!(!unknown.status.success());
+}
+
+/// `pxgate man` writes pxgate(1): a roff page whose first request (after groff's apostrophe
+/// string) is `.TH`, naming and describing the subcommands.
+#[tokio::test]
+async fn the_man_page_is_roff_and_documents_serve() {
+    let out = run(&["man"]).await;
+    assert!(out.status.success(), "{out:?}");
+    let page = String::from_utf8(out.stdout).expect("UTF-8");
+    let first = page
+        .lines()
+        .find(|line| !line.starts_with(".ie ") && !line.starts_with(".el "))
+        .unwrap_or_default();
+    assert!(first.starts_with(".TH pxgate 1 "), "{first}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    for said in ["serve", "Run the gateway with a configuration file", "admin"] {
+        assert!(page.contains(said), "{said:?} missing from {page}");
+    }
+}
+
+/// `pxgate man --dir` writes one page per command, at every depth, and lists the files.
+#[tokio::test]
+async fn man_dir_writes_a_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let man1 = dir.path().join("man1");
+    let out = run(&["man", "--dir", man1.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{out:?}");
+    let listed = String::from_utf8(out.stdout).expect("UTF-8");
+    for page in [
+        "pxgate.1",
+        "pxgate-serve.1",
+        "pxgate-demo.1",
+        "pxgate-completions.1",
+        "pxgate-man.1",
+        "pxgate-admin.1",
+        "pxgate-admin-accounts.1",
+        "pxgate-admin-accounts-create.1",
+        "pxgate-admin-sms.1",
+    ] {
+        let path = man1.join(page);
+        assert!(path.is_file(), "{page} not written: {listed}");
+        assert!(
+            listed.lines().any(|l| l == path.to_str().unwrap()),
+            "{page} not listed"
+        );
+    }
+    assert!(!man1.join("pxgate-help.1").exists(), "help needs no page");
+    let serve = std::fs::read_to_string(man1.join("pxgate-serve.1")).unwrap();
+    assert!(serve.contains(".TH pxgate-serve 1"), "{serve}");
+    assert!(serve.contains("PXGATE_CONFIG"), "the variable is named: {serve}");
 }
