@@ -40,7 +40,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Router, middleware};
 use utoipa::OpenApi as _;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -94,8 +94,8 @@ pub(crate) fn routes() -> Router<Gateway> {
         .routes(routes!(docs_page))
         .split_for_parts();
     let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
-    components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    components.add_security_scheme("basic", http_scheme(HttpAuthScheme::Basic, BASIC));
+    components.add_security_scheme("bearer", http_scheme(HttpAuthScheme::Bearer, BEARER));
     let json = Arc::new(doc.to_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document did not serialize");
         "{}".to_owned()
@@ -108,6 +108,23 @@ pub(crate) fn routes() -> Router<Gateway> {
         .layer(axum::Extension(Documents { json, page }))
         // axum's own 404/405/400 rejections become OneAPI requestErrors.
         .layer(middleware::map_response(as_request_error))
+}
+
+/// The `basic` security scheme, as the document describes it.
+const BASIC: &str = "An application credential (its username and secret): \
+    `Authorization: Basic base64(username:secret)`.";
+
+/// The `bearer` security scheme, as the document describes it.
+const BEARER: &str = "An OAuth 2.0 access token from `POST /oauth/token` (client credentials grant, \
+    RFC 6749 §4.4): `Authorization: Bearer <token>`.";
+
+fn http_scheme(scheme: HttpAuthScheme, description: &str) -> SecurityScheme {
+    SecurityScheme::Http(
+        HttpBuilder::new()
+            .scheme(scheme)
+            .description(Some(description))
+            .build(),
+    )
 }
 
 /// The OpenAPI document and its page, rendered once.
@@ -125,7 +142,8 @@ async fn openapi_json(axum::Extension(docs): axum::Extension<Documents>) -> Resp
     (headers, docs.json.as_str().to_owned()).into_response()
 }
 
-/// A self-contained HTML page listing the document's operations.
+/// A self-contained HTML page of the document: operations with their bodies, responses and
+/// authentication, the security schemes, and the schemas.
 #[utoipa::path(get, path = "/oneapi/v1/docs", tag = "meta",
     responses((status = 200, description = "HTML", content_type = "text/html")))]
 async fn docs_page(axum::Extension(docs): axum::Extension<Documents>) -> Response {

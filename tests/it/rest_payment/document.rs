@@ -1,5 +1,6 @@
 //! The OpenAPI document and the docs page: OpenAPI 3.1, every route the binding serves listed, each
-//! listed operation really served, and unknown URLs or methods answered in the OneAPI error shape.
+//! listed operation really served, the page a reference (bodies, schemas, authentication), and
+//! unknown URLs or methods answered in the OneAPI error shape.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -139,6 +140,37 @@ async fn the_document_lists_every_route_and_only_served_ones(db: &TestDb) {
         assert!(html.contains(path), "{path} on the page");
     }
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    // An API reference: the charge's request body, its responses' bodies and its authentication.
+    let charge = html
+        .split("<code>/oneapi/v1/payment/{endUserId}/transactions/amount</code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the charge on the page");
+    for said in [
+        "<h4>Request body (required)</h4><p><code>application/json</code>: \
+         <a href=\"#schema-AmountTransactionRequest\">AmountTransactionRequest</a></p>",
+        "<dt>201</dt><dd>Charged or refunded<p><code>application/json</code>: \
+         <a href=\"#schema-AmountTransactionResponse\">AmountTransactionResponse</a></p>",
+        "<a href=\"#schema-RequestError\">RequestError</a>",
+        "Authentication: <a href=\"#security-basic\">basic</a> or <a href=\"#security-bearer\">bearer</a>",
+    ] {
+        assert!(charge.contains(said), "{said} not in {charge}");
+    }
+    // The schemes it names, and the schemas its body is made of.
+    for said in [
+        "<dt id=\"security-basic\"><code>basic</code></dt><dd>HTTP <code>Authorization: Basic …</code>",
+        "<dt id=\"security-bearer\"><code>bearer</code></dt><dd>HTTP <code>Authorization: Bearer …</code>",
+        "An OAuth 2.0 access token from <code>POST /oauth/token</code>",
+        "<h3 id=\"schema-AmountTransactionRequest\">",
+        "<tr><td><code>amountTransaction</code></td><td>\
+         <a href=\"#schema-AmountTransactionIn\">AmountTransactionIn</a></td>\
+         <td><span class=\"req\">required</span></td>",
+        "<tr><td><code>referenceCode</code></td><td>string</td><td><span class=\"req\">required</span></td>\
+         <td>The application&#39;s unique reference: the idempotency key.",
+        "Values: <code>Charged</code>, <code>Refunded</code>",
+    ] {
+        assert!(html.contains(said), "{said} not on the page");
+    }
 }
 
 async fn unknown_urls_and_methods_are_oneapi_errors(db: &TestDb) {
