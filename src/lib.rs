@@ -28,7 +28,7 @@
 //! | [`oauth`] | the OAuth 2.0 client-credentials token endpoint |
 //! | `compat` | the HTTP APIs of other SMS gateways: Kannel's `sendsms`, Jasmin's `/send` |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
-//! | [`cli`] | the command line, including the admin client |
+//! | [`cli`] | the command line, including the admin client, its completions and manual pages |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
 //! | [`app`] | the composition root: `App::build` wires every part; the router and its layers; `run(listener, app, shutdown)` with the accept loop (connection cap, header timeout, HTTPS) and the background tasks |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |
