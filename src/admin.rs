@@ -14,6 +14,7 @@ pub mod monitoring;
 pub mod problem;
 pub mod sms;
 mod state;
+pub mod status;
 pub mod tariffs;
 pub mod views;
 pub mod vouchers;
@@ -102,6 +103,7 @@ pub fn routes(state: AdminState) -> Router<AdminState> {
             "/tariffs/{code}",
             put(tariffs::put).get(tariffs::show).delete(tariffs::delete),
         )
+        .route("/status", get(status::show))
         .route("/apps", post(p::create).get(p::list))
         .route("/apps/{id}", get(p::show).patch(p::update))
         .route("/apps/{id}/agreement", put(p::set_agreement))

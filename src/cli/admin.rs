@@ -72,6 +72,9 @@ pub enum Resource {
         #[command(subcommand)]
         command: super::sms::SmsCommand,
     },
+    /// What the gateway still owes: SMS parts waiting for the SMSC and callbacks waiting for
+    /// applications' endpoints.
+    Status,
 }
 
 /// Why an admin command failed; printed by `main`.
@@ -106,6 +109,7 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
         Resource::Tariffs { command } => super::tariffs::run(&args, command).await?,
         Resource::Callbacks { command } => super::callbacks::run(&args, command).await?,
         Resource::Sms { command } => super::sms::run(&args, command).await?,
+        Resource::Status => status(&args).await?,
     };
     println!("{out}");
     Ok(())
@@ -195,6 +199,26 @@ pub(crate) fn rows(columns: &[(&str, &str)], items: &Value) -> String {
 }
 
 /// A two-column table of one object's fields.
+/// `pxgate admin status`: the outbox and callback backlogs.
+async fn status(args: &AdminArgs) -> Result<String, CliError> {
+    let value = call(args, Method::GET, "/admin/v1/status", None).await?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&value).unwrap_or_default());
+    }
+    let oldest = value["outbox"]["oldest_pending_secs"].as_i64().map_or_else(
+        || "none waiting".to_owned(),
+        |s| format!("oldest queued {s} s ago"),
+    );
+    let by_app = rows(
+        &[("app", "app_id"), ("pending", "pending")],
+        &value["callbacks"]["by_app"],
+    );
+    Ok(format!(
+        "SMS outbox: {} parts waiting for the SMSC ({oldest})\ncallbacks: {} waiting for applications' endpoints\n{by_app}",
+        value["outbox"]["pending_parts"], value["callbacks"]["pending"]
+    ))
+}
+
 pub(crate) fn record(value: &Value) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY);

@@ -181,6 +181,9 @@ pub trait CallbackStore: Send + Sync {
     /// application.
     async fn claim_callbacks(&self, claim: &CallbackClaim) -> Result<Vec<DueCallback>, StoreError>;
 
+    /// Callbacks not yet delivered nor abandoned, by application (`app:<id>`), by application id.
+    async fn callback_backlog(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
     /// Puts off every waiting callback of `actor` until `until_ms` (its circuit is open); answers
     /// how many.
     async fn hold_callbacks(&self, actor: &str, until_ms: i64, now_ms: i64) -> Result<u64, StoreError>;

@@ -233,6 +233,10 @@ pub trait SmsStore: Send + Sync {
     /// that commits after a younger one can add a row below it; see `scf::outbox`).
     async fn pending_floor(&self) -> Result<i64, StoreError>;
 
+    /// Parts still to go to the SMSC (queued or being sent), and when the oldest was queued (ms
+    /// since the epoch): the outbox backlog operators watch.
+    async fn outbox_backlog(&self) -> Result<(i64, Option<i64>), StoreError>;
+
     /// The SMSC accepted row `id` as `smsc_id` (normalized; `raw` as received). A receipt that
     /// came before this is applied now.
     async fn mark_submitted(&self, id: i64, smsc_id: &str, raw: &str, now_ms: i64) -> Result<(), StoreError>;

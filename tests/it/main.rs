@@ -7,6 +7,7 @@ mod account_soap;
 mod admin_api;
 mod admin_apps;
 mod admin_import;
+mod admin_status;
 mod alerts;
 mod callbacks;
 mod cli;

@@ -183,6 +183,14 @@ impl CallbackStore for SqlStore {
         Ok(rows)
     }
 
+    async fn callback_backlog(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(db::query_as(
+            "SELECT actor, COUNT(*) FROM callbacks WHERE status = 'pending' GROUP BY actor ORDER BY actor",
+        )
+        .fetch_all(self.reader())
+        .await?)
+    }
+
     async fn hold_callbacks(&self, actor: &str, until_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
         let held = db::query(crate::store::sql::callback_store::HOLD)

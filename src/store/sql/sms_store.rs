@@ -76,6 +76,10 @@ pub(crate) const PENDING_FLOOR: &str = "SELECT COALESCE( \
        (SELECT MIN(id) FROM sms_outbox WHERE status IN ('queued', 'sending')), \
        (SELECT MAX(id) + 1 FROM sms_outbox), 0)";
 
+/// Parts still to go and the oldest one's queue time (`sms_outbox_pending` covers the rows).
+pub(crate) const OUTBOX_BACKLOG: &str = "SELECT COUNT(*), MIN(created_at) FROM sms_outbox \
+     WHERE status IN ('queued', 'sending')";
+
 /// Takes kept receipts whose id is now known, oldest first.
 pub(crate) const TAKE_MATCHED_EARLY_RECEIPTS: &str = "DELETE FROM sms_early_receipts \
      WHERE smsc_id IN (SELECT e.smsc_id FROM sms_early_receipts e \
@@ -128,6 +132,12 @@ impl SmsStore for SqlStore {
 
     async fn pending_floor(&self) -> Result<i64, StoreError> {
         Ok(db::query_scalar(crate::store::sql::sms_store::PENDING_FLOOR)
+            .fetch_one(self.reader())
+            .await?)
+    }
+
+    async fn outbox_backlog(&self) -> Result<(i64, Option<i64>), StoreError> {
+        Ok(db::query_as(crate::store::sql::sms_store::OUTBOX_BACKLOG)
             .fetch_one(self.reader())
             .await?)
     }
