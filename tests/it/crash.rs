@@ -144,9 +144,7 @@ async fn charge_all(
 
 async fn a_killed_gateway_charges_once_and_loses_no_message(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let url = db
-        .pg_url()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("gateway.db").display()));
+    let url = crate::process::store_url(db, dir.path());
     let sim = start_sim(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
     let first = serve(dir.path(), &url, sim.smpp_addr(), "first.log").await;
     let http = reqwest::Client::new();

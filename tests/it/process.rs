@@ -71,3 +71,9 @@ pub(crate) async fn serve(dir: &std::path::Path, store_url: &str, extra: &str, l
     }
     panic!("pxgate serve never became healthy");
 }
+
+/// The database a `pxgate serve` of this test uses: `db`'s PostgreSQL, or a SQLite file in `dir`.
+pub(crate) fn store_url(db: &crate::harness::TestDb, dir: &std::path::Path) -> String {
+    db.pg_url()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("gateway.db").display()))
+}

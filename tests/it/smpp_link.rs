@@ -51,8 +51,8 @@ fn copies(sim: &pxsim::SimHandle, i: usize) -> usize {
         .count()
 }
 
-/// The value of the first series of the gateway's `/metrics` that starts with `series`.
-async fn metric(gw: &SmsGateway, series: &str) -> f64 {
+/// The gateway's `/metrics` line of `series`, if it has one.
+async fn metric_series(gw: &SmsGateway, series: &str) -> Option<String> {
     let page = gw
         .http
         .get(format!("{}/metrics", gw.base))
@@ -62,25 +62,20 @@ async fn metric(gw: &SmsGateway, series: &str) -> f64 {
         .text()
         .await
         .unwrap();
-    page.lines()
-        .find(|l| l.starts_with(series))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
+    page.lines().find(|l| l.starts_with(series)).map(str::to_owned)
+}
+
+/// The value of `series` in the gateway's `/metrics` (0 when absent).
+async fn metric(gw: &SmsGateway, series: &str) -> f64 {
+    metric_series(gw, series)
+        .await
+        .and_then(|l| l.rsplit(' ').next().and_then(|v| v.parse().ok()))
         .unwrap_or(0.0)
 }
 
 /// Whether `/metrics` has a line for `series`.
 async fn metric_line(gw: &SmsGateway, series: &str) -> bool {
-    let page = gw
-        .http
-        .get(format!("{}/metrics", gw.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    page.lines().any(|l| l.starts_with(series))
+    metric_series(gw, series).await.is_some()
 }
 
 /// The SMSC hangs for 4 s with parts outstanding (the response timeout is 1 s and the keep-alive

@@ -35,9 +35,7 @@ pub(crate) async fn serve(
 /// been in flight; messages whose answer was lost with the process are not sent more than twice.
 async fn a_killed_gateway_loses_nothing_it_accepted(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let url = db
-        .pg_url()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("gateway.db").display()));
+    let url = crate::process::store_url(db, dir.path());
     let sim = start_sim(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
     let first = serve(dir.path(), &url, sim.smpp_addr(), "first.log").await;
     let http = reqwest::Client::new();
