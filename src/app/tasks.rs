@@ -33,6 +33,11 @@ impl Tasks {
         let stop = CancellationToken::new();
         let mut tasks = JoinSet::new();
         tasks.spawn(housekeeping(app.gateway.clone(), stop.clone()));
+        tasks.spawn(backlog_gauges(
+            Arc::clone(&app.store),
+            Arc::clone(&app.clock),
+            stop.clone(),
+        ));
         // The SMS dispatcher: SMPP links draining the outbox (they retry while the SMSC is away).
         let smpp = crate::smpp::spawn(
             app.smpp.clone(),
@@ -93,4 +98,54 @@ async fn housekeeping(gateway: Gateway, stop: CancellationToken) {
             Err(e) => tracing::warn!(error = %e, "releasing expired reservations failed"),
         }
     }
+}
+
+/// How often the backlog gauges are read from the store.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Keeps the backlog gauges current: SMS parts waiting for the SMSC and the oldest one's age
+/// (`pxgate_sms_outbox_pending_parts`, `pxgate_sms_outbox_oldest_pending_seconds`), and callbacks
+/// waiting per application (`pxgate_callbacks_pending{app}`, 0 once an application's are gone).
+async fn backlog_gauges(
+    store: Arc<dyn crate::store::Store>,
+    clock: Arc<dyn crate::domain::Clock>,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(BACKLOG_EVERY);
+    let mut apps: std::collections::HashSet<String> = std::collections::HashSet::new();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        #[allow(clippy::cast_precision_loss, reason = "counts and ages far below 2^52")]
+        match store.outbox_backlog().await {
+            Ok((parts, oldest)) => {
+                let age = oldest.map_or(0, |at| (clock.now().timestamp_millis() - at).max(0) / 1_000);
+                metrics::gauge!("pxgate_sms_outbox_pending_parts").set(parts as f64);
+                metrics::gauge!("pxgate_sms_outbox_oldest_pending_seconds").set(age as f64);
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the outbox backlog failed"),
+        }
+        match store.callback_backlog().await {
+            Ok(pending) => {
+                let now: std::collections::HashSet<String> =
+                    pending.iter().map(|(actor, _)| actor.clone()).collect();
+                for gone in apps.difference(&now) {
+                    metrics::gauge!("pxgate_callbacks_pending", "app" => app_id(gone)).set(0.0);
+                }
+                #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+                for (actor, n) in &pending {
+                    metrics::gauge!("pxgate_callbacks_pending", "app" => app_id(actor)).set(*n as f64);
+                }
+                apps = now;
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the callback backlog failed"),
+        }
+    }
+}
+
+/// `app:shop` → `shop`.
+fn app_id(actor: &str) -> String {
+    actor.strip_prefix("app:").unwrap_or(actor).to_owned()
 }

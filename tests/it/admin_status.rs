@@ -41,6 +41,23 @@ async fn the_status_shows_what_waits_for_the_smsc(db: &TestDb) {
         "{after}"
     );
     assert_eq!(after["callbacks"]["pending"], 0, "{after}");
+    // The same backlog as gauges (the recorder is the process's, shared with other tests'
+    // gateways, so only their presence is checked here).
+    let metrics = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "pxgate_sms_outbox_pending_parts",
+        "pxgate_sms_outbox_oldest_pending_seconds",
+    ] {
+        assert!(metrics.lines().any(|l| l.starts_with(series)), "{series} missing");
+    }
 
     let out = tokio::process::Command::new(PXGATE)
         .args(["admin", "--url", &gw.base, "--token", OPERATOR_TOKEN, "status"])
