@@ -10,7 +10,41 @@ pub(crate) mod kannel;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest as _, Request};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
+
+use crate::gateway::Served;
+
+/// A refusal as the emulated gateway words it: the HTTP status, the text, and the outcome the
+/// usage records count.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub(crate) status: StatusCode,
+    pub(crate) text: String,
+    pub(crate) outcome: &'static str,
+}
+
+impl Refused {
+    /// An argument refused: 400, counted as SVC0002.
+    pub(crate) fn bad(text: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            text: text.into(),
+            outcome: "SVC0002",
+        }
+    }
+}
+
+/// What a permitted call answered, `T` or a refusal; counted once by `Gateway::serve`.
+pub(crate) struct Answer<T>(pub(crate) Result<T, Refused>);
+
+impl<T> Served for Answer<T> {
+    fn usage(&self) -> (&str, Option<(i64, &'static str)>) {
+        match &self.0 {
+            Ok(_) => ("ok", None),
+            Err(refused) => (refused.outcome, None),
+        }
+    }
+}
 
 /// A request's fields, from the query and, for a `POST`, the body: names and the octets of their
 /// values (a text field is read in its charset, the rest as UTF-8).

@@ -46,8 +46,12 @@ pub(super) async fn run(state: Notices, stop: CancellationToken) {
             }
         }
         // Received messages are pushed only as Parlay X and OneAPI notifications.
-        for format in [NotifyFormat::Soap, NotifyFormat::Json] {
-            if let Err(e) = receptions(state, format).await {
+        let writers: [(NotifyFormat, ReceptionWriter); 2] = [
+            (NotifyFormat::Soap, crate::soap::binding::sms_notices::reception),
+            (NotifyFormat::Json, crate::rest::sms_notices::reception),
+        ];
+        for (format, write) in writers {
+            if let Err(e) = receptions(state, format, write).await {
                 tracing::warn!(error = %e, ?format, "queueing received-SMS notifications failed");
             }
         }
@@ -85,15 +89,12 @@ async fn receipts(state: &Notices, format: NotifyFormat) -> Result<(), ScfError>
     Ok(())
 }
 
-async fn receptions(state: &Notices, format: NotifyFormat) -> Result<(), ScfError> {
+/// A binding's writer of a received-message notification.
+type ReceptionWriter = fn(&crate::scf::sms::DueSmsReception) -> (&'static str, Payload);
+
+async fn receptions(state: &Notices, format: NotifyFormat, write: ReceptionWriter) -> Result<(), ScfError> {
     for reception in state.scf.due_sms_receptions(format, BATCH).await? {
-        let (kind, payload) = match format {
-            NotifyFormat::Soap => crate::soap::binding::sms_notices::reception(&reception),
-            // Received messages are pushed only in the two formats `run` asks for.
-            NotifyFormat::Json | NotifyFormat::Kannel | NotifyFormat::Jasmin => {
-                crate::rest::sms_notices::reception(&reception)
-            }
-        };
+        let (kind, payload) = write(&reception);
         let callback = callback(state, &reception.actor, kind, &reception.endpoint, payload);
         state.scf.hand_over_sms_reception(&reception, &callback).await?;
     }

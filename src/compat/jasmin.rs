@@ -19,10 +19,10 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Fields, Unreadable, read_fields};
+use super::{Answer, Fields, Refused, Unreadable, read_fields};
 use crate::callbacks::Payload;
 use crate::framework::{AuthError, Credentials, Operation, Permit};
-use crate::gateway::{Gateway, Served};
+use crate::gateway::Gateway;
 use crate::scf::sms::{DeliveryStatus, DueReceipt, NotifyFormat, SendSmsRequest};
 use crate::scf::{Scf, ScfError};
 
@@ -76,40 +76,9 @@ pub(crate) async fn send(State(gateway): State<Gateway>, request: Request) -> Re
     }
 }
 
-/// What a permitted call answered: the message id, or a refusal.
-struct Answer(Result<String, Refused>);
-
-impl Served for Answer {
-    fn usage(&self) -> (&str, Option<(i64, &'static str)>) {
-        match &self.0 {
-            Ok(_) => ("ok", None),
-            Err(refused) => (refused.outcome, None),
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Refused {
-    status: StatusCode,
-    text: String,
-    outcome: &'static str,
-}
-
 /// An argument Jasmin would refuse (400).
 fn invalid(name: &str, value: &str) -> Refused {
-    Refused {
-        status: StatusCode::BAD_REQUEST,
-        text: format!("Argument [{name}] has an invalid value: [{value}]."),
-        outcome: "SVC0002",
-    }
-}
-
-fn bad(text: String) -> Refused {
-    Refused {
-        status: StatusCode::BAD_REQUEST,
-        text,
-        outcome: "SVC0002",
-    }
+    Refused::bad(format!("Argument [{name}] has an invalid value: [{value}]."))
 }
 
 /// Jasmin answers in `text/plain`.
@@ -129,7 +98,7 @@ fn error(status: StatusCode, why: &str) -> Response {
 /// Checks the arguments as Jasmin would, then sends; answers the message id.
 async fn submit(scf: &Scf, permit: &Permit, fields: &Fields) -> Result<String, Refused> {
     if let Some(name) = UNSUPPORTED.iter().find(|n| fields.has(n)) {
-        return Err(bad(format!(
+        return Err(Refused::bad(format!(
             "Argument [{name}] is not supported by this gateway."
         )));
     }
@@ -165,15 +134,15 @@ fn content(fields: &Fields) -> Result<String, Refused> {
         return Err(invalid("coding", &coding));
     }
     match (fields.raw(&["content"]), fields.get(&["hex-content"])) {
-        (Some(_), Some(_)) => Err(bad(
+        (Some(_), Some(_)) => Err(Refused::bad(
             "content and hex-content cannot be used both in same request.".to_owned(),
         )),
-        (None, None) => Err(bad("content or hex-content not present.".to_owned())),
+        (None, None) => Err(Refused::bad("content or hex-content not present.".to_owned())),
         (Some(text), None) => String::from_utf8(text.to_vec()).map_err(|_| invalid("content", "not UTF-8")),
         (None, Some(hex)) => {
             let octets = hex::decode(&hex).map_err(|_| invalid("hex-content", &hex))?;
             if coding != "8" || octets.len() % 2 != 0 {
-                return Err(bad(
+                return Err(Refused::bad(
                     "hex-content is offered as UCS-2 only (coding 8, an even number of octets).".to_owned(),
                 ));
             }
@@ -201,12 +170,14 @@ fn dlr(fields: &Fields) -> Result<Option<(String, String)>, Refused> {
         return Ok(None);
     }
     let Some(url) = url else {
-        return Err(bad("Argument [dlr-url] is mandatory when dlr is yes.".to_owned()));
+        return Err(Refused::bad(
+            "Argument [dlr-url] is mandatory when dlr is yes.".to_owned(),
+        ));
     };
     match level.as_deref() {
         Some("2" | "3") => {}
         None | Some("1") => {
-            return Err(bad(
+            return Err(Refused::bad(
                 "dlr-level 1 (SMS-C level) is not sent by this gateway: ask for 2 (handset) or 3.".to_owned(),
             ));
         }

@@ -10,7 +10,7 @@
 //! final, its escapes filled in: `%d` (1 or 2), `%A` (the report: `id:<requestIdentifier>` and
 //! `stat:DELIVRD`, `stat:UNDELIV`, or `stat:UNKNOWN` when the network could not say), `%p` (the sender), `%P` (the number, as E.164), `%q`/`%Q` (the same, `+`
 //! written), `%T` (the report's time, seconds since the epoch), `%I` (the requestIdentifier), `%i`
-//! (`pxgate`), `%n` (the username). SMSC-level reports (4, 8, 16) are not sent: a mask asking only
+//! (`pxgate`), `%n` (the application's id). SMSC-level reports (4, 8, 16) are not sent: a mask asking only
 //! for them is refused. Not offered: `udh`, `mclass`, `mwi`, `validity`, `deferred`, `coding=2`
 //! (binary), `smsc`; a request naming one is refused, never half served. The text's coding is
 //! chosen by the gateway (GSM 7-bit when it fits, UCS-2 otherwise), so `coding` 0, 1 and 3 are
@@ -20,10 +20,10 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Fields, Unreadable, read_fields};
+use super::{Answer, Fields, Refused, Unreadable, read_fields};
 use crate::callbacks::Payload;
 use crate::framework::{AuthError, Credentials, Operation, Permit};
-use crate::gateway::{Gateway, Served};
+use crate::gateway::Gateway;
 use crate::scf::sms::{DeliveryStatus, DueReceipt, NotifyFormat, SendSmsRequest};
 use crate::scf::{Scf, ScfError};
 
@@ -59,49 +59,11 @@ pub(crate) async fn sendsms(State(gateway): State<Gateway>, request: Request) ->
     let call = async |scf: &Scf, permit: &Permit| Answer(send(scf, permit, &fields).await);
     match gateway.serve(&credentials, Operation::SendSms, peer, call).await {
         Ok(Answer(Ok(()))) => text(StatusCode::ACCEPTED, "0: Accepted for delivery"),
-        Ok(Answer(Err(refused))) => refused.into_response(),
-        Err(refused) => auth_refusal(&refused).into_response(),
-    }
-}
-
-/// What a permitted call answered.
-struct Answer(Result<(), Refused>);
-
-impl Served for Answer {
-    fn usage(&self) -> (&str, Option<(i64, &'static str)>) {
-        match &self.0 {
-            Ok(()) => ("ok", None),
-            Err(refused) => (refused.outcome, None),
+        Ok(Answer(Err(refused))) => text(refused.status, &refused.text),
+        Err(e) => {
+            let refused = auth_refusal(&e);
+            text(refused.status, &refused.text)
         }
-    }
-}
-
-/// A refusal, as Kannel words it.
-#[derive(Debug)]
-struct Refused {
-    status: StatusCode,
-    text: String,
-    /// The usage-record outcome.
-    outcome: &'static str,
-}
-
-impl Refused {
-    fn new(status: StatusCode, text: impl Into<String>) -> Self {
-        Self {
-            status,
-            text: text.into(),
-            outcome: "SVC0002",
-        }
-    }
-
-    fn bad(text: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, text)
-    }
-}
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        text(self.status, &self.text)
     }
 }
 
