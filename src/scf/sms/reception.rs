@@ -23,6 +23,8 @@ use crate::store::sms::{InboxLease, ReceivedSms};
 
 /// Messages routed per pass.
 const ROUTE_BATCH: i64 = 200;
+/// Longest correlator and keyword kept.
+const MAX_CORRELATOR: usize = 256;
 /// Most messages one getReceivedSms returns (the rest stay for the next call).
 const MAX_RECEIVED: i64 = 100;
 /// How long a lease holds messages whose answer was never settled (a gateway that stopped while
@@ -79,8 +81,6 @@ impl Lease {
         });
     }
 }
-/// Longest correlator and keyword kept.
-const MAX_CORRELATOR: usize = 256;
 
 /// `startSmsNotification` (ES 202 391-4 §8.4.1), protocol-neutral.
 #[derive(Debug, Clone, PartialEq, Eq)]
