@@ -31,7 +31,7 @@ use crate::framework::Framework;
 use crate::gateway::Gateway;
 use crate::outbox::Outbox;
 use crate::scf::{Scf, ScfSettings};
-use crate::smpp::SmppConfig;
+use crate::smpp::{Links, SmppConfig};
 use crate::store::Store;
 
 /// The whole gateway, wired, before it serves.
@@ -47,6 +47,7 @@ pub struct App {
     http: HttpConfig,
     xml_limits: crate::soap::envelope::Limits,
     smpp: SmppConfig,
+    links: Links,
     callbacks: CallbackConfig,
     alerts: AlertsConfig,
 }
@@ -77,6 +78,7 @@ impl App {
             settings,
         ));
         let gateway = Gateway::new(framework, Arc::clone(&scf));
+        let links = Links::new(&config.smpp);
         let admin = AdminState::new(AdminParts {
             store: Arc::clone(&store),
             gateway: gateway.clone(),
@@ -85,6 +87,7 @@ impl App {
             default_currency: config.default_currency(),
             operators,
             callbacks: config.callbacks.clone(),
+            links: links.clone(),
         });
         Ok(Self {
             gateway,
@@ -103,6 +106,7 @@ impl App {
                 request_timeout: Duration::from_secs(config.http.request_timeout_secs),
             },
             smpp: config.smpp.clone(),
+            links,
             callbacks: config.callbacks.clone(),
             alerts: config.alerts.clone(),
         })

@@ -1,8 +1,9 @@
-//! The gateway as an SMPP ESME: text encoding ([`encoding`], the workspace's `sms_text` codec), a
-//! bound transceiver session with a window of outstanding PDUs (`session`), the dispatcher that
-//! drains the outbox over it with reconnect and back-off (`dispatcher`), one part's submit_sm and
-//! what its answer means (`submit`), delivery receipts (`receipt`) and mobile-originated messages
-//! (`mo`).
+//! The gateway as an SMPP ESME: text encoding ([`encoding`], the workspace's `sms_text` codec),
+//! the SMSC links and the routes between them (`links`), the router that claims outbox rows and
+//! queues each on a link of its route (`router`), bound sessions with a window of outstanding PDUs
+//! (`session`), the dispatcher that runs every link's sessions with reconnect and back-off
+//! (`dispatcher`), one part's submit_sm and what its answer means (`submit`), delivery receipts
+//! (`receipt`) and mobile-originated messages (`mo`).
 //!
 //! Owns: everything SMPP. rusmpp 0.4.0 PDUs are used behind this module only, and never on an
 //! unframed socket: bytes are framed on `command_length` first (tokio-util
@@ -12,10 +13,11 @@
 
 pub mod config;
 mod dispatcher;
+mod links;
 mod metrics;
 mod mo;
-mod prefetch;
 mod receipt;
+mod router;
 mod session;
 mod submit;
 
@@ -23,6 +25,7 @@ use std::sync::Arc;
 
 pub use config::SmppConfig;
 pub use dispatcher::{Dispatcher, spawn};
+pub use links::{LinkStatus, Links};
 pub use receipt::normalize_message_id;
 
 /// Decodes a frame as the session does and reads a deliver_sm as a receipt and as a received
@@ -36,7 +39,7 @@ pub(crate) fn read_frame(data: &[u8]) {
         && let Some(rusmpp::Pdu::DeliverSm(sm)) = command.pdu()
     {
         let _ = receipt::parse(sm);
-        let _ = mo::parse(sm, 0);
+        let _ = mo::parse(sm, config::Dcs0Alphabet::Gsm, 0);
     }
 }
 /// Text → `short_message` parts and back (GSM 03.38 / UCS-2, UDH, segmentation): the codec the

@@ -77,12 +77,20 @@ pub(crate) struct Counters {
     sent_err: Mutex<HashMap<(usize, u32), u64>>,
     /// Successful binds by (interface_version, system_type): binds are rare.
     binds_as: Mutex<BTreeMap<String, u64>>,
+    binds_by_kind: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Counters {
-    /// A successful bind of `interface_version` `version` and `system_type`.
-    pub(crate) fn bound(&self, version: u8, system_type: &str) {
+    /// A successful bind as `kind` (`transmitter`, `receiver`, `transceiver`) of
+    /// `interface_version` `version` and `system_type`.
+    pub(crate) fn bound(&self, kind: &str, version: u8, system_type: &str) {
         self.binds_ok.fetch_add(1, Relaxed);
+        *self
+            .binds_by_kind
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(kind.to_owned())
+            .or_default() += 1;
         let key = format!("{}.{} {system_type}", version >> 4, version & 0x0F);
         *self
             .binds_as
@@ -143,6 +151,11 @@ impl Counters {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone(),
+            binds_by_kind: self
+                .binds_by_kind
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
             binds_failed: self.binds_failed.load(Relaxed),
             sessions_open: self.sessions_open.load(Relaxed).max(0).unsigned_abs(),
             sessions_bound: self.sessions_bound.load(Relaxed).max(0).unsigned_abs(),
@@ -166,6 +179,9 @@ pub struct Stats {
     /// Successful binds by interface_version and system_type, e.g. `"3.4"` or `"3.3 VMA"`.
     #[serde(default)]
     pub binds_as: BTreeMap<String, u64>,
+    /// Successful binds by kind: `transmitter`, `receiver`, `transceiver`.
+    #[serde(default)]
+    pub binds_by_kind: BTreeMap<String, u64>,
     /// Refused binds.
     pub binds_failed: u64,
     /// TCP sessions open now.

@@ -32,12 +32,19 @@ pub struct AdminParts {
     pub operators: OperatorTokens,
     /// `[callbacks]`, for the give-up time of a callback queued again.
     pub callbacks: CallbackConfig,
+    /// The SMSC links, for their state in the status.
+    pub links: crate::smpp::Links,
 }
 
 impl AdminState {
     /// The admin state from its parts.
     pub fn new(parts: AdminParts) -> Self {
         Self(Arc::new(parts))
+    }
+
+    /// The SMSC links.
+    pub fn links(&self) -> &crate::smpp::Links {
+        &self.0.links
     }
 
     /// The application framework.

@@ -1,6 +1,6 @@
-//! `GET /admin/v1/status`: what the gateway still owes, at a glance: SMS parts waiting for the SMSC
-//! (and how old the oldest is) and notifications waiting for applications' endpoints, by
-//! application. `pxgate admin status` prints it.
+//! `GET /admin/v1/status`: the SMSC links and what the gateway still owes, at a glance: SMS parts
+//! waiting for the SMSC (and how old the oldest is) and notifications waiting for applications'
+//! endpoints, by application. `pxgate admin status` prints it.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use super::problem::Problem;
 use crate::admin::AdminState;
 
-/// The backlogs.
+/// The links and the backlogs.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StatusView {
+    /// Each SMSC link now, in configuration order.
+    pub links: Vec<crate::smpp::LinkStatus>,
     /// The SMS outbox.
     pub outbox: OutboxStatus,
     /// Callbacks to applications.
@@ -59,7 +61,9 @@ pub async fn show(State(state): State<AdminState>) -> Result<Json<StatusView>, P
             pending,
         })
         .collect();
+    let links = state.links().status();
     Ok(Json(StatusView {
+        links,
         outbox: OutboxStatus {
             pending_parts,
             oldest_pending_secs: oldest.map(|at| (now_ms - at).max(0) / 1_000),

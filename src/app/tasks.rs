@@ -41,6 +41,7 @@ impl Tasks {
         // The SMS dispatcher: SMPP links draining the outbox (they retry while the SMSC is away).
         let smpp = crate::smpp::spawn(
             app.smpp.clone(),
+            app.links.clone(),
             app.outbox.clone(),
             Arc::clone(&app.store) as Arc<dyn SmsStore>,
             Arc::clone(&app.clock),

@@ -198,8 +198,7 @@ pub(crate) fn rows(columns: &[(&str, &str)], items: &Value) -> String {
     table.to_string()
 }
 
-/// A two-column table of one object's fields.
-/// `pxgate admin status`: the outbox and callback backlogs.
+/// `pxgate admin status`: the SMSC links, the outbox and callback backlogs.
 async fn status(args: &AdminArgs) -> Result<String, CliError> {
     let value = call(args, Method::GET, "/admin/v1/status", None).await?;
     if args.json {
@@ -209,16 +208,29 @@ async fn status(args: &AdminArgs) -> Result<String, CliError> {
         || "none waiting".to_owned(),
         |s| format!("oldest queued {s} s ago"),
     );
+    let links = rows(
+        &[
+            ("link", "name"),
+            ("SMSC", "address"),
+            ("bound", "bound"),
+            ("of", "sessions"),
+            ("paused", "paused"),
+            ("in flight", "in_flight"),
+            ("queued", "queued"),
+        ],
+        &value["links"],
+    );
     let by_app = rows(
         &[("app", "app_id"), ("pending", "pending")],
         &value["callbacks"]["by_app"],
     );
     Ok(format!(
-        "SMS outbox: {} parts waiting for the SMSC ({oldest})\ncallbacks: {} waiting for applications' endpoints\n{by_app}",
+        "SMSC links:\n{links}\nSMS outbox: {} parts waiting for the SMSC ({oldest})\ncallbacks: {} waiting for applications' endpoints\n{by_app}",
         value["outbox"]["pending_parts"], value["callbacks"]["pending"]
     ))
 }
 
+/// A two-column table of one object's fields.
 pub(crate) fn record(value: &Value) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY);

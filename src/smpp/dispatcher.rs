@@ -1,11 +1,13 @@
-//! Drains the outbox over SMPP: one task per configured session, each an explicit link state
-//! machine (`Disconnected` → `Binding` → `Bound`), claiming due rows, submitting them within the
-//! window, and recording message ids. Rows claimed by a dispatcher that died are claimed again
-//! once their claim runs out, so a restart resumes where the last run stopped.
+//! Drains the outbox over SMPP: the router (`router.rs`) claims due rows and queues each on a link
+//! of its route; every link runs its configured sessions, each an explicit state machine
+//! (`Disconnected` → `Binding` → `Bound`) submitting its link's queued rows within the window and
+//! recording message ids. A link bound as a transmitter + receiver pair runs a receiving session
+//! beside each transmitting one. Rows claimed by a dispatcher that died are claimed again once
+//! their claim runs out, so a restart resumes where the last run stopped.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -15,18 +17,17 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::Env;
-use super::config::SmppConfig;
-use super::prefetch::Prefetch;
-use super::session::Session;
+use super::config::{BindMode, SmppConfig};
+use super::links::{Link, Links};
+use super::router::{Router, put_back};
+use super::session::{Role, Session};
 use super::submit::{Submit, tokio_ms};
 use crate::domain::Clock;
 use crate::outbox::Outbox;
 use crate::store::sms::SmsStore;
 
-/// How often a quiet link checks its keep-alive and kept receipts.
+/// How often a quiet link checks its keep-alive.
 const CHECK_EVERY: Duration = Duration::from_millis(500);
-/// How often kept early receipts are matched again (see `SmsStore::reconcile_receipts`).
-const RECONCILE_EVERY: Duration = Duration::from_secs(5);
 
 /// The running dispatcher; [`Dispatcher::shutdown`] unbinds every session.
 pub struct Dispatcher {
@@ -34,29 +35,46 @@ pub struct Dispatcher {
     tasks: JoinSet<()>,
 }
 
-/// Starts one dispatcher task per `[smpp] sessions`. The gateway starts and accepts without an
+/// Starts the router and every link's sessions (`links`: made from the same `cfg` by
+/// [`Links::new`], shared with the operators' status). The gateway starts and accepts without an
 /// SMSC: the links keep retrying with back-off while messages wait in the outbox.
-pub fn spawn(cfg: SmppConfig, outbox: Outbox, store: Arc<dyn SmsStore>, clock: Arc<dyn Clock>) -> Dispatcher {
+pub fn spawn(
+    cfg: SmppConfig,
+    links: Links,
+    outbox: Outbox,
+    store: Arc<dyn SmsStore>,
+    clock: Arc<dyn Clock>,
+) -> Dispatcher {
     let env = Env {
         cfg: Arc::new(cfg),
         outbox,
         store,
         clock,
     };
-    let cfg = &env.cfg;
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let rate = submit_rate(cfg);
-    for link in 0..cfg.sessions {
-        let worker = Worker {
-            rate: rate.clone(),
-            env: env.clone(),
-            stopped: stopped.clone(),
-            paused_until: Arc::new(AtomicU64::new(0)),
-            link,
+    for link in links.all() {
+        let rate = submit_rate(&link.cfg);
+        let roles: &[Role] = match link.cfg.bind {
+            BindMode::Transceiver => &[Role::Transceiver],
+            BindMode::TransmitterReceiver => &[Role::Transmitter, Role::Receiver],
         };
-        tasks.spawn(worker.run());
+        for session in 0..link.cfg.sessions {
+            for role in roles {
+                let worker = Worker {
+                    rate: rate.clone(),
+                    env: env.clone(),
+                    link: Arc::clone(link),
+                    stopped: stopped.clone(),
+                    session,
+                    role: *role,
+                };
+                tasks.spawn(worker.run());
+            }
+        }
     }
+    let router = Router { env, links, stopped };
+    tasks.spawn(router.run());
     Dispatcher { stop, tasks }
 }
 
@@ -68,8 +86,8 @@ impl Dispatcher {
     }
 }
 
-/// The life of one link (STYLE.md rule 8: data lives in the variant).
-enum Link {
+/// The life of one session (STYLE.md rule 8: data lives in the variant).
+enum State {
     /// No connection; the next attempt after `backoff`.
     Disconnected { backoff: Duration },
     /// Connecting and binding; `backoff` is the delay if that fails.
@@ -84,14 +102,16 @@ enum Ended {
     Lost,
 }
 
+/// One session of a link.
 struct Worker {
     env: Env,
-    /// `[smpp] max_submits_per_sec`, shared by every link.
+    link: Arc<Link>,
+    /// The link's `max_submits_per_sec`, shared by its sessions.
     rate: Option<Arc<DefaultDirectRateLimiter>>,
     stopped: watch::Receiver<bool>,
-    /// Milliseconds of the tokio clock (since `epoch`) before which nothing is submitted.
-    paused_until: Arc<AtomicU64>,
-    link: u32,
+    /// The session's number in its link (0 … `sessions` − 1).
+    session: u32,
+    role: Role,
 }
 
 /// The wait before the next bind attempt after one that failed after waiting `backoff`: doubled,
@@ -103,61 +123,75 @@ pub(super) fn next_backoff(backoff: Duration, max: Duration) -> Duration {
 
 impl Worker {
     async fn run(mut self) {
-        let min = Duration::from_millis(self.env.cfg.reconnect_min_ms);
-        let max = Duration::from_millis(self.env.cfg.reconnect_max_ms);
-        let mut link = Link::Binding { backoff: min };
+        let min = Duration::from_millis(self.link.cfg.reconnect_min_ms);
+        let max = Duration::from_millis(self.link.cfg.reconnect_max_ms);
+        let (link, session) = (self.link.name().to_owned(), self.session);
+        let mut state = State::Binding { backoff: min };
         loop {
-            link = match link {
+            state = match state {
                 // Disconnected → Binding: the back-off has passed (or stop: end).
-                Link::Disconnected { backoff } => {
+                State::Disconnected { backoff } => {
                     let mut stopped = self.stopped.clone();
                     tokio::select! {
-                        () = tokio::time::sleep(backoff) => Link::Binding { backoff },
+                        () = tokio::time::sleep(backoff) => State::Binding { backoff },
                         _ = stopped.wait_for(|s| *s) => return,
                     }
                 }
                 // Binding → Bound on bind_resp ESME_ROK; → Disconnected with the next back-off.
-                Link::Binding { backoff } => match Session::open(self.env.clone(), self.link).await {
-                    Ok(session) => {
-                        tracing::info!(link = self.link, address = %self.env.cfg.address, "SMPP bound");
-                        super::metrics::bound(self.link, true, Some("ok"));
-                        Link::Bound {
-                            session: Arc::new(session),
+                State::Binding { backoff } => {
+                    match Session::open(self.env.clone(), Arc::clone(&self.link), self.session, self.role)
+                        .await
+                    {
+                        Ok(bound) => {
+                            tracing::info!(link, session, role = ?self.role, address = %self.link.cfg.address, "SMPP bound");
+                            super::metrics::bound(&link, session, self.role, true, Some("ok"));
+                            if self.role.transmits() {
+                                self.link.set_bound(true);
+                            }
+                            State::Bound {
+                                session: Arc::new(bound),
+                            }
+                        }
+                        Err(e) => {
+                            super::metrics::bound(&link, session, self.role, false, Some("failed"));
+                            let backoff = next_backoff(backoff, max);
+                            tracing::warn!(link, session, role = ?self.role, error = %e, retry_in = ?backoff, "SMPP bind failed");
+                            State::Disconnected { backoff }
                         }
                     }
-                    Err(e) => {
-                        super::metrics::bound(self.link, false, Some("failed"));
-                        let backoff = next_backoff(backoff, max);
-                        tracing::warn!(link = self.link, error = %e, retry_in = ?backoff, "SMPP bind failed");
-                        Link::Disconnected { backoff }
-                    }
-                },
+                }
                 // Bound → Disconnected when the link is lost (back-off starts over); stop: unbind.
-                Link::Bound { session } => match self.serve(&session).await {
-                    Ended::Shutdown => {
-                        session.unbind().await;
-                        return;
+                State::Bound { session: bound } => {
+                    let ended = self.serve(&bound).await;
+                    if self.role.transmits() {
+                        self.link.set_bound(false);
                     }
-                    Ended::Lost => {
-                        // In-flight submits get a link error now and requeue their parts.
-                        session.close();
-                        super::metrics::bound(self.link, false, None);
-                        tracing::warn!(link = self.link, "SMPP link lost");
-                        Link::Disconnected { backoff: min }
+                    match ended {
+                        Ended::Shutdown => {
+                            bound.unbind().await;
+                            return;
+                        }
+                        Ended::Lost => {
+                            // In-flight submits get a link error now and requeue their parts.
+                            bound.close();
+                            super::metrics::bound(&link, session, self.role, false, None);
+                            tracing::warn!(link, session, role = ?self.role, "SMPP link lost");
+                            State::Disconnected { backoff: min }
+                        }
                     }
-                },
+                }
             };
         }
     }
 
-    /// Submits the rows [`Prefetch`] claims, in claim order (the writer queue keeps that order
-    /// on the wire, so parts are never reordered), within the window, until the link is lost or
-    /// the gateway stops.
+    /// Submits the rows the router queues for this link, in queue order (the writer queue keeps
+    /// that order on the wire), within the window, until the link is lost or the gateway stops.
+    /// A receiving session only keeps its link alive: what it receives is the reader's.
     async fn serve(&mut self, session: &Arc<Session>) -> Ended {
-        let mut ready = Prefetch::start(self.env.clone(), session.window_size);
+        let transmits = self.role.transmits();
+        let parts = self.link.parts.clone();
         let mut held = None;
         let mut last_enquire = Instant::now();
-        let mut last_reconcile = Instant::now();
         let mut checks = tokio::time::interval(CHECK_EVERY);
         checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut in_flight = JoinSet::new();
@@ -173,16 +207,12 @@ impl Worker {
             if !self.alive(session, &mut last_enquire).await {
                 break Ended::Lost;
             }
-            if last_reconcile.elapsed() >= RECONCILE_EVERY {
-                last_reconcile = Instant::now();
-                self.reconcile().await;
-            }
             let mut stopped = self.stopped.clone();
             tokio::select! {
-                row = ready.next(), if held.is_none() => match row {
-                    Some(row) => held = Some(row),
-                    // The claimer is gone (it only ends when told to): start the link over.
-                    None => break Ended::Lost,
+                row = parts.recv_async(), if transmits && held.is_none() => match row {
+                    Ok(row) => held = Some(row),
+                    // The link's queue is gone (never while the links live): start over.
+                    Err(_) => break Ended::Lost,
                 },
                 _ = checks.tick() => {}
                 () = session.closed() => break Ended::Lost,
@@ -202,12 +232,17 @@ impl Worker {
                     continue;
                 }
                 if let Some(row) = held.take() {
-                    let submit = Submit::new(&self.env, session, &self.paused_until, row);
+                    let submit = Submit::new(&self.env, &self.link, session, row);
                     in_flight.spawn(submit.run(permit));
                 }
             }
         };
-        ready.release(held).await;
+        put_back(
+            &self.env,
+            held.into_iter().collect(),
+            "link ended before the part was submitted",
+        )
+        .await;
         // In-flight submits see the link error and requeue their rows themselves.
         in_flight.detach_all();
         ended
@@ -224,7 +259,7 @@ impl Worker {
             *last_enquire = Instant::now();
         }
         self.wait_if_paused().await;
-        if last_enquire.elapsed() >= Duration::from_secs(self.env.cfg.enquire_link_secs) {
+        if last_enquire.elapsed() >= Duration::from_secs(self.link.cfg.enquire_link_secs) {
             if session.request(Pdu::EnquireLink).await.is_err() {
                 return false;
             }
@@ -242,49 +277,24 @@ impl Worker {
         match session.request(Pdu::EnquireLink).await {
             Ok(_) => {
                 tracing::info!(
-                    link = self.link,
+                    link = self.link.name(),
+                    session = self.session,
                     "SMPP link answered the probe after a response timeout"
                 );
                 session.trust_again();
                 true
             }
             Err(e) => {
-                let link = self.link.to_string();
-                metrics::counter!("pxgate_smpp_unresponsive_sessions_total", "link" => link).increment(1);
-                tracing::warn!(link = self.link, error = %e, "SMPP session unresponsive: closing it");
+                super::metrics::unresponsive(self.link.name(), self.session);
+                tracing::warn!(link = self.link.name(), session = self.session, error = %e, "SMPP session unresponsive: closing it");
                 session.close();
                 false
             }
         }
     }
 
-    /// Kept early receipts whose message id is now known, and parts whose receipt is overdue.
-    async fn reconcile(&self) {
-        let now = self.env.now_ms();
-        if let Err(e) = self.env.store.reconcile_receipts(now).await {
-            tracing::warn!(error = %e, "matching kept receipts failed");
-        }
-        let wait = i64::try_from(self.env.cfg.receipt_wait_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        match self
-            .env
-            .store
-            .give_up_receipts(now.saturating_sub(wait), now)
-            .await
-        {
-            Ok(0) => {}
-            Ok(parts) => {
-                metrics::counter!("pxgate_sms_receipts_overdue_total").increment(parts);
-                tracing::info!(
-                    parts,
-                    "no delivery receipt within receipt_wait_secs: DeliveryUncertain"
-                );
-            }
-            Err(e) => tracing::warn!(error = %e, "giving up overdue receipts failed"),
-        }
-    }
-
     async fn wait_if_paused(&self) {
-        let until = self.paused_until.load(Ordering::Relaxed);
+        let until = self.link.paused_until.load(Ordering::Relaxed);
         let now = tokio_ms();
         if until > now {
             tokio::time::sleep(Duration::from_millis(until - now)).await;

@@ -10,10 +10,12 @@ use rusmpp::pdus::DeliverSm;
 use rusmpp::tlvs::TlvValue;
 use sms_text::{Concat, Fields};
 
+use super::config::Dcs0Alphabet;
 use crate::store::sms::NewMo;
 
-/// The part a deliver_sm carries, ready to store.
-pub(super) fn parse(sm: &DeliverSm, received_at_ms: i64) -> NewMo {
+/// The part a deliver_sm carries, ready to store; data_coding 0 is read in the link's
+/// `dcs0_alphabet`.
+pub(super) fn parse(sm: &DeliverSm, alphabet: Dcs0Alphabet, received_at_ms: i64) -> NewMo {
     let (mut payload, mut reference, mut total, mut seq) = (None, None, None, None);
     for tlv in sm.tlvs() {
         match tlv.value() {
@@ -27,7 +29,11 @@ pub(super) fn parse(sm: &DeliverSm, received_at_ms: i64) -> NewMo {
     }
     let user_data = Fields {
         esm_class: u8::from(sm.esm_class),
-        data_coding: u8::from(sm.data_coding),
+        data_coding: match (u8::from(sm.data_coding), alphabet) {
+            (sms_text::DCS_GSM7, Dcs0Alphabet::Latin1) => sms_text::DCS_LATIN1,
+            (sms_text::DCS_GSM7, Dcs0Alphabet::Ascii) => sms_text::DCS_IA5,
+            (dcs, _) => dcs,
+        },
         short_message: sm.short_message().as_ref(),
         message_payload: payload,
         sar: Concat::from_sar(reference, total, seq),
@@ -83,7 +89,7 @@ mod tests {
 
     /// (message, concat_key, part_no, part_count)
     fn parsed(sm: &DeliverSm) -> (String, Option<String>, i64, i64) {
-        let mo = parse(sm, 7);
+        let mo = parse(sm, Dcs0Alphabet::Gsm, 7);
         assert_eq!(
             (mo.sender.as_str(), mo.destination.as_str()),
             ("821012345678", "1588")

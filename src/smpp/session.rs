@@ -1,4 +1,4 @@
-//! One bound transceiver session: framing, sequence numbers, the pending-response map with a
+//! One bound session (transceiver, transmitter or receiver): framing, sequence numbers, the pending-response map with a
 //! per-PDU timeout, the window of outstanding submit_sm, and the inbound side (enquire_link,
 //! unbind, deliver_sm). Reconnecting is the dispatcher's job; a session is used until it closes.
 //!
@@ -16,7 +16,7 @@ use std::time::Duration;
 use bytes::{Buf, BytesMut};
 use futures::{SinkExt, StreamExt};
 use rusmpp::decode::DecodeWithLength;
-use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp};
+use rusmpp::pdus::{BindReceiver, BindTransceiver, BindTransmitter, DeliverSm, DeliverSmResp};
 use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::types::COctetString;
 use rusmpp::values::InterfaceVersion;
@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Env;
 use super::config::SmppConfig;
+use super::links::Link;
 use super::{mo, receipt};
 use crate::store::sms::batch::SmsOutcome;
 
@@ -53,6 +54,33 @@ pub(super) enum SessionError {
 
 type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Command>>>>;
 
+/// What a session binds as (SMPP v5.0 §4.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// Submits and receives.
+    Transceiver,
+    /// Submits only.
+    Transmitter,
+    /// Receives only.
+    Receiver,
+}
+
+impl Role {
+    /// Whether the session submits.
+    pub(super) fn transmits(self) -> bool {
+        self != Self::Receiver
+    }
+
+    /// For metrics and logs.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Transceiver => "transceiver",
+            Self::Transmitter => "transmitter",
+            Self::Receiver => "receiver",
+        }
+    }
+}
+
 /// A bound session. Requests may be issued concurrently; the window bounds submit_sm.
 pub(super) struct Session {
     out: mpsc::Sender<Command>,
@@ -60,23 +88,28 @@ pub(super) struct Session {
     next_seq: AtomicU32,
     /// SMPP v5.0 §2.6 windowing: outstanding submit_sm awaiting their response.
     pub(super) window: Arc<Semaphore>,
-    /// The window's size (`[smpp] window`).
-    pub(super) window_size: usize,
     timeout: Duration,
     closed: watch::Receiver<bool>,
     /// Set when a request went unanswered for `timeout`; cleared by an answered probe.
     suspect: watch::Sender<bool>,
     /// Ends the reader and the writer: the connection is closed whatever the peer does.
     stop: CancellationToken,
-    /// The dispatcher link this session serves (for logs and metrics).
-    link: u32,
+    /// The link this session serves.
+    link: Arc<Link>,
+    /// Its number in the link (for logs and metrics).
+    number: u32,
 }
 
 impl Session {
-    /// Connects, starts the reader and writer, and binds as a transceiver (SMPP v5.0 §4.1.1.5).
+    /// Connects, starts the reader and writer, and binds as `role` (SMPP v5.0 §4.1.1).
     /// Receipts are stored through the outbox writer.
-    pub(super) async fn open(env: Env, link: u32) -> Result<Self, SessionError> {
-        let cfg = Arc::clone(&env.cfg);
+    pub(super) async fn open(
+        env: Env,
+        link: Arc<Link>,
+        number: u32,
+        role: Role,
+    ) -> Result<Self, SessionError> {
+        let cfg = Arc::clone(&link.cfg);
         let timeout = Duration::from_secs(cfg.response_timeout_secs);
         let stream = tokio::time::timeout(timeout, TcpStream::connect(&cfg.address))
             .await
@@ -94,7 +127,7 @@ impl Session {
             out: out.clone(),
             pending: Arc::clone(&pending),
             env,
-            link,
+            link: Arc::clone(&link),
         };
         tokio::spawn(reader.run(read, closed_tx, stop.clone()));
         let session = Self {
@@ -102,36 +135,52 @@ impl Session {
             pending,
             next_seq: AtomicU32::new(1),
             window: Arc::new(Semaphore::new(cfg.window as usize)),
-            window_size: cfg.window as usize,
             timeout,
             closed,
             suspect: watch::Sender::new(false),
             stop,
             link,
+            number,
         };
-        session.bind(&cfg).await?;
+        session.bind(&cfg, role).await?;
         Ok(session)
     }
 
-    async fn bind(&self, cfg: &SmppConfig) -> Result<(), SessionError> {
+    async fn bind(&self, cfg: &SmppConfig, role: Role) -> Result<(), SessionError> {
         let bad = |e: rusmpp::types::COctetStringError| SessionError::Link(format!("bind field: {e}"));
-        let version = cfg.interface_version_byte().unwrap_or(0x34);
-        let bind = BindTransceiver::builder()
-            .system_id(COctetString::from_str(&cfg.system_id).map_err(bad)?)
-            .password(COctetString::from_str(&cfg.password).map_err(bad)?)
-            .system_type(COctetString::from_str(&cfg.system_type).map_err(bad)?)
-            .interface_version(InterfaceVersion::from(version))
-            .build();
+        let system_id = COctetString::from_str(&cfg.system_id).map_err(bad)?;
+        let password = COctetString::from_str(&cfg.password).map_err(bad)?;
+        let system_type = COctetString::from_str(&cfg.system_type).map_err(bad)?;
+        let version = InterfaceVersion::from(cfg.interface_version_byte().unwrap_or(0x34));
+        // The three binds have the same body (SMPP v5.0 §4.1.1.1, 4.1.1.3, 4.1.1.5).
+        let bind: Pdu = match role {
+            Role::Transceiver => BindTransceiver::builder()
+                .system_id(system_id)
+                .password(password)
+                .system_type(system_type)
+                .interface_version(version)
+                .build()
+                .into(),
+            Role::Transmitter => BindTransmitter::builder()
+                .system_id(system_id)
+                .password(password)
+                .system_type(system_type)
+                .interface_version(version)
+                .build()
+                .into(),
+            Role::Receiver => BindReceiver::builder()
+                .system_id(system_id)
+                .password(password)
+                .system_type(system_type)
+                .interface_version(version)
+                .build()
+                .into(),
+        };
         let resp = self.request(bind).await?;
         match resp.status() {
             CommandStatus::EsmeRok => Ok(()),
             other => Err(SessionError::BindRefused(other)),
         }
-    }
-
-    /// The link's number (0 … `[smpp] sessions` − 1).
-    pub(super) fn link(&self) -> u32 {
-        self.link
     }
 
     /// Sends a request and waits for its response (or generic_nack) up to the timeout.
@@ -160,10 +209,10 @@ impl Session {
     /// A request went unanswered: the session is suspect until a probe is answered. Counted and
     /// logged once per PDU.
     fn suspect_after(&self, seq: u32, id: CommandId) {
-        let link = self.link.to_string();
-        metrics::counter!("pxgate_smpp_response_timeouts_total", "link" => link).increment(1);
+        super::metrics::response_timeout(self.link.name(), self.number);
         tracing::warn!(
-            link = self.link,
+            link = self.link.name(),
+            session = self.number,
             seq,
             command = ?id,
             timeout = ?self.timeout,
@@ -255,8 +304,8 @@ struct Reader {
     out: mpsc::Sender<Command>,
     pending: Pending,
     env: Env,
-    /// The link's number, for its metrics.
-    link: u32,
+    /// The link, for its message ids, alphabet and metrics.
+    link: Arc<Link>,
 }
 
 impl Reader {
@@ -347,8 +396,9 @@ impl Reader {
     async fn deliver(&self, sm: &DeliverSm, seq: u32) {
         let now = self.env.now_ms();
         let Some(r) = receipt::parse(sm) else {
-            super::metrics::delivered(self.link, "mo");
-            let status = match self.env.store.store_mo(&mo::parse(sm, now)).await {
+            super::metrics::delivered(self.link.name(), "mo");
+            let alphabet = self.link.cfg.dcs0_alphabet;
+            let status = match self.env.store.store_mo(&mo::parse(sm, alphabet, now)).await {
                 Ok(()) => CommandStatus::EsmeRok,
                 Err(e) => {
                     tracing::error!(error = %e, "storing an MO message failed");
@@ -363,8 +413,8 @@ impl Reader {
                 .reply(CommandStatus::EsmeRok, seq, DeliverSmResp::default())
                 .await;
         };
-        super::metrics::delivered(self.link, "receipt");
-        let smsc_id = receipt::normalize_message_id(&r.raw_id);
+        super::metrics::delivered(self.link.name(), "receipt");
+        let smsc_id = self.link.message_id(&r.raw_id, true);
         let (outbox, out) = (self.env.outbox.clone(), self.out.clone());
         tokio::spawn(async move {
             let receipt = SmsOutcome::Receipt { smsc_id, status };

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rusmpp::pdus::{SubmitSm, SubmitSmResp};
@@ -13,7 +13,8 @@ use rusmpp::values::{DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
 use rusmpp::{CommandStatus, Pdu};
 use tokio::time::Instant;
 
-use super::receipt::normalize_message_id;
+use super::config::Dcs0Alphabet;
+use super::links::Link;
 use super::session::Session;
 use super::{Env, SmppConfig};
 use crate::store::sms::OutboxRow;
@@ -36,22 +37,17 @@ pub(super) fn tokio_ms() -> u64 {
 /// One row on its way to the SMSC.
 pub(super) struct Submit {
     env: Env,
+    link: Arc<Link>,
     session: Arc<Session>,
-    paused_until: Arc<AtomicU64>,
     row: OutboxRow,
 }
 
 impl Submit {
-    pub(super) fn new(
-        env: &Env,
-        session: &Arc<Session>,
-        paused_until: &Arc<AtomicU64>,
-        row: OutboxRow,
-    ) -> Self {
+    pub(super) fn new(env: &Env, link: &Arc<Link>, session: &Arc<Session>, row: OutboxRow) -> Self {
         Self {
             env: env.clone(),
+            link: Arc::clone(link),
             session: Arc::clone(session),
-            paused_until: Arc::clone(paused_until),
             row,
         }
     }
@@ -62,25 +58,29 @@ impl Submit {
     /// with them the duplicates a crash or a hung SMSC can cause, by the window.
     pub(super) async fn run(self, permit: tokio::sync::OwnedSemaphorePermit) {
         let _place = permit;
-        let link = self.session.link();
-        let in_use = self.session.window_size - self.session.window.available_permits();
-        super::metrics::window_in_use(link, in_use);
-        let outcome = match build_submit(&self.row, &self.env.cfg) {
+        let link = Arc::clone(&self.link);
+        let in_use = link.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        super::metrics::window_in_use(link.name(), in_use);
+        let outcome = match build_submit(&self.row, &link.cfg) {
             Ok(pdu) => self.session.request(pdu).await,
-            Err(why) => return self.fail(&why).await,
+            Err(why) => {
+                link.in_flight.fetch_sub(1, Ordering::Relaxed);
+                return self.fail(&why).await;
+            }
         };
+        link.in_flight.fetch_sub(1, Ordering::Relaxed);
         let answer = outcome.as_ref().map_or_else(
             |_| "no_response".to_owned(),
             |resp| super::metrics::status_name(resp.status()),
         );
-        super::metrics::submitted(link, &answer);
+        super::metrics::submitted(link.name(), &answer);
         match outcome {
             Ok(resp) if resp.status() == CommandStatus::EsmeRok => {
                 let raw = match resp.pdu() {
                     Some(Pdu::SubmitSmResp(r)) => message_id(r),
                     _ => String::new(),
                 };
-                let smsc_id = normalize_message_id(&raw);
+                let smsc_id = link.message_id(&raw, false);
                 let submitted = SmsOutcome::Submitted {
                     id: self.row.id,
                     smsc_id,
@@ -90,25 +90,32 @@ impl Submit {
                 let now = self.env.now_ms();
                 let _ = self.env.outbox.record(submitted, now).await;
             }
-            Ok(resp) => self.refused(resp.status()).await,
+            Ok(resp) => {
+                let status = resp.status();
+                self.refused(status, &answer).await;
+            }
             Err(e) => self.retry(&e, LINK_RETRY, false).await,
         }
     }
 
     /// SMPP v5.0 §4.7.6 / Table 5-2: throttling and queue-full are the link's problem (pause
-    /// it, keep the part); other refusals are final except the system error.
-    async fn refused(self, status: CommandStatus) {
+    /// it: the router gives its parts to another link of their route meanwhile; keep the part);
+    /// other refusals are final, with the SMSC's status as the part's error, except the system
+    /// error.
+    async fn refused(self, status: CommandStatus, name: &str) {
         match status {
             CommandStatus::EsmeRthrottled | CommandStatus::EsmeRmsgqful => {
                 let until = tokio_ms() + u64::try_from(THROTTLE_PAUSE.as_millis()).unwrap_or(1000);
-                self.paused_until.fetch_max(until, Ordering::Relaxed);
-                self.retry(&format!("{status:?}"), THROTTLE_PAUSE, false).await;
+                self.link.paused_until.fetch_max(until, Ordering::Relaxed);
+                self.retry(name, THROTTLE_PAUSE, false).await;
             }
             CommandStatus::EsmeRsyserr | CommandStatus::EsmeRxTAppn => {
-                self.retry(&format!("{status:?}"), Duration::from_secs(2), true)
-                    .await;
+                self.retry(name, Duration::from_secs(2), true).await;
             }
-            other => self.fail(&format!("{other:?}")).await,
+            _ => {
+                let why = format!("the SMSC refused it: {name} on link {}", self.link.name());
+                self.fail(&why).await;
+            }
         }
     }
 
@@ -184,9 +191,20 @@ fn build_submit(row: &OutboxRow, cfg: &SmppConfig) -> Result<SubmitSm, String> {
     let destination = row.address.trim_start_matches('+');
     let sender = row.sender.trim_start_matches('+');
     let (auto_ton, auto_npi) = sender_ton_npi(&row.sender);
-    let body = OctetString::from_slice(&row.body).map_err(|e| format!("short_message: {e}"))?;
     let byte = |v: i64| u8::try_from(v).map_err(|_| format!("value {v} out of range"));
-    let receipt = u8::from(row.receipt != 0);
+    let (esm_class, data_coding) = (byte(row.esm_class)?, byte(row.data_coding)?);
+    let body = match (data_coding, cfg.dcs0_alphabet) {
+        (0, Dcs0Alphabet::Latin1 | Dcs0Alphabet::Ascii) => {
+            alt_charset(&row.body, esm_class & sms_text::ESM_UDHI != 0, cfg.dcs0_alphabet)
+        }
+        _ => row.body.clone(),
+    };
+    let body = OctetString::from_vec(body).map_err(|e| format!("short_message: {e}"))?;
+    let receipt = if row.receipt == 0 {
+        0
+    } else {
+        cfg.registered_delivery
+    };
     let mut submit = SubmitSm::builder()
         .source_addr_ton(Ton::from(cfg.source_ton.unwrap_or(auto_ton)))
         .source_addr_npi(Npi::from(cfg.source_npi.unwrap_or(auto_npi)))
@@ -194,9 +212,9 @@ fn build_submit(row: &OutboxRow, cfg: &SmppConfig) -> Result<SubmitSm, String> {
         .dest_addr_ton(Ton::from(cfg.dest_ton.unwrap_or(1)))
         .dest_addr_npi(Npi::from(cfg.dest_npi.unwrap_or(1)))
         .destination_addr(text(destination)?)
-        .esm_class(EsmClass::from(byte(row.esm_class)?))
+        .esm_class(EsmClass::from(esm_class))
         .registered_delivery(RegisteredDelivery::from(receipt))
-        .data_coding(DataCoding::from(byte(row.data_coding)?))
+        .data_coding(DataCoding::from(data_coding))
         .short_message(body);
     if let Some(secs) = cfg.validity_secs {
         let period = EmptyOrFullCOctetString::from_str(&relative_validity(secs))
@@ -204,6 +222,26 @@ fn build_submit(row: &OutboxRow, cfg: &SmppConfig) -> Result<SubmitSm, String> {
         submit = submit.validity_period(period);
     }
     Ok(submit.build())
+}
+
+/// A data_coding 0 part (GSM 03.38 septets, one per octet, after its UDH) rewritten in the
+/// alphabet the SMSC means by data_coding 0; a character that alphabet lacks becomes `?`.
+fn alt_charset(body: &[u8], udh: bool, alphabet: Dcs0Alphabet) -> Vec<u8> {
+    let septets = if udh { sms_text::split_udh(body).1 } else { body };
+    let header = &body[..body.len() - septets.len()];
+    let max = if alphabet == Dcs0Alphabet::Ascii {
+        0x7F
+    } else {
+        0xFF
+    };
+    let text = sms_text::gsm0338::decode_unpacked(septets);
+    let octet = |c: char| {
+        u8::try_from(u32::from(c))
+            .ok()
+            .filter(|b| *b <= max)
+            .unwrap_or(b'?')
+    };
+    header.iter().copied().chain(text.chars().map(octet)).collect()
 }
 
 #[cfg(test)]
@@ -275,6 +313,56 @@ mod tests {
         assert_eq!((u8::from(set.dest_addr_ton), u8::from(set.dest_addr_npi)), (2, 8));
         assert_eq!(set.source_addr.as_ref(), b"821099990000\0");
         assert_eq!(set.validity_period.as_ref(), b"000000010000000R\0");
+    }
+
+    /// An SMSC that reads data_coding 0 as Latin-1 gets Latin-1 octets; the UDH is kept.
+    #[test]
+    fn data_coding_0_is_written_in_the_smscs_alphabet() {
+        let mut r = row("1588");
+        r.body = sms_text::gsm0338::encode_unpacked("café €5").unwrap();
+        let latin1 = SmppConfig {
+            dcs0_alphabet: Dcs0Alphabet::Latin1,
+            ..SmppConfig::default()
+        };
+        let sent = build_submit(&r, &latin1).unwrap();
+        assert_eq!(sent.short_message().as_ref(), b"caf\xe9 ?5");
+        let ascii = SmppConfig {
+            dcs0_alphabet: Dcs0Alphabet::Ascii,
+            ..SmppConfig::default()
+        };
+        assert_eq!(
+            build_submit(&r, &ascii).unwrap().short_message().as_ref(),
+            b"caf? ?5"
+        );
+        let gsm = build_submit(&r, &SmppConfig::default()).unwrap();
+        assert_eq!(gsm.short_message().as_ref(), r.body.as_slice(), "GSM: as stored");
+        let udh = [5, 0, 3, 7, 2, 1];
+        r.esm_class = 0x40;
+        r.body = udh
+            .iter()
+            .copied()
+            .chain(sms_text::gsm0338::encode_unpacked("é").unwrap())
+            .collect();
+        let sent = build_submit(&r, &latin1).unwrap();
+        assert_eq!(sent.short_message().as_ref(), &[5, 0, 3, 7, 2, 1, 0xE9]);
+    }
+
+    #[test]
+    fn the_receipt_mask_is_the_links() {
+        let cfg = SmppConfig {
+            registered_delivery: 0x11,
+            ..SmppConfig::default()
+        };
+        assert_eq!(
+            u8::from(build_submit(&row("1588"), &cfg).unwrap().registered_delivery),
+            0x11
+        );
+        let mut none = row("1588");
+        none.receipt = 0;
+        assert_eq!(
+            u8::from(build_submit(&none, &cfg).unwrap().registered_delivery),
+            0
+        );
     }
 
     #[test]

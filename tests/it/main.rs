@@ -27,6 +27,7 @@ mod rest_account;
 mod rest_payment;
 mod rest_sms;
 mod smpp_link;
+mod smpp_routes;
 mod sms_charge;
 mod sms_client_correlator;
 mod sms_durability;

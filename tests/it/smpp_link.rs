@@ -97,8 +97,16 @@ async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session(db: 
         wait_inbox(&sim, &handset(i)).await;
     }
     let (timeouts, closed) = (
-        metric(&gw, "pxgate_smpp_response_timeouts_total{link=\"0\"}").await,
-        metric(&gw, "pxgate_smpp_unresponsive_sessions_total{link=\"0\"}").await,
+        metric(
+            &gw,
+            "pxgate_smpp_response_timeouts_total{link=\"smsc\",session=\"0\"}",
+        )
+        .await,
+        metric(
+            &gw,
+            "pxgate_smpp_unresponsive_sessions_total{link=\"smsc\",session=\"0\"}",
+        )
+        .await,
     );
     let binds = sim.stats().binds_ok;
     sim.set_faults(pxsim::Faults {
@@ -113,11 +121,25 @@ async fn a_hung_smsc_is_probed_closed_and_its_parts_sent_on_a_fresh_session(db: 
     }
     let stats = sim.stats();
     assert!(stats.binds_ok > binds, "a fresh session was bound: {stats:?}");
-    assert!(metric(&gw, "pxgate_smpp_response_timeouts_total{link=\"0\"}").await > timeouts);
+    assert!(
+        metric(
+            &gw,
+            "pxgate_smpp_response_timeouts_total{link=\"smsc\",session=\"0\"}"
+        )
+        .await
+            > timeouts
+    );
     // The probe (an enquire_link) went unanswered: only that counts an unresponsive session. The
     // simulator's own count of it is no proof either way: the closed socket may be reset before
     // the stall ends and the simulator reads it.
-    assert!(metric(&gw, "pxgate_smpp_unresponsive_sessions_total{link=\"0\"}").await > closed);
+    assert!(
+        metric(
+            &gw,
+            "pxgate_smpp_unresponsive_sessions_total{link=\"smsc\",session=\"0\"}"
+        )
+        .await
+            > closed
+    );
     // The hung session's socket is read to its end after the stall; let it settle.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let duplicates: usize = (10..60).map(|i| copies(&sim, i) - 1).sum();
@@ -230,8 +252,8 @@ async fn an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text
     .await;
     let app = gw.register("bulk").await;
     let series = [
-        "pxgate_smpp_submits_total{link=\"0\",status=\"ESME_ROK\"}",
-        "pxgate_smpp_deliver_sm_total{link=\"0\",kind=\"receipt\"}",
+        "pxgate_smpp_submits_total{link=\"smsc\",status=\"ESME_ROK\"}",
+        "pxgate_smpp_deliver_sm_total{link=\"smsc\",kind=\"receipt\"}",
     ];
     let mut before = Vec::new();
     for s in series {
@@ -246,7 +268,20 @@ async fn an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text
     for (s, was) in series.iter().zip(before) {
         assert!(metric(&gw, s).await > was, "{s} did not move from {was}");
     }
-    assert!(metric(&gw, "pxgate_smpp_binds_total{link=\"0\",outcome=\"ok\"}").await >= 1.0);
-    assert!(metric_line(&gw, "pxgate_smpp_window_in_use{link=\"0\"}").await);
-    assert!(metric_line(&gw, "pxgate_smpp_link_up{link=\"0\"}").await);
+    assert!(
+        metric(
+            &gw,
+            "pxgate_smpp_binds_total{link=\"smsc\",session=\"0\",role=\"transceiver\",outcome=\"ok\"}"
+        )
+        .await
+            >= 1.0
+    );
+    assert!(metric_line(&gw, "pxgate_smpp_window_in_use{link=\"smsc\"}").await);
+    assert!(
+        metric_line(
+            &gw,
+            "pxgate_smpp_link_up{link=\"smsc\",session=\"0\",role=\"transceiver\"}"
+        )
+        .await
+    );
 }

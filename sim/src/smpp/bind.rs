@@ -91,7 +91,9 @@ impl Session {
                         .registry
                         .register(Arc::clone(&system_id), Arc::clone(&self.link))
                 });
-                self.shared.counters.bound(req.version, req.system_type);
+                self.shared
+                    .counters
+                    .bound(req.kind.name(), req.version, req.system_type);
                 self.shared.counters.sessions_bound.fetch_add(1, Relaxed);
                 self.state = State::Bound(Binding {
                     kind: req.kind,

@@ -37,6 +37,14 @@ impl BindKind {
     pub(crate) const fn can_receive(self) -> bool {
         matches!(self, Self::Receiver | Self::Transceiver)
     }
+
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Transmitter => "transmitter",
+            Self::Receiver => "receiver",
+            Self::Transceiver => "transceiver",
+        }
+    }
 }
 
 /// A successful bind. Dropping it leaves the receiver registry and the bound gauge.
