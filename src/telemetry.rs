@@ -55,6 +55,7 @@ pub fn metrics() -> PrometheusHandle {
                 .and_then(|b| b.install_recorder());
             match recorder {
                 Ok(handle) => {
+                    process_collector().describe();
                     let upkeep = handle.clone();
                     std::thread::spawn(move || {
                         loop {
@@ -69,6 +70,17 @@ pub fn metrics() -> PrometheusHandle {
             }
         })
         .clone()
+}
+
+/// The process's own metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
+/// `process_open_fds`, `process_threads`, …), read afresh for each scrape of `/metrics`.
+pub fn collect_process_metrics() {
+    process_collector().collect();
+}
+
+fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
 }
 
 /// Counts requests and their latency by matched route, method and status class.

@@ -126,6 +126,7 @@ async fn readyz(State(probes): State<Probes>) -> Response {
 
 /// Prometheus text exposition.
 async fn metrics(State(probes): State<Probes>) -> Response {
+    crate::telemetry::collect_process_metrics();
     let mut response = probes.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -15,6 +15,12 @@ pub(super) fn bound(link: &str, session: u32, role: Role, up: bool, counted: Opt
         ("role", role.name().to_owned()),
     ];
     metrics::gauge!("pxgate_smpp_link_up", &labels).set(f64::from(u8::from(up)));
+    if up {
+        // The session's trouble counters exist from its first bind, at 0, so rate() and
+        // increase() see their first event.
+        response_timeouts(link, session).increment(0);
+        unresponsive_sessions(link, session).increment(0);
+    }
     if let Some(outcome) = counted {
         let labels = [
             labels[0].clone(),
@@ -46,14 +52,20 @@ pub(super) fn delivered(link: &str, kind: &'static str) {
 
 /// A request went unanswered for the response timeout.
 pub(super) fn response_timeout(link: &str, session: u32) {
-    metrics::counter!("pxgate_smpp_response_timeouts_total", "link" => link.to_owned(), "session" => session.to_string())
-        .increment(1);
+    response_timeouts(link, session).increment(1);
 }
 
 /// A session was closed because its probe went unanswered.
 pub(super) fn unresponsive(link: &str, session: u32) {
+    unresponsive_sessions(link, session).increment(1);
+}
+
+fn response_timeouts(link: &str, session: u32) -> metrics::Counter {
+    metrics::counter!("pxgate_smpp_response_timeouts_total", "link" => link.to_owned(), "session" => session.to_string())
+}
+
+fn unresponsive_sessions(link: &str, session: u32) -> metrics::Counter {
     metrics::counter!("pxgate_smpp_unresponsive_sessions_total", "link" => link.to_owned(), "session" => session.to_string())
-        .increment(1);
 }
 
 /// `EsmeRthrottled` as `ESME_RTHROTTLED`: the names SMPP's tables use.

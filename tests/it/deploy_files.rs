@@ -1,6 +1,8 @@
 //! The deployment files speak of the gateway as it is: every metric the Prometheus alert rules
-//! (`deploy/prometheus/alerts.yml`) use is one the gateway exports, and, where `promtool` is
-//! installed, the rules file is valid.
+//! (`deploy/prometheus/alerts.yml`) and the Grafana dashboard (`deploy/grafana/pxgate.json`) use is
+//! one the gateway exports (the dashboard's are read off a running gateway's `/metrics` after it
+//! sent messages over two SMSC links), and, where `promtool` is installed, the rules and every
+//! dashboard query are valid PromQL.
 
 use std::path::Path;
 
@@ -65,4 +67,164 @@ fn the_alert_rules_use_only_metrics_the_gateway_exports() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Every query of the dashboard, panel by panel: (panel title, expr).
+fn dashboard_queries(dashboard: &serde_json::Value) -> Vec<(String, String)> {
+    let mut queries = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        let title = panel["title"].as_str().unwrap_or_default().to_owned();
+        if panel["type"] == "row" {
+            continue;
+        }
+        let targets = panel["targets"].as_array().unwrap();
+        assert!(!targets.is_empty(), "panel {title:?} has no query");
+        assert!(
+            panel["gridPos"]["w"].as_u64().is_some(),
+            "panel {title:?} has no place"
+        );
+        for target in targets {
+            queries.push((title.clone(), target["expr"].as_str().unwrap().to_owned()));
+        }
+    }
+    queries
+}
+
+/// The dashboard is a Grafana dashboard whose every series is on a running gateway's `/metrics`
+/// once it has answered calls and sent SMS over two links (the link panels have data), and whose
+/// queries `promtool` accepts where it is installed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dashboard_shows_what_a_running_gateway_exports() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("deploy/grafana/pxgate.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(dashboard["uid"], "pxgate");
+    let queries = dashboard_queries(&dashboard);
+    assert!(queries.len() >= 20, "{} queries", queries.len());
+
+    let db = crate::harness::TestDb::sqlite().await;
+    let sim = |_| async {
+        let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        crate::sms_harness::start_sim(smpp).await
+    };
+    let (a, b) = (sim(0).await, sim(1).await);
+    let b_addr = b.smpp_addr();
+    let gw = crate::sms_harness::SmsGateway::start_with(db.store.clone(), a.smpp_addr(), move |c| {
+        c.links = vec![figment::value::Dict::from([
+            ("name".to_owned(), "second".into()),
+            ("address".to_owned(), b_addr.to_string().into()),
+        ])];
+        c.routes = vec![pxgate::smpp::config::RouteConfig {
+            links: vec!["smsc".to_owned(), "second".to_owned()],
+            weights: vec![1, 1],
+            ..Default::default()
+        }];
+    })
+    .await;
+    let app = gw.register("dashboard").await;
+    for i in 0..6 {
+        let id = gw
+            .send(&app, &[&format!("tel:+8210330{i:05}")], "dashboard")
+            .await;
+        gw.wait_status(&app, &id, "DeliveredToTerminal").await;
+    }
+    let page = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let exported: Vec<&str> = page
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(['{', ' ']).next())
+        .collect();
+    let mut code = String::new();
+    source(&root.join("src"), &mut code);
+    // What a gateway that answered calls and sent SMS must show; the rest (MO, callbacks, overdue
+    // receipts: counted when they happen) must at least be exported.
+    let always = [
+        "pxgate_smpp_",
+        "pxgate_operations_",
+        "pxgate_http_",
+        "pxgate_sms_outbox_",
+        "process_",
+    ];
+    for (title, expr) in &queries {
+        for name in metric_names(expr)
+            .iter()
+            .map(String::as_str)
+            .chain(process_names(expr))
+        {
+            let found = exported.iter().any(|e| {
+                *e == name
+                    || e.strip_prefix(name)
+                        .is_some_and(|s| ["_bucket", "_sum", "_count"].contains(&s))
+            });
+            if always.iter().any(|p| name.starts_with(p)) {
+                assert!(found, "panel {title:?}: {name} is not on /metrics");
+            } else {
+                assert!(
+                    found || code.contains(&format!("\"{name}\"")),
+                    "panel {title:?}: {name} is not exported"
+                );
+            }
+        }
+    }
+    for link in ["smsc", "second"] {
+        assert!(
+            page.contains(&format!(
+                "pxgate_smpp_submits_total{{link=\"{link}\",status=\"ESME_ROK\"}}"
+            )),
+            "link {link}"
+        );
+    }
+
+    // promtool has no query checker of its own: the queries are checked as recording rules.
+    let rules: String = queries
+        .iter()
+        .enumerate()
+        .map(|(i, (_, expr))| {
+            let expr = expr.replace("$instance", ".*");
+            format!(
+                "      - record: dashboard:q{i}\n        expr: {}\n",
+                serde_json::Value::String(expr)
+            )
+        })
+        .collect();
+    let path = std::env::temp_dir().join(format!("pxgate-dashboard-{}.yml", std::process::id()));
+    std::fs::write(
+        &path,
+        format!("groups:\n  - name: dashboard\n    rules:\n{rules}"),
+    )
+    .unwrap();
+    if let Ok(out) = std::process::Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&path)
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "promtool: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+/// The `process_…` series a query reads.
+fn process_names(expr: &str) -> Vec<&str> {
+    expr.match_indices("process_")
+        .map(|(at, _)| {
+            let end = expr[at..]
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .map_or(expr.len(), |n| at + n);
+            &expr[at..end]
+        })
+        .collect()
 }
