@@ -32,6 +32,79 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Memory and queue bounds.
     pub limits: Limits,
+    /// How message ids are written, as SMSCs differ (what Kannel's `msg-id-type` describes).
+    pub message_ids: MessageIds,
+    /// What data_coding 0 means to this SMSC: `gsm` (GSM 03.38 unpacked, the default),
+    /// `latin1` (ISO 8859-1) or `ascii` (IA5), as some SMSCs read it.
+    pub dcs0_alphabet: Dcs0Alphabet,
+}
+
+/// `[message_ids]`: the number base of message ids in submit_sm_resp / data_sm_resp (and what
+/// query_sm, cancel_sm and replace_sm accept), and in delivery receipts.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MessageIds {
+    /// In responses to submits.
+    pub submit: IdBase,
+    /// In receipts (the receipt text's `id:` and receipted_message_id).
+    pub receipt: IdBase,
+}
+
+/// A message id's number base.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IdBase {
+    /// Lowercase hexadecimal (the default).
+    #[default]
+    Hex,
+    /// Decimal.
+    Decimal,
+}
+
+impl IdBase {
+    /// `id` written in this base.
+    #[must_use]
+    pub fn format(self, id: u64) -> String {
+        match self {
+            Self::Hex => format!("{id:x}"),
+            Self::Decimal => id.to_string(),
+        }
+    }
+
+    /// An id written in this base (any case, leading zeros allowed).
+    #[must_use]
+    pub fn parse(self, id: &str) -> Option<u64> {
+        let radix = match self {
+            Self::Hex => 16,
+            Self::Decimal => 10,
+        };
+        u64::from_str_radix(id.trim(), radix).ok()
+    }
+}
+
+/// `dcs0_alphabet`
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Dcs0Alphabet {
+    /// GSM 03.38, unpacked.
+    #[default]
+    Gsm,
+    /// ISO 8859-1.
+    Latin1,
+    /// IA5 / US-ASCII.
+    Ascii,
+}
+
+impl Dcs0Alphabet {
+    /// The data_coding a submit's `data_coding` is read as: 0 in this alphabet, others as they are.
+    #[must_use]
+    pub fn read(self, data_coding: u8) -> u8 {
+        match (data_coding, self) {
+            (sms_text::DCS_GSM7, Self::Latin1) => sms_text::DCS_LATIN1,
+            (sms_text::DCS_GSM7, Self::Ascii) => sms_text::DCS_IA5,
+            (dcs, _) => dcs,
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -47,6 +120,8 @@ impl Default for SimConfig {
             inbox: InboxConfig::default(),
             faults: Faults::default(),
             limits: Limits::default(),
+            message_ids: MessageIds::default(),
+            dcs0_alphabet: Dcs0Alphabet::default(),
         }
     }
 }

@@ -55,7 +55,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use config::SimConfig;
+pub use config::{Dcs0Alphabet, IdBase, MessageIds, SimConfig};
 pub use faults::Faults;
 pub use inbox::InboxMessage;
 pub use mo::MoError;

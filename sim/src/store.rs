@@ -52,15 +52,6 @@ pub(crate) struct MessageStore {
     inner: Mutex<Inner>,
 }
 
-/// Message ids are lowercase hex; peers may send them back in any case or with leading zeros.
-pub(crate) fn parse_id(id: &str) -> Option<u64> {
-    u64::from_str_radix(id.trim(), 16).ok()
-}
-
-pub(crate) fn format_id(id: u64) -> String {
-    format!("{id:x}")
-}
-
 impl MessageStore {
     pub(crate) fn new(first_id: u64, max: usize) -> Self {
         Self {

@@ -23,11 +23,11 @@ pub struct SmppConfig {
     pub system_id: String,
     /// ESME password (at most 8 characters).
     pub password: String,
-    /// Bound transceiver sessions kept open.
+    /// Bound sessions kept open (of each kind when `bind` is `transmitter_receiver`).
     pub sessions: u32,
     /// Outstanding submit_sm per session awaiting their response.
     pub window: u32,
-    /// Most submit_sm per second over all sessions of this gateway, each part counted, spaced
+    /// Most submit_sm per second over all sessions of this link, each part counted, spaced
     /// evenly (bursts of at most a tenth of a second's worth): what the SMSC's contract allows
     /// the whole node. `None`: no cap beyond the window.
     pub max_submits_per_sec: Option<u32>,

@@ -106,6 +106,15 @@ mod tests {
         assert_eq!(text, "a@b€");
     }
 
+    /// On a link whose SMSC means Latin-1 (or ASCII) by data_coding 0, received text is read so.
+    #[test]
+    fn data_coding_0_is_read_in_the_links_alphabet() {
+        let sm = deliver(0, 0x00, &[0x63, 0x61, 0x66, 0xE9, 0x40], vec![]);
+        assert_eq!(parse(&sm, Dcs0Alphabet::Latin1, 0).message, "café@");
+        assert_eq!(parse(&sm, Dcs0Alphabet::Ascii, 0).message, "caf\u{FFFD}@");
+        assert_eq!(parse(&sm, Dcs0Alphabet::Gsm, 0).message.chars().last(), Some('¡'));
+    }
+
     #[test]
     fn latin1_ucs2_korean_and_binary() {
         assert_eq!(

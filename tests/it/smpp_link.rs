@@ -15,16 +15,24 @@ battery!(
     a_receipt_due_while_the_link_is_down_arrives_after_the_next_bind,
     a_part_without_a_receipt_is_delivery_uncertain_after_the_wait,
     an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text,
+    receipts_written_in_another_number_base_match_with_msg_id_type,
+    an_smsc_that_reads_data_coding_0_as_latin1_gets_latin1,
 );
 
 const WINDOW: u32 = 8;
 
 /// The simulator with receipts after `receipt_delay_ms`, all delivered.
 async fn sim(receipt_delay_ms: u64) -> pxsim::SimHandle {
+    sim_with(|c| c.receipts.delay_ms = receipt_delay_ms).await
+}
+
+/// The simulator with receipts after 20 ms and `config` changed by `change`.
+async fn sim_with(change: impl FnOnce(&mut pxsim::SimConfig)) -> pxsim::SimHandle {
     let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = pxsim::SimConfig::default();
-    config.receipts.delay_ms = receipt_delay_ms;
+    config.receipts.delay_ms = 20;
+    change(&mut config);
     pxsim::start(smpp, http, config).await.unwrap()
 }
 
@@ -284,4 +292,48 @@ async fn an_smpp_3_3_link_binds_as_configured_and_reads_receipts_from_their_text
         )
         .await
     );
+}
+
+/// An SMSC that answers submits with hexadecimal ids and writes receipts in decimal (ids from 256,
+/// so `100` and `256` name the same message): without `msg_id_type` its receipts find nothing and
+/// the message stays DeliveredToNetwork; with `msg_id_type = 1` (Kannel's value for this SMSC) it
+/// is DeliveredToTerminal.
+async fn receipts_written_in_another_number_base_match_with_msg_id_type(db: &TestDb) {
+    let sim = sim_with(|c| {
+        c.message_id_start = Some(256);
+        c.message_ids.receipt = pxsim::IdBase::Decimal;
+    })
+    .await;
+    let plain = SmsGateway::start_on(db.store.clone(), sim.smpp_addr()).await;
+    let app = plain.register("bases").await;
+    let id = plain
+        .send(&app, &[&format!("tel:+{}", handset(1))], &text(1))
+        .await;
+    wait_inbox(&sim, &handset(1)).await;
+    while sim.stats().receipts_sent < 1 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    plain.wait_status(&app, &id, "DeliveredToNetwork").await;
+    drop(plain);
+
+    let set = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| c.msg_id_type = Some(1)).await;
+    let id = set.send(&app, &[&format!("tel:+{}", handset(2))], &text(2)).await;
+    set.wait_status(&app, &id, "DeliveredToTerminal").await;
+}
+
+/// `dcs0_alphabet = "latin1"` against an SMSC that reads data_coding 0 as Latin-1: the handset
+/// gets the text as written (the GSM septets would have shown as control characters).
+async fn an_smsc_that_reads_data_coding_0_as_latin1_gets_latin1(db: &TestDb) {
+    let sim = sim_with(|c| c.dcs0_alphabet = pxsim::Dcs0Alphabet::Latin1).await;
+    let gw = SmsGateway::start_with(db.store.clone(), sim.smpp_addr(), |c| {
+        c.dcs0_alphabet = pxgate::smpp::config::Dcs0Alphabet::Latin1;
+    })
+    .await;
+    let app = gw.register("latin").await;
+    let id = gw
+        .send(&app, &[&format!("tel:+{}", handset(3))], "café à 5 £")
+        .await;
+    gw.wait_status(&app, &id, "DeliveredToTerminal").await;
+    assert_eq!(wait_inbox(&sim, &handset(3)).await.text, "café à 5 £");
 }

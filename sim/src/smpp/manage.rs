@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::frame::Out;
 use crate::shared::Shared;
-use crate::store::{parse_id, state_at};
+use crate::store::state_at;
 
 const QUERY_SM: u32 = 0x0000_0003;
 const REPLACE_SM: u32 = 0x0000_0007;
@@ -26,11 +26,16 @@ fn absolute_time(t: chrono::DateTime<chrono::Utc>) -> EmptyOrFullCOctetString<17
 
 pub(crate) fn query_sm(shared: &Shared, q: &QuerySm, seq: u32) -> Out {
     let now = Instant::now();
-    let found = parse_id(q.message_id.as_str()).and_then(|id| {
-        shared
-            .store
-            .with(id, |rec| (state_at(rec, now), rec.done_at, rec.outcome.err()))
-    });
+    let found = shared
+        .config
+        .message_ids
+        .submit
+        .parse(q.message_id.as_str())
+        .and_then(|id| {
+            shared
+                .store
+                .with(id, |rec| (state_at(rec, now), rec.done_at, rec.outcome.err()))
+        });
     let Some((state, done_at, err)) = found else {
         return Out::error(QUERY_SM, CommandStatus::EsmeRqueryfail, seq);
     };
@@ -51,15 +56,20 @@ pub(crate) fn query_sm(shared: &Shared, q: &QuerySm, seq: u32) -> Out {
 pub(crate) fn cancel_sm(shared: &Shared, c: &CancelSm, seq: u32) -> Out {
     let now = Instant::now();
     // SMPP v5.0 §4.6.1.1: a message in a final state can no longer be cancelled.
-    let cancelled = parse_id(c.message_id.as_str()).and_then(|id| {
-        shared.store.with(id, |rec| {
-            let pending = state_at(rec, now) == ENROUTE;
-            if pending {
-                rec.cancelled = true;
-            }
-            pending
-        })
-    });
+    let cancelled = shared
+        .config
+        .message_ids
+        .submit
+        .parse(c.message_id.as_str())
+        .and_then(|id| {
+            shared.store.with(id, |rec| {
+                let pending = state_at(rec, now) == ENROUTE;
+                if pending {
+                    rec.cancelled = true;
+                }
+                pending
+            })
+        });
     match cancelled {
         Some(true) => Out::cmd(CommandStatus::EsmeRok, seq, Pdu::CancelSmResp),
         _ => Out::error(CANCEL_SM, CommandStatus::EsmeRcancelfail, seq),
@@ -74,15 +84,20 @@ pub(crate) fn replace_sm(shared: &Shared, r: &ReplaceSm, seq: u32) -> Out {
         .chars()
         .take(20)
         .collect();
-    let replaced = parse_id(r.message_id.as_str()).and_then(|id| {
-        shared.store.with(id, |rec| {
-            let pending = state_at(rec, now) == ENROUTE;
-            if pending {
-                rec.text = text;
-            }
-            pending
-        })
-    });
+    let replaced = shared
+        .config
+        .message_ids
+        .submit
+        .parse(r.message_id.as_str())
+        .and_then(|id| {
+            shared.store.with(id, |rec| {
+                let pending = state_at(rec, now) == ENROUTE;
+                if pending {
+                    rec.text = text;
+                }
+                pending
+            })
+        });
     match replaced {
         Some(true) => Out::cmd(CommandStatus::EsmeRok, seq, Pdu::ReplaceSmResp),
         _ => Out::error(REPLACE_SM, CommandStatus::EsmeRreplacefail, seq),

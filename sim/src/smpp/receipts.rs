@@ -23,7 +23,7 @@ use super::frame::Out;
 use super::registry::Link;
 use crate::receipt::receipt_text;
 use crate::shared::Shared;
-use crate::store::{Record, format_id};
+use crate::store::Record;
 
 /// A receipt due at `due` for message `id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -124,7 +124,7 @@ async fn send(shared: &Shared, id: u64, rec: &Record, link: &Link) {
 }
 
 fn build(shared: &Shared, id: u64, rec: &Record, dest: &str, link: &Link) -> DeliverSm {
-    let msg_id = format_id(id);
+    let msg_id = shared.config.message_ids.receipt.format(id);
     let done = shared.clock.at(rec.done_at);
     let text = receipt_text(&msg_id, rec.submitted, done, rec.outcome, &rec.text);
     receipt_pdu(

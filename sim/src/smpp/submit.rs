@@ -19,7 +19,7 @@ use super::session::Binding;
 use crate::faults::{Faults, SubmitVerdict};
 use crate::inbox::{IncomingPart, normalize_msisdn};
 use crate::shared::Shared;
-use crate::store::{Record, format_id};
+use crate::store::Record;
 
 /// The submission fields the simulator cares about, whatever PDU carried them.
 struct Submission<'a> {
@@ -84,9 +84,10 @@ fn accept(
     if faults.error_probability > 0.0 && shared.planner.roll() < faults.error_probability {
         return Err(CommandStatus::from(faults.error_status));
     }
+    let data_coding = shared.config.dcs0_alphabet.read(s.data_coding);
     let user_data = Fields {
         esm_class: s.esm_class,
-        data_coding: s.data_coding,
+        data_coding,
         short_message: s.short_message,
         message_payload: payload,
         sar,
@@ -100,10 +101,10 @@ fn accept(
         shared.inbox.store(IncomingPart {
             from: s.source.to_owned(),
             to: (*dest).to_owned(),
-            data_coding: s.data_coding,
+            data_coding,
             concat,
             body: user_data.clone(),
-            message_id: format_id(id),
+            message_id: shared.config.message_ids.submit.format(id),
             received_at: now,
         });
     }
@@ -132,8 +133,9 @@ fn accept(
     Ok(id)
 }
 
-fn message_id(id: u64) -> COctetString<1, 65> {
-    COctetString::from_str(&format_id(id)).unwrap_or_default()
+/// `id` as submit responses write it (`[message_ids] submit`).
+fn message_id(shared: &Shared, id: u64) -> COctetString<1, 65> {
+    COctetString::from_str(&shared.config.message_ids.submit.format(id)).unwrap_or_default()
 }
 
 pub(crate) fn submit_sm(shared: &Shared, binding: &Binding, sm: &SubmitSm, faults: &Faults, seq: u32) -> Out {
@@ -150,7 +152,7 @@ pub(crate) fn submit_sm(shared: &Shared, binding: &Binding, sm: &SubmitSm, fault
         Ok(id) => Out::cmd(
             CommandStatus::EsmeRok,
             seq,
-            SubmitSmResp::builder().message_id(message_id(id)).build(),
+            SubmitSmResp::builder().message_id(message_id(shared, id)).build(),
         ),
         Err(status) => Out::error(0x0000_0004, status, seq),
     }
@@ -170,7 +172,7 @@ pub(crate) fn data_sm(shared: &Shared, binding: &Binding, sm: &DataSm, faults: &
         Ok(id) => Out::cmd(
             CommandStatus::EsmeRok,
             seq,
-            DataSmResp::builder().message_id(message_id(id)).build(),
+            DataSmResp::builder().message_id(message_id(shared, id)).build(),
         ),
         Err(status) => Out::error(0x0000_0103, status, seq),
     }
@@ -225,7 +227,7 @@ pub(crate) fn submit_multi(
     match accept(shared, binding, &s, faults) {
         Ok(id) => {
             let resp = SubmitMultiResp::builder()
-                .message_id(message_id(id))
+                .message_id(message_id(shared, id))
                 .unsuccess_sme(bad)
                 .build();
             Out::cmd(CommandStatus::EsmeRok, seq, resp)
