@@ -132,9 +132,40 @@ pub async fn run(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let ops = match app.http.ops_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await?),
+        None => None,
+    };
+    run_on(listener, ops, app, shutdown).await
+}
+
+/// [`run`] with the operators' listener given (`[http] ops_listen`'s, bound by the caller): the
+/// bindings on `api`, `/metrics` and the admin API on `ops` (the probes on both); with `ops`
+/// `None`, everything on `api`.
+pub async fn run_on(
+    api: TcpListener,
+    ops: Option<TcpListener>,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let tasks = tasks::Tasks::start(&app);
-    let router = router::router(&app);
-    let served = listener::serve(listener, router, &app.http, shutdown).await;
+    let served = match ops {
+        None => listener::serve(api, router::router(&app), &app.http, shutdown).await,
+        Some(ops) => {
+            let (api_routes, ops_routes) = router::split(&app);
+            let stop = tokio_util::sync::CancellationToken::new();
+            let stopping = stop.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                stopping.cancel();
+            });
+            let (served, ops_served) = tokio::join!(
+                listener::serve(api, api_routes, &app.http, stop.clone().cancelled_owned()),
+                listener::serve(ops, ops_routes, &app.http, stop.cancelled_owned()),
+            );
+            served.and(ops_served)
+        }
+    };
     tasks.stop().await;
     app.gateway.framework().flush_usage().await;
     served

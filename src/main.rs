@@ -105,6 +105,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the store")?;
     let listener = bind(config.http.listen).await?;
+    let ops = match config.http.ops_listen {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let operators = OperatorTokens::from_digests(
         config
             .admin
@@ -114,7 +118,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let app = App::build(&config, store, Arc::new(SystemClock), operators).map_err(anyhow::Error::msg)?;
     tracing::info!(addr = %config.http.listen, store = app.store().backend(), "pxgate listening");
-    app::run(listener, app, shutdown_signal()).await?;
+    if let Some(addr) = config.http.ops_listen {
+        tracing::info!(%addr, "metrics and the admin API listening apart");
+    }
+    app::run_on(listener, ops, app, shutdown_signal()).await?;
     tracing::info!("pxgate stopped");
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The whole HTTP surface: probes and metrics, the admin API, the SOAP, OAuth and REST bindings,
-//! and the layers every request passes.
+//! The whole HTTP surface: probes and metrics, the admin API, the SOAP, OAuth, REST, Kannel and
+//! Jasmin bindings, and the layers every request passes; on one listener, or split between the
+//! applications' and the operators' (`[http] ops_listen`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,15 +27,48 @@ struct Probes {
     metrics: PrometheusHandle,
 }
 
-/// The router of `app`. Layers wrap from the inside out: the last one listed sees the request
-/// first.
+/// The router of `app`: every route on one listener.
 pub(super) fn router(app: &App) -> Router {
-    let http = &app.http;
-    let probes = Probes {
+    layered(probes(app).merge(operations(app)).merge(bindings(app)), app)
+}
+
+/// The routes split over two listeners (`[http] ops_listen`): the applications' (the bindings and
+/// the probes) and the operators' (the probes, `/metrics` and the admin API).
+pub(super) fn split(app: &App) -> (Router, Router) {
+    let api = layered(probes(app).merge(bindings(app)), app);
+    let ops = layered(probes(app).merge(operations(app)), app);
+    (api, ops)
+}
+
+/// Liveness and readiness, on every listener.
+fn probes(app: &App) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(probes_state(app))
+}
+
+fn probes_state(app: &App) -> Probes {
+    Probes {
         store: Arc::clone(&app.store),
         metrics: app.metrics.clone(),
-    };
-    let bindings = Router::new()
+    }
+}
+
+/// What operators use: the metrics page and the admin API.
+fn operations(app: &App) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(probes_state(app))
+        .nest(
+            "/admin/v1",
+            crate::admin::routes(app.admin.clone()).with_state(app.admin.clone()),
+        )
+}
+
+/// What applications call: SOAP, OAuth, OneAPI, Kannel's and Jasmin's HTTP APIs.
+fn bindings(app: &App) -> Router {
+    Router::new()
         // Parlay X SOAP endpoints, their WSDLs and schemas.
         .merge(crate::soap::binding::routes(app.xml_limits.clone()))
         // OAuth 2.0 client credentials token endpoint.
@@ -50,17 +84,14 @@ pub(super) fn router(app: &App) -> Router {
             crate::compat::jasmin::PATH,
             axum::routing::get(crate::compat::jasmin::send).post(crate::compat::jasmin::send),
         )
-        .with_state(app.gateway.clone());
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .with_state(probes)
-        .nest(
-            "/admin/v1",
-            crate::admin::routes(app.admin.clone()).with_state(app.admin.clone()),
-        )
-        .merge(bindings)
+        .with_state(app.gateway.clone())
+}
+
+/// `routes` with the layers every request passes. Layers wrap from the inside out: the last one
+/// listed sees the request first.
+fn layered(routes: Router, app: &App) -> Router {
+    let http = &app.http;
+    routes
         // Counts matched requests by route template (needs the routing done, hence route_layer).
         .route_layer(middleware::from_fn(crate::telemetry::track))
         .fallback(not_found)

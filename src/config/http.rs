@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct HttpConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// Serve `/metrics` and the admin API on this address only (with the probes), apart from
+    /// the applications' `listen`; unset: everything on `listen`.
+    pub ops_listen: Option<SocketAddr>,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub body_limit_bytes: usize,
     /// A request still running after this many seconds is answered with 408.
@@ -31,6 +34,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            ops_listen: None,
             body_limit_bytes: 256 * 1024,
             request_timeout_secs: 30,
             xml_max_depth: 32,
@@ -64,6 +68,12 @@ impl HttpConfig {
         }
         if self.max_connections == 0 {
             errors.push("http.max_connections: must be greater than 0".to_owned());
+        }
+        if self.ops_listen == Some(self.listen) {
+            errors.push(
+                "http.ops_listen: must differ from http.listen (leave it out to serve everything there)"
+                    .to_owned(),
+            );
         }
         if let Some(tls) = &self.tls
             && let Err(e) = tls.server_config()

@@ -1,7 +1,8 @@
 //! The listener: a request head slower than `header_read_timeout_secs` (slowloris) and an idle
 //! keep-alive connection are closed, connections beyond `max_connections` wait for a free slot,
 //! HTTPS is served with the configured certificate, `[http.tls]` and `[callbacks] ca_path` are
-//! validated by name, and PostgreSQL connections can require TLS.
+//! validated by name, PostgreSQL connections can require TLS, and with `[http] ops_listen` the
+//! metrics and the admin API are served on the operators' listener only.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -273,4 +274,53 @@ async fn an_answer_that_leaves_the_body_unread_closes_the_connection() {
         read_health_answer(&mut stream).await.contains("200 OK"),
         "the connection was kept"
     );
+}
+
+/// `run_on` with an operators' listener: `/metrics` and `/admin/v1` answer there and nowhere else,
+/// the bindings answer on the applications' listener only, and the probes on both.
+#[tokio::test]
+async fn the_operators_listener_alone_serves_metrics_and_the_admin_api() {
+    use pxgate::admin::OperatorTokens;
+    let db = TestDb::sqlite().await;
+    let config = Config::with_store("sqlite://unused", TEST_SECRET_KEY);
+    let operators = OperatorTokens::default().with_token("tester", crate::harness::OPERATOR_TOKEN);
+    let clock = std::sync::Arc::new(pxgate::domain::SystemClock);
+    let app = pxgate::app::App::build(&config, db.store.clone(), clock, operators).unwrap();
+    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ops = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (api_base, ops_base) = (
+        format!("http://{}", api.local_addr().unwrap()),
+        format!("http://{}", ops.local_addr().unwrap()),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(pxgate::app::run_on(api, Some(ops), app, async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let status = |base: &str, path: &str| {
+        let request = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(crate::harness::OPERATOR_TOKEN);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for (path, on_api, on_ops) in [
+        ("/healthz", 200, 200),
+        ("/metrics", 404, 200),
+        ("/admin/v1/status", 404, 200),
+        ("/oneapi/v1/docs", 200, 404),
+        ("/SendSmsService/services/SendSms?wsdl", 200, 404),
+    ] {
+        assert_eq!(
+            status(&api_base, path).await,
+            on_api,
+            "{path} on the applications' listener"
+        );
+        assert_eq!(
+            status(&ops_base, path).await,
+            on_ops,
+            "{path} on the operators' listener"
+        );
+    }
+    stop.send(()).unwrap();
+    served.await.unwrap().unwrap();
 }
