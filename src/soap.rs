@@ -37,6 +37,8 @@ pub(crate) const WSU_NS: &str =
 /// pxgate's own SOAP header extensions (the `clientCorrelator` block): outside every Parlay X
 /// schema, so the body still validates against the ETSI XSDs. Documented in `docs/faults.md`.
 pub(crate) const PXGATE_HEADER_NS: &str = "http://pxgate.dev/schema/header/v1";
+/// The Huawei SDP common header namespace of `RequestSOAPHeader` (docs/guides/huawei-header.md).
+pub(crate) const HUAWEI_NS: &str = "http://www.huawei.com.cn/schema/common/v2_1";
 /// Parlay X common types (ChargingInformation, ServiceException, PolicyException), ES 202 391-1.
 pub(crate) const COMMON_NS: &str = "http://www.csapi.org/schema/parlayx/common/v2_1";
 /// Local request/response schema of AmountCharging.

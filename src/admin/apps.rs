@@ -144,6 +144,35 @@ async fn issue_credential(state: &AdminState, app_id: &str) -> Result<IssuedCred
     ))
 }
 
+/// A credential under the user name the operator chose: 1 to 64 letters, digits, `.`, `_` or
+/// `-`, not taken by any application.
+async fn named_credential(
+    state: &AdminState,
+    app_id: &str,
+    username: String,
+) -> Result<IssuedCredential, Problem> {
+    let valid = (1..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !valid {
+        return Err(Problem::invalid_field(
+            "username",
+            "must be 1 to 64 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    let secret = generate_secret();
+    let credential = sealed_credential(state, app_id, username, &secret);
+    match state.store().add_credential(&credential).await {
+        Ok(()) => Ok(IssuedCredential {
+            username: credential.username,
+            secret,
+        }),
+        Err(StoreError::AlreadyExists) => Err(Problem::conflict("this user name is taken")),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Body of `POST /apps`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -322,18 +351,38 @@ pub async fn revoke(
     set_status(&s, &o, &id, AppStatus::Revoked).await
 }
 
+/// Body of `POST /apps/{id}/credentials` (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddCredential {
+    /// The user name the application must present, e.g. a Huawei SDP `spId`
+    /// (docs/guides/huawei-header.md); absent: `<id>.<n>`.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
 /// `POST /apps/{id}/credentials`: a further credential (rotation: the old ones keep working
-/// until revoked). A revoked application gets none.
+/// until revoked), under a generated user name or the one the body asks for. A revoked
+/// application gets none.
 pub async fn add_credential(
     State(state): State<AdminState>,
     Extension(operator): Extension<Operator>,
     Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
+    let wanted: AddCredential = if body.is_empty() {
+        AddCredential::default()
+    } else {
+        crate::admin::extract::decode(&body)?
+    };
     let app = load_app(&state, &id).await?;
     if app.status == AppStatus::Revoked {
         return Err(Problem::conflict("a revoked application gets no new credentials"));
     }
-    let credential = issue_credential(&state, &app.id).await?;
+    let credential = match wanted.username {
+        Some(username) => named_credential(&state, &app.id, username).await?,
+        None => issue_credential(&state, &app.id).await?,
+    };
     state.framework().forget_app(&app.id);
     tracing::info!(operator = %operator.name, app = %app.id, user = %credential.username, "credential issued");
     Ok((StatusCode::CREATED, Json(credential)).into_response())

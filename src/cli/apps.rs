@@ -69,6 +69,9 @@ pub enum AppCommand {
     AddCredential {
         /// Application id.
         id: String,
+        /// The user name it must present (e.g. a Huawei SDP spId); default: `<id>.<n>`.
+        #[arg(long)]
+        username: Option<String>,
     },
     /// Revoke one credential and its access tokens.
     RevokeCredential {
@@ -169,7 +172,11 @@ fn request_for(command: &AppCommand) -> Result<(Method, String, Option<Value>), 
         C::Suspend { id } => (Method::POST, format!("{}/suspend", path_of(id)), None),
         C::Resume { id } => (Method::POST, format!("{}/resume", path_of(id)), None),
         C::Revoke { id } => (Method::POST, format!("{}/revoke", path_of(id)), None),
-        C::AddCredential { id } => (Method::POST, format!("{}/credentials", path_of(id)), None),
+        C::AddCredential { id, username } => (
+            Method::POST,
+            format!("{}/credentials", path_of(id)),
+            username.as_ref().map(|u| json!({ "username": u })),
+        ),
         C::RevokeCredential { id, username } => (
             Method::DELETE,
             format!("{}/credentials/{}", path_of(id), percent_encode(username.trim())),

@@ -3,7 +3,10 @@
 //! store ([`super::replay`]); failed attempts feed [`super::lockout`].
 //!
 //! OASIS WSS UsernameToken Profile 1.0 §3.1: "Password_Digest = Base64 ( SHA-1 ( nonce + created +
-//! password ) )", with the nonce as raw bytes (it travels base64-encoded).
+//! password ) )", with the nonce as raw bytes (it travels base64-encoded). The Huawei SDP
+//! `RequestSOAPHeader` is read into the same token: `spId` the username, `spPassword` =
+//! hex(MD5(spId + password + timeStamp)), and its `timeStamp` both the `Created` and the nonce, so
+//! the window, the replay check and the lock-out are the same (docs/guides/huawei-header.md).
 
 use std::time::Duration;
 
@@ -22,6 +25,9 @@ pub enum PasswordType {
     Text,
     /// `…#PasswordDigest`: Base64(SHA-1(nonce + created + password)).
     Digest,
+    /// A Huawei SDP `RequestSOAPHeader`'s `spPassword`: hex(MD5(spId + password + timeStamp)),
+    /// with `created` the `timeStamp` (`yyyyMMddHHmmss`, UTC) and the nonce the same text.
+    SpMd5,
 }
 
 /// The WS-Security UsernameToken of a request, as sent; nothing here has been verified.
@@ -131,16 +137,18 @@ pub fn check_username_token(
     now: DateTime<Utc>,
     window: Duration,
 ) -> Result<Option<NonceClaim>, PasswordFailure> {
-    let created = match &token.created {
-        Some(c) => Some(DateTime::parse_from_rfc3339(c.trim()).map_err(|_| PasswordFailure::Incomplete)?),
-        None if token.password_type == PasswordType::Digest => return Err(PasswordFailure::Incomplete),
-        None => None,
+    let created = match (&token.created, token.password_type) {
+        (Some(c), PasswordType::SpMd5) => Some(sp_timestamp(c).ok_or(PasswordFailure::Incomplete)?),
+        (Some(c), _) => Some(
+            DateTime::parse_from_rfc3339(c.trim())
+                .map_err(|_| PasswordFailure::Incomplete)?
+                .with_timezone(&Utc),
+        ),
+        (None, PasswordType::Digest | PasswordType::SpMd5) => return Err(PasswordFailure::Incomplete),
+        (None, PasswordType::Text) => None,
     };
     if let Some(created) = created {
-        let skew = (now - created.with_timezone(&Utc))
-            .abs()
-            .to_std()
-            .unwrap_or(Duration::MAX);
+        let skew = (now - created).abs().to_std().unwrap_or(Duration::MAX);
         if skew > window {
             return Err(PasswordFailure::Stale);
         }
@@ -153,6 +161,13 @@ pub fn check_username_token(
             equal(
                 token.password.trim().as_bytes(),
                 password_digest(nonce, created, secret).as_bytes(),
+            )
+        }
+        PasswordType::SpMd5 => {
+            let timestamp = token.created.as_deref().unwrap_or_default();
+            equal(
+                token.password.trim().to_ascii_lowercase().as_bytes(),
+                sp_password(&token.username, secret, timestamp).as_bytes(),
             )
         }
     };
@@ -187,6 +202,27 @@ pub fn nonce_key(username: &str, nonce: &[u8]) -> [u8; 16] {
     let mut key = [0; 16];
     key.copy_from_slice(&digest[..16]);
     key
+}
+
+/// A Huawei `timeStamp`, `yyyyMMddHHmmss` in UTC.
+fn sp_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    chrono::NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Huawei SDP `spPassword`: lowercase hex of MD5(spId + password + timeStamp).
+pub fn sp_password(sp_id: &str, password: &str, timestamp: &str) -> String {
+    use md5::Digest as _;
+    let mut md5 = md5::Md5::new();
+    md5.update(sp_id.as_bytes());
+    md5.update(password.as_bytes());
+    md5.update(timestamp.as_bytes());
+    hex::encode(md5.finalize())
 }
 
 /// Base64(SHA-1(nonce + created + password)).
@@ -256,6 +292,56 @@ mod tests {
     fn nonce_keys_are_per_user_and_unambiguous() {
         assert_ne!(nonce_key("shop", b"n"), nonce_key("news", b"n"));
         assert_ne!(nonce_key("ab", b"c"), nonce_key("a", b"bc"));
+    }
+
+    fn sp_token(sp_id: &str, password: &str, timestamp: &str) -> UsernameToken {
+        UsernameToken {
+            username: sp_id.to_owned(),
+            password: password.to_owned(),
+            password_type: PasswordType::SpMd5,
+            nonce: Some(timestamp.as_bytes().to_vec()),
+            created: Some(timestamp.to_owned()),
+        }
+    }
+
+    /// spPassword = MD5(spId + password + timeStamp) in hex, either case; the timestamp is UTC, in
+    /// the same window as `Created`, and the nonce claimed (a header is accepted once).
+    #[test]
+    fn huawei_headers_check_like_digests() {
+        assert_eq!(
+            sp_password("000201", "Huawei123", "20100731064245"),
+            "445c5f72cc64fb50c00e8a570fe40f6a",
+            "the digest any MD5 gives"
+        );
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let window = Duration::from_secs(300);
+        let ts = "20261124095830";
+        let upper = sp_password("shop", "pw", ts).to_uppercase();
+        let claim = check_username_token(&sp_token("shop", &upper, ts), "pw", now, window)
+            .unwrap()
+            .unwrap();
+        assert_eq!(claim.key, nonce_key("shop", ts.as_bytes()));
+        let wrong = sp_password("shop", "guess", ts);
+        assert_eq!(
+            check_username_token(&sp_token("shop", &wrong, ts), "pw", now, window),
+            Err(PasswordFailure::Mismatch)
+        );
+        let old = "20261124095459";
+        let stale = sp_password("shop", "pw", old);
+        assert_eq!(
+            check_username_token(&sp_token("shop", &stale, old), "pw", now, window),
+            Err(PasswordFailure::Stale)
+        );
+        for bad in ["2026-11-24T09:58:30Z", "2026112409583", "20261324095830"] {
+            let token = sp_token("shop", &sp_password("shop", "pw", bad), bad);
+            assert_eq!(
+                check_username_token(&token, "pw", now, window),
+                Err(PasswordFailure::Incomplete),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The SOAP `Header`: WS-Security UsernameToken extraction, pxgate's `clientCorrelator` block, and
-//! `mustUnderstand` enforcement.
+//! The SOAP `Header`: WS-Security UsernameToken extraction, the Huawei SDP `RequestSOAPHeader` read
+//! as a token of its own kind, pxgate's `clientCorrelator` block, and `mustUnderstand` enforcement.
 //!
 //! Only reads; whether the token is valid (password, digest, nonce replay, freshness of `Created`) is
 //! the framework's decision, and whether a correlator is acceptable (its length, a reuse) the
@@ -10,7 +10,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
 use super::{ClientCorrelator, EnvelopeError, Headers, Parser, PasswordType, UsernameToken, check_reference};
-use crate::soap::{PXGATE_HEADER_NS, QName, SoapVersion, WSSE_NS, WSU_NS};
+use crate::soap::{HUAWEI_NS, PXGATE_HEADER_NS, QName, SoapVersion, WSSE_NS, WSU_NS};
 
 /// WSS UsernameToken Profile 1.0 §3.1 password types (the fragment after `#` is what matters).
 const PASSWORD_TEXT: &str = "#PasswordText";
@@ -51,10 +51,21 @@ impl<'a> Parser<'a, '_> {
                 if !empty {
                     let found = self.security()?;
                     if headers.security.is_some() && found.is_some() {
-                        return Err(self.invalid_security("more than one UsernameToken"));
+                        return Err(self.invalid_security("more than one credential header"));
                     }
                     headers.security = headers.security.or(found);
                 }
+                continue;
+            }
+            if name.is(HUAWEI_NS, "RequestSOAPHeader") {
+                if empty {
+                    return Err(self.invalid_security("RequestSOAPHeader has no spId"));
+                }
+                let found = self.sp_header()?;
+                if headers.security.is_some() {
+                    return Err(self.invalid_security("more than one credential header"));
+                }
+                headers.security = Some(found);
                 continue;
             }
             let (must, ours) = self.addressing(&start)?;
@@ -168,6 +179,55 @@ impl<'a> Parser<'a, '_> {
             password_type,
             nonce: parts.nonce,
             created: parts.created,
+        })
+    }
+
+    /// Inside a Huawei SDP `RequestSOAPHeader` (already opened): `spId`, `spPassword` and
+    /// `timeStamp` (in the header's namespace or none) become a token of kind
+    /// [`PasswordType::SpMd5`] whose nonce is the timestamp, so each header is accepted once.
+    /// `serviceId`, `OA` and `FA` are not needed: the agreement says what the application may do,
+    /// and the operation's body names the end user.
+    fn sp_header(&mut self) -> Result<UsernameToken, EnvelopeError> {
+        let (mut sp_id, mut sp_password, mut timestamp) = (None, None, None);
+        loop {
+            let (start, empty) = match self.next()? {
+                Event::Start(e) => (e, false),
+                Event::Empty(e) => (e, true),
+                Event::End(_) => break,
+                _ => continue,
+            };
+            let name = self.qname(&start)?;
+            let text = if empty {
+                String::new()
+            } else {
+                self.leaf_text()?.ok_or_else(|| {
+                    self.invalid_security("unexpected element inside a RequestSOAPHeader field")
+                })?
+            };
+            if !(name.ns.is_empty() || name.ns == HUAWEI_NS) {
+                continue;
+            }
+            let text = Some(text.trim().to_owned());
+            match name.local.as_str() {
+                "spId" => sp_id = text,
+                "spPassword" => sp_password = text,
+                "timeStamp" => timestamp = text,
+                _ => {}
+            }
+        }
+        let username = sp_id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| self.invalid_security("RequestSOAPHeader has no spId"))?;
+        let password =
+            sp_password.ok_or_else(|| self.invalid_security("RequestSOAPHeader has no spPassword"))?;
+        let timestamp =
+            timestamp.ok_or_else(|| self.invalid_security("RequestSOAPHeader has no timeStamp"))?;
+        Ok(UsernameToken {
+            username,
+            password,
+            password_type: PasswordType::SpMd5,
+            nonce: Some(timestamp.clone().into_bytes()),
+            created: Some(timestamp),
         })
     }
 

@@ -267,7 +267,7 @@ fn must_understand_unknown_header_is_refused() {
 #[test]
 fn optional_or_foreign_headers_are_tolerated() {
     let headers = [
-        r#"<RequestSOAPHeader xmlns="http://www.huawei.com.cn/schema/common/v2_1"><spId>1</spId></RequestSOAPHeader>"#,
+        r#"<NotifySOAPHeader xmlns="http://www.huawei.com.cn/schema/common/v2_1"><spId>1</spId></NotifySOAPHeader>"#,
         r#"<h:Trace xmlns:h="urn:x" soapenv:mustUnderstand="0"/>"#,
         r#"<h:Trace xmlns:h="urn:x" mustUnderstand="1"/>"#,
         r#"<h:Trace xmlns:h="urn:x" soapenv:mustUnderstand="1" soapenv:actor="urn:someone-else"/>"#,
@@ -352,4 +352,56 @@ fn security_without_username_token_is_no_token() {
         r#"<wsse:Security xmlns:wsse="{WSSE_NS}"><wsse:BinarySecurityToken>AA==</wsse:BinarySecurityToken></wsse:Security>"#
     );
     assert_eq!(parse_str(&envelope(&header, "<loc:a/>")).unwrap().security, None);
+}
+
+/// A Huawei SDP RequestSOAPHeader (children prefixed or in no namespace) is read as a token whose
+/// nonce is its timeStamp; one without spId, spPassword or timeStamp, or beside a WS-Security
+/// token, is invalid security.
+#[test]
+fn huawei_request_headers_are_tokens() {
+    const HW: &str = "http://www.huawei.com.cn/schema/common/v2_1";
+    let header =
+        |fields: &str| format!(r#"<tns:RequestSOAPHeader xmlns:tns="{HW}">{fields}</tns:RequestSOAPHeader>"#);
+    let full = header(
+        "<tns:spId>000201</tns:spId><tns:spPassword>ABC</tns:spPassword><tns:serviceId>35</tns:serviceId>\
+         <tns:timeStamp>20100731064245</tns:timeStamp><tns:OA>8613300000010</tns:OA><tns:FA>8613300000010</tns:FA>",
+    );
+    let token = parse_str(&envelope(&full, "<loc:a/>")).unwrap().security.unwrap();
+    assert_eq!(
+        (
+            token.username.as_str(),
+            token.password.as_str(),
+            token.password_type
+        ),
+        ("000201", "ABC", crate::soap::envelope::PasswordType::SpMd5)
+    );
+    assert_eq!(token.nonce.as_deref(), Some(&b"20100731064245"[..]));
+    assert_eq!(token.created.as_deref(), Some("20100731064245"));
+    let unqualified = header("<spId>7</spId><spPassword>x</spPassword><timeStamp>20100731064245</timeStamp>");
+    assert_eq!(
+        parse_str(&envelope(&unqualified, "<loc:a/>"))
+            .unwrap()
+            .security
+            .unwrap()
+            .username,
+        "7"
+    );
+    let both = format!(
+        "{full}{}",
+        security("<wsse:Username>a</wsse:Username><wsse:Password>p</wsse:Password>")
+    );
+    for bad in [
+        header("<tns:spPassword>x</tns:spPassword><tns:timeStamp>20100731064245</tns:timeStamp>"),
+        header("<tns:spId>7</tns:spId><tns:timeStamp>20100731064245</tns:timeStamp>"),
+        header("<tns:spId>7</tns:spId><tns:spPassword>x</tns:spPassword>"),
+        format!(r#"<tns:RequestSOAPHeader xmlns:tns="{HW}"/>"#),
+        both,
+    ] {
+        let text = envelope(&bad, "<loc:a/>");
+        let result = parse_str(&text);
+        assert!(
+            matches!(result, Err(EnvelopeError::InvalidSecurity { .. })),
+            "{bad}: {result:?}"
+        );
+    }
 }

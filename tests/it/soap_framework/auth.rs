@@ -1,11 +1,14 @@
 //! Who may call: the ways in (WS-Security PasswordText and PasswordDigest, HTTP Basic, OAuth bearer
-//! tokens), the refusals before business logic, the agreement and the rate limit.
+//! tokens, the Huawei SDP RequestSOAPHeader), the refusals before business logic, the agreement and
+//! the rate limit.
 
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{ALICE, AMOUNT, Auth, Client, balance, call, charge_amount, created, open_account, register};
+use super::{
+    ALICE, AMOUNT, Auth, Client, balance, call, charge_amount, created, open_account, register, sp_timestamp,
+};
 use crate::harness::{TestDb, TestGateway, battery};
 
 battery!(
@@ -51,6 +54,42 @@ async fn every_way_in_charges(db: &TestDb) {
     .await
     .assert_ok("Basic");
     assert_eq!(balance(&gw, ALICE.0).await, 7000);
+
+    // An application written for a Huawei SDP presents its numeric spId: the operator issues a
+    // credential under that name.
+    let issued: Value = gw
+        .admin(reqwest::Method::POST, "/apps/shop/credentials")
+        .json(&json!({"username": "000201"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issued["username"], "000201", "{issued}");
+    let sp = Client {
+        user: "000201".to_owned(),
+        secret: issued["secret"].as_str().unwrap().to_owned(),
+    };
+    let huawei = Auth::Huawei(&sp, sp_timestamp(Duration::seconds(1)));
+    call(&gw, AMOUNT, &huawei, &charge_amount(ALICE.1, "1000", "r-huawei"))
+        .await
+        .assert_ok("Huawei RequestSOAPHeader");
+    assert_eq!(balance(&gw, ALICE.0).await, 6000);
+    let taken = gw
+        .admin(reqwest::Method::POST, "/apps/shop/credentials")
+        .json(&json!({"username": "000201"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let bad = gw
+        .admin(reqwest::Method::POST, "/apps/shop/credentials")
+        .json(&json!({"username": "a b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
 
 async fn a_bad_token_never_reaches_business_logic(db: &TestDb) {
@@ -82,6 +121,14 @@ async fn a_bad_token_never_reaches_business_logic(db: &TestDb) {
             Auth::Digest(&client, b"nonce-0004-stale", created(Duration::minutes(6))),
         ),
         ("wrong Basic", Auth::Basic(&wrong)),
+        (
+            "wrong spPassword",
+            Auth::Huawei(&wrong, sp_timestamp(Duration::seconds(3))),
+        ),
+        (
+            "stale timeStamp",
+            Auth::Huawei(&client, sp_timestamp(Duration::minutes(6))),
+        ),
         ("unknown bearer token", Auth::Bearer("no-such-token")),
         ("no credentials", Auth::None),
     ];
@@ -102,6 +149,15 @@ async fn a_bad_token_never_reaches_business_logic(db: &TestDb) {
             "{what}: the balance did not move"
         );
     }
+    // A Huawei header is accepted once: its timeStamp is its nonce.
+    let header = Auth::Huawei(&client, sp_timestamp(Duration::seconds(2)));
+    call(&gw, AMOUNT, &header, &charge_amount(ALICE.1, "1000", "r-sp-1"))
+        .await
+        .assert_ok("first use of a timeStamp");
+    call(&gw, AMOUNT, &header, &charge_amount(ALICE.1, "1000", "r-sp-2"))
+        .await
+        .assert_failed_authentication("replayed timeStamp");
+    assert_eq!(balance(&gw, ALICE.0).await, 8000);
     // The replayed token fails whatever body it carries; the first request was the only charge.
     let replay_of_first = Auth::Digest(&client, nonce, created(Duration::seconds(1)));
     let answer = call(
