@@ -35,8 +35,10 @@ pub(super) struct Router {
 
 impl Router {
     pub(super) async fn run(mut self) {
-        let hold_ms =
-            i64::try_from(self.env.cfg.response_timeout_secs.saturating_mul(3000)).unwrap_or(i64::MAX / 2);
+        // A claim outlives three response timeouts of the slowest link: a part waiting for its
+        // window is not claimed twice.
+        let timeout = self.links.all().iter().map(|l| l.cfg.response_timeout_secs).max();
+        let hold_ms = i64::try_from(timeout.unwrap_or(10).saturating_mul(3000)).unwrap_or(i64::MAX / 2);
         let mut last_reconcile = Instant::now();
         while !*self.stopped.borrow() {
             if last_reconcile.elapsed() >= RECONCILE_EVERY {
