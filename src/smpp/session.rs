@@ -153,28 +153,22 @@ impl Session {
         let system_type = COctetString::from_str(&cfg.system_type).map_err(bad)?;
         let version = InterfaceVersion::from(cfg.interface_version_byte().unwrap_or(0x34));
         // The three binds have the same body (SMPP v5.0 §4.1.1.1, 4.1.1.3, 4.1.1.5).
-        let bind: Pdu = match role {
-            Role::Transceiver => BindTransceiver::builder()
-                .system_id(system_id)
-                .password(password)
-                .system_type(system_type)
-                .interface_version(version)
-                .build()
-                .into(),
-            Role::Transmitter => BindTransmitter::builder()
-                .system_id(system_id)
-                .password(password)
-                .system_type(system_type)
-                .interface_version(version)
-                .build()
-                .into(),
-            Role::Receiver => BindReceiver::builder()
-                .system_id(system_id)
-                .password(password)
-                .system_type(system_type)
-                .interface_version(version)
-                .build()
-                .into(),
+        macro_rules! bind {
+            ($pdu:ident) => {
+                Pdu::from(
+                    $pdu::builder()
+                        .system_id(system_id)
+                        .password(password)
+                        .system_type(system_type)
+                        .interface_version(version)
+                        .build(),
+                )
+            };
+        }
+        let bind = match role {
+            Role::Transceiver => bind!(BindTransceiver),
+            Role::Transmitter => bind!(BindTransmitter),
+            Role::Receiver => bind!(BindReceiver),
         };
         let resp = self.request(bind).await?;
         match resp.status() {

@@ -149,22 +149,10 @@ impl<'a> Parser<'a, '_> {
     /// Inside `wsse:UsernameToken` (already opened).
     fn username_token(&mut self) -> Result<UsernameToken, EnvelopeError> {
         let mut parts = TokenParts::default();
-        loop {
-            let (start, empty) = match self.next()? {
-                Event::Start(e) => (e, false),
-                Event::Empty(e) => (e, true),
-                Event::End(_) => break,
-                _ => continue,
-            };
-            let name = self.qname(&start)?;
-            let text = if empty {
-                String::new()
-            } else {
-                self.leaf_text()?
-                    .ok_or_else(|| self.invalid_security("unexpected element inside a UsernameToken field"))?
-            };
-            self.token_part(&mut parts, &name, &start, text)?;
-        }
+        self.fields(
+            "unexpected element inside a UsernameToken field",
+            |p, name, start, text| p.token_part(&mut parts, name, start, text),
+        )?;
         let username = parts
             .username
             .ok_or_else(|| self.invalid_security("UsernameToken has no Username"))?;
@@ -189,32 +177,21 @@ impl<'a> Parser<'a, '_> {
     /// and the operation's body names the end user.
     fn sp_header(&mut self) -> Result<UsernameToken, EnvelopeError> {
         let (mut sp_id, mut sp_password, mut timestamp) = (None, None, None);
-        loop {
-            let (start, empty) = match self.next()? {
-                Event::Start(e) => (e, false),
-                Event::Empty(e) => (e, true),
-                Event::End(_) => break,
-                _ => continue,
-            };
-            let name = self.qname(&start)?;
-            let text = if empty {
-                String::new()
-            } else {
-                self.leaf_text()?.ok_or_else(|| {
-                    self.invalid_security("unexpected element inside a RequestSOAPHeader field")
-                })?
-            };
-            if !(name.ns.is_empty() || name.ns == HUAWEI_NS) {
-                continue;
-            }
-            let text = Some(text.trim().to_owned());
-            match name.local.as_str() {
-                "spId" => sp_id = text,
-                "spPassword" => sp_password = text,
-                "timeStamp" => timestamp = text,
-                _ => {}
-            }
-        }
+        self.fields(
+            "unexpected element inside a RequestSOAPHeader field",
+            |_, name, _, text| {
+                if name.ns.is_empty() || name.ns == HUAWEI_NS {
+                    let text = Some(text.trim().to_owned());
+                    match name.local.as_str() {
+                        "spId" => sp_id = text,
+                        "spPassword" => sp_password = text,
+                        "timeStamp" => timestamp = text,
+                        _ => {}
+                    }
+                }
+                Ok(())
+            },
+        )?;
         let username = sp_id
             .filter(|s| !s.is_empty())
             .ok_or_else(|| self.invalid_security("RequestSOAPHeader has no spId"))?;
@@ -229,6 +206,31 @@ impl<'a> Parser<'a, '_> {
             nonce: Some(timestamp.clone().into_bytes()),
             created: Some(timestamp),
         })
+    }
+
+    /// The simple child elements of the element just opened, up to its end tag: `each` gets every
+    /// child's name, start tag and text. A child holding elements of its own is invalid security
+    /// (`nested` says so).
+    fn fields(
+        &mut self,
+        nested: &'static str,
+        mut each: impl FnMut(&Self, &QName, &BytesStart<'_>, String) -> Result<(), EnvelopeError>,
+    ) -> Result<(), EnvelopeError> {
+        loop {
+            let (start, empty) = match self.next()? {
+                Event::Start(e) => (e, false),
+                Event::Empty(e) => (e, true),
+                Event::End(_) => return Ok(()),
+                _ => continue,
+            };
+            let name = self.qname(&start)?;
+            let text = if empty {
+                String::new()
+            } else {
+                self.leaf_text()?.ok_or_else(|| self.invalid_security(nested))?
+            };
+            each(self, &name, &start, text)?;
+        }
     }
 
     fn token_part(
