@@ -1,6 +1,7 @@
 //! Several SMSC links (two simulators over TCP): a failover route moves its traffic to the second
 //! link when the first goes down under load and back when it returns, with every message
-//! delivered and every receipt matched although both SMSCs hand out the same message ids; routes
+//! delivered and every receipt matched although both SMSCs hand out the same message ids; a
+//! throttling SMSC leaves its link's parts to the next link; routes
 //! choose links by destination prefix and share by weight; a link bound as a transmitter +
 //! receiver pair sends over one session and receives its receipts over the other.
 
@@ -16,6 +17,7 @@ use crate::sms_harness::SmsGateway;
 
 battery!(
     two_links_fail_over_under_load_and_lose_nothing,
+    a_throttled_link_leaves_its_parts_to_the_next,
     routes_choose_links_by_prefix_and_share_by_weight,
     a_transmitter_receiver_pair_sends_and_receives,
 );
@@ -138,6 +140,31 @@ async fn two_links_fail_over_under_load_and_lose_nothing(db: &TestDb) {
     assert!(on_b >= 100, "b carried {on_b} while a was down");
     let back_on_a = (300..400).filter(|i| copies(&a, prefix, *i) == 1).count();
     assert_eq!(back_on_a, 100, "a took its traffic back after the outage");
+}
+
+/// Link "a"'s SMSC accepts 20 submits a second and answers the rest ESME_RTHROTTLED: each refusal
+/// pauses "a" for a second, during which "b" takes the route's parts, and the refused part itself
+/// goes again (to whichever link is up then). Every message arrives once and is DeliveredToTerminal.
+async fn a_throttled_link_leaves_its_parts_to_the_next(db: &TestDb) {
+    let (a, b) = (sim().await, sim().await);
+    a.set_faults(pxsim::Faults {
+        throttle_per_sec: Some(20),
+        ..pxsim::Faults::default()
+    });
+    let gw = gateway(db, &a, &b, vec![route(&[], &["a", "b"], &[])]).await;
+    let app = register(&gw, "throttled").await;
+    let prefix = "8210880";
+    let ids = send_all(&gw, &app, prefix, 0..200).await;
+    for id in &ids {
+        gw.wait_status(&app, id, "DeliveredToTerminal").await;
+    }
+    for i in 0..200 {
+        assert_eq!(copies(&a, prefix, i) + copies(&b, prefix, i), 1, "message {i}");
+    }
+    let throttled = a.stats().sent("submit_sm_resp", "ESME_RTHROTTLED");
+    let on_b = b.stats().sent("submit_sm_resp", "ESME_ROK");
+    assert!(throttled > 0, "a never throttled");
+    assert!(on_b >= 100, "b carried {on_b} of 200 while a was throttled");
 }
 
 /// Destinations under +8210 go to "b" only; the rest are shared 1:1 between "a" and "b".
