@@ -1,5 +1,5 @@
-//! `GET /admin/v1/status` and `pxgate admin status` on both backends: with the SMSC unreachable a
-//! sendSms waits in the outbox, and both say so with its age.
+//! `GET /admin/v1/status` and `pxgate admin status` on both backends: with the SMSC unreachable its
+//! link shows no session bound, a sendSms waits in the outbox, and both say so with its age.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -30,6 +30,17 @@ async fn the_status_shows_what_waits_for_the_smsc(db: &TestDb) {
         response.json().await.unwrap()
     };
     let before = read().await;
+    let link = &before["links"][0];
+    assert_eq!(
+        (&link["name"], &link["address"], &link["sessions"], &link["bound"]),
+        (
+            &Value::from("smsc"),
+            &Value::from(nowhere.to_string()),
+            &Value::from(1),
+            &Value::from(0)
+        ),
+        "{before}"
+    );
     assert_eq!(before["outbox"]["pending_parts"], 0, "{before}");
     assert!(before["outbox"]["oldest_pending_secs"].is_null(), "{before}");
     gw.send(&app, &["tel:+821055503001", "tel:+821055503002"], "waiting")
@@ -74,6 +85,14 @@ async fn the_status_shows_what_waits_for_the_smsc(db: &TestDb) {
     );
     assert!(
         text.contains("SMS outbox: 2 parts waiting for the SMSC"),
+        "{text}"
+    );
+    let link_row = text
+        .lines()
+        .find(|l| l.contains(&nowhere.to_string()))
+        .unwrap_or_default();
+    assert!(
+        text.contains("SMSC links:") && link_row.contains("smsc"),
         "{text}"
     );
 }
