@@ -68,7 +68,8 @@ impl Submit {
                 return self.fail(&why).await;
             }
         };
-        link.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let in_use = link.in_flight.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+        super::metrics::window_in_use(link.name(), in_use);
         let answer = outcome.as_ref().map_or_else(
             |_| "no_response".to_owned(),
             |resp| super::metrics::status_name(resp.status()),
