@@ -4,6 +4,7 @@
 //! [`Msisdn`] is always E.164, a [`Money`] amount always fits its currency's minor unit. Nothing here
 //! knows about XML, JSON or SQL.
 
+pub mod actor;
 pub mod clock;
 pub mod exception;
 pub mod money;

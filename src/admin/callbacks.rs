@@ -48,7 +48,7 @@ impl From<&Callback> for CallbackView {
     fn from(c: &Callback) -> Self {
         Self {
             id: c.id,
-            app_id: c.actor.strip_prefix("app:").unwrap_or(&c.actor).to_owned(),
+            app_id: crate::domain::actor::app_or_name(&c.actor).to_owned(),
             kind: c.kind.clone(),
             endpoint: c.endpoint.clone(),
             status: c.status,
@@ -128,7 +128,7 @@ pub async fn list(
     }
     f.finish()?;
     let query = CallbackQuery {
-        actor: q.app_id.map(|id| format!("app:{id}")),
+        actor: q.app_id.map(|id| crate::domain::actor::of_app(&id)),
         status,
         before_id: q.before,
         limit,

@@ -57,7 +57,7 @@ pub async fn show(State(state): State<AdminState>) -> Result<Json<StatusView>, P
         .await?
         .into_iter()
         .map(|(actor, pending)| AppBacklog {
-            app_id: actor.strip_prefix("app:").unwrap_or(&actor).to_owned(),
+            app_id: crate::domain::actor::app_or_name(&actor).to_owned(),
             pending,
         })
         .collect();

@@ -76,7 +76,7 @@ impl Merchants {
         if let Some(name) = self.0.get(actor) {
             return Ok(name.clone());
         }
-        let name = match actor.strip_prefix("app:") {
+        let name = match crate::domain::actor::app_id(actor) {
             Some(id) => ctx
                 .state
                 .store()

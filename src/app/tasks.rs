@@ -148,5 +148,5 @@ async fn backlog_gauges(
 
 /// `app:shop` → `shop`.
 fn app_id(actor: &str) -> String {
-    actor.strip_prefix("app:").unwrap_or(actor).to_owned()
+    crate::domain::actor::app_or_name(actor).to_owned()
 }

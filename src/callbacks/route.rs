@@ -61,7 +61,7 @@ impl Routes {
 
     /// The verdict on sending to `endpoint` for `actor`, from the application as stored now.
     pub(super) async fn verdict(&self, store: &dyn Store, actor: &str, endpoint: &str) -> Verdict {
-        let Some(app_id) = actor.strip_prefix("app:") else {
+        let Some(app_id) = crate::domain::actor::app_id(actor) else {
             return Verdict::Abandon(format!("{actor} is not an application"));
         };
         let app = match store.app(app_id).await {

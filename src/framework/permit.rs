@@ -43,7 +43,7 @@ impl Permit {
 
     /// How the ledger names the caller: `app:<id>`.
     pub fn actor(&self) -> String {
-        format!("app:{}", self.app.id)
+        crate::domain::actor::of_app(&self.app.id)
     }
 
     /// The operation permitted.
