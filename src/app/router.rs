@@ -1,5 +1,5 @@
-//! The whole HTTP surface: probes and metrics, the admin API, the SOAP, OAuth and REST bindings,
-//! and the layers every request passes.
+//! The whole HTTP surface: probes and metrics, the admin API and its console, the SOAP, OAuth and
+//! REST bindings, and the layers every request passes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +59,17 @@ pub(super) fn router(app: &App) -> Router {
         .nest(
             "/admin/v1",
             crate::admin::routes(app.admin.clone()).with_state(app.admin.clone()),
+        )
+        // The operator console: HTML pages over the admin API; `/` leads there.
+        .nest("/console", crate::console::routes(app.console.clone()))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to(crate::console::HOME) }),
+        )
+        // axum's nest matches `/console` but not `/console/`.
+        .route(
+            "/console/",
+            get(|| async { axum::response::Redirect::to(crate::console::HOME) }),
         )
         .merge(bindings)
         // Counts matched requests by route template (needs the routing done, hence route_layer).

@@ -1,0 +1,128 @@
+//! The operator console, `/console/…`: server-rendered HTML pages (maud) for what operators do
+//! through the admin API, in Korean by default and English by a switch.
+//!
+//! The console owns no business rule and no SQL of its own: every change is a call of the admin
+//! API's own handler, in-process, with the signed-in operator in the request's extensions
+//! (`console/api.rs`), so a page validates, applies and records a change exactly as the API does
+//! (the ledger's `operator:<name>`, the API's field errors). Reads go to the same handlers.
+//!
+//! Sign-in exchanges an operator token for a session cookie (`HttpOnly`, `SameSite=Strict`,
+//! expiring; `console/session.rs`); every form carries the session's CSRF token and a POST
+//! without it is refused before any handler runs. The dashboard's charts come from the
+//! gateway's own metrics, sampled in-process every second (`console/sampler.rs`).
+//!
+//! Must not know: the store, SQL, the wire formats of the bindings.
+
+mod api;
+mod lang;
+mod layout;
+mod session;
+mod subscribers;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::admin::AdminState;
+
+pub use lang::Lang;
+pub use session::SESSION_TTL;
+
+/// The console's first page, where `/`, `/console` and a sign-in without a destination lead.
+pub const HOME: &str = "/console/subscribers";
+
+/// What the console's pages read. Cheap to clone.
+#[derive(Clone)]
+pub struct ConsoleState(Arc<Parts>);
+
+struct Parts {
+    admin: AdminState,
+    api: api::Api,
+    sessions: session::Sessions,
+}
+
+impl ConsoleState {
+    /// The console over the admin API of `admin`.
+    pub fn new(admin: AdminState) -> Self {
+        Self(Arc::new(Parts {
+            api: api::Api::new(admin.clone()),
+            admin,
+            sessions: session::Sessions::default(),
+        }))
+    }
+
+    fn admin(&self) -> &AdminState {
+        &self.0.admin
+    }
+
+    fn api(&self) -> &api::Api {
+        &self.0.api
+    }
+
+    fn sessions(&self) -> &session::Sessions {
+        &self.0.sessions
+    }
+}
+
+/// The console's routes, to be nested under `/console`.
+pub fn routes(state: ConsoleState) -> Router {
+    use subscribers as s;
+    let signed_in = Router::new()
+        .route("/", get(|| async { Redirect::to(HOME) }))
+        .route("/sign-out", post(session::sign_out))
+        .route("/subscribers", get(s::search))
+        .route("/subscribers/{msisdn}", get(s::page))
+        .route("/subscribers/{msisdn}/topup", post(s::topup))
+        .route("/subscribers/{msisdn}/status", post(s::status))
+        .route("/subscribers/{msisdn}/limits", post(s::limits))
+        .route("/subscribers/{msisdn}/pin", post(s::pin))
+        .route_layer(middleware::from_fn_with_state(state.clone(), session::require));
+    Router::new()
+        .route("/sign-in", get(session::sign_in_page).post(session::sign_in))
+        .route("/static/console.css", get(stylesheet))
+        .merge(signed_in)
+        // Every POST carries the CSRF token of its session (or, for sign-in, of its sign-in
+        // page); checked here, before any handler, so no form can forget it.
+        .layer(middleware::from_fn_with_state(state.clone(), session::check_csrf))
+        // The language: `?lang=` switches it and is remembered in a cookie.
+        .layer(middleware::from_fn(lang::choose))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// The stylesheet, served from the binary (the pages allow no inline style or script).
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("console/console.css"),
+    )
+        .into_response()
+}
+
+/// Pages are never cached, framed or sniffed, and run only the console's own script and style.
+async fn security_headers(req: axum::extract::Request, next: middleware::Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
