@@ -14,8 +14,10 @@
 //! Must not know: the store, SQL, the wire formats of the bindings.
 
 mod api;
+mod dashboard;
 mod lang;
 mod layout;
+mod sampler;
 mod session;
 mod subscribers;
 
@@ -26,6 +28,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
 
 use crate::admin::AdminState;
 
@@ -33,7 +36,7 @@ pub use lang::Lang;
 pub use session::SESSION_TTL;
 
 /// The console's first page, where `/`, `/console` and a sign-in without a destination lead.
-pub const HOME: &str = "/console/subscribers";
+pub const HOME: &str = "/console/dashboard";
 
 /// What the console's pages read. Cheap to clone.
 #[derive(Clone)]
@@ -43,6 +46,7 @@ struct Parts {
     admin: AdminState,
     api: api::Api,
     sessions: session::Sessions,
+    samples: sampler::Samples,
 }
 
 impl ConsoleState {
@@ -52,7 +56,18 @@ impl ConsoleState {
             api: api::Api::new(admin.clone()),
             admin,
             sessions: session::Sessions::default(),
+            samples: sampler::Samples::default(),
         }))
+    }
+
+    /// Samples the gateway's metrics for the dashboard, once a second, until `stop`.
+    pub async fn sample(
+        self,
+        metrics: metrics_exporter_prometheus::PrometheusHandle,
+        stop: CancellationToken,
+    ) {
+        let admin = self.admin().clone();
+        sampler::run(&self.0.samples, metrics, || admin.now().at_ms, stop).await;
     }
 
     fn admin(&self) -> &AdminState {
@@ -66,6 +81,10 @@ impl ConsoleState {
     fn sessions(&self) -> &session::Sessions {
         &self.0.sessions
     }
+
+    fn samples(&self) -> &sampler::Samples {
+        &self.0.samples
+    }
 }
 
 /// The console's routes, to be nested under `/console`.
@@ -74,6 +93,8 @@ pub fn routes(state: ConsoleState) -> Router {
     let signed_in = Router::new()
         .route("/", get(|| async { Redirect::to(HOME) }))
         .route("/sign-out", post(session::sign_out))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/live", get(dashboard::live))
         .route("/subscribers", get(s::search))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))
@@ -84,6 +105,7 @@ pub fn routes(state: ConsoleState) -> Router {
     Router::new()
         .route("/sign-in", get(session::sign_in_page).post(session::sign_in))
         .route("/static/console.css", get(stylesheet))
+        .route("/static/console.js", get(script))
         .merge(signed_in)
         // Every POST carries the CSRF token of its session (or, for sign-in, of its sign-in
         // page); checked here, before any handler, so no form can forget it.
@@ -102,6 +124,18 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "max-age=3600"),
         ],
         include_str!("console/console.css"),
+    )
+        .into_response()
+}
+
+/// The dashboard's refresh script, served from the binary.
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("console/console.js"),
     )
         .into_response()
 }

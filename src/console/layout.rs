@@ -75,6 +75,7 @@ pub(super) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                     a.brand href="/console/" { "pxgate" }
                     @if ctx.session.is_some() {
                         nav {
+                            a href="/console/dashboard" { (lang.t("대시보드", "Dashboard")) }
                             a href="/console/subscribers" { (lang.t("가입자", "Subscribers")) }
                         }
                     }

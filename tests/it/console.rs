@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
 
 mod client;
+mod dashboard;
 use client::Browser;
 
 battery!(
@@ -57,7 +58,7 @@ async fn signing_in_gives_a_strict_http_only_cookie_and_signing_out_ends_it(db: 
     );
     // `/` leads to the console.
     let root = browser.get("/").await;
-    assert_eq!(root.location(), "/console/subscribers");
+    assert_eq!(root.location(), "/console/dashboard");
 
     let form = browser.get("/console/sign-in").await;
     assert_eq!(form.status, StatusCode::OK);
@@ -86,7 +87,7 @@ async fn signing_in_gives_a_strict_http_only_cookie_and_signing_out_ends_it(db: 
         let page = browser.get(home).await;
         assert_eq!(
             (page.status, page.location()),
-            (StatusCode::SEE_OTHER, "/console/subscribers"),
+            (StatusCode::SEE_OTHER, "/console/dashboard"),
             "{home}"
         );
     }
