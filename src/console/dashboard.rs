@@ -47,6 +47,7 @@ async fn live_view(state: &ConsoleState, ctx: &Ctx) -> Markup {
         .ok();
     let zone = state.admin().locale().time_zone;
     let now_ms = state.admin().now().at_ms;
+    let span = span_secs(samples.first().map(|s| s.at_ms), now_ms);
     let series = |f: &dyn Fn(&Sample) -> Option<f64>| {
         samples
             .iter()
@@ -59,12 +60,12 @@ async fn live_view(state: &ConsoleState, ctx: &Ctx) -> Markup {
             (samples.last().map_or_else(String::new, |s| lang.time(crate::domain::clock::from_millis(s.at_ms), zone)))
         }
         div.charts {
-            (chart(lang.t("결제/초", "Charges/s"), "charges", &series(&|s| Some(s.charges)), now_ms, lang))
-            (chart(lang.t("문자/초 (접수)", "SMS/s (accepted)"), "sms", &series(&|s| Some(s.sms)), now_ms, lang))
-            (chart(lang.t("거부/초", "Refusals/s"), "refusals", &series(&|s| Some(s.refused())), now_ms, lang))
-            (chart(lang.t("p99 지연 (ms)", "p99 latency (ms)"), "p99", &series(&|s| s.p99_ms), now_ms, lang))
-            (chart(lang.t("발신 대기 (파트)", "Outbox (parts waiting)"), "outbox", &series(&|s| Some(s.outbox)), now_ms, lang))
-            (chart(lang.t("콜백 대기", "Callbacks waiting"), "callbacks", &series(&|s| Some(s.callbacks)), now_ms, lang))
+            (chart(lang.t("결제/초", "Charges/s"), "charges", &series(&|s| Some(s.charges)), now_ms, span, lang))
+            (chart(lang.t("문자/초 (접수)", "SMS/s (accepted)"), "sms", &series(&|s| Some(s.sms)), now_ms, span, lang))
+            (chart(lang.t("거부/초", "Refusals/s"), "refusals", &series(&|s| Some(s.refused())), now_ms, span, lang))
+            (chart(lang.t("p99 지연 (ms)", "p99 latency (ms)"), "p99", &series(&|s| s.p99_ms), now_ms, span, lang))
+            (chart(lang.t("발신 대기 (파트)", "Outbox (parts waiting)"), "outbox", &series(&|s| Some(s.outbox)), now_ms, span, lang))
+            (chart(lang.t("콜백 대기", "Callbacks waiting"), "callbacks", &series(&|s| Some(s.callbacks)), now_ms, span, lang))
         }
         div.forms {
             (refusals(&samples, lang))
@@ -76,6 +77,8 @@ async fn live_view(state: &ConsoleState, ctx: &Ctx) -> Markup {
 
 /// A number as the chart's label shows it.
 fn figure(v: f64) -> String {
+    // An empty sum is -0.0; a chart says 0.
+    let v = v + 0.0;
     if v >= 100.0 || v == v.trunc() {
         format!("{v:.0}")
     } else {
@@ -96,10 +99,17 @@ fn ceiling(v: f64) -> f64 {
     }
 }
 
-/// A line chart of the last [`KEEP`] seconds, `now_ms` at the right edge.
-fn chart(title: &str, id: &str, points: &[(i64, f64)], now_ms: i64, lang: Lang) -> Markup {
+/// How far back a chart reaches: the oldest sample kept, at least a minute, at most [`KEEP`]
+/// seconds, so a gateway started a moment ago fills its charts' width.
+fn span_secs(oldest_ms: Option<i64>, now_ms: i64) -> i64 {
+    let age = oldest_ms.map_or(0, |at| (now_ms - at) / 1000);
+    age.clamp(60, KEEP as i64)
+}
+
+/// A line chart of the last `span` seconds, `now_ms` at the right edge.
+fn chart(title: &str, id: &str, points: &[(i64, f64)], now_ms: i64, span: i64, lang: Lang) -> Markup {
     let top = ceiling(points.iter().map(|p| p.1).fold(0.0, f64::max));
-    let span_ms = KEEP as f64 * 1000.0;
+    let span_ms = span as f64 * 1000.0;
     let mut line = String::new();
     for (at, v) in points {
         let x = W - (now_ms - at) as f64 / span_ms * W;
@@ -107,6 +117,12 @@ fn chart(title: &str, id: &str, points: &[(i64, f64)], now_ms: i64, lang: Lang) 
         let _ = write!(line, "{:.1},{:.1} ", x.clamp(0.0, W), y);
     }
     let current = points.last().map_or_else(|| "–".to_owned(), |p| figure(p.1));
+    let ago = match lang {
+        Lang::Ko if span % 60 == 0 => format!("{}분 전", span / 60),
+        Lang::Ko => format!("{span}초 전"),
+        Lang::En if span % 60 == 0 => format!("{} min ago", span / 60),
+        Lang::En => format!("{span} s ago"),
+    };
     html! {
         section.card.chart id={ "chart-" (id) } {
             h2 { (title) " " span.now data-value=(current) { (current) } }
@@ -114,7 +130,7 @@ fn chart(title: &str, id: &str, points: &[(i64, f64)], now_ms: i64, lang: Lang) 
                 line.axis x1="0" y1="139.5" x2="600" y2="139.5" {}
                 line.axis x1="0" y1="10" x2="600" y2="10" {}
                 text x="2" y="9" { (figure(top)) }
-                text x="2" y="137" { (lang.t("5분 전", "5 min ago")) }
+                text x="2" y="137" { (ago) }
                 text x="575" y="137" { (lang.t("지금", "now")) }
                 @if !line.is_empty() { polyline points=(PreEscaped(line.trim_end())) {} }
             }
@@ -197,7 +213,16 @@ mod tests {
 
     #[test]
     fn a_chart_draws_its_points_from_the_left_edge_to_now() {
-        let svg = chart("c", "c", &[(0, 0.0), (300_000, 4.0)], 300_000, Lang::En).into_string();
+        let svg = chart("c", "c", &[(0, 0.0), (300_000, 4.0)], 300_000, 300, Lang::En).into_string();
+        assert!(svg.contains("5 min ago"));
+        assert_eq!(
+            (
+                span_secs(None, 0),
+                span_secs(Some(0), 90_000),
+                span_secs(Some(0), 900_000)
+            ),
+            (60, 90, 300)
+        );
         assert!(svg.contains(r#"points="0.0,140.0 600.0,36.0""#), "{svg}");
         assert!(svg.contains(r#"data-value="4""#));
     }

@@ -28,6 +28,12 @@ impl Ctx {
         }
     }
 
+    /// The same page at `path`: a form's answer shown at its action's address switches language
+    /// on the page the form belongs to.
+    pub(super) fn at(&self, path: String) -> Self {
+        Self { path, ..self.clone() }
+    }
+
     /// The session's CSRF token, for a form.
     pub(super) fn csrf(&self) -> &str {
         self.session.as_ref().map_or("", |s| s.csrf.as_str())

@@ -124,6 +124,7 @@ pub(super) async fn page(
 }
 
 async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Option<Sent>) -> Response {
+    let ctx = &ctx.at(format!("/console/subscribers/{}", enc(raw)));
     let lang = ctx.lang;
     let operator = ctx.operator();
     let account = match state

@@ -11,8 +11,10 @@ use serde_json::{Value, json};
 
 use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
 
+mod browser;
 mod client;
 mod dashboard;
+mod in_chromium;
 use client::Browser;
 
 battery!(

@@ -1,0 +1,153 @@
+//! What an operator does in the console, in headless Chromium: sign in, watch the dashboard move
+//! under load, find a subscriber by a national spelling, top up and see the ledger row, switch to
+//! English.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+use super::browser::{Driver, WAIT, click, element, fill, screenshot, sign_in, text_until};
+use crate::harness::{TestDb, TestGateway};
+use crate::soap_framework::{ALICE, Client as App, open_account, register};
+
+/// The subscriber the load charges (Alice is the one the operator tops up), as OneAPI names
+/// them and in a URL path.
+const BOB: (&str, &str) = ("tel:+821090000001", "tel%3A%2B821090000001");
+/// A suspended subscriber: charging it is refused.
+const SUSPENDED: (&str, &str) = ("tel:+821055550003", "tel%3A%2B821055550003");
+
+/// Charges Bob over OneAPI REST until the flag is set, in bursts of eight seconds with a pause
+/// after every two, and now and then the suspended account (a refusal), so the charts have a
+/// shape. Refusals are counted, not failures; a 5xx is.
+fn load(gw: &TestGateway, app: App) -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (http, base, flag) = (gw.http.clone(), gw.base.clone(), Arc::clone(&stop));
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut n = 0;
+        while !flag.load(Ordering::Relaxed) {
+            if (started.elapsed().as_secs() / 8) % 3 == 2 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            n += 1;
+            let (who, path) = if n % 25 == 0 { SUSPENDED } else { BOB };
+            let body = json!({"amountTransaction": {
+                "endUserId": who,
+                "paymentAmount": {"chargingInformation": {"amount": 100, "currency": "KRW", "description": "게임 아이템"}},
+                "referenceCode": format!("load-{n}"),
+                "transactionOperationStatus": "Charged",
+            }});
+            let sent = http
+                .post(format!("{base}/oneapi/v1/payment/{path}/transactions/amount"))
+                .basic_auth(&app.user, Some(&app.secret))
+                .json(&body)
+                .send()
+                .await
+                .expect("the gateway answers");
+            // Refusals (the suspended account, the agreement's rate) are part of the traffic.
+            let status = sent.status();
+            let answer = sent.text().await.unwrap_or_default();
+            assert!(
+                !status.is_server_error(),
+                "a load charge failed: {status} {answer}"
+            );
+        }
+    });
+    stop
+}
+
+/// Waits until the attribute `name` of the element at `css` differs from `from`.
+async fn attr_changes(c: &Client, css: &str, name: &str, from: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(Some(now)) = e.attr(name).await
+            && now != from
+        {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "{css}[{name}] stayed {from:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_operator_works_the_console_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let gw = TestGateway::start(&db).await;
+    let shop = register(&gw, "shop", json!({"allow": ["Payment"]})).await;
+    open_account(
+        &gw,
+        ALICE.0,
+        json!({"balance": 50_000, "monthly_limit": 300_000, "credit_expiry": "2027-12-31"}),
+    )
+    .await;
+    open_account(&gw, "010-9000-0001", json!({"balance": 10_000_000})).await;
+    open_account(
+        &gw,
+        "010-5555-0003",
+        json!({"balance": 700, "status": "suspended"}),
+    )
+    .await;
+    let c = driver.browser().await;
+    sign_in(&c, &gw).await;
+
+    // The dashboard refreshes itself (no navigation) and its charges chart moves under load.
+    let samples = element(&c, "#sampled")
+        .await
+        .attr("data-samples")
+        .await
+        .unwrap()
+        .unwrap();
+    let stop = load(&gw, shop);
+    attr_changes(&c, "#sampled", "data-samples", &samples).await;
+    text_until(&c, "#chart-charges .now", |t| {
+        t.parse::<f64>().is_ok_and(|v| v > 0.0)
+    })
+    .await;
+    element(&c, "#chart-charges polyline").await;
+    if std::env::var_os("PXGATE_CONSOLE_SCREENSHOTS").is_some() {
+        // A picture worth showing needs a minute of traffic.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+    screenshot(&c, "dashboard").await;
+    stop.store(true, Ordering::Relaxed);
+
+    // Subscribers: a national spelling finds Alice; a top-up shows as the ledger's first row.
+    click(&c, "header nav a[href='/console/subscribers']").await;
+    screenshot(&c, "subscribers").await;
+    fill(&c, "form.search", "q", "010 1234 5678").await;
+    click(&c, "form.search button").await;
+    fill(&c, "#topup", "amount", "5,000").await;
+    fill(&c, "#topup", "description", "창구 충전").await;
+    click(&c, "#topup button").await;
+    element(&c, "#done").await;
+    let row = text_until(&c, "#ledger tbody tr:first-child", |t| t.contains("창구 충전")).await;
+    assert!(
+        row.contains("5,000원") && row.contains("55,000원") && row.contains("operator:tester"),
+        "{row}"
+    );
+    assert_eq!(element(&c, "#balance").await.text().await.unwrap(), "55,000원");
+
+    // A refused form shows the API's message under the field.
+    fill(&c, "#topup", "amount", "0.5").await;
+    click(&c, "#topup button").await;
+    let error = text_until(&c, "#topup .error[data-field=amount]", |t| !t.is_empty()).await;
+    assert!(error.contains("KRW"), "{error}");
+    screenshot(&c, "account").await;
+
+    // English, and the same page in it.
+    click(&c, "a.lang[lang=en]").await;
+    text_until(&c, "#topup h2", |t| t == "Top up").await;
+    assert_eq!(element(&c, "#balance").await.text().await.unwrap(), "₩55,000");
+    screenshot(&c, "account-en").await;
+
+    c.close().await.unwrap();
+}
