@@ -14,6 +14,7 @@
 //! Must not know: the store, SQL, the wire formats of the bindings.
 
 mod api;
+mod apps;
 mod dashboard;
 mod lang;
 mod layout;
@@ -95,6 +96,16 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/sign-out", post(session::sign_out))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/live", get(dashboard::live))
+        .route("/apps", get(apps::list))
+        .route("/apps/new", get(apps::new_page).post(apps::create))
+        .route("/apps/{id}", get(apps::page).post(apps::update))
+        .route("/apps/{id}/agreement", post(apps::set_agreement))
+        .route("/apps/{id}/status", post(apps::status))
+        .route("/apps/{id}/credentials", post(apps::add_credential))
+        .route(
+            "/apps/{id}/credentials/{username}/revoke",
+            post(apps::revoke_credential),
+        )
         .route("/subscribers", get(s::search))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))

@@ -7,7 +7,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
+use std::collections::HashMap;
+
 use super::Lang;
+use super::api::Refused;
 use super::session::Session;
 
 /// What every page needs to know about its request: the language, the session (none on the
@@ -64,6 +67,47 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// A form sent back with what was typed and what the API said about it.
+#[derive(Debug, Default)]
+pub(super) struct Sent {
+    /// Which form (`topup`, `limits`, `agreement`, …).
+    form: &'static str,
+    /// What was typed.
+    values: HashMap<String, String>,
+    /// The API's refusal.
+    pub(super) refused: Refused,
+}
+
+impl Sent {
+    pub(super) fn new(form: &'static str, values: HashMap<String, String>, refused: Refused) -> Self {
+        Self {
+            form,
+            values,
+            refused,
+        }
+    }
+
+    /// What was typed into `name` of `form`, if this is that form coming back.
+    pub(super) fn value<'a>(&'a self, form: &str, name: &str) -> Option<&'a str> {
+        (self.form == form).then(|| self.values.get(name).map(String::as_str))?
+    }
+
+    /// The API's message for `name` of `form`.
+    pub(super) fn error<'a>(&'a self, form: &str, name: &str) -> Option<&'a str> {
+        (self.form == form).then(|| self.refused.field(name))?
+    }
+
+    /// The refusal's detail for `form`, when no field shows it.
+    pub(super) fn detail(&self, form: &str) -> Option<&str> {
+        (self.form == form && self.refused.errors.is_empty()).then_some(self.refused.detail.as_str())
+    }
+
+    /// The HTTP status to answer with: the API's, or 200 when nothing came back.
+    pub(super) fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.refused.status).unwrap_or(StatusCode::OK)
+    }
+}
+
 /// A whole page: `title` in the head and as the heading's context, `body` in the main column.
 pub(super) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     let lang = ctx.lang;
@@ -83,6 +127,7 @@ pub(super) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                         nav {
                             a href="/console/dashboard" { (lang.t("대시보드", "Dashboard")) }
                             a href="/console/subscribers" { (lang.t("가입자", "Subscribers")) }
+                            a href="/console/apps" { (lang.t("애플리케이션", "Applications")) }
                         }
                     }
                     span.spacer {}

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::ConsoleState;
 use super::api::Refused;
-use super::layout::{self, Ctx, field};
+use super::layout::{self, Ctx, Sent, field};
 use crate::admin::views::{AccountPage, AccountView, LedgerPage};
 use crate::domain::Msisdn;
 
@@ -87,32 +87,6 @@ pub(super) struct PageQuery {
     done: Option<String>,
 }
 
-/// A form sent back with what was typed and what the API said about it.
-#[derive(Debug, Default)]
-pub(super) struct Sent {
-    /// Which form (`topup`, `limits`, `pin`, `status`).
-    form: &'static str,
-    /// What was typed.
-    values: HashMap<String, String>,
-    /// The API's refusal.
-    refused: Refused,
-}
-
-impl Sent {
-    fn value<'a>(&'a self, form: &str, name: &str) -> Option<&'a str> {
-        (self.form == form).then(|| self.values.get(name).map(String::as_str))?
-    }
-
-    fn error<'a>(&'a self, form: &str, name: &str) -> Option<&'a str> {
-        (self.form == form).then(|| self.refused.field(name))?
-    }
-
-    /// The refusal's detail for `form`, when no field shows it.
-    fn detail(&self, form: &str) -> Option<&str> {
-        (self.form == form && self.refused.errors.is_empty()).then_some(self.refused.detail.as_str())
-    }
-}
-
 /// `GET /console/subscribers/{msisdn}`
 pub(super) async fn page(
     State(state): State<ConsoleState>,
@@ -147,11 +121,8 @@ async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Op
         path.push_str(&format!("&before={before}"));
     }
     let ledger = state.api().get::<LedgerPage>(&operator, &path).await;
-    let status = sent
-        .as_ref()
-        .and_then(|s| StatusCode::from_u16(s.refused.status).ok())
-        .unwrap_or(StatusCode::OK);
     let sent = sent.unwrap_or_default();
+    let status = sent.status();
     let zone = state.admin().locale().time_zone;
     let body = html! {
         (render::summary(ctx, &account, zone, q.done.as_deref()))
@@ -226,11 +197,7 @@ async fn answer(
     match result {
         Ok(_) => Redirect::to(&format!("/console/subscribers/{}?done={form}", enc(raw))).into_response(),
         Err(refused) => {
-            let sent = Sent {
-                form,
-                values,
-                refused,
-            };
+            let sent = Sent::new(form, values, refused);
             show(state, ctx, raw, PageQuery::default(), Some(sent)).await
         }
     }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
 
+mod apps;
 mod browser;
 mod client;
 mod dashboard;

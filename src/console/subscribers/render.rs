@@ -4,10 +4,9 @@
 use chrono_tz::Tz;
 use maud::{Markup, html};
 
-use super::Sent;
 use crate::admin::views::{AccountPage, AccountView, LedgerPage};
 use crate::console::Lang;
-use crate::console::layout::{self, Ctx, field};
+use crate::console::layout::{self, Ctx, Sent, field};
 use crate::store::{AccountStatus, EntryKind, Language};
 
 /// The status in the page's language.

@@ -1,6 +1,6 @@
 //! What an operator does in the console, in headless Chromium: sign in, watch the dashboard move
 //! under load, find a subscriber by a national spelling, top up and see the ledger row, switch to
-//! English.
+//! English, register an application with its agreement.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,6 +148,25 @@ async fn an_operator_works_the_console_in_chromium() {
     text_until(&c, "#topup h2", |t| t == "Top up").await;
     assert_eq!(element(&c, "#balance").await.text().await.unwrap(), "₩55,000");
     screenshot(&c, "account-en").await;
+
+    // An application registered with its agreement; its secret shown once.
+    click(&c, "a.lang[lang=ko]").await;
+    click(&c, "header nav a[href='/console/apps']").await;
+    click(&c, "#new-app").await;
+    fill(&c, "#create", "id", "corner-shop").await;
+    fill(&c, "#create", "name", "코너 상점").await;
+    fill(&c, "#create", "owner_contact", "ops@corner.example").await;
+    fill(&c, "#create", "allow", "Payment\nSMS").await;
+    fill(&c, "#create", "rates", "Payment 30 60").await;
+    fill(&c, "#create", "spend_limits", "KRW 50000 - 1000000").await;
+    fill(&c, "#create", "sms_senders", "1588").await;
+    click(&c, "#create button[type=submit]").await;
+    let secret = element(&c, "#secret-value").await.text().await.unwrap();
+    assert_eq!(secret.len(), 32, "{secret}");
+    assert_eq!(element(&c, "#app-status").await.text().await.unwrap(), "사용 중");
+    let rates = element(&c, "#agreement-rates").await.prop("value").await.unwrap();
+    assert_eq!(rates.as_deref(), Some("Payment 30 60"));
+    screenshot(&c, "application").await;
 
     c.close().await.unwrap();
 }
