@@ -21,6 +21,7 @@ mod layout;
 mod sampler;
 mod session;
 mod subscribers;
+mod vouchers;
 
 use std::sync::Arc;
 
@@ -106,6 +107,9 @@ pub fn routes(state: ConsoleState) -> Router {
             "/apps/{id}/credentials/{username}/revoke",
             post(apps::revoke_credential),
         )
+        .route("/vouchers", get(vouchers::page).post(vouchers::issue))
+        .route("/tariffs", get(vouchers::tariffs).post(vouchers::set_tariff))
+        .route("/tariffs/{code}/delete", post(vouchers::delete_tariff))
         .route("/subscribers", get(s::search))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))

@@ -128,6 +128,8 @@ pub(super) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                             a href="/console/dashboard" { (lang.t("대시보드", "Dashboard")) }
                             a href="/console/subscribers" { (lang.t("가입자", "Subscribers")) }
                             a href="/console/apps" { (lang.t("애플리케이션", "Applications")) }
+                            a href="/console/vouchers" { (lang.t("바우처", "Vouchers")) }
+                            a href="/console/tariffs" { (lang.t("요금", "Tariffs")) }
                         }
                     }
                     span.spacer {}

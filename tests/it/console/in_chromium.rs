@@ -1,6 +1,6 @@
 //! What an operator does in the console, in headless Chromium: sign in, watch the dashboard move
 //! under load, find a subscriber by a national spelling, top up and see the ledger row, switch to
-//! English, register an application with its agreement.
+//! English, register an application with its agreement, issue vouchers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -167,6 +167,27 @@ async fn an_operator_works_the_console_in_chromium() {
     let rates = element(&c, "#agreement-rates").await.prop("value").await.unwrap();
     assert_eq!(rates.as_deref(), Some("Payment 30 60"));
     screenshot(&c, "application").await;
+
+    // Vouchers: the batch's codes are a download; the list shows the batch without them.
+    click(&c, "header nav a[href='/console/vouchers']").await;
+    fill(&c, "#issue", "count", "5").await;
+    fill(&c, "#issue", "value", "10000").await;
+    fill(&c, "#issue", "batch", "winter-2026").await;
+    click(&c, "#issue button[type=submit]").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        c.goto(&format!("{}/console/vouchers?status=unused", gw.base))
+            .await
+            .unwrap();
+        let rows = c.find_all(Locator::Css("#vouchers tbody tr")).await.unwrap();
+        if rows.len() == 5 {
+            assert!(rows[0].text().await.unwrap().contains("winter-2026"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the batch was not issued");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&c, "vouchers").await;
 
     c.close().await.unwrap();
 }
