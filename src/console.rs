@@ -11,13 +11,15 @@
 //! without it is refused before any handler runs. The dashboard's charts come from the
 //! gateway's own metrics, sampled in-process every second (`console/sampler.rs`).
 //!
-//! Must not know: the store, SQL, the wire formats of the bindings.
+//! Must not know: SQL, the wire formats of the bindings. What the admin API does not read (an SMS
+//! request's parts) comes from the store's read methods, through the admin state.
 
 mod api;
 mod apps;
 mod dashboard;
 mod lang;
 mod layout;
+mod messages;
 mod sampler;
 mod session;
 mod subscribers;
@@ -110,6 +112,15 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/vouchers", get(vouchers::page).post(vouchers::issue))
         .route("/tariffs", get(vouchers::tariffs).post(vouchers::set_tariff))
         .route("/tariffs/{code}/delete", post(vouchers::delete_tariff))
+        .route("/sms", get(messages::sms))
+        .route("/sms/registrations", post(messages::add_registration))
+        .route(
+            "/sms/registrations/{id}/delete",
+            post(messages::delete_registration),
+        )
+        .route("/callbacks", get(messages::callbacks))
+        .route("/callbacks/{id}", get(messages::callback))
+        .route("/callbacks/{id}/retry", post(messages::retry))
         .route("/subscribers", get(s::search))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))

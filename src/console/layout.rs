@@ -130,6 +130,8 @@ pub(super) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                             a href="/console/apps" { (lang.t("애플리케이션", "Applications")) }
                             a href="/console/vouchers" { (lang.t("바우처", "Vouchers")) }
                             a href="/console/tariffs" { (lang.t("요금", "Tariffs")) }
+                            a href="/console/sms" { (lang.t("문자", "Messages")) }
+                            a href="/console/callbacks" { (lang.t("콜백", "Callbacks")) }
                         }
                     }
                     span.spacer {}

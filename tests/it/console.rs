@@ -16,6 +16,7 @@ mod browser;
 mod client;
 mod dashboard;
 mod in_chromium;
+mod messages;
 mod vouchers;
 use client::Browser;
 
