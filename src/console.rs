@@ -22,6 +22,7 @@ mod layout;
 mod messages;
 mod sampler;
 mod session;
+mod settlement;
 mod subscribers;
 mod vouchers;
 
@@ -121,6 +122,8 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/callbacks", get(messages::callbacks))
         .route("/callbacks/{id}", get(messages::callback))
         .route("/callbacks/{id}/retry", post(messages::retry))
+        .route("/settlement", get(settlement::page))
+        .route("/settlement.csv", get(settlement::csv))
         .route("/subscribers", get(s::search))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))

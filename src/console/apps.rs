@@ -19,7 +19,6 @@ use super::ConsoleState;
 use super::api::Refused;
 use super::layout::{self, Ctx, Sent};
 use crate::admin::app_views::{AppList, AppView, CreatedApp, IssuedCredential};
-use crate::admin::apps::usage::UsageReport;
 
 /// A path segment as typed, percent-encoded.
 fn enc(raw: &str) -> String {
@@ -152,7 +151,8 @@ async fn show(
     let mut usage = Vec::new();
     for by in ["operation", "outcome"] {
         let path = format!("/apps/{}/usage?by={by}", enc(id));
-        usage.push(state.api().get::<UsageReport>(&operator, &path).await.ok());
+        let report = state.api().get::<Value>(&operator, &path).await;
+        usage.push(report.ok().map(|v| super::settlement::Usage::from_json(&v)));
     }
     let status = sent.status();
     let done = sent.value("done", "done").is_some();

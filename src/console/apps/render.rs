@@ -4,9 +4,9 @@ use maud::{Markup, html};
 
 use super::agreement;
 use crate::admin::app_views::{AppList, AppView, IssuedCredential};
-use crate::admin::apps::usage::UsageReport;
 use crate::console::Lang;
 use crate::console::layout::{self, Ctx, Sent, field};
+use crate::console::settlement::Usage;
 use crate::store::apps::AppStatus;
 
 fn status_name(lang: Lang, status: AppStatus) -> &'static str {
@@ -126,7 +126,7 @@ pub(super) fn detail(
     app: &AppView,
     secret: Option<&IssuedCredential>,
     sent: &Sent,
-    usage: Option<&[Option<UsageReport>]>,
+    usage: Option<&[Option<Usage>]>,
 ) -> Markup {
     let lang = ctx.lang;
     let action = |tail: &str| format!("/console/apps/{}{tail}", super::enc(&app.id));
@@ -194,7 +194,7 @@ fn credentials(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
     }
 }
 
-fn usage_tables(lang: Lang, reports: &[Option<UsageReport>]) -> Markup {
+fn usage_tables(lang: Lang, reports: &[Option<Usage>]) -> Markup {
     html! {
         div.forms id="usage" {
             @for (report, by) in reports.iter().zip([lang.t("작업별", "by operation"), lang.t("결과별", "by outcome")]) {
@@ -204,12 +204,12 @@ fn usage_tables(lang: Lang, reports: &[Option<UsageReport>]) -> Markup {
                     table.list {
                         thead { tr { th { "" } th.num { (lang.t("호출", "Calls")) } th.num { (lang.t("평균 ms", "Mean ms")) } th.num { (lang.t("금액", "Amount")) } } }
                         tbody {
-                            @for g in &report.groups {
+                            @for (key, calls, mean_ms, amounts) in &report.groups {
                                 tr {
-                                    td { (g.key) }
-                                    td.num { (g.sum.calls) }
-                                    td.num { (format!("{:.1}", g.sum.mean_latency_ms)) }
-                                    td.num { @for (cur, amount) in &g.sum.amounts { (lang.money(*amount, cur)) " " } }
+                                    td { (key) }
+                                    td.num { (calls) }
+                                    td.num { (format!("{mean_ms:.1}")) }
+                                    td.num { @for (cur, amount) in amounts { (lang.money(*amount, cur)) " " } }
                                 }
                             }
                         }

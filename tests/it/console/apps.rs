@@ -69,6 +69,11 @@ async fn an_application_is_registered_with_its_agreement_and_its_secret_shown_on
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(r#"id="secret-value""#));
     assert!(page.body.contains("Payment 20 40\nSMS 5"), "{}", page.body);
+    assert_eq!(
+        page.body.matches("이번 달 사용량").count(),
+        2,
+        "usage by operation and by outcome"
+    );
     let list = browser.get("/console/apps").await;
     assert!(list.body.contains(r#"href="/console/apps/shop""#) && !list.body.contains("<script>alert"));
 }
