@@ -40,15 +40,24 @@ fn agreement_errors(mut refused: Refused) -> Refused {
 /// `GET /console/apps`
 pub(super) async fn list(State(state): State<ConsoleState>, ctx: Ctx) -> Response {
     let lang = ctx.lang;
-    match state.api().get::<AppList>(&ctx.operator(), "/apps").await {
-        Ok(list) => layout::page(
-            &ctx,
-            lang.t("애플리케이션", "Applications"),
-            render::list(&ctx, &list),
-        )
-        .into_response(),
-        Err(r) => layout::refusal(lang, StatusCode::SERVICE_UNAVAILABLE, &r.detail),
+    let operator = ctx.operator();
+    let list = match state.api().get::<AppList>(&operator, "/apps").await {
+        Ok(list) => list,
+        Err(r) => return layout::refusal(lang, StatusCode::SERVICE_UNAVAILABLE, &r.detail),
+    };
+    // Today's calls and refusals, from the usage reports (the operator's day).
+    let (from, to) = super::settlement::today(state.admin());
+    let mut today = HashMap::new();
+    for app in &list.apps {
+        let path = format!("/apps/{}/usage?by=outcome&from={from}&to={to}", enc(&app.id));
+        if let Ok(v) = state.api().get::<Value>(&operator, &path).await {
+            let usage = super::settlement::Usage::from_json(&v);
+            let refused: i64 = usage.groups.iter().filter(|g| g.0 != "ok").map(|g| g.1).sum();
+            today.insert(app.id.clone(), (usage.calls, refused));
+        }
     }
+    let body = render::list(&ctx, &list, &today);
+    layout::page(&ctx, lang.t("애플리케이션", "Applications"), body).into_response()
 }
 
 /// `GET /console/apps/new`

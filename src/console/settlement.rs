@@ -130,6 +130,21 @@ fn lines(app_id: &str, by_operation: &Usage, by_outcome: &Usage) -> Vec<Line> {
         .collect()
 }
 
+/// Today in the operator's zone, as the percent-encoded RFC 3339 bounds of a usage query.
+pub(super) fn today(admin: &crate::admin::AdminState) -> (String, String) {
+    let zone = admin.locale().time_zone;
+    let day = admin.now().today;
+    let at = |d: NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let instant = zone
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc));
+        crate::http::percent_encode(&instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    (at(day), at(day.succ_opt().unwrap_or(day)))
+}
+
 /// A usage report of the admin API.
 async fn read(state: &ConsoleState, operator: &crate::admin::Operator, path: &str) -> Result<Usage, String> {
     let v = state

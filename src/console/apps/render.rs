@@ -18,7 +18,11 @@ fn status_name(lang: Lang, status: AppStatus) -> &'static str {
 }
 
 /// Every application, linked to its page.
-pub(super) fn list(ctx: &Ctx, list: &AppList) -> Markup {
+pub(super) fn list(
+    ctx: &Ctx,
+    list: &AppList,
+    today: &std::collections::HashMap<String, (i64, i64)>,
+) -> Markup {
     let lang = ctx.lang;
     html! {
         h1 { (lang.t("애플리케이션", "Applications")) }
@@ -26,7 +30,9 @@ pub(super) fn list(ctx: &Ctx, list: &AppList) -> Markup {
         table.list id="apps" {
             thead { tr {
                 th { "ID" } th { (lang.t("이름", "Name")) } th { (lang.t("상태", "Status")) }
-                th { (lang.t("허용", "Allowed")) } th { (lang.t("연락처", "Contact")) }
+                th { (lang.t("허용", "Allowed")) }
+                th.num { (lang.t("오늘 호출", "Calls today")) }
+                th.num { (lang.t("오늘 거부", "Refused today")) } th { (lang.t("연락처", "Contact")) }
             } }
             tbody {
                 @for app in &list.apps {
@@ -35,6 +41,9 @@ pub(super) fn list(ctx: &Ctx, list: &AppList) -> Markup {
                         td { (app.name) }
                         td { span class={ "status " (app.status.as_str()) } { (status_name(lang, app.status)) } }
                         td { (words(&app.agreement["allow"])) }
+                        @let (calls, refused) = today.get(&app.id).copied().unwrap_or_default();
+                        td.num { (calls) }
+                        td.num { (refused) }
                         td { (app.owner_contact) }
                     }
                 }

@@ -61,6 +61,14 @@ async fn a_months_charges_are_settled_per_application(db: &TestDb) {
             .unwrap()
             .starts_with("attachment; filename=\"settlement-20")
     );
+    // The application list counts today's calls and refusals the same way.
+    let apps = browser.get("/console/apps").await;
+    assert!(
+        apps.body
+            .contains(r#"<td class="num">3</td><td class="num">1</td>"#),
+        "{}",
+        apps.body
+    );
     let page = browser.get("/console/settlement").await;
     assert!(page.body.contains("4,000원"), "{}", page.body);
     let bad = browser.get("/console/settlement?month=2026-13%3Cscript%3E").await;
