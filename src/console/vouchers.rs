@@ -46,10 +46,12 @@ async fn show(state: &ConsoleState, ctx: &Ctx, q: ListQuery, sent: &Sent) -> Res
         path.push_str(&format!("&status={s}"));
     }
     let list = state.api().get::<Value>(&ctx.operator(), &path).await;
+    // Vouchers issued from the form last a year unless the operator says otherwise.
     let today = state.admin().now().today;
+    let a_year_on = today.checked_add_months(chrono::Months::new(12)).unwrap_or(today);
     let body = html! {
         h1 { (lang.t("바우처", "Vouchers")) }
-        (issue_form(ctx, sent, &today.to_string()))
+        (issue_form(ctx, sent, &a_year_on.to_string()))
         p.filters {
             a href="/console/vouchers" { (lang.t("전체", "All")) } " · "
             a href="/console/vouchers?status=unused" { (lang.t("미사용", "Unused")) } " · "
@@ -68,7 +70,7 @@ async fn show(state: &ConsoleState, ctx: &Ctx, q: ListQuery, sent: &Sent) -> Res
         .into_response()
 }
 
-fn issue_form(ctx: &Ctx, sent: &Sent, today: &str) -> Markup {
+fn issue_form(ctx: &Ctx, sent: &Sent, expires_on: &str) -> Markup {
     let lang = ctx.lang;
     let f = "issue";
     let v = |name: &str, default: &str| sent.value(f, name).unwrap_or(default).to_owned();
@@ -80,7 +82,7 @@ fn issue_form(ctx: &Ctx, sent: &Sent, today: &str) -> Markup {
             div.row {
                 (field(lang.t("수량", "Count"), "count", "number", &v("count", "10"), sent.error(f, "count")))
                 (field(lang.t("금액", "Value"), "value", "text", &v("value", ""), sent.error(f, "value")))
-                (field(lang.t("만료일", "Expires on"), "expires_on", "date", &v("expires_on", today), sent.error(f, "expires_on")))
+                (field(lang.t("만료일", "Expires on"), "expires_on", "date", &v("expires_on", expires_on), sent.error(f, "expires_on")))
                 (field(lang.t("배치 이름 (선택)", "Batch (optional)"), "batch", "text", &v("batch", ""), sent.error(f, "batch")))
             }
             button type="submit" { (lang.t("발행하고 CSV 받기", "Issue and download the CSV")) }
@@ -108,8 +110,8 @@ fn voucher_table(ctx: &Ctx, list: &Value, status: Option<&str>) -> Markup {
                         td.num { (text(&v["serial"])) }
                         td { (text(&v["batch"])) }
                         td.num { (money(lang, &text(&v["value"]), &text(&v["currency"]))) }
-                        td { (text(&v["expires_on"])) }
-                        td { span class={ "status " (text(&v["status"])) } { (text(&v["status"])) } }
+                        td { (date(lang, &text(&v["expires_on"]))) }
+                        td { span class={ "status " (text(&v["status"])) } { (status_name(lang, &text(&v["status"]))) } }
                         td { (text(&v["used_by"])) }
                     }
                 }
@@ -119,6 +121,22 @@ fn voucher_table(ctx: &Ctx, list: &Value, status: Option<&str>) -> Markup {
             p { a href={ "/console/vouchers?after=" (after) @if let Some(s) = status { "&status=" (s) } } { (lang.t("다음 쪽", "Next page")) " →" } }
         }
     }
+}
+
+/// A voucher's status in the page's language.
+fn status_name(lang: super::Lang, status: &str) -> String {
+    match status {
+        "unused" => lang.t("미사용", "Unused").to_owned(),
+        "used" => lang.t("사용됨", "Used").to_owned(),
+        "expired" => lang.t("만료", "Expired").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A date of the API's JSON, written for the language.
+fn date(lang: super::Lang, day: &str) -> String {
+    day.parse::<chrono::NaiveDate>()
+        .map_or_else(|_| day.to_owned(), |d| lang.date(d))
 }
 
 /// An amount of the API's JSON, written for the language (as it came when it is no number).

@@ -82,7 +82,14 @@ async fn an_operator_works_the_console_in_chromium() {
     };
     let db = TestDb::sqlite().await;
     let gw = TestGateway::start(&db).await;
-    let shop = register(&gw, "shop", json!({"allow": ["Payment"]})).await;
+    // A rate above what the load reaches: the charts show charges, and refusals of the
+    // suspended account, not the gateway's default rate.
+    let shop = register(
+        &gw,
+        "shop",
+        json!({"allow": ["Payment"], "rates": [{"scope": "Payment", "per_second": 5000}]}),
+    )
+    .await;
     open_account(
         &gw,
         ALICE.0,
