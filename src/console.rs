@@ -124,7 +124,7 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/callbacks/{id}/retry", post(messages::retry))
         .route("/settlement", get(settlement::page))
         .route("/settlement.csv", get(settlement::csv))
-        .route("/subscribers", get(s::search))
+        .route("/subscribers", get(s::search).post(s::open))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))
         .route("/subscribers/{msisdn}/status", post(s::status))

@@ -19,7 +19,10 @@ use super::layout::{self, Ctx, Sent, field};
 use crate::admin::views::{AccountPage, AccountView, LedgerPage};
 use crate::domain::Msisdn;
 
+mod open;
 mod render;
+
+pub(super) use open::open;
 
 /// Ledger rows on one page.
 const LEDGER_PAGE: i64 = 20;
@@ -72,6 +75,7 @@ pub(super) async fn search(
             (field(lang.t("전화번호", "Number"), "q", "search", asked.unwrap_or_default(), error.as_deref()))
             button type="submit" { (lang.t("찾기", "Find")) }
         }
+        (open::form(&ctx, &Sent::default()))
         @match page {
             Ok(page) => (render::account_list(&ctx, &page)),
             Err(r) => p.refusal { (r.detail) },

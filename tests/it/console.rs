@@ -17,6 +17,7 @@ mod client;
 mod dashboard;
 mod in_chromium;
 mod messages;
+mod open;
 mod settlement;
 mod vouchers;
 use client::Browser;
