@@ -106,6 +106,7 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/apps/{id}/agreement", post(apps::set_agreement))
         .route("/apps/{id}/status", post(apps::status))
         .route("/apps/{id}/credentials", post(apps::add_credential))
+        .route("/apps/{id}/monitored", post(apps::monitored))
         .route(
             "/apps/{id}/credentials/{username}/revoke",
             post(apps::revoke_credential),

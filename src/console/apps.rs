@@ -244,6 +244,28 @@ pub(super) async fn status(
     answer(&state, &ctx, &id, "status", form, result).await
 }
 
+/// `POST /console/apps/{id}/monitored`: lets the application monitor an account
+/// (`PUT /admin/v1/apps/{id}/monitored/{msisdn}`), or withdraws that (`withdraw`: `DELETE`).
+pub(super) async fn monitored(
+    State(state): State<ConsoleState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let msisdn = form.get("msisdn").map_or("", |m| m.trim());
+    let path = format!("/apps/{}/monitored/{}", enc(&id), enc(msisdn).replace("%2B", "+"));
+    let method = if form.contains_key("withdraw") {
+        Method::DELETE
+    } else {
+        Method::PUT
+    };
+    let result = state
+        .api()
+        .send(&ctx.operator(), method, &path, Value::Null)
+        .await;
+    answer(&state, &ctx, &id, "monitored", form, result).await
+}
+
 /// `POST /console/apps/{id}/credentials`: a new credential, its secret on the answer page once.
 pub(super) async fn add_credential(
     State(state): State<ConsoleState>,

@@ -161,6 +161,7 @@ pub(super) fn detail(
                 @if app.status != AppStatus::Revoked { button.danger type="submit" name="action" value="revoke" { (lang.t("폐기", "Revoke")) } }
             }
             (credentials(ctx, app, sent))
+            (monitored(ctx, app, sent))
         }
         form.card method="post" action=(action("/agreement")) id="agreement" {
             (layout::csrf(ctx))
@@ -169,6 +170,22 @@ pub(super) fn detail(
             button type="submit" { (lang.t("계약 저장", "Save the agreement")) }
         }
         @if let Some(reports) = usage { (usage_tables(lang, reports)) }
+    }
+}
+
+/// Lets the application monitor an account it has not charged, or withdraws that.
+fn monitored(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
+    let lang = ctx.lang;
+    let f = "monitored";
+    html! {
+        form.card method="post" action={ "/console/apps/" (super::enc(&app.id)) "/monitored" } id="monitored" {
+            h2 { (lang.t("계정 모니터링 허용", "Account monitoring grants")) }
+            (layout::csrf(ctx))
+            @if let Some(d) = sent.detail(f) { p.error { (d) } }
+            (field(lang.t("전화번호", "Number"), "msisdn", "text", sent.value(f, "msisdn").unwrap_or_default(), sent.error(f, "msisdn")))
+            button type="submit" { (lang.t("허용", "Grant")) }
+            button.secondary type="submit" name="withdraw" value="1" { (lang.t("철회", "Withdraw")) }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ battery!(
     an_application_is_registered_with_its_agreement_and_its_secret_shown_once,
     the_agreement_form_is_validated_by_the_api,
     credentials_rotate_and_status_follows_the_apis_rules,
+    monitoring_is_granted_and_withdrawn,
 );
 
 async fn app(gw: &TestGateway, id: &str) -> Value {
@@ -192,5 +193,40 @@ async fn credentials_rotate_and_status_follows_the_apis_rules(db: &TestDb) {
     assert_eq!(
         browser.get("/console/apps/nope").await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn monitoring_is_granted_and_withdrawn(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    let mut browser = Browser::signed_in(&gw).await;
+    assert_eq!(register(&mut browser, "shop").await.status, StatusCode::OK);
+    let page = "/console/apps/shop";
+    let action = format!("{page}/monitored");
+    let granted = browser
+        .submit(page, &action, &[("msisdn", "010-1234-5678")])
+        .await;
+    assert_eq!(
+        (granted.status, granted.location()),
+        (StatusCode::SEE_OTHER, "/console/apps/shop?done=monitored")
+    );
+    let withdrawn = browser
+        .submit(
+            page,
+            &action,
+            &[("msisdn", "+82 10 1234 5678"), ("withdraw", "1")],
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER, "{}", withdrawn.body);
+    // Withdrawn already: the API's 404 is shown on the form.
+    let again = browser
+        .submit(page, &action, &[("msisdn", "01012345678"), ("withdraw", "1")])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", again.body);
+    let bad = browser.submit(page, &action, &[("msisdn", "<i>x")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains(r#"data-field="msisdn""#) && !bad.body.contains("<i>x"),
+        "{}",
+        bad.body
     );
 }
