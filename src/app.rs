@@ -89,7 +89,7 @@ impl App {
         });
         Ok(Self {
             gateway,
-            console: crate::console::ConsoleState::new(admin.clone()),
+            console: crate::console::ConsoleState::new(admin.clone(), config.http.tls.is_some()),
             admin,
             scf,
             outbox,

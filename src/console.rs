@@ -55,12 +55,13 @@ struct Parts {
 }
 
 impl ConsoleState {
-    /// The console over the admin API of `admin`.
-    pub fn new(admin: AdminState) -> Self {
+    /// The console over the admin API of `admin`; `https` when the gateway's listener serves
+    /// TLS itself (`[http.tls]`), so its cookies are marked `Secure`.
+    pub fn new(admin: AdminState, https: bool) -> Self {
         Self(Arc::new(Parts {
             api: api::Api::new(admin.clone()),
             admin,
-            sessions: session::Sessions::default(),
+            sessions: session::Sessions::new(https),
             samples: sampler::Samples::default(),
         }))
     }

@@ -47,11 +47,19 @@ pub(super) struct Session {
     expires_ms: i64,
 }
 
-/// The live sessions, by the SHA-256 of their ids.
-#[derive(Default)]
-pub(super) struct Sessions(DashMap<[u8; 32], Session>);
+/// The live sessions, by the SHA-256 of their ids; whether cookies are `Secure`.
+pub(super) struct Sessions(DashMap<[u8; 32], Session>, bool);
 
 impl Sessions {
+    /// Sessions whose cookies are marked `Secure` when the gateway serves HTTPS itself.
+    pub(super) fn new(https: bool) -> Self {
+        Self(DashMap::new(), https)
+    }
+
+    fn secure(&self) -> bool {
+        self.1
+    }
+
     /// A new session for `operator`; answers its id.
     fn open(&self, operator: Operator, now_ms: i64) -> String {
         self.0.retain(|_, s| s.expires_ms > now_ms);
@@ -93,8 +101,11 @@ pub(super) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> 
         .find_map(|(k, v)| (k == name).then_some(v))
 }
 
-fn set_cookie(response: &mut Response, name: &str, value: &str, max_age_secs: u64) {
-    let cookie = format!("{name}={value}; Path=/console; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict");
+/// Sets a console cookie: `HttpOnly`, `SameSite=Strict`, and `Secure` over HTTPS.
+fn set_cookie(response: &mut Response, secure: bool, name: &str, value: &str, max_age_secs: u64) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie =
+        format!("{name}={value}; Path=/console; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -125,7 +136,7 @@ pub(super) async fn require(State(state): State<ConsoleState>, mut req: Request,
     }
     let mut response = Redirect::to(&to).into_response();
     if expired {
-        set_cookie(&mut response, SESSION_COOKIE, "", 0);
+        set_cookie(&mut response, state.sessions().secure(), SESSION_COOKIE, "", 0);
     }
     response
 }
@@ -196,17 +207,23 @@ fn safe_next(next: Option<&str>) -> &str {
 }
 
 /// `GET /console/sign-in`
-pub(super) async fn sign_in_page(Extension(lang): Extension<Lang>, Query(q): Query<SignInQuery>) -> Response {
+pub(super) async fn sign_in_page(
+    State(state): State<ConsoleState>,
+    Extension(lang): Extension<Lang>,
+    Query(q): Query<SignInQuery>,
+) -> Response {
     let notice = q.expired.is_some().then(|| {
         lang.t(
             "세션이 만료되었습니다. 다시 로그인하세요.",
             "Your session has expired. Sign in again.",
         )
     });
-    sign_in_form(lang, q.next.as_deref(), notice, None, StatusCode::OK)
+    let secure = state.sessions().secure();
+    sign_in_form(secure, lang, q.next.as_deref(), notice, None, StatusCode::OK)
 }
 
 fn sign_in_form(
+    secure: bool,
     lang: Lang,
     next: Option<&str>,
     notice: Option<&str>,
@@ -226,7 +243,7 @@ fn sign_in_form(
         }
     };
     let mut response = (status, layout::page(&ctx, lang.t("로그인", "Sign in"), body)).into_response();
-    set_cookie(&mut response, SIGN_IN_COOKIE, &csrf, SIGN_IN_TTL_SECS);
+    set_cookie(&mut response, secure, SIGN_IN_COOKIE, &csrf, SIGN_IN_TTL_SECS);
     response
 }
 
@@ -248,6 +265,7 @@ pub(super) async fn sign_in(
         tracing::warn!("console sign-in with an unknown token");
         let error = lang.t("알 수 없는 토큰입니다.", "Unknown token.");
         return sign_in_form(
+            state.sessions().secure(),
             lang,
             form.next.as_deref(),
             None,
@@ -258,8 +276,9 @@ pub(super) async fn sign_in(
     tracing::info!(operator = %operator.name, "operator signed in to the console");
     let id = state.sessions().open(operator, state.admin().now().at_ms);
     let mut response = Redirect::to(safe_next(form.next.as_deref())).into_response();
-    set_cookie(&mut response, SESSION_COOKIE, &id, SESSION_TTL.as_secs());
-    set_cookie(&mut response, SIGN_IN_COOKIE, "", 0);
+    let secure = state.sessions().secure();
+    set_cookie(&mut response, secure, SESSION_COOKIE, &id, SESSION_TTL.as_secs());
+    set_cookie(&mut response, secure, SIGN_IN_COOKIE, "", 0);
     response
 }
 
@@ -274,7 +293,7 @@ pub(super) async fn sign_out(
     }
     tracing::info!(operator = %session.operator.name, "operator signed out of the console");
     let mut response = Redirect::to("/console/sign-in").into_response();
-    set_cookie(&mut response, SESSION_COOKIE, "", 0);
+    set_cookie(&mut response, state.sessions().secure(), SESSION_COOKIE, "", 0);
     response
 }
 
@@ -299,6 +318,24 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_strict_http_only_and_secure_over_https() {
+        for (https, expected) in [
+            (
+                false,
+                "pxc_session=v; Path=/console; Max-Age=60; HttpOnly; SameSite=Strict",
+            ),
+            (
+                true,
+                "pxc_session=v; Path=/console; Max-Age=60; HttpOnly; SameSite=Strict; Secure",
+            ),
+        ] {
+            let mut response = Response::default();
+            set_cookie(&mut response, https, SESSION_COOKIE, "v", 60);
+            assert_eq!(response.headers()[header::SET_COOKIE], expected);
+        }
+    }
+
+    #[test]
     fn only_console_pages_are_places_to_go_back_to() {
         assert_eq!(
             safe_next(Some("/console/subscribers?q=1")),
@@ -311,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_session_ends_when_its_time_is_up() {
-        let sessions = Sessions::default();
+        let sessions = Sessions::new(false);
         let id = sessions.open(
             Operator {
                 name: "ops".to_owned(),
