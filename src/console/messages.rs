@@ -72,17 +72,30 @@ type Parts = Result<Option<(String, Vec<crate::store::sms::PartState>)>, String>
 
 fn request_parts(lang: super::Lang, found: Parts) -> Markup {
     html! {
-        section.card id="request" {
+        section.card id="request-parts" {
             @match found {
                 Ok(Some((owner, parts))) => {
                     h2 { (lang.t("요청한 애플리케이션", "Sent by")) " " code { (owner.strip_prefix("app:").unwrap_or(&owner)) } }
                     table.list { thead { tr { th { (lang.t("수신자", "Address")) } th.num { (lang.t("파트", "Part")) } th { (lang.t("상태", "Status")) } } }
-                        tbody { @for p in &parts { tr { td { (p.address) } td.num { (p.part_no) } td { (format!("{:?}", p.status)) } } } } }
+                        tbody { @for p in &parts { tr { td { (p.address) } td.num { (p.part_no) } td { (part_status(lang, p.status)) } } } } }
                 }
                 Ok(None) => p.refusal { (lang.t("이 식별자의 요청이 없습니다.", "No request with this identifier.")) },
                 Err(e) => p.refusal { (e) },
             }
         }
+    }
+}
+
+/// Where a part is, in the page's language.
+fn part_status(lang: super::Lang, status: crate::store::sms::PartStatus) -> &'static str {
+    use crate::store::sms::PartStatus as S;
+    match status {
+        S::Queued => lang.t("대기", "Queued"),
+        S::Sending => lang.t("전송 중", "Sending"),
+        S::Submitted => lang.t("SMSC 접수", "Submitted"),
+        S::Delivered => lang.t("전달됨", "Delivered"),
+        S::Failed => lang.t("실패", "Failed"),
+        S::Uncertain => lang.t("불확실", "Uncertain"),
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::harness::{OPERATOR_TOKEN, TestGateway};
+use crate::harness::OPERATOR_TOKEN;
 
 /// How long any one thing may take to show up.
 pub(crate) const WAIT: Duration = Duration::from_secs(15);
@@ -140,9 +140,9 @@ pub(crate) async fn screenshot(c: &Client, name: &str) {
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
-/// Signs in through the form, as an operator does.
-pub(crate) async fn sign_in(c: &Client, gw: &TestGateway) {
-    c.goto(&format!("{}/console/", gw.base)).await.unwrap();
+/// Signs in through the form of the gateway at `base`, as an operator does.
+pub(crate) async fn sign_in(c: &Client, base: &str) {
+    c.goto(&format!("{base}/console/")).await.unwrap();
     fill(c, "form", "token", OPERATOR_TOKEN).await;
     screenshot(c, "sign-in").await;
     click(c, "form button[type=submit]").await;

@@ -104,7 +104,7 @@ async fn an_operator_works_the_console_in_chromium() {
     )
     .await;
     let c = driver.browser().await;
-    sign_in(&c, &gw).await;
+    sign_in(&c, &gw.base).await;
 
     // The dashboard refreshes itself (no navigation) and its charges chart moves under load.
     let samples = element(&c, "#sampled")
@@ -196,5 +196,40 @@ async fn an_operator_works_the_console_in_chromium() {
     }
     screenshot(&c, "vouchers").await;
 
+    c.close().await.unwrap();
+}
+
+/// A message sent through the gateway to the SMSC simulator is found in the console by its
+/// requestIdentifier, and shows as delivered once the simulator's receipt is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sent_sms_is_found_delivered_in_chromium() {
+    use crate::sms_harness::{SmsGateway, start_sim};
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let smpp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim = start_sim(smpp).await;
+    let db = TestDb::sqlite().await;
+    let gw = SmsGateway::start(&db, sim.smpp_addr()).await;
+    let app = gw.register("shop").await;
+    let id = gw
+        .send(&app, &["tel:+821012345678"], "주문하신 커피가 준비되었습니다")
+        .await;
+    let c = driver.browser().await;
+    sign_in(&c, &gw.base).await;
+    click(&c, "header nav a[href='/console/sms']").await;
+    fill(&c, "form.search", "request", &id).await;
+    click(&c, "form.search button").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let parts = text_until(&c, "#request-parts", |t| t.contains("+821012345678")).await;
+        if parts.contains("전달됨") {
+            assert!(parts.contains("shop"), "{parts}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never delivered: {parts}");
+        c.refresh().await.unwrap();
+    }
+    screenshot(&c, "message").await;
     c.close().await.unwrap();
 }
