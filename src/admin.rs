@@ -82,6 +82,14 @@ impl OperatorTokens {
 
 /// The admin routes, all behind operator authentication.
 pub fn routes(state: AdminState) -> Router<AdminState> {
+    api().route_layer(middleware::from_fn_with_state(state, require_operator))
+}
+
+/// The admin routes without the token check: each handler reads the [`Operator`] from the
+/// request's extensions. [`routes`] puts them behind the bearer token; the console
+/// (`crate::console`) calls them in-process for its signed-in operator, so a change made from a
+/// page is validated, applied and recorded exactly as the same change through the API.
+pub fn api() -> Router<AdminState> {
     use accounts as a;
     use apps as p;
     Router::new()
@@ -123,7 +131,6 @@ pub fn routes(state: AdminState) -> Router<AdminState> {
         .route("/sms/registrations", post(sms::create).get(sms::list))
         .route("/sms/registrations/{id}", get(sms::show).delete(sms::delete))
         .route("/sms/unrouted", get(sms::unrouted))
-        .route_layer(middleware::from_fn_with_state(state, require_operator))
 }
 
 /// Rejects requests without a valid operator token; logs the refusal once, never the token.

@@ -38,6 +38,7 @@ use crate::store::Store;
 pub struct App {
     gateway: Gateway,
     admin: AdminState,
+    console: crate::console::ConsoleState,
     scf: Arc<Scf>,
     outbox: Outbox,
     store: Arc<dyn Store>,
@@ -91,6 +92,7 @@ impl App {
         });
         Ok(Self {
             gateway,
+            console: crate::console::ConsoleState::new(admin.clone(), config.http.tls.is_some()),
             admin,
             scf,
             outbox,

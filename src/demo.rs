@@ -327,6 +327,7 @@ fn manifest(r: &Running, config: &Config) -> Value {
         "gateway": {
             "url": base,
             "admin_api": format!("{base}/admin/v1"),
+            "console": format!("{base}/console/"),
             "oauth_token": format!("{base}/oauth/token"),
             "health": format!("{base}/healthz"),
             "ready": format!("{base}/readyz"),

@@ -174,6 +174,11 @@ impl Framework {
         amount: Option<(i64, &'static str)>,
     ) {
         let at_ms = self.clock.now().timestamp_millis();
+        // The live count beside the per-minute usage rows: what the console's dashboard samples
+        // (charges/s, SMS/s, refusals by reason). Outcomes are `ok` or an exception id, a
+        // bounded set.
+        metrics::counter!("pxgate_calls_total", "operation" => operation.name(), "outcome" => outcome.to_owned())
+            .increment(1);
         self.usage.record(&Call {
             app_id,
             operation: operation.name(),

@@ -53,16 +53,9 @@ impl Gateway {
         call: impl AsyncFnOnce(&Scf, &Permit) -> R,
     ) -> Result<R, AuthError> {
         let framework = self.framework();
-        let permit = match framework.authorize(credentials, operation, peer).await {
-            Ok(permit) => permit,
-            Err(e) => {
-                count(operation, e.outcome());
-                return Err(e);
-            }
-        };
+        let permit = framework.authorize(credentials, operation, peer).await?;
         let answer = call(self.scf(), &permit).await;
         let (outcome, amount) = answer.usage();
-        count(operation, outcome);
         if outcome != "ok" {
             // A refusal is the gateway working, on either wire: INFO with the fault answered (the
             // cause of an internal error is logged at ERROR where it happened).
@@ -71,12 +64,4 @@ impl Gateway {
         framework.complete(&permit, outcome, amount);
         Ok(answer)
     }
-}
-
-/// `pxgate_operations_total{operation, outcome}`: every call the bindings serve, by its outcome
-/// (`ok`, the fault's code, or the framework's refusal: `throttled`, `auth_failed`, …), for the
-/// dashboards' calls per second and refusals by reason.
-fn count(operation: Operation, outcome: &str) {
-    metrics::counter!("pxgate_operations_total", "operation" => operation.name(), "outcome" => outcome.to_owned())
-        .increment(1);
 }

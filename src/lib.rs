@@ -29,6 +29,7 @@
 //! | `compat` | the HTTP APIs of other SMS gateways: Kannel's `sendsms`, Jasmin's `/send` |
 //! | [`admin`] | the operator admin API (`/admin/v1`, JSON, RFC 9457 problems) |
 //! | [`cli`] | the command line, including the admin client, its completions and manual pages |
+//! | [`console`] | the operator web console (`/console`): HTML pages over the admin API's handlers, sign-in sessions, the live dashboard |
 //! | [`config`] | configuration: TOML + environment, validated before anything binds |
 //! | [`app`] | the composition root: `App::build` wires every part; the router and its layers; `run(listener, app, shutdown)` with the accept loop (connection cap, header timeout, HTTPS) and the background tasks |
 //! | [`demo`] | `pxgate demo`: demo data and the "try this" lines |
@@ -50,6 +51,7 @@ pub mod callbacks;
 pub mod cli;
 mod compat;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod demo;
 pub mod domain;

@@ -26,6 +26,8 @@ const TIERS: &[&[&str]] = &[
     &["gateway", "alerts"],
     // The wires: application bindings, the operator API and its command line.
     &["soap", "rest", "oauth", "compat", "admin", "cli"],
+    // The operator console: HTML pages over the admin API's handlers (called in-process).
+    &["console"],
     // Configuration, made of the sections its owners define.
     &["config"],
     // The composition root; the fuzz targets' entry points (`--cfg fuzzing` only), which reach

@@ -1,8 +1,10 @@
 //! The HTTP control plane: handset inboxes (JSON and a phone-like HTML page), MO injection,
-//! live faults, stats and Prometheus metrics. Speaks JSON; never sees a PDU.
+//! live faults, stats and Prometheus metrics. Speaks JSON, and HTML for people (`/`, a phone's
+//! reply form, the fault knobs: `http/pages.rs`); never sees a PDU.
 
 mod control;
 mod handsets;
+mod pages;
 
 use std::sync::Arc;
 
@@ -55,12 +57,18 @@ impl IntoResponse for ApiError {
 
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .route("/", get(pages::index))
         .route("/handsets", get(handsets::list))
         .route("/handsets/{msisdn}", get(handsets::page))
         .route("/handsets/{msisdn}/messages", get(handsets::messages))
+        .route(
+            "/handsets/{msisdn}/reply",
+            get(pages::reply_page).post(pages::reply),
+        )
         .route("/mo", post(control::mo))
         .route("/faults", get(control::get_faults).put(control::put_faults))
         .route("/faults/drop", post(control::drop_all))
+        .route("/faults/form", post(pages::put_faults))
         .route("/stats", get(control::stats))
         .route("/metrics", get(control::metrics))
         .with_state(shared)

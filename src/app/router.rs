@@ -1,6 +1,6 @@
-//! The whole HTTP surface: probes and metrics, the admin API, the SOAP, OAuth, REST, Kannel and
-//! Jasmin bindings, and the layers every request passes; on one listener, or split between the
-//! applications' and the operators' (`[http] ops_listen`).
+//! The whole HTTP surface: probes and metrics, the admin API and its console, the SOAP, OAuth, REST,
+//! Kannel and Jasmin bindings, and the layers every request passes; on one listener, or split
+//! between the applications' and the operators' (`[http] ops_listen`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub(super) fn router(app: &App) -> Router {
 }
 
 /// The routes split over two listeners (`[http] ops_listen`): the applications' (the bindings and
-/// the probes) and the operators' (the probes, `/metrics` and the admin API).
+/// the probes) and the operators' (the probes, `/metrics`, the admin API and the console).
 pub(super) fn split(app: &App) -> (Router, Router) {
     let api = layered(probes(app).merge(bindings(app)), app);
     let ops = layered(probes(app).merge(operations(app)), app);
@@ -55,7 +55,7 @@ fn probes_state(app: &App) -> Probes {
     }
 }
 
-/// What operators use: the metrics page and the admin API.
+/// What operators use: the metrics page, the admin API and its console (`/` leads there).
 fn operations(app: &App) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
@@ -63,6 +63,17 @@ fn operations(app: &App) -> Router {
         .nest(
             "/admin/v1",
             crate::admin::routes(app.admin.clone()).with_state(app.admin.clone()),
+        )
+        // The operator console: HTML pages over the admin API.
+        .nest("/console", crate::console::routes(app.console.clone()))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to(crate::console::HOME) }),
+        )
+        // axum's nest matches `/console` but not `/console/`.
+        .route(
+            "/console/",
+            get(|| async { axum::response::Redirect::to(crate::console::HOME) }),
         )
 }
 

@@ -1,7 +1,8 @@
 //! The gateway's background work, started with the listener and stopped after it drains: usage
-//! counts and expired reservations (housekeeping), SMS notices, callbacks, alerts and the SMPP
-//! links. Every task but the links watches one `CancellationToken` and ends between steps, so
-//! nothing is cut off in the middle of a store round; the links unbind (SMPP v5.0 §4.2.1).
+//! counts and expired reservations (housekeeping), SMS notices, callbacks, alerts, the console's
+//! metric samples and the SMPP links. Every task but the links watches one `CancellationToken`
+//! and ends between steps, so nothing is cut off in the middle of a store round; the links unbind
+//! (SMPP v5.0 §4.2.1).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +74,8 @@ impl Tasks {
             writers: crate::soap::monitoring_xml::NOTICE_WRITERS,
         };
         tasks.spawn(crate::alerts::run(alerts, stop.clone()));
+        // The console dashboard's samples of the metrics above.
+        tasks.spawn(app.console.clone().sample(app.metrics.clone(), stop.clone()));
         Self { stop, tasks, smpp }
     }
 

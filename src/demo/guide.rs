@@ -67,10 +67,15 @@ fn print_sms(r: &Running, data: &Path, shop: &str) {
     }
 }
 
-/// The operator's view, the sample shop, metrics, and how to stop.
+/// The operator's console and API, the sample shop, metrics, and how to stop.
 #[allow(clippy::print_stdout)]
 fn print_operator(r: &Running, data: &Path) {
     let base = &r.base;
+    println!(
+        "  # the operator console, in a browser; sign in with the operator token {}",
+        r.token
+    );
+    println!("  {base}/console/");
     println!("  # the account, as the operator sees it");
     println!(
         "  curl -s -H 'Authorization: Bearer {}' {base}/admin/v1/accounts/+821012340001",

@@ -174,6 +174,12 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
             "demo.json holds secrets: owner-readable only"
         );
     }
+    // The console it prints answers with its sign-in page.
+    let console = reqwest::get(manifest["gateway"]["console"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(console.status(), 200);
+    assert!(console.text().await.unwrap().contains("운영자 로그인"));
     let handsets = manifest["smsc"]["handsets"].as_str().unwrap().to_owned();
     let inbox = reqwest::get(&handsets).await.unwrap();
     assert_eq!(inbox.status(), 200, "the SMSC simulator runs with the demo");

@@ -138,7 +138,7 @@ async fn the_dashboard_shows_what_a_running_gateway_exports() {
     // receipts: counted when they happen) must at least be exported.
     let always = [
         "pxgate_smpp_",
-        "pxgate_operations_",
+        "pxgate_calls_",
         "pxgate_http_",
         "pxgate_sms_outbox_",
         "process_",

@@ -276,7 +276,8 @@ async fn an_answer_that_leaves_the_body_unread_closes_the_connection() {
     );
 }
 
-/// `run_on` with an operators' listener: `/metrics` and `/admin/v1` answer there and nowhere else,
+/// `run_on` with an operators' listener: `/metrics`, `/admin/v1` and the console answer there and
+/// nowhere else,
 /// the bindings answer on the applications' listener only, and the probes on both.
 #[tokio::test]
 async fn the_operators_listener_alone_serves_metrics_and_the_admin_api() {
@@ -307,6 +308,7 @@ async fn the_operators_listener_alone_serves_metrics_and_the_admin_api() {
         ("/healthz", 200, 200),
         ("/metrics", 404, 200),
         ("/admin/v1/status", 404, 200),
+        ("/console", 404, 200),
         ("/oneapi/v1/docs", 200, 404),
         ("/SendSmsService/services/SendSms?wsdl", 200, 404),
     ] {

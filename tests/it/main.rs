@@ -13,6 +13,7 @@ mod callbacks;
 mod cli;
 mod cli_catalog;
 mod cli_flags;
+mod console;
 mod crash;
 mod demo;
 mod deploy_files;

@@ -50,7 +50,7 @@ pub(super) async fn messages(
     })
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.chars().fold(String::with_capacity(s.len()), |mut out, c| {
         match c {
             '<' => out.push_str("&lt;"),
@@ -64,12 +64,12 @@ fn escape(s: &str) -> String {
     })
 }
 
-const STYLE: &str = "body{margin:0;background:#ddd;font-family:system-ui,sans-serif}\
+pub(super) const STYLE: &str = "body{margin:0;background:#ddd;font-family:system-ui,sans-serif}\
 .phone{max-width:380px;margin:24px auto;background:#fff;border:10px solid #222;border-radius:36px;min-height:640px;overflow:hidden}\
 .bar{background:#222;color:#fff;padding:14px 18px;font-weight:600}.bar small{display:block;font-weight:400;opacity:.7}\
 .list{padding:12px}.msg{margin:10px 0}.from{font-size:12px;color:#666;margin:0 6px}\
 .bubble{background:#e9e9eb;border-radius:18px;padding:10px 14px;white-space:pre-wrap;word-wrap:break-word}\
-.meta{font-size:11px;color:#888;margin:2px 6px}.partial .bubble{border:2px dashed #c60}.empty{color:#888;text-align:center;margin-top:40px}";
+.meta{font-size:11px;color:#888;margin:2px 6px}.bar a{color:#9cf}.partial .bubble{border:2px dashed #c60}.empty{color:#888;text-align:center;margin-top:40px}";
 
 pub(super) async fn page(State(shared): State<Arc<Shared>>, Path(msisdn): Path<String>) -> Html<String> {
     let key = normalize_msisdn(&msisdn).to_owned();
@@ -77,7 +77,7 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>, Path(msisdn): Path<S
     let mut html = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"3\">\
          <title>+{0}</title><style>{STYLE}</style></head><body><div class=\"phone\">\
-         <div class=\"bar\">+{0}<small>{1} message(s)</small></div><div class=\"list\">",
+         <div class=\"bar\">+{0}<small>{1} message(s) · <a href=\"/handsets/{0}/reply\">reply from this phone</a> · <a href=\"/\">all handsets</a></small></div><div class=\"list\">",
         escape(&key),
         messages.len()
     );

@@ -6,5 +6,6 @@ mod handsets;
 mod interop;
 mod kannel;
 mod load;
+mod pages;
 mod sessions;
 mod support;

@@ -199,10 +199,34 @@ pub(crate) fn message_id(resp: &Command) -> String {
 
 /// Minimal HTTP/1.1 request; returns (status, body).
 pub(crate) async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    request(
+        addr,
+        method,
+        path,
+        "Content-Type: application/json\r\n",
+        body.unwrap_or(""),
+    )
+    .await
+}
+
+/// A form POST (`application/x-www-form-urlencoded`), with an `Origin` header when given.
+pub(crate) async fn http_form(
+    addr: SocketAddr,
+    path: &str,
+    form: &str,
+    origin: Option<&str>,
+) -> (u16, String) {
+    let mut headers = "Content-Type: application/x-www-form-urlencoded\r\n".to_owned();
+    if let Some(o) = origin {
+        headers.push_str(&format!("Origin: {o}\r\n"));
+    }
+    request(addr, "POST", path, &headers, form).await
+}
+
+async fn request(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).await.unwrap();
-    let body = body.unwrap_or("");
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: sim\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();

@@ -1,0 +1,366 @@
+//! Sign-in, sessions and CSRF tokens.
+//!
+//! An operator signs in with the token of `[[admin.operators]]` (the admin API's bearer token);
+//! the console answers with a random session id in an `HttpOnly`, `SameSite=Strict` cookie that
+//! expires after [`SESSION_TTL`], by the gateway's clock. Sessions live in the memory of the
+//! instance that issued them (only the SHA-256 of the id is kept); a restart signs everyone out.
+//! Each session has its own CSRF token, which every form carries; the sign-in form carries the
+//! token of a short-lived cookie set with the page (double submit), so a sign-in cannot be forged
+//! from another site either.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use dashmap::DashMap;
+use maud::html;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use super::layout::{self, Ctx};
+use super::{ConsoleState, Lang};
+use crate::admin::Operator;
+
+/// How long a session lasts from sign-in.
+pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+/// How long a sign-in page's form stays good.
+const SIGN_IN_TTL_SECS: u64 = 600;
+/// The session cookie.
+const SESSION_COOKIE: &str = "pxc_session";
+/// The sign-in page's CSRF cookie.
+const SIGN_IN_COOKIE: &str = "pxc_signin";
+/// Largest form body the CSRF check reads.
+const MAX_FORM: usize = 256 * 1024;
+
+/// A signed-in operator's session, put in the request's extensions for the pages.
+#[derive(Debug, Clone)]
+pub(super) struct Session {
+    /// Who signed in.
+    pub(super) operator: Operator,
+    /// The token every form of this session carries.
+    pub(super) csrf: String,
+    /// When it ends, ms since the epoch by the gateway's clock.
+    expires_ms: i64,
+}
+
+/// The live sessions, by the SHA-256 of their ids; whether cookies are `Secure`.
+pub(super) struct Sessions(DashMap<[u8; 32], Session>, bool);
+
+impl Sessions {
+    /// Sessions whose cookies are marked `Secure` when the gateway serves HTTPS itself.
+    pub(super) fn new(https: bool) -> Self {
+        Self(DashMap::new(), https)
+    }
+
+    fn secure(&self) -> bool {
+        self.1
+    }
+
+    /// A new session for `operator`; answers its id.
+    fn open(&self, operator: Operator, now_ms: i64) -> String {
+        self.0.retain(|_, s| s.expires_ms > now_ms);
+        let id = crate::crypto::generate_token();
+        let ttl_ms = i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
+        let session = Session {
+            operator,
+            csrf: crate::crypto::random_hex::<16>(),
+            expires_ms: now_ms.saturating_add(ttl_ms),
+        };
+        self.0.insert(crate::crypto::token_digest(&id), session);
+        id
+    }
+
+    /// The live session of `id`; an expired one is forgotten.
+    fn find(&self, id: &str, now_ms: i64) -> Option<Session> {
+        let key = crate::crypto::token_digest(id);
+        let session = self.0.get(&key).map(|s| s.clone())?;
+        if session.expires_ms > now_ms {
+            return Some(session);
+        }
+        self.0.remove(&key);
+        None
+    }
+
+    fn close(&self, id: &str) {
+        self.0.remove(&crate::crypto::token_digest(id));
+    }
+}
+
+/// The value of cookie `name` in `headers`.
+pub(super) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// Sets a console cookie: `HttpOnly`, `SameSite=Strict`, and `Secure` over HTTPS.
+fn set_cookie(response: &mut Response, secure: bool, name: &str, value: &str, max_age_secs: u64) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie =
+        format!("{name}={value}; Path=/console; Max-Age={max_age_secs}; HttpOnly; SameSite=Strict{secure}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn session_of(state: &ConsoleState, headers: &HeaderMap) -> Option<Session> {
+    let id = cookie(headers, SESSION_COOKIE)?;
+    state.sessions().find(id, state.admin().now().at_ms)
+}
+
+/// Lets signed-in requests through with their [`Session`]; sends anyone else to sign in, and
+/// back here afterwards.
+pub(super) async fn require(State(state): State<ConsoleState>, mut req: Request, next: Next) -> Response {
+    if let Some(session) = session_of(&state, req.headers()) {
+        req.extensions_mut().insert(session);
+        return next.run(req).await;
+    }
+    let expired = cookie(req.headers(), SESSION_COOKIE).is_some();
+    // The nested router sees the path without `/console`; the original has it.
+    let original = req.extensions().get::<OriginalUri>().map(|u| u.0.clone());
+    let back = match &original {
+        Some(uri) if req.method() == Method::GET => uri.path_and_query().map_or("/console/", |p| p.as_str()),
+        _ => "/console/",
+    };
+    let mut to = format!("/console/sign-in?next={}", crate::http::percent_encode(back));
+    if expired {
+        to.push_str("&expired=1");
+    }
+    let mut response = Redirect::to(&to).into_response();
+    if expired {
+        set_cookie(&mut response, state.sessions().secure(), SESSION_COOKIE, "", 0);
+    }
+    response
+}
+
+/// One field of an `application/x-www-form-urlencoded` body.
+pub(super) fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| crate::http::form_decode(k) == name)
+        .map(|(_, v)| crate::http::form_decode(v))
+}
+
+/// Refuses a POST whose form does not carry its session's CSRF token (the sign-in form: its
+/// page's), with a 403 page, before any handler sees it. A POST without a session passes on, to
+/// be sent to sign in by [`require`].
+pub(super) async fn check_csrf(State(state): State<ConsoleState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let expected = if req.uri().path().ends_with("/sign-in") {
+        cookie(req.headers(), SIGN_IN_COOKIE).map(str::to_owned)
+    } else {
+        match session_of(&state, req.headers()) {
+            Some(session) => Some(session.csrf),
+            None => return next.run(req).await,
+        }
+    };
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+        return layout::refusal(
+            lang,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang.t("양식이 너무 큽니다.", "The form is too large."),
+        );
+    };
+    let presented = form_field(&bytes, "csrf").unwrap_or_default();
+    let good =
+        expected.is_some_and(|e| !e.is_empty() && bool::from(e.as_bytes().ct_eq(presented.as_bytes())));
+    if !good {
+        tracing::warn!(path = %parts.uri.path(), "console form without its CSRF token refused");
+        return layout::refusal(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t(
+                "이 양식의 보안 토큰이 없거나 맞지 않아 요청을 거부했습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
+                "This form's security token is missing or wrong, so the request was refused. Reload the page and try again.",
+            ),
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Query of the sign-in page.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SignInQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+/// Only a page of the console may be the place to go back to.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with("/console/") && !n.contains("//") && !n.contains('\\') => n,
+        _ => "/console/",
+    }
+}
+
+/// `GET /console/sign-in`
+pub(super) async fn sign_in_page(
+    State(state): State<ConsoleState>,
+    Extension(lang): Extension<Lang>,
+    Query(q): Query<SignInQuery>,
+) -> Response {
+    let notice = q.expired.is_some().then(|| {
+        lang.t(
+            "세션이 만료되었습니다. 다시 로그인하세요.",
+            "Your session has expired. Sign in again.",
+        )
+    });
+    let secure = state.sessions().secure();
+    sign_in_form(secure, lang, q.next.as_deref(), notice, None, StatusCode::OK)
+}
+
+fn sign_in_form(
+    secure: bool,
+    lang: Lang,
+    next: Option<&str>,
+    notice: Option<&str>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let csrf = crate::crypto::random_hex::<16>();
+    let ctx = Ctx::anonymous(lang, "/console/sign-in");
+    let body = html! {
+        form.card.narrow method="post" action="/console/sign-in" {
+            h1 { (lang.t("운영자 로그인", "Operator sign-in")) }
+            @if let Some(n) = notice { p.notice { (n) } }
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="next" value=(safe_next(next));
+            (layout::field(lang.t("운영자 토큰", "Operator token"), "token", "password", "", error))
+            button type="submit" { (lang.t("로그인", "Sign in")) }
+        }
+    };
+    let mut response = (status, layout::page(&ctx, lang.t("로그인", "Sign in"), body)).into_response();
+    set_cookie(&mut response, secure, SIGN_IN_COOKIE, &csrf, SIGN_IN_TTL_SECS);
+    response
+}
+
+/// Form of `POST /console/sign-in`.
+#[derive(Debug, Deserialize)]
+pub(super) struct SignIn {
+    #[serde(default)]
+    token: String,
+    next: Option<String>,
+}
+
+/// `POST /console/sign-in`: the operator token for a session cookie.
+pub(super) async fn sign_in(
+    State(state): State<ConsoleState>,
+    Extension(lang): Extension<Lang>,
+    Form(form): Form<SignIn>,
+) -> Response {
+    let Some(operator) = state.admin().operators().authenticate(form.token.trim()) else {
+        tracing::warn!("console sign-in with an unknown token");
+        let error = lang.t("알 수 없는 토큰입니다.", "Unknown token.");
+        return sign_in_form(
+            state.sessions().secure(),
+            lang,
+            form.next.as_deref(),
+            None,
+            Some(error),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    tracing::info!(operator = %operator.name, "operator signed in to the console");
+    let id = state.sessions().open(operator, state.admin().now().at_ms);
+    let mut response = Redirect::to(safe_next(form.next.as_deref())).into_response();
+    let secure = state.sessions().secure();
+    set_cookie(&mut response, secure, SESSION_COOKIE, &id, SESSION_TTL.as_secs());
+    set_cookie(&mut response, secure, SIGN_IN_COOKIE, "", 0);
+    response
+}
+
+/// `POST /console/sign-out`
+pub(super) async fn sign_out(
+    State(state): State<ConsoleState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        state.sessions().close(id);
+    }
+    tracing::info!(operator = %session.operator.name, "operator signed out of the console");
+    let mut response = Redirect::to("/console/sign-in").into_response();
+    set_cookie(&mut response, state.sessions().secure(), SESSION_COOKIE, "", 0);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_and_cookies_are_read_by_name() {
+        assert_eq!(
+            form_field(b"a=1&csrf=x%2By+z&b=", "csrf").as_deref(),
+            Some("x+y z")
+        );
+        assert_eq!(form_field(b"a=1", "csrf"), None);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; pxc_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&headers, "pxc_session"), Some("abc"));
+        assert_eq!(cookie(&headers, "pxc"), None);
+    }
+
+    #[test]
+    fn cookies_are_strict_http_only_and_secure_over_https() {
+        for (https, expected) in [
+            (
+                false,
+                "pxc_session=v; Path=/console; Max-Age=60; HttpOnly; SameSite=Strict",
+            ),
+            (
+                true,
+                "pxc_session=v; Path=/console; Max-Age=60; HttpOnly; SameSite=Strict; Secure",
+            ),
+        ] {
+            let mut response = Response::default();
+            set_cookie(&mut response, https, SESSION_COOKIE, "v", 60);
+            assert_eq!(response.headers()[header::SET_COOKIE], expected);
+        }
+    }
+
+    #[test]
+    fn only_console_pages_are_places_to_go_back_to() {
+        assert_eq!(
+            safe_next(Some("/console/subscribers?q=1")),
+            "/console/subscribers?q=1"
+        );
+        assert_eq!(safe_next(Some("https://evil.example/")), "/console/");
+        assert_eq!(safe_next(Some("/console//evil.example")), "/console/");
+        assert_eq!(safe_next(None), "/console/");
+    }
+
+    #[test]
+    fn a_session_ends_when_its_time_is_up() {
+        let sessions = Sessions::new(false);
+        let id = sessions.open(
+            Operator {
+                name: "ops".to_owned(),
+            },
+            1_000,
+        );
+        assert!(sessions.find(&id, 1_001).is_some());
+        let end = 1_000 + i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
+        assert!(sessions.find(&id, end).is_none());
+        assert!(
+            sessions.find(&id, 1_001).is_none(),
+            "an expired session is forgotten"
+        );
+    }
+}
