@@ -277,8 +277,7 @@ async fn an_answer_that_leaves_the_body_unread_closes_the_connection() {
 }
 
 /// `run_on` with an operators' listener: `/metrics`, `/admin/v1` and the console answer there and
-/// nowhere else,
-/// the bindings answer on the applications' listener only, and the probes on both.
+/// nowhere else, the bindings answer on the applications' listener only, and the probes on both.
 #[tokio::test]
 async fn the_operators_listener_alone_serves_metrics_and_the_admin_api() {
     use pxgate::admin::OperatorTokens;
