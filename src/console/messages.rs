@@ -1,4 +1,5 @@
-//! Messages: an SMS request's parts by its requestIdentifier, the short-code registrations
+//! Messages: an SMS request's parts by its requestIdentifier, what was sent to a number or by an
+//! application (newest first, each part with the time of its state), the short-code registrations
 //! (added and removed), the received messages no registration took, and the callbacks to
 //! applications by application and state, each with its body and attempts and a retry button.
 
@@ -17,14 +18,22 @@ use super::api::Refused;
 use super::layout::{self, Ctx, Sent, field};
 use crate::admin::callbacks::{CallbackDetail, CallbackView};
 use crate::admin::sms::RegistrationView;
+use crate::store::sms::{SentPart, SentTo};
 
 /// Query of the SMS page.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct SmsQuery {
     request: Option<String>,
+    /// A number, in any spelling the subscriber search takes.
+    number: Option<String>,
+    /// An application id.
+    app: Option<String>,
 }
 
-/// `GET /console/sms?request=`
+/// Parts listed per search.
+const SENT_PAGE: i64 = 100;
+
+/// `GET /console/sms?request=|number=|app=`
 pub(super) async fn sms(State(state): State<ConsoleState>, ctx: Ctx, Query(q): Query<SmsQuery>) -> Response {
     sms_page(&state, &ctx, q, &Sent::default()).await
 }
@@ -45,6 +54,10 @@ async fn sms_page(state: &ConsoleState, ctx: &Ctx, q: SmsQuery, sent: &Sent) -> 
         ),
         None => None,
     };
+    let zone = state.admin().locale().time_zone;
+    let number = q.number.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let app = q.app.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let listed = sent_parts(state, number, app).await;
     let registrations = state
         .api()
         .get::<Vec<RegistrationView>>(&operator, "/sms/registrations")
@@ -61,29 +74,100 @@ async fn sms_page(state: &ConsoleState, ctx: &Ctx, q: SmsQuery, sent: &Sent) -> 
             (field(lang.t("요청 식별자 (requestIdentifier)", "requestIdentifier"), "request", "search", request.unwrap_or_default(), None))
             button type="submit" { (lang.t("찾기", "Find")) }
         }
-        @if let Some(found) = found { (request_parts(lang, found)) }
+        form.card.search method="get" action="/console/sms" {
+            (field(lang.t("수신 번호", "To number"), "number", "search", number.unwrap_or_default(), None))
+            (field(lang.t("애플리케이션 ID", "Application id"), "app", "search", app.unwrap_or_default(), None))
+            button type="submit" { (lang.t("찾기", "Find")) }
+        }
+        @if let Some(found) = found { (request_parts(lang, zone, found)) }
+        @if let Some(listed) = listed { (sent_list(lang, zone, listed)) }
         (registration_list(ctx, &registrations, sent))
         (unrouted_list(lang, &unrouted))
     };
     (sent.status(), layout::page(ctx, lang.t("문자", "Messages"), body)).into_response()
 }
 
+/// What was sent to `number` (any spelling) or, without one, by application `app`; `None` when
+/// neither was asked, a refusal naming the number when it is none.
+async fn sent_parts(
+    state: &ConsoleState,
+    number: Option<&str>,
+    app: Option<&str>,
+) -> Option<Result<Vec<SentPart>, String>> {
+    let to = match (number, app) {
+        (Some(raw), _) => crate::domain::Msisdn::parse(raw, &state.admin().locale().default_country_code)
+            .map_err(|e| e.to_string())
+            .map(|n| SentTo::Address(n.as_str().to_owned())),
+        (None, Some(id)) => Ok(SentTo::Actor(crate::domain::actor::of_app(id))),
+        (None, None) => return None,
+    };
+    Some(match to {
+        Ok(to) => state
+            .admin()
+            .store()
+            .sms_sent(&to, SENT_PAGE)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    })
+}
+
 type Parts = Result<Option<(String, Vec<crate::store::sms::PartState>)>, String>;
 
-fn request_parts(lang: super::Lang, found: Parts) -> Markup {
+fn request_parts(lang: super::Lang, zone: chrono_tz::Tz, found: Parts) -> Markup {
     html! {
         section.card id="request-parts" {
             @match found {
                 Ok(Some((owner, parts))) => {
-                    h2 { (lang.t("요청한 애플리케이션", "Sent by")) " " code { (owner.strip_prefix("app:").unwrap_or(&owner)) } }
-                    table.list { thead { tr { th { (lang.t("수신자", "Address")) } th.num { (lang.t("파트", "Part")) } th { (lang.t("상태", "Status")) } } }
-                        tbody { @for p in &parts { tr { td { (p.address) } td.num { (p.part_no) } td { (part_status(lang, p.status)) } } } } }
+                    h2 { (lang.t("요청한 애플리케이션", "Sent by")) " " code { (crate::domain::actor::app_or_name(&owner)) } }
+                    table.list { thead { tr { th { (lang.t("수신자", "Address")) } th.num { (lang.t("파트", "Part")) } th { (lang.t("상태", "Status")) } th { (lang.t("상태 시각", "Since")) } } }
+                        tbody { @for p in &parts { tr { td { (p.address) } td.num { (p.part_no) } td { (part_status(lang, p.status)) } td { (at(lang, zone, p.updated_at_ms)) } } } } }
                 }
                 Ok(None) => p.refusal { (lang.t("이 식별자의 요청이 없습니다.", "No request with this identifier.")) },
                 Err(e) => p.refusal { (e) },
             }
         }
     }
+}
+
+/// Parts sent to a number or by an application, newest first; each request links to its parts.
+pub(super) fn sent_list(
+    lang: super::Lang,
+    zone: chrono_tz::Tz,
+    listed: Result<Vec<SentPart>, String>,
+) -> Markup {
+    html! {
+        section.card id="sent-parts" {
+            h2 { (lang.t("보낸 문자", "Messages sent")) }
+            @match listed {
+                Ok(parts) if parts.is_empty() => p { (lang.t("보낸 문자가 없습니다.", "Nothing sent.")) },
+                Ok(parts) => table.list {
+                    thead { tr {
+                        th { (lang.t("접수", "Accepted")) } th { (lang.t("요청", "Request")) } th { (lang.t("보낸 곳", "Sent by")) }
+                        th { (lang.t("수신자", "Address")) } th.num { (lang.t("파트", "Part")) } th { (lang.t("상태", "Status")) } th { (lang.t("상태 시각", "Since")) }
+                    } }
+                    tbody { @for s in &parts { tr {
+                        td { (at(lang, zone, s.created_at_ms)) }
+                        td { a href={ "/console/sms?request=" (enc(&s.request_id)) } { code { (s.request_id) } } }
+                        td { (crate::domain::actor::app_or_name(&s.actor)) }
+                        td { (s.part.address) } td.num { (s.part.part_no) }
+                        td { (part_status(lang, s.part.status)) } td { (at(lang, zone, s.part.updated_at_ms)) }
+                    } } }
+                },
+                Err(e) => p.refusal { (e) },
+            }
+        }
+    }
+}
+
+/// Milliseconds since the epoch in the operator's time zone.
+fn at(lang: super::Lang, zone: chrono_tz::Tz, ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| lang.time(t, zone))
+}
+
+/// A query value, percent-encoded.
+fn enc(raw: &str) -> String {
+    crate::http::percent_encode(raw)
 }
 
 /// Where a part is, in the page's language.

@@ -26,6 +26,8 @@ pub(super) use open::open;
 
 /// Ledger rows on one page.
 const LEDGER_PAGE: i64 = 20;
+/// SMS parts shown on an account page, the latest first.
+const SMS_PAGE: i64 = 20;
 
 /// Query of the search page.
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +127,14 @@ async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Op
         path.push_str(&format!("&before={before}"));
     }
     let ledger = state.api().get::<LedgerPage>(&operator, &path).await;
+    // The SMS sent to this number: receipts, alerts and applications' messages.
+    let to = crate::store::sms::SentTo::Address(account.msisdn.clone());
+    let sent_sms = state
+        .admin()
+        .store()
+        .sms_sent(&to, SMS_PAGE)
+        .await
+        .map_err(|e| e.to_string());
     let sent = sent.unwrap_or_default();
     let status = sent.status();
     let zone = state.admin().locale().time_zone;
@@ -140,6 +150,7 @@ async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Op
             Ok(ledger) => (render::ledger(ctx, &ledger, &account.currency, zone)),
             Err(r) => p.refusal { (r.detail) },
         }
+        (super::messages::sent_list(lang, zone, sent_sms))
     };
     (status, layout::page(ctx, &account.msisdn, body)).into_response()
 }

@@ -161,6 +161,31 @@ pub struct PartState {
     pub part_no: i64,
     /// Where it is.
     pub status: PartStatus,
+    /// When it got there, milliseconds since the epoch: for a final state, when its receipt (or
+    /// its failure, or the end of the receipt wait) was recorded.
+    pub updated_at_ms: i64,
+}
+
+/// A part in a listing of what was sent to a number or by an application, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentPart {
+    /// The request it belongs to.
+    pub request_id: String,
+    /// The application that sent it (`app:<id>`) or the gateway's own sender (`alerts`, …).
+    pub actor: String,
+    /// The part and where it is.
+    pub part: PartState,
+    /// When it was accepted, milliseconds since the epoch.
+    pub created_at_ms: i64,
+}
+
+/// Which sent parts a listing holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentTo {
+    /// Those sent to this number (E.164 with `+`).
+    Address(String),
+    /// Those sent by this actor (`app:<id>`).
+    Actor(String),
 }
 
 /// One mobile-originated part, as received.
@@ -322,4 +347,7 @@ pub trait SmsStore: Send + Sync {
 
     /// The owner and the parts of a request; `None` when unknown.
     async fn sms_request(&self, request_id: &str) -> Result<Option<(String, Vec<PartState>)>, StoreError>;
+
+    /// The latest `limit` parts sent to a number or by an application, newest first.
+    async fn sms_sent(&self, to: &SentTo, limit: i64) -> Result<Vec<SentPart>, StoreError>;
 }

@@ -19,6 +19,7 @@ battery!(
     an_incomplete_received_message_is_routed_after_the_wait,
     parts_without_a_receipt_become_uncertain_after_the_wait,
     received_messages_are_leased_until_settled,
+    sent_parts_are_listed_by_number_and_by_application,
 );
 
 fn sms(request_id: &str, addresses: &[&str], parts: i64) -> NewSms {
@@ -436,4 +437,41 @@ async fn received_messages_are_leased_until_settled(db: &TestDb) {
     assert_eq!(take("g", 2_230).await, ["B"], "the stale lease d removed nothing");
     s.settle_received("g", true).await.unwrap();
     assert!(take("h", 9_999).await.is_empty(), "delivered");
+}
+
+/// What was sent to a number, or by an application, newest first and limited, with each part's
+/// state and the times it was accepted and reached that state.
+async fn sent_parts_are_listed_by_number_and_by_application(db: &TestDb) {
+    use pxgate::store::sms::SentTo;
+    let s = &db.store;
+    s.queue_sms(&sms("old", &["+821055556666"], 1), 1_000)
+        .await
+        .unwrap();
+    s.queue_sms(&sms("new", &["+821055556666", "+821077778888"], 2), 2_000)
+        .await
+        .unwrap();
+    let to = s
+        .sms_sent(&SentTo::Address("+821055556666".to_owned()), 10)
+        .await
+        .unwrap();
+    let listed: Vec<(&str, i64, i64)> = to
+        .iter()
+        .map(|p| (p.request_id.as_str(), p.part.part_no, p.created_at_ms))
+        .collect();
+    assert_eq!(listed, [("new", 2, 2_000), ("new", 1, 2_000), ("old", 1, 1_000)]);
+    assert!(
+        to.iter()
+            .all(|p| p.actor == "app:shop" && p.part.status == PartStatus::Queued)
+    );
+    let by_app = s
+        .sms_sent(&SentTo::Actor("app:shop".to_owned()), 2)
+        .await
+        .unwrap();
+    assert_eq!(by_app.len(), 2, "limited");
+    assert_eq!(by_app[0].part.address, "+821077778888", "newest first");
+    let none = s
+        .sms_sent(&SentTo::Actor("app:other".to_owned()), 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
 }

@@ -96,7 +96,15 @@ pub(crate) const GIVE_UP_RECEIPTS: &str = "UPDATE sms_outbox SET status = 'uncer
      WHERE status = 'submitted' AND receipt = 1 AND updated_at <= $1";
 
 pub(crate) const REQUEST_PARTS: &str =
-    "SELECT actor, address, part_no, status FROM sms_outbox WHERE request_id = $1 ORDER BY id";
+    "SELECT actor, address, part_no, status, updated_at FROM sms_outbox WHERE request_id = $1 ORDER BY id";
+
+/// The latest parts to a number (`sms_outbox_address`), newest first.
+pub(crate) const SENT_TO_ADDRESS: &str = "SELECT request_id, actor, address, part_no, status, updated_at, created_at \
+     FROM sms_outbox WHERE address = $1 ORDER BY id DESC LIMIT $2";
+
+/// The latest parts an actor sent (`sms_outbox_actor`), newest first.
+pub(crate) const SENT_BY_ACTOR: &str = "SELECT request_id, actor, address, part_no, status, updated_at, created_at \
+     FROM sms_outbox WHERE actor = $1 ORDER BY id DESC LIMIT $2";
 
 pub(crate) mod batch;
 mod charged;
@@ -315,7 +323,7 @@ impl SmsStore for SqlStore {
     async fn sms_request(&self, request_id: &str) -> Result<Option<(String, Vec<PartState>)>, StoreError> {
         use crate::store::sms::{PartState, PartStatus};
         use std::str::FromStr as _;
-        let rows: Vec<(String, String, i64, String)> =
+        let rows: Vec<(String, String, i64, String, i64)> =
             db::query_as(crate::store::sql::sms_store::REQUEST_PARTS)
                 .bind(request_id)
                 .fetch_all(self.reader())
@@ -325,15 +333,52 @@ impl SmsStore for SqlStore {
         };
         let parts = rows
             .into_iter()
-            .map(|(_, address, part_no, status)| {
+            .map(|(_, address, part_no, status, updated_at_ms)| {
                 let status = PartStatus::from_str(&status).map_err(StoreError::Corrupt)?;
                 Ok(PartState {
                     address,
                     part_no,
                     status,
+                    updated_at_ms,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Some((actor, parts)))
+    }
+
+    async fn sms_sent(
+        &self,
+        to: &crate::store::sms::SentTo,
+        limit: i64,
+    ) -> Result<Vec<crate::store::sms::SentPart>, StoreError> {
+        use crate::store::sms::{PartState, PartStatus, SentPart, SentTo};
+        use std::str::FromStr as _;
+        let (sql, key) = match to {
+            SentTo::Address(a) => (crate::store::sql::sms_store::SENT_TO_ADDRESS, a),
+            SentTo::Actor(a) => (crate::store::sql::sms_store::SENT_BY_ACTOR, a),
+        };
+        let rows: Vec<(String, String, String, i64, String, i64, i64)> = db::query_as(sql)
+            .bind(key.as_str())
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await?;
+        rows.into_iter()
+            .map(
+                |(request_id, actor, address, part_no, status, updated_at_ms, created_at_ms)| {
+                    let status = PartStatus::from_str(&status).map_err(StoreError::Corrupt)?;
+                    Ok(SentPart {
+                        request_id,
+                        actor,
+                        part: PartState {
+                            address,
+                            part_no,
+                            status,
+                            updated_at_ms,
+                        },
+                        created_at_ms,
+                    })
+                },
+            )
+            .collect()
     }
 }

@@ -125,6 +125,35 @@ async fn registrations_are_added_and_removed_and_requests_looked_up(db: &TestDb)
         "{}",
         found.body
     );
+    // The same message by its number, in another spelling, and by its application; an unknown
+    // number spelling is refused by name, hostile input comes back escaped.
+    for query in ["number=010-1234-5678", "app=shop"] {
+        let listed = browser.get(&format!("{page}?{query}")).await;
+        assert!(
+            listed.body.contains("id=\"sent-parts\"")
+                && listed.body.contains(&format!("?request={request}"))
+                && listed.body.contains("+821012345678"),
+            "{query}: {}",
+            listed.body
+        );
+    }
+    let nobody = browser.get(&format!("{page}?app=nobody")).await;
+    assert!(nobody.body.contains("보낸 문자가 없습니다."), "{}", nobody.body);
+    let hostile = browser.get(&format!("{page}?number=%3Cscript%3E")).await;
+    assert!(
+        !hostile.body.contains("<script>") && hostile.body.contains("class=\"refusal\""),
+        "{}",
+        hostile.body
+    );
+    // The subscriber's page lists what was sent to the number.
+    crate::soap_framework::open_account(&gw, "+821012345678", json!({"balance": 0})).await;
+    let account = browser.get("/console/subscribers/%2B821012345678").await;
+    assert_eq!(account.status, StatusCode::OK, "{}", account.body);
+    assert!(
+        account.body.contains(&format!("?request={request}")),
+        "{}",
+        account.body
+    );
     let form = [("short_code", "1588"), ("keyword", "order"), ("app_id", "shop")];
     let added = browser.submit(page, "/console/sms/registrations", &form).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
