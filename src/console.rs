@@ -127,6 +127,7 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/settlement", get(settlement::page))
         .route("/settlement.csv", get(settlement::csv))
         .route("/subscribers", get(s::search).post(s::open))
+        .route("/subscribers/import", post(s::import))
         .route("/subscribers/{msisdn}", get(s::page))
         .route("/subscribers/{msisdn}/topup", post(s::topup))
         .route("/subscribers/{msisdn}/status", post(s::status))

@@ -19,9 +19,11 @@ use super::layout::{self, Ctx, Sent, field};
 use crate::admin::views::{AccountPage, AccountView, LedgerPage};
 use crate::domain::Msisdn;
 
+mod import;
 mod open;
 mod render;
 
+pub(super) use import::import;
 pub(super) use open::open;
 
 /// Ledger rows on one page.
@@ -78,6 +80,7 @@ pub(super) async fn search(
             button type="submit" { (lang.t("찾기", "Find")) }
         }
         (open::form(&ctx, &Sent::default()))
+        (import::form(&ctx, "", None))
         @match page {
             Ok(page) => (render::account_list(&ctx, &page)),
             Err(r) => p.refusal { (r.detail) },
