@@ -179,12 +179,15 @@ pub struct SentPart {
     pub created_at_ms: i64,
 }
 
+/// How far back, in parts, a listing by application looks (the newest parts of the outbox).
+pub const SENT_BY_ACTOR_WINDOW: i64 = 100_000;
+
 /// Which sent parts a listing holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SentTo {
     /// Those sent to this number (E.164 with `+`).
     Address(String),
-    /// Those sent by this actor (`app:<id>`).
+    /// Those sent by this actor (`app:<id>`), among the newest [`SENT_BY_ACTOR_WINDOW`] parts.
     Actor(String),
 }
 
@@ -348,6 +351,7 @@ pub trait SmsStore: Send + Sync {
     /// The owner and the parts of a request; `None` when unknown.
     async fn sms_request(&self, request_id: &str) -> Result<Option<(String, Vec<PartState>)>, StoreError>;
 
-    /// The latest `limit` parts sent to a number or by an application, newest first.
+    /// The latest `limit` parts sent to a number, or by an application among the newest
+    /// [`SENT_BY_ACTOR_WINDOW`] parts, newest first.
     async fn sms_sent(&self, to: &SentTo, limit: i64) -> Result<Vec<SentPart>, StoreError>;
 }

@@ -102,9 +102,13 @@ pub(crate) const REQUEST_PARTS: &str =
 pub(crate) const SENT_TO_ADDRESS: &str = "SELECT request_id, actor, address, part_no, status, updated_at, created_at \
      FROM sms_outbox WHERE address = $1 ORDER BY id DESC LIMIT $2";
 
-/// The latest parts an actor sent (`sms_outbox_actor`), newest first.
+/// The latest parts an actor sent among the newest [`crate::store::sms::SENT_BY_ACTOR_WINDOW`]
+/// parts, newest first: a walk back along the primary key, bounded, with no index on `actor` for
+/// every sendSms to keep up.
 pub(crate) const SENT_BY_ACTOR: &str = "SELECT request_id, actor, address, part_no, status, updated_at, created_at \
-     FROM sms_outbox WHERE actor = $1 ORDER BY id DESC LIMIT $2";
+     FROM sms_outbox WHERE actor = $1 \
+       AND id > (SELECT COALESCE(MAX(id), 0) FROM sms_outbox) - $3 \
+     ORDER BY id DESC LIMIT $2";
 
 pub(crate) mod batch;
 mod charged;
@@ -353,15 +357,17 @@ impl SmsStore for SqlStore {
     ) -> Result<Vec<crate::store::sms::SentPart>, StoreError> {
         use crate::store::sms::{PartState, PartStatus, SentPart, SentTo};
         use std::str::FromStr as _;
-        let (sql, key) = match to {
-            SentTo::Address(a) => (crate::store::sql::sms_store::SENT_TO_ADDRESS, a),
-            SentTo::Actor(a) => (crate::store::sql::sms_store::SENT_BY_ACTOR, a),
+        let query = match to {
+            SentTo::Address(a) => db::query_as(crate::store::sql::sms_store::SENT_TO_ADDRESS)
+                .bind(a.as_str())
+                .bind(limit),
+            SentTo::Actor(a) => db::query_as(crate::store::sql::sms_store::SENT_BY_ACTOR)
+                .bind(a.as_str())
+                .bind(limit)
+                .bind(crate::store::sms::SENT_BY_ACTOR_WINDOW),
         };
-        let rows: Vec<(String, String, String, i64, String, i64, i64)> = db::query_as(sql)
-            .bind(key.as_str())
-            .bind(limit)
-            .fetch_all(self.reader())
-            .await?;
+        let rows: Vec<(String, String, String, i64, String, i64, i64)> =
+            query.fetch_all(self.reader()).await?;
         rows.into_iter()
             .map(
                 |(request_id, actor, address, part_no, status, updated_at_ms, created_at_ms)| {
