@@ -266,25 +266,28 @@ pub(super) async fn monitored(
     answer(&state, &ctx, &id, "monitored", form, result).await
 }
 
-/// `POST /console/apps/{id}/credentials`: a new credential, its secret on the answer page once.
+/// `POST /console/apps/{id}/credentials`: a new credential, under the user name typed or a
+/// generated one, its secret on the answer page once.
 pub(super) async fn add_credential(
     State(state): State<ConsoleState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
 ) -> Response {
     let path = format!("/apps/{}/credentials", enc(&id));
-    match state.api().post::<IssuedCredential>(&ctx.operator(), &path).await {
+    let username = values.get("username").map_or("", |u| u.trim());
+    let body = if username.is_empty() {
+        json!({})
+    } else {
+        json!({ "username": username })
+    };
+    match state
+        .api()
+        .send::<IssuedCredential>(&ctx.operator(), Method::POST, &path, body)
+        .await
+    {
         Ok(issued) => show(&state, &ctx, &id, Some(&issued), Sent::default()).await,
-        Err(refused) => {
-            show(
-                &state,
-                &ctx,
-                &id,
-                None,
-                Sent::new("credentials", HashMap::new(), refused),
-            )
-            .await
-        }
+        Err(refused) => show(&state, &ctx, &id, None, Sent::new("credentials", values, refused)).await,
     }
 }
 

@@ -214,6 +214,13 @@ fn credentials(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
             } }
             form method="post" action=(base) {
                 (layout::csrf(ctx))
+                (field(
+                    lang.t("사용자 이름 (비우면 자동; 예: Huawei spId)", "User name (empty: generated; e.g. a Huawei spId)"),
+                    "username",
+                    "text",
+                    sent.value("credentials", "username").unwrap_or_default(),
+                    sent.error("credentials", "username"),
+                ))
                 button type="submit" id="rotate" { (lang.t("새 자격 증명 발급", "Issue a new credential")) }
             }
         }

@@ -157,8 +157,28 @@ async fn credentials_rotate_and_status_follows_the_apis_rules(db: &TestDb) {
     let rotated = browser.submit(page, &format!("{page}/credentials"), &[]).await;
     assert_eq!(rotated.status, StatusCode::OK);
     assert!(rotated.body.contains(r#"id="secret-value""#));
+    // A credential under a chosen user name (a Huawei spId); a taken or malformed one is refused
+    // under the field, escaped.
+    let named = browser
+        .submit(page, &format!("{page}/credentials"), &[("username", "000201")])
+        .await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    assert!(named.body.contains("000201") && named.body.contains(r#"id="secret-value""#));
+    let taken = browser
+        .submit(page, &format!("{page}/credentials"), &[("username", "000201")])
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    let bad = browser
+        .submit(page, &format!("{page}/credentials"), &[("username", "<b>x</b>")])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(
+        bad.body.contains(r#"data-field="username""#) && !bad.body.contains("<b>x</b>"),
+        "{}",
+        bad.body
+    );
     let credentials = app(&gw, "shop").await["credentials"].as_array().unwrap().clone();
-    assert_eq!(credentials.len(), 2);
+    assert_eq!(credentials.len(), 3);
     let first = credentials[0]["username"].as_str().unwrap().to_owned();
     let revoked = browser
         .submit(page, &format!("{page}/credentials/{first}/revoke"), &[])
