@@ -40,6 +40,17 @@ use crate::admin::AdminState;
 pub use lang::Lang;
 pub use session::SESSION_TTL;
 
+/// A path segment or query value, percent-encoded.
+fn enc(raw: &str) -> String {
+    crate::http::percent_encode(raw)
+}
+
+/// A number as a path segment: percent-encoded with its `+` kept (`/subscribers/+8210…`), which a
+/// path carries as itself.
+fn enc_number(raw: &str) -> String {
+    enc(raw).replace("%2B", "+")
+}
+
 /// The console's first page, where `/`, `/console` and a sign-in without a destination lead.
 pub const HOME: &str = "/console/dashboard";
 

@@ -14,6 +14,7 @@ use super::App;
 use super::notices::Notices;
 use crate::alerts::Alerts;
 use crate::callbacks::Callbacks;
+use crate::domain::actor::app_or_name;
 use crate::gateway::Gateway;
 use crate::smpp::Dispatcher;
 use crate::store::sms::SmsStore;
@@ -136,20 +137,17 @@ async fn backlog_gauges(
                 let now: std::collections::HashSet<String> =
                     pending.iter().map(|(actor, _)| actor.clone()).collect();
                 for gone in apps.difference(&now) {
-                    metrics::gauge!("pxgate_callbacks_pending", "app" => app_id(gone)).set(0.0);
+                    metrics::gauge!("pxgate_callbacks_pending", "app" => app_or_name(gone).to_owned())
+                        .set(0.0);
                 }
                 #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
                 for (actor, n) in &pending {
-                    metrics::gauge!("pxgate_callbacks_pending", "app" => app_id(actor)).set(*n as f64);
+                    metrics::gauge!("pxgate_callbacks_pending", "app" => app_or_name(actor).to_owned())
+                        .set(*n as f64);
                 }
                 apps = now;
             }
             Err(e) => tracing::warn!(error = %e, "reading the callback backlog failed"),
         }
     }
-}
-
-/// `app:shop` → `shop`.
-fn app_id(actor: &str) -> String {
-    crate::domain::actor::app_or_name(actor).to_owned()
 }

@@ -15,15 +15,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde_json::{Value, json};
 
-use super::ConsoleState;
 use super::api::Refused;
 use super::layout::{self, Ctx, Sent};
+use super::{ConsoleState, enc};
 use crate::admin::app_views::{AppList, AppView, CreatedApp, IssuedCredential};
-
-/// A path segment as typed, percent-encoded.
-fn enc(raw: &str) -> String {
-    crate::http::percent_encode(raw)
-}
 
 /// The agreement's errors moved to the inputs of its form.
 fn agreement_errors(mut refused: Refused) -> Refused {
@@ -253,7 +248,7 @@ pub(super) async fn monitored(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let msisdn = form.get("msisdn").map_or("", |m| m.trim());
-    let path = format!("/apps/{}/monitored/{}", enc(&id), enc(msisdn).replace("%2B", "+"));
+    let path = format!("/apps/{}/monitored/{}", enc(&id), super::enc_number(msisdn));
     let method = if form.contains_key("withdraw") {
         Method::DELETE
     } else {

@@ -13,9 +13,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ConsoleState;
 use super::api::Refused;
 use super::layout::{self, Ctx, Sent, field};
+use super::{ConsoleState, enc};
 use crate::admin::callbacks::{CallbackDetail, CallbackView};
 use crate::admin::sms::RegistrationView;
 use crate::store::sms::{SentPart, SentTo};
@@ -163,11 +163,6 @@ pub(super) fn sent_list(
 /// Milliseconds since the epoch in the operator's time zone.
 fn at(lang: super::Lang, zone: chrono_tz::Tz, ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| lang.time(t, zone))
-}
-
-/// A query value, percent-encoded.
-fn enc(raw: &str) -> String {
-    crate::http::percent_encode(raw)
 }
 
 /// Where a part is, in the page's language.

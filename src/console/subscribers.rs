@@ -13,9 +13,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ConsoleState;
 use super::api::Refused;
 use super::layout::{self, Ctx, Sent, field};
+use super::{ConsoleState, enc_number};
 use crate::admin::views::{AccountPage, AccountView, LedgerPage};
 use crate::domain::Msisdn;
 
@@ -107,12 +107,12 @@ pub(super) async fn page(
 }
 
 async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Option<Sent>) -> Response {
-    let ctx = &ctx.at(format!("/console/subscribers/{}", enc(raw)));
+    let ctx = &ctx.at(format!("/console/subscribers/{}", enc_number(raw)));
     let lang = ctx.lang;
     let operator = ctx.operator();
     let account = match state
         .api()
-        .get::<AccountView>(&operator, &format!("/accounts/{}", enc(raw)))
+        .get::<AccountView>(&operator, &format!("/accounts/{}", enc_number(raw)))
         .await
     {
         Ok(a) => a,
@@ -198,11 +198,6 @@ fn optional_amount(text: Option<&String>) -> Value {
     }
 }
 
-/// A path segment as typed, percent-encoded (a `+` is itself in a path).
-fn enc(raw: &str) -> String {
-    crate::http::percent_encode(raw).replace("%2B", "+")
-}
-
 /// After a change: back to the account page, or the page again with the API's refusal.
 async fn answer(
     state: &ConsoleState,
@@ -213,7 +208,9 @@ async fn answer(
     result: Result<Value, Refused>,
 ) -> Response {
     match result {
-        Ok(_) => Redirect::to(&format!("/console/subscribers/{}?done={form}", enc(raw))).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/console/subscribers/{}?done={form}", enc_number(raw))).into_response()
+        }
         Err(refused) => {
             let sent = Sent::new(form, values, refused);
             show(state, ctx, raw, PageQuery::default(), Some(sent)).await
@@ -233,7 +230,7 @@ pub(super) async fn topup(
     if !get("description").is_empty() {
         body["description"] = json!(get("description"));
     }
-    let path = format!("/accounts/{}/topups", enc(&raw));
+    let path = format!("/accounts/{}/topups", enc_number(&raw));
     let result = state.api().send(&ctx.operator(), Method::POST, &path, body).await;
     answer(&state, &ctx, &raw, "topup", form, result).await
 }
@@ -249,7 +246,7 @@ pub(super) async fn status(
         let unknown = ctx.lang.t("알 수 없는 동작입니다.", "Unknown action.");
         return layout::refusal(ctx.lang, StatusCode::BAD_REQUEST, unknown);
     };
-    let path = format!("/accounts/{}/{action}", enc(&raw));
+    let path = format!("/accounts/{}/{action}", enc_number(&raw));
     let result = state.api().post(&ctx.operator(), &path).await;
     answer(&state, &ctx, &raw, "status", form, result).await
 }
@@ -274,7 +271,7 @@ pub(super) async fn limits(
         "notify_low_balance": form.contains_key("notify_low_balance"),
         "language": form.get("language").map_or("ko", String::as_str),
     });
-    let path = format!("/accounts/{}", enc(&raw));
+    let path = format!("/accounts/{}", enc_number(&raw));
     let result = state
         .api()
         .send(&ctx.operator(), Method::PATCH, &path, body)
@@ -289,7 +286,7 @@ pub(super) async fn pin(
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let path = format!("/accounts/{}/pin", enc(&raw));
+    let path = format!("/accounts/{}/pin", enc_number(&raw));
     let operator = ctx.operator();
     let result = if form.contains_key("clear") {
         state

@@ -138,7 +138,7 @@ pub(super) fn detail(
     usage: Option<&[Option<Usage>]>,
 ) -> Markup {
     let lang = ctx.lang;
-    let action = |tail: &str| format!("/console/apps/{}{tail}", super::enc(&app.id));
+    let action = |tail: &str| format!("/console/apps/{}{tail}", crate::console::enc(&app.id));
     let v = |name: &str, current: &str| sent.value("info", name).unwrap_or(current).to_owned();
     html! {
         h1 { (app.name) " " span class={ "status " (app.status.as_str()) } id="app-status" { (status_name(lang, app.status)) } }
@@ -178,7 +178,7 @@ fn monitored(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
     let lang = ctx.lang;
     let f = "monitored";
     html! {
-        form.card method="post" action={ "/console/apps/" (super::enc(&app.id)) "/monitored" } id="monitored" {
+        form.card method="post" action={ "/console/apps/" (crate::console::enc(&app.id)) "/monitored" } id="monitored" {
             h2 { (lang.t("계정 모니터링 허용", "Account monitoring grants")) }
             (layout::csrf(ctx))
             @if let Some(d) = sent.detail(f) { p.error { (d) } }
@@ -191,7 +191,7 @@ fn monitored(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
 
 fn credentials(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
     let lang = ctx.lang;
-    let base = format!("/console/apps/{}/credentials", super::enc(&app.id));
+    let base = format!("/console/apps/{}/credentials", crate::console::enc(&app.id));
     html! {
         section.card id="credentials" {
             h2 { (lang.t("자격 증명", "Credentials")) }
@@ -203,7 +203,7 @@ fn credentials(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
                         td {
                             @if c.revoked_at.is_some() { span.status.revoked { (lang.t("폐기됨", "Revoked")) } }
                             @else {
-                                form.inline method="post" action={ (base) "/" (super::enc(&c.username)) "/revoke" } {
+                                form.inline method="post" action={ (base) "/" (crate::console::enc(&c.username)) "/revoke" } {
                                     (layout::csrf(ctx))
                                     button.secondary type="submit" { (lang.t("폐기", "Revoke")) }
                                 }

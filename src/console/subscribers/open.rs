@@ -69,7 +69,11 @@ pub(in crate::console) async fn open(
     {
         Ok(created) => {
             let msisdn = created["msisdn"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/console/subscribers/{}?done=open", super::enc(msisdn))).into_response()
+            Redirect::to(&format!(
+                "/console/subscribers/{}?done=open",
+                crate::console::enc_number(msisdn)
+            ))
+            .into_response()
         }
         Err(refused) => {
             let lang = ctx.lang;
