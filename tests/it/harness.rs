@@ -285,6 +285,17 @@ impl TestGateway {
             .request(method, format!("{}/admin/v1{path}", self.base))
             .bearer_auth(OPERATOR_TOKEN)
     }
+
+    /// `GET path` of the admin API with the operator token, its JSON answer decoded.
+    pub(crate) async fn admin_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
 }
 
 impl Drop for TestGateway {

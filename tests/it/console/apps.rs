@@ -15,13 +15,7 @@ battery!(
 );
 
 async fn app(gw: &TestGateway, id: &str) -> Value {
-    gw.admin(Method::GET, &format!("/apps/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    gw.admin_json(&format!("/apps/{id}")).await
 }
 
 const HOSTILE: &str = r#"<script>alert("x")</script>"#;

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use pxgate::callbacks::{CallbackConfig, Payload, new_callback};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::client::Browser;
@@ -70,25 +70,10 @@ async fn a_failed_callback_shows_its_attempts_and_is_sent_again(db: &TestDb) {
         (StatusCode::SEE_OTHER, format!("{page}?done=retry").as_str())
     );
     let attempts = |v: &Value| v["attempts"].as_i64().unwrap_or(0);
-    let before = attempts(
-        &gw.admin(Method::GET, &format!("/callbacks/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap(),
-    );
+    let before = attempts(&gw.admin_json(&format!("/callbacks/{id}")).await);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let now: Value = gw
-            .admin(Method::GET, &format!("/callbacks/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let now: Value = gw.admin_json(&format!("/callbacks/{id}")).await;
         if now["status"] == "abandoned" && attempts(&now) > 1 || attempts(&now) > before {
             break;
         }
@@ -157,14 +142,7 @@ async fn registrations_are_added_and_removed_and_requests_looked_up(db: &TestDb)
     let form = [("short_code", "1588"), ("keyword", "order"), ("app_id", "shop")];
     let added = browser.submit(page, "/console/sms/registrations", &form).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-    let list: Vec<Value> = gw
-        .admin(Method::GET, "/sms/registrations")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> = gw.admin_json("/sms/registrations").await;
     assert_eq!((list.len(), list[0]["keyword"].as_str()), (1, Some("ORDER")));
     let shown = browser.get(page).await;
     assert!(shown.body.contains("ORDER") && shown.body.contains("1588"));
@@ -182,14 +160,7 @@ async fn registrations_are_added_and_removed_and_requests_looked_up(db: &TestDb)
         .submit(page, &format!("/console/sms/registrations/{id}/delete"), &[])
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
-    let list: Vec<Value> = gw
-        .admin(Method::GET, "/sms/registrations")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> = gw.admin_json("/sms/registrations").await;
     assert!(list.is_empty());
     let unknown = browser.get("/console/sms?request=no-such-request").await;
     assert!(

@@ -43,14 +43,7 @@ async fn many_accounts_are_opened_at_once_or_none(db: &TestDb) {
         "{}",
         again.body
     );
-    let account: Value = gw
-        .admin(Method::GET, "/accounts/+821030000002")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account: Value = gw.admin_json("/accounts/+821030000002").await;
     assert_eq!(
         (account["balance"].as_i64(), account["monthly_limit"].as_i64()),
         (Some(2000), Some(9000))
@@ -70,27 +63,13 @@ async fn an_account_is_opened_from_the_console_and_recorded_as_the_operators(db:
     let opened = browser.submit(page, page, &form).await;
     assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
     assert_eq!(opened.location(), "/console/subscribers/+821020000009?done=open");
-    let account: Value = gw
-        .admin(Method::GET, "/accounts/+821020000009")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account: Value = gw.admin_json("/accounts/+821020000009").await;
     assert_eq!(
         (account["balance"].as_i64(), account["monthly_limit"].as_i64()),
         (Some(10000), Some(50000))
     );
     assert_eq!(account["language"], "en");
-    let ledger: Value = gw
-        .admin(Method::GET, "/accounts/+821020000009/ledger")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ledger: Value = gw.admin_json("/accounts/+821020000009/ledger").await;
     assert_eq!(ledger["entries"][0]["actor"], "operator:tester");
     // The same number again, and bad input: the API's messages under the fields.
     let again = browser.submit(page, page, &form).await;

@@ -46,14 +46,7 @@ async fn a_batch_of_vouchers_is_downloaded_once_as_csv_and_listed_by_status(db: 
     assert!(!list.body.contains(&code), "codes are shown once, in the CSV");
     let used = browser.get("/console/vouchers?status=used").await;
     assert!(!used.body.contains("spring"));
-    let api: Value = gw
-        .admin(Method::GET, "/vouchers")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value = gw.admin_json("/vouchers").await;
     assert_eq!(api["vouchers"].as_array().unwrap().len(), 3);
     // Refused: the API's messages under the fields, nothing issued.
     let bad = [("count", "0"), ("value", "1.5"), ("expires_on", "2000-01-01")];
@@ -66,14 +59,7 @@ async fn a_batch_of_vouchers_is_downloaded_once_as_csv_and_listed_by_status(db: 
             refused.body
         );
     }
-    let api: Value = gw
-        .admin(Method::GET, "/vouchers")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value = gw.admin_json("/vouchers").await;
     assert_eq!(api["vouchers"].as_array().unwrap().len(), 3);
 }
 
