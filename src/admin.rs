@@ -10,6 +10,7 @@ pub mod app_views;
 pub mod apps;
 pub mod callbacks;
 pub mod extract;
+pub mod fraud;
 pub mod monitoring;
 pub mod problem;
 pub mod sms;
@@ -131,6 +132,13 @@ pub fn api() -> Router<AdminState> {
         .route("/sms/registrations", post(sms::create).get(sms::list))
         .route("/sms/registrations/{id}", get(sms::show).delete(sms::delete))
         .route("/sms/unrouted", get(sms::unrouted))
+        .route(
+            "/fraud/rules",
+            get(fraud::rules).put(fraud::put_rules).delete(fraud::reset_rules),
+        )
+        .route("/fraud/decisions", get(fraud::decisions))
+        .route("/fraud/decisions/{id}", get(fraud::decision))
+        .route("/fraud/decisions/{id}/review", post(fraud::review))
 }
 
 /// Rejects requests without a valid operator token; logs the refusal once, never the token.

@@ -69,6 +69,7 @@ impl App {
             account: config.account.clone(),
             pepper: Pepper::from_base64(config.framework.secret_key.as_deref().unwrap_or_default())
                 .map_err(|e| format!("framework.secret_key: {e}"))?,
+            fraud: config.fraud.clone(),
         };
         let outbox = Outbox::new(Arc::clone(&store));
         let scf = Arc::new(Scf::new(

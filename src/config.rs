@@ -56,6 +56,9 @@ pub struct Config {
     /// Subscriber alert SMS and account-monitoring notifications.
     #[serde(default)]
     pub alerts: crate::alerts::AlertsConfig,
+    /// `[fraud]`: the fraud rules on every application debit and hold, and the subscriber
+    /// confirmation.
+    pub fraud: crate::scf::fraud::FraudConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
@@ -206,6 +209,7 @@ impl Config {
             smpp: crate::smpp::SmppConfig::default(),
             callbacks: crate::callbacks::CallbackConfig::default(),
             alerts: crate::alerts::AlertsConfig::default(),
+            fraud: crate::scf::fraud::FraudConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -253,6 +257,7 @@ impl Config {
         self.smpp.check(&mut errors);
         self.callbacks.check(&mut errors);
         self.alerts.check(&mut errors);
+        self.fraud.check(&mut errors);
         for (key, value) in [
             (
                 "voucher_attempts_per_minute_per_app",

@@ -15,6 +15,7 @@
 //! | [`crypto`] | leaf: hex, digests, random bytes and tokens, sealed secrets and keyed digests |
 //! | [`tls`] | PEM certificates and keys: the listener's identity, extra callback roots |
 //! | [`telemetry`] | logs and Prometheus metrics |
+//! | [`fraud`] | the fraud rules and their verdict on one movement, pure: the store runs them in the movement's transaction |
 //! | [`store`] | accounts, ledger, reservations, applications, usage behind one trait; SQLite and PostgreSQL |
 //! | [`outbox`] | the SMS outbox's group-commit writer, shared by the SMS functions, alerts and the SMPP links |
 //! | [`framework`] | who may call what: credentials, agreements, throttling, usage, the `Permit` |
@@ -56,6 +57,7 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod framework;
+pub mod fraud;
 /// Entry points of the fuzz targets (`fuzz/`), with `--cfg fuzzing` only.
 #[cfg(fuzzing)]
 #[doc(hidden)]

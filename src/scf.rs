@@ -6,6 +6,7 @@
 pub mod account;
 mod config;
 pub mod error;
+pub mod fraud;
 pub mod monitoring;
 pub mod payment;
 mod scope;
@@ -35,6 +36,8 @@ pub struct ScfSettings {
     pub account: AccountConfig,
     /// Keyed digests of PINs and voucher codes.
     pub pepper: crate::crypto::Pepper,
+    /// `[fraud]`: the rules of the configuration and the subscriber confirmation.
+    pub fraud: fraud::FraudConfig,
 }
 
 /// The service capability functions and what they need.
@@ -48,6 +51,8 @@ pub struct Scf {
     voucher_attempts: account::VoucherAttempts,
     /// Delivery-receipt subscription look-ups of the last second.
     receipt_subscriptions: sms::SubscriptionCache,
+    /// The fraud rules in force.
+    fraud: fraud::Current,
     settings: ScfSettings,
 }
 
@@ -70,6 +75,7 @@ impl Scf {
                 settings.account.voucher_attempts_per_minute_per_account,
             ),
             receipt_subscriptions: sms::SubscriptionCache::default(),
+            fraud: fraud::Current::new(&settings.fraud),
             settings,
         }
     }

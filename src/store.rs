@@ -19,6 +19,7 @@
 pub mod alerts;
 pub mod apps;
 pub mod callbacks;
+pub mod fraud;
 pub mod model;
 pub mod payment;
 mod postgres;
@@ -153,6 +154,7 @@ pub trait Store:
     + alerts::AlertStore
     + apps::AppStore
     + callbacks::CallbackStore
+    + fraud::FraudStore
     + payment::PaymentStore
     + sms::SmsStore
     + sms::batch::SmsBatchStore

@@ -10,8 +10,9 @@ use std::path::Path;
 /// The tiers, lowest first. A module may use the modules of any lower tier, never one of its own
 /// tier or above. Leaves use nothing of the crate.
 const TIERS: &[&[&str]] = &[
-    // Leaves: validated values, HTTP and crypto primitives, TLS files, logs and metrics.
-    &["domain", "http", "crypto", "tls", "telemetry"],
+    // Leaves: validated values, HTTP and crypto primitives, TLS files, logs and metrics, the
+    // fraud rules' verdicts.
+    &["domain", "http", "crypto", "tls", "telemetry", "fraud"],
     // Everything durable, behind one trait.
     &["store"],
     // The SMS outbox's group-commit writer.

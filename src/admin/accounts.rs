@@ -329,6 +329,7 @@ impl Topup {
             description,
             limits: Limits::default(),
             extend_expiry_days: None,
+            screen: None,
         })
     }
 }

@@ -88,9 +88,11 @@ impl Tasks {
     }
 }
 
-/// Background duties: usage counts to the store, expired reservations released.
+/// Background duties: usage counts to the store, expired reservations released, the fraud rules
+/// read again, and the subscribers' confirmation replies answered (or their time run out).
 async fn housekeeping(gateway: Gateway, stop: CancellationToken) {
     let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+    gateway.scf().register_confirmation_keywords().await;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -102,6 +104,25 @@ async fn housekeeping(gateway: Gateway, stop: CancellationToken) {
             Ok(n) => tracing::info!(released = n, "expired reservations released"),
             Err(e) => tracing::warn!(error = %e, "releasing expired reservations failed"),
         }
+        fraud_duties(gateway.scf()).await;
+    }
+}
+
+/// The fraud rules' share of housekeeping.
+async fn fraud_duties(scf: &crate::scf::Scf) {
+    if let Err(e) = scf.reload_fraud_rules().await {
+        tracing::warn!(error = %e, "reading the fraud rules failed");
+    }
+    if let Err(e) = scf.answer_confirmations().await {
+        tracing::warn!(error = %e, "answering charge confirmations failed");
+    }
+    match scf.expire_confirmations().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(expired = n, "unanswered charge confirmations released"),
+        Err(e) => tracing::warn!(error = %e, "releasing unanswered charge confirmations failed"),
+    }
+    if let Err(e) = scf.prune_fraud_minutes().await {
+        tracing::warn!(error = %e, "pruning the app_spread minutes failed");
     }
 }
 

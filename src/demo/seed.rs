@@ -122,6 +122,7 @@ pub(super) async fn accounts(store: &dyn Store, config: &Config, now: &Moment) -
                 description: "demo purchases earlier this month".to_owned(),
                 limits: Limits::default(),
                 extend_expiry_days: None,
+                screen: None,
             };
             store.move_money(&spend, now).await?;
         }

@@ -6,7 +6,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// A source of the current time.
@@ -79,6 +79,7 @@ impl Locale {
             at_ms: now.timestamp_millis(),
             month: format!("{:04}-{:02}", local.year(), local.month()),
             today: local.date_naive(),
+            hour: local.hour(),
         }
     }
 }
@@ -92,6 +93,8 @@ pub struct Moment {
     pub month: String,
     /// The date in the operator's zone: credit is usable through its expiry date inclusive.
     pub today: NaiveDate,
+    /// The hour of the day in the operator's zone (0–23): the fraud rules' night.
+    pub hour: u32,
 }
 
 /// Milliseconds since the epoch back to a UTC instant (the store's timestamps).

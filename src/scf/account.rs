@@ -180,6 +180,7 @@ impl Scf {
             description: "balanceUpdate".to_owned(),
             limits: limits_for(permit, EntryKind::Topup, account.currency),
             extend_expiry_days: period.filter(|_| self.settings.account.recharge_extends_expiry),
+            screen: None,
         };
         let now = self.now();
         let moved = self

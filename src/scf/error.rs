@@ -94,6 +94,15 @@ pub enum ScfError {
         /// Whole seconds until the next attempt would pass.
         retry_after_secs: u64,
     },
+    /// A fraud rule holds the charge until the subscriber answers the SMS it sent (POL1021).
+    #[error("the charge awaits the subscriber's confirmation")]
+    ConfirmationPending {
+        /// When the question expires, ms since the epoch.
+        until_ms: i64,
+    },
+    /// The subscriber declined the held charge, or did not answer in time (POL1022).
+    #[error("the subscriber did not confirm the charge: {}", .0.as_str())]
+    ConfirmationRefused(crate::store::fraud::ConfirmationStatus),
     /// The store or another internal part failed; logged once where it is mapped to the wire.
     #[error("internal error: {0}")]
     Internal(String),
@@ -149,6 +158,19 @@ impl ScfError {
                 "POL1100",
                 "Request rate exceeded, retry after %1 seconds",
                 vec![retry_after_secs.to_string()],
+            ),
+            Self::ConfirmationPending { until_ms } => Exception::policy(
+                "POL1021",
+                "The charge awaits the end user's confirmation until %1; repeat the request to learn the outcome",
+                vec![
+                    crate::domain::clock::from_millis(*until_ms)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ],
+            ),
+            Self::ConfirmationRefused(status) => Exception::policy(
+                "POL1022",
+                "The end user did not confirm the charge: %1",
+                vec![status.as_str().to_owned()],
             ),
             Self::Internal(_) => Exception::service(
                 "SVC0001",
@@ -311,6 +333,13 @@ fn refusal_exception(r: Refusal) -> Exception {
         Refusal::PerCreditLimit => credit_limit("single"),
         Refusal::ActorDailyCreditLimit => credit_limit("daily"),
         Refusal::ActorMonthlyCreditLimit => credit_limit("monthly"),
+        // A rule that asks the subscriber refuses where nothing can be held for the answer (a
+        // reservation, a charged SMS): the application sees the refusal either way.
+        Refusal::Fraud { rule, .. } => Exception::policy(
+            "POL1020",
+            "The charge was refused by the operator's fraud rule %1",
+            vec![rule.as_str().to_owned()],
+        ),
     }
 }
 

@@ -256,11 +256,36 @@ impl Scf {
             description,
             limits,
             extend_expiry_days: None,
+            screen: if kind == EntryKind::Charge {
+                self.screen()
+            } else {
+                None
+            },
         })
     }
 
     async fn apply(&self, m: Movement, now: &Moment) -> Result<Charged, ScfError> {
+        let confirms = m.screen.as_ref().is_some_and(|rules| rules.may_confirm());
+        if confirms && let Some(charged) = self.confirmed_outcome(&m).await? {
+            return Ok(charged);
+        }
         let moved = self.store.move_money(&m, now).await.map_err(internal);
+        match moved {
+            Err(ScfError::Refused(Refusal::Fraud {
+                confirm: true,
+                decision,
+                ..
+            })) if m.kind == EntryKind::Charge => {
+                return Err(self.hold_for_confirmation(&m, decision, now).await);
+            }
+            // A charge confirmed by its subscriber is in the ledger as the hold's charge.
+            Err(ScfError::ReferenceConflict(_)) if m.kind == EntryKind::Charge => {
+                if let Some(charged) = self.confirmed_outcome(&m).await? {
+                    return Ok(charged);
+                }
+            }
+            _ => {}
+        }
         if m.kind.is_debit() && matches!(moved, Err(ScfError::Refused(crate::store::Refusal::Unregistered))) {
             // The subscriber alerts tell the number it is not registered (rate-limited).
             self.note_unregistered_charge(&m.msisdn, now).await;
@@ -287,6 +312,7 @@ impl Scf {
             description,
             expires_at_ms: self.expiry(&now, now.at_ms),
             limits: limits_for(permit, EntryKind::Reserve, priced.currency),
+            screen: self.screen(),
         };
         let r = self.store.reserve(&new, &now).await.map_err(internal)?;
         Ok(r.id)
@@ -300,6 +326,7 @@ impl Scf {
             delta,
             expires_at_ms: self.expiry(&now, r.created_at_ms),
             limits: limits_for(permit, EntryKind::Reserve, r.currency),
+            screen: self.screen(),
         };
         self.store
             .adjust_reservation(&adjust, &now)

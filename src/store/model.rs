@@ -312,6 +312,9 @@ pub struct Movement {
     /// expiry, in the same transaction (ES 202 391-7 `balanceUpdate` `period`). A credit that never
     /// expires keeps never expiring.
     pub extend_expiry_days: Option<u32>,
+    /// The fraud rules to run on it (an application's debit), in its transaction; `None` for the
+    /// movements no rule looks at (credits, refunds, the operator's own).
+    pub screen: Option<std::sync::Arc<crate::fraud::Rules>>,
 }
 
 /// Limits on a movement set by the caller's agreement, checked by the store in the movement's

@@ -93,6 +93,8 @@ pub struct NewReservation {
     pub expires_at_ms: i64,
     /// The application's limits; `per_movement` bounds the whole reservation.
     pub limits: Limits,
+    /// The fraud rules to run on the hold, as for [`super::Movement::screen`].
+    pub screen: Option<std::sync::Arc<crate::fraud::Rules>>,
 }
 
 /// A request to hold more or less on a reservation.
@@ -108,6 +110,8 @@ pub struct ReservationAdjust {
     pub expires_at_ms: i64,
     /// The application's limits, as for [`NewReservation::limits`].
     pub limits: Limits,
+    /// The fraud rules to run on holding more, as for [`super::Movement::screen`].
+    pub screen: Option<std::sync::Arc<crate::fraud::Rules>>,
 }
 
 /// A request to charge (part of) a reservation.

@@ -330,6 +330,7 @@ pub(super) fn reservation_movement(
         description: c.description.clone(),
         limits: c.limits,
         extend_expiry_days: None,
+        screen: None,
     }
 }
 
@@ -380,6 +381,7 @@ pub(super) mod alert_store;
 pub(super) mod app_store;
 pub(super) mod callback_store;
 pub(super) mod db;
+mod fraud_store;
 pub(super) mod payment_store;
 mod rows;
 pub(super) mod sms_store;

@@ -48,4 +48,16 @@ pub enum Refusal {
     /// The credit would take the actor's credits this month past its monthly credit limit.
     #[error("the application's monthly credit limit would be exceeded")]
     ActorMonthlyCreditLimit,
+    /// A fraud rule stopped the debit or hold: refused (POL1020), or, with `confirm`, held back
+    /// until the subscriber confirms it (`crate::fraud::Action::Confirm`). `decision` is the
+    /// recorded decision (`crate::store::fraud::Decision`).
+    #[error("the fraud rule {rule} stopped the movement")]
+    Fraud {
+        /// The rule with the strongest action.
+        rule: crate::fraud::RuleName,
+        /// Whether its action is to ask the subscriber rather than refuse.
+        confirm: bool,
+        /// The id of the recorded decision.
+        decision: i64,
+    },
 }

@@ -151,6 +151,7 @@ impl AccountStore for SqlStore {
 }
 
 mod movement;
+pub(in crate::store::sql) use movement::Stop;
 mod one_statement;
 impl SqlStore {
     /// Inserts `new` with `statement` ([`sql::INSERT_ACCOUNT`] or its `IF_NEW` form, which

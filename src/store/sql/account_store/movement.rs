@@ -2,9 +2,19 @@
 //! ledger append, in the caller's write transaction.
 
 use crate::domain::{Moment, Msisdn};
+use crate::store::sql::fraud_store::screen::{Screened, Stopped, probes};
 use crate::store::sql::{AccountRow, Draft, LedgerRow};
 use crate::store::sql::{SqlStore, db};
 use crate::store::{Account, EntryKind, LedgerEntry, Moved, Movement, Refusal, StoreError};
+
+/// Why a movement may not go on, found inside its transaction by [`SqlStore::check_limits`].
+#[derive(Debug)]
+pub(in crate::store::sql) enum Stop {
+    /// A limit refuses it.
+    Limit(Refusal),
+    /// A fraud rule stopped it: its decision is recorded once the movement is undone.
+    Fraud(Box<Stopped>),
+}
 
 /// How one movement went inside a write transaction.
 #[derive(Debug)]
@@ -13,8 +23,8 @@ pub(in crate::store::sql) enum Attempt {
     Moved(Box<Moved>),
     /// Nothing written: the conditional update matched no row.
     NoRow,
-    /// Written, then refused by a limit: its writes must be undone.
-    OverLimit(Refusal),
+    /// Written, then stopped by a limit or a fraud rule: its writes must be undone.
+    Stopped(Stop),
     /// Written, then the ledger refused its `(actor, reference_code)`: its writes must be undone.
     Duplicate,
 }
@@ -22,7 +32,7 @@ pub(in crate::store::sql) enum Attempt {
 impl Attempt {
     /// Whether the attempt wrote something that must be undone before the transaction goes on.
     pub(in crate::store::sql) fn must_undo(&self) -> bool {
-        matches!(self, Self::OverLimit(_) | Self::Duplicate)
+        matches!(self, Self::Stopped(_) | Self::Duplicate)
     }
 }
 
@@ -80,8 +90,8 @@ impl SqlStore {
             return Ok(Attempt::NoRow);
         };
         let mut account = Account::try_from(row)?;
-        if let Some(refusal) = self.check_limits(tx, &account, m, now).await? {
-            return Ok(Attempt::OverLimit(refusal));
+        if let Some(stop) = self.check_limits(tx, &account, m, now).await? {
+            return Ok(Attempt::Stopped(stop));
         }
         if let Some(days) = m.extend_expiry_days.filter(|_| !m.kind.is_debit()) {
             account.credit_expiry = self.extend_expiry(tx, &account, days, now).await?;
@@ -113,17 +123,27 @@ impl SqlStore {
         }
         match attempt {
             Attempt::Moved(moved) => Ok(*moved),
-            Attempt::OverLimit(refusal) => Err(StoreError::Refused(refusal)),
+            Attempt::Stopped(Stop::Limit(refusal)) => Err(StoreError::Refused(refusal)),
+            Attempt::Stopped(Stop::Fraud(stopped)) => Err(StoreError::Refused(match reads {
+                Reads::Tx(tx) => self.record_stop_in(tx, &stopped, now).await?,
+                Reads::Readers => self.record_stop(&stopped, now).await?,
+            })),
             Attempt::Duplicate => Err(StoreError::ReferenceConflict(
                 m.reference_code.clone().unwrap_or_default(),
             )),
             Attempt::NoRow => {
                 let account = self.account_in(reads, &m.msisdn).await?;
-                Err(StoreError::Refused(if m.kind.is_debit() {
-                    sql::debit_refusal(account.as_ref(), m.currency, m.amount, now)
-                } else {
-                    sql::credit_refusal(account.as_ref(), m)
-                }))
+                if !m.kind.is_debit() {
+                    return Err(StoreError::Refused(sql::credit_refusal(account.as_ref(), m)));
+                }
+                let refusal = sql::debit_refusal(account.as_ref(), m.currency, m.amount, now);
+                if let Some(rules) = m.screen.as_deref().filter(|_| probes(refusal)) {
+                    match reads {
+                        Reads::Tx(tx) => self.count_refusal_in(tx, &m.msisdn, rules, now).await?,
+                        Reads::Readers => self.count_refusal(&m.msisdn, rules, now).await?,
+                    }
+                }
+                Err(StoreError::Refused(refusal))
             }
         }
     }
@@ -251,18 +271,18 @@ impl SqlStore {
     /// Checks and counts the caller's limits inside the movement's transaction: the amount
     /// against the per-movement limit, the actor's daily and monthly spend (for debits) or
     /// credits (for an application's credits), counted only when its agreement caps them so
-    /// uncapped callers never contend on a counter row, and a refund's bound by what the
-    /// actor charged.
+    /// uncapped callers never contend on a counter row, a refund's bound by what the
+    /// actor charged, and last the fraud rules on an application's charge.
     pub(in crate::store::sql) async fn check_limits(
         &self,
         tx: &mut db::Tx,
         account: &Account,
         m: &Movement,
         now: &Moment,
-    ) -> Result<Option<Refusal>, sqlx::Error> {
+    ) -> Result<Option<Stop>, sqlx::Error> {
         use crate::store::{EntryKind, Refusal, sql};
         if let Some(refusal) = over_movement_limit(m) {
-            return Ok(Some(refusal));
+            return Ok(Some(Stop::Limit(refusal)));
         }
         let (day, month) = sql::spend_periods(now);
         if let Some(counted) = sql::counted_periods(m.kind, &m.limits, now) {
@@ -275,7 +295,7 @@ impl SqlStore {
                     .fetch_one(&mut *tx)
                     .await?;
                 if cap.is_some_and(|c| spent > c) {
-                    return Ok(Some(refusal));
+                    return Ok(Some(Stop::Limit(refusal)));
                 }
             }
         }
@@ -287,7 +307,7 @@ impl SqlStore {
                     .fetch_one(&mut *tx)
                     .await?;
                 if -net < m.amount {
-                    return Ok(Some(Refusal::RefundExceedsCharges));
+                    return Ok(Some(Stop::Limit(Refusal::RefundExceedsCharges)));
                 }
             }
             db::query(sql::RETURN_ACTOR_SPEND)
@@ -299,7 +319,34 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(None)
+        let Some(rules) = m.screen.as_deref().filter(|_| m.kind == EntryKind::Charge) else {
+            return Ok(None);
+        };
+        let screened = Screened {
+            rules,
+            account,
+            actor: &m.actor,
+            kind: m.kind,
+            amount: m.amount,
+            reference_code: m.reference_code.as_deref(),
+        };
+        let stopped = self.screen(tx, &screened, now).await?;
+        Ok(stopped.map(|s| Stop::Fraud(Box::new(s))))
+    }
+
+    /// Undoes `tx`, whose movement `stop` stopped, and answers it: the limit's refusal, or the
+    /// fraud rule's, recorded once the movement is undone.
+    pub(in crate::store::sql) async fn refuse(&self, tx: db::Tx, stop: Stop, now: &Moment) -> StoreError {
+        if let Err(e) = tx.rollback().await {
+            return e.into();
+        }
+        match stop {
+            Stop::Limit(refusal) => StoreError::Refused(refusal),
+            Stop::Fraud(stopped) => match self.record_stop(&stopped, now).await {
+                Ok(refusal) => StoreError::Refused(refusal),
+                Err(e) => e,
+            },
+        }
     }
 
     /// Runs the movement's conditional update; `None` when a rule refused it.
@@ -354,7 +401,9 @@ pub(in crate::store::sql) fn over_movement_limit(m: &Movement) -> Option<Refusal
 
 /// Whether [`SqlStore::check_limits`] has nothing to read or write for `m` beyond
 /// [`over_movement_limit`]: no application counter to bump (`sql::counted_periods`), no refund to
-/// bound or give back.
+/// bound or give back, no fraud rule to run.
 pub(in crate::store::sql) fn limits_need_no_statement(m: &Movement, now: &Moment) -> bool {
-    m.kind != EntryKind::Refund && crate::store::sql::counted_periods(m.kind, &m.limits, now).is_none()
+    m.kind != EntryKind::Refund
+        && crate::store::sql::counted_periods(m.kind, &m.limits, now).is_none()
+        && m.screen.as_ref().is_none_or(|rules| !rules.any_enabled())
 }

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use crate::domain::Moment;
 use crate::store::sql::account_store::movement::{
-    Attempt, Reads, bind_update, limits_need_no_statement, over_movement_limit,
+    Attempt, Reads, Stop, bind_update, limits_need_no_statement, over_movement_limit,
 };
 use crate::store::sql::{AccountRow, Draft, SqlStore, db, is_unique_violation};
 use crate::store::{Account, EntryKind, Moved, Movement, StoreError};
@@ -65,7 +65,12 @@ impl SqlStore {
     ) -> Result<Moved, StoreError> {
         if let Some(refusal) = over_movement_limit(m) {
             return self
-                .settle(&mut Reads::Readers, m, now, Attempt::OverLimit(refusal))
+                .settle(
+                    &mut Reads::Readers,
+                    m,
+                    now,
+                    Attempt::Stopped(Stop::Limit(refusal)),
+                )
                 .await;
         }
         let draft = Draft::of(m);

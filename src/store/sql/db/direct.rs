@@ -172,6 +172,7 @@ impl DirectRow for (String, String) {
 /// (a statement of another row type here is a programming error, reported as such, not a panic).
 pub(super) fn decode<R: 'static>(row: &rusqlite::Row<'_>) -> Result<R, sqlx::Error> {
     use crate::store::sms::OutboxRow;
+    use crate::store::sql::fraud_store::screen::CountersRow;
     use crate::store::sql::{AccountRow, LedgerRow};
     fn boxed<T: DirectRow + 'static>(row: &rusqlite::Row<'_>) -> Result<Box<dyn Any>, sqlx::Error> {
         Ok(Box::new(
@@ -191,6 +192,8 @@ pub(super) fn decode<R: 'static>(row: &rusqlite::Row<'_>) -> Result<R, sqlx::Err
         boxed::<(String,)>(row)?
     } else if id == std::any::TypeId::of::<(String, String)>() {
         boxed::<(String, String)>(row)?
+    } else if id == std::any::TypeId::of::<CountersRow>() {
+        boxed::<CountersRow>(row)?
     } else {
         return Err(sqlx::Error::Protocol(format!(
             "{} is not read on the rounds' connection",

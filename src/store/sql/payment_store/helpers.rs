@@ -3,6 +3,7 @@
 use crate::domain::Moment;
 use crate::store::payment::{Reservation, ReservationCharge, ReservationStatus};
 use crate::store::sql::AccountRow;
+use crate::store::sql::account_store::Stop;
 use crate::store::sql::{SqlStore, db};
 use crate::store::{Moved, Movement, Refusal, StoreError};
 
@@ -129,8 +130,15 @@ impl SqlStore {
             .await?
             .ok_or(StoreError::ReservationClosed("holding less than that"))?;
         let account = Account::try_from(row)?;
-        if let Some(refusal) = self.check_limits(tx, &account, movement, now).await? {
-            return Err(StoreError::Refused(refusal));
+        match self.check_limits(tx, &account, movement, now).await? {
+            None => {}
+            Some(Stop::Limit(refusal)) => return Err(StoreError::Refused(refusal)),
+            // The fraud rules ran when the money was held.
+            Some(Stop::Fraud(_)) => {
+                return Err(StoreError::InvalidMovement(
+                    "a reservation is screened when it holds money",
+                ));
+            }
         }
         let after = Reservation {
             held: r.held - c.amount,
@@ -190,5 +198,56 @@ impl SqlStore {
                 .fetch_optional(&mut *tx)
                 .await?
         })
+    }
+
+    /// Runs the fraud rules on a hold of `amount` just made in `tx`, as on a charge.
+    pub(in crate::store::sql) async fn screen_hold(
+        &self,
+        tx: &mut db::Tx,
+        rules: Option<&crate::fraud::Rules>,
+        account: &crate::store::Account,
+        actor: &str,
+        amount: i64,
+        now: &Moment,
+    ) -> Result<Option<Stop>, StoreError> {
+        use crate::store::sql::fraud_store::screen::Screened;
+        let Some(rules) = rules else {
+            return Ok(None);
+        };
+        let screened = Screened {
+            rules,
+            account,
+            actor,
+            kind: crate::store::EntryKind::Reserve,
+            amount,
+            reference_code: None,
+        };
+        let stopped = self.screen(tx, &screened, now).await?;
+        Ok(stopped.map(|s| Stop::Fraud(Box::new(s))))
+    }
+
+    /// Why a hold matched no row (its transaction already undone), counted toward the probing
+    /// rule when it says something about the balance.
+    pub(in crate::store::sql) async fn hold_refused(
+        &self,
+        msisdn: &crate::domain::Msisdn,
+        currency: crate::domain::Currency,
+        amount: i64,
+        rules: Option<&crate::fraud::Rules>,
+        now: &Moment,
+    ) -> StoreError {
+        use crate::store::AccountStore as _;
+        use crate::store::sql::fraud_store::screen::probes;
+        let account = match self.account(msisdn).await {
+            Ok(account) => account,
+            Err(e) => return e,
+        };
+        let refusal = crate::store::sql::debit_refusal(account.as_ref(), currency, amount, now);
+        if let Some(rules) = rules.filter(|_| probes(refusal)) {
+            if let Err(e) = self.count_refusal(msisdn, rules, now).await {
+                return e;
+            }
+        }
+        StoreError::Refused(refusal)
     }
 }

@@ -12,7 +12,7 @@ use crate::store::{Moved, Refusal, StoreError};
 impl PaymentStore for SqlStore {
     async fn reserve(&self, new: &NewReservation, now: &Moment) -> Result<Reservation, StoreError> {
         use crate::store::sql::{self, payment_store as q};
-        use crate::store::{Account, AccountStore as _, EntryKind, StoreError};
+        use crate::store::{Account, EntryKind, StoreError};
         if new.limits.over_per_movement(new.amount) {
             return Err(StoreError::Refused(Refusal::PerChargeLimit));
         }
@@ -28,15 +28,24 @@ impl PaymentStore for SqlStore {
             .await?;
         let Some(row) = row else {
             tx.rollback().await?;
-            let account = self.account(&new.msisdn).await?;
-            return Err(StoreError::Refused(sql::debit_refusal(
-                account.as_ref(),
-                new.currency,
-                new.amount,
-                now,
-            )));
+            return Err(self
+                .hold_refused(&new.msisdn, new.currency, new.amount, new.screen.as_deref(), now)
+                .await);
         };
         let account = Account::try_from(row)?;
+        if let Some(stop) = self
+            .screen_hold(
+                &mut tx,
+                new.screen.as_deref(),
+                &account,
+                &new.actor,
+                new.amount,
+                now,
+            )
+            .await?
+        {
+            return Err(self.refuse(tx, stop, now).await);
+        }
         db::query(q::INSERT_RESERVATION)
             .bind(&new.id)
             .bind(account.id)
@@ -69,7 +78,7 @@ impl PaymentStore for SqlStore {
         now: &Moment,
     ) -> Result<Reservation, StoreError> {
         use crate::store::sql;
-        use crate::store::{Account, AccountStore as _, EntryKind, Refusal, StoreError};
+        use crate::store::{Account, EntryKind, Refusal, StoreError};
         let (id, actor, delta, expires_at_ms) = (
             adjust.id.as_str(),
             adjust.actor.as_str(),
@@ -90,15 +99,18 @@ impl PaymentStore for SqlStore {
         let row = self.adjust_hold(&mut tx, account_id, &r, delta, now).await?;
         let Some(row) = row else {
             tx.rollback().await?;
-            let account = self.account(&r.msisdn).await?;
-            return Err(StoreError::Refused(sql::debit_refusal(
-                account.as_ref(),
-                r.currency,
-                delta,
-                now,
-            )));
+            return Err(self
+                .hold_refused(&r.msisdn, r.currency, delta, adjust.screen.as_deref(), now)
+                .await);
         };
         let account = Account::try_from(row)?;
+        let screen = adjust.screen.as_deref().filter(|_| delta > 0);
+        if let Some(stop) = self
+            .screen_hold(&mut tx, screen, &account, actor, delta, now)
+            .await?
+        {
+            return Err(self.refuse(tx, stop, now).await);
+        }
         let updated = Reservation {
             held: r.held + delta,
             expires_at_ms,

@@ -42,9 +42,8 @@ impl SqlStore {
             debited.push((*m, Account::try_from(row)?));
         }
         for (m, account) in &debited {
-            if let Some(why) = self.check_limits(&mut tx, account, m, now).await? {
-                tx.rollback().await?;
-                return Err(StoreError::Refused(why));
+            if let Some(stop) = self.check_limits(&mut tx, account, m, now).await? {
+                return Err(self.refuse(tx, stop, now).await);
             }
         }
         for (m, account) in &debited {

@@ -38,9 +38,8 @@ impl SqlStore {
                 return Err(StoreError::Refused(sql::credit_refusal(account.as_ref(), &m)));
             };
             let account = Account::try_from(row)?;
-            if let Some(refusal) = self.check_limits(&mut tx, &account, &m, now).await? {
-                tx.rollback().await?;
-                return Err(StoreError::Refused(refusal));
+            if let Some(stop) = self.check_limits(&mut tx, &account, &m, now).await? {
+                return Err(self.refuse(tx, stop, now).await);
             }
             let draft = sql::Draft::of(&m);
             let entry = match self.append_entry(&mut tx, &account, &draft, now).await {
@@ -89,6 +88,7 @@ impl SqlStore {
                 description: q::voucher_description(key.serial),
                 limits: r.limits,
                 extend_expiry_days: None,
+                screen: None,
             },
         )))
     }
