@@ -296,7 +296,7 @@ impl Default for Night {
 
 impl Night {
     /// Whether `hour` is in the night.
-    fn contains(&self, hour: u32) -> bool {
+    pub(super) fn contains(&self, hour: u32) -> bool {
         if self.from_hour <= self.to_hour {
             (self.from_hour..self.to_hour).contains(&hour)
         } else {

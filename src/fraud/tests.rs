@@ -127,9 +127,9 @@ fn unusable_values_are_named_by_their_path() {
 }
 
 #[test]
-fn the_rule_set_reads_from_partial_toml_and_refuses_unknown_keys() {
-    let rules: Rules = toml::from_str(
-        "[night]\nenabled = true\naction = \"refuse\"\n[account_velocity.per_minute]\ncount = 3\n",
+fn the_rule_set_reads_from_a_partial_document_and_refuses_unknown_keys() {
+    let rules: Rules = serde_json::from_str(
+        r#"{"night": {"enabled": true, "action": "refuse"}, "account_velocity": {"per_minute": {"count": 3}}}"#,
     )
     .unwrap();
     assert!(rules.night.enabled && rules.night.action == Action::Refuse);
@@ -139,5 +139,5 @@ fn the_rule_set_reads_from_partial_toml_and_refuses_unknown_keys() {
         Some(60),
         "the rest keep their defaults"
     );
-    assert!(toml::from_str::<Rules>("[night]\nfrom = 1\n").is_err());
+    assert!(serde_json::from_str::<Rules>(r#"{"night": {"from": 1}}"#).is_err());
 }

@@ -60,7 +60,8 @@ pub(super) async fn amount_transaction(
     };
     let tx = body.amount_transaction;
     let operation = match tx.transaction_operation_status {
-        AmountStatus::Charged => Operation::ChargeAmount,
+        // `Pending` is never read from a request (`skip_deserializing`).
+        AmountStatus::Charged | AmountStatus::Pending => Operation::ChargeAmount,
         AmountStatus::Refunded => Operation::RefundAmount,
     };
     caller
@@ -85,7 +86,14 @@ async fn charge_or_refund(
         reference_code: tx.reference_code.clone(),
     };
     let (charged, sign) = match tx.transaction_operation_status {
-        AmountStatus::Charged => (scf.charge_amount(p, &request).await, 1),
+        AmountStatus::Charged => match scf.charge_amount(p, &request).await {
+            Err(ScfError::ConfirmationPending { .. }) => return Ok(pending(end_user, tx)),
+            charged => (charged, 1),
+        },
+        AmountStatus::Pending => {
+            let part = format!("{ROOT}.transactionOperationStatus");
+            return Err(ScfError::invalid(part, "not a request").into());
+        }
         AmountStatus::Refunded => {
             // OneAPI POL1005 makes this mandatory; here it is SVC0002 naming the field.
             let original = tx.original_server_reference_code.as_deref().unwrap_or("");
@@ -125,6 +133,30 @@ async fn charge_or_refund(
     });
     let response = (status, [(header::LOCATION, url)], body).into_response();
     Ok(Reply::moved(response, &charged, sign))
+}
+
+/// 202 `Pending`: a fraud rule holds the charge until the subscriber confirms it by SMS
+/// (docs/guides/fraud.md); nothing is charged yet, so no ledger entry names it.
+fn pending(end_user: &str, tx: AmountTransactionIn) -> Reply {
+    let out = AmountTransactionOut {
+        end_user_id: end_user.to_owned(),
+        payment_amount: PaymentAmountOut {
+            charging_information: tx.payment_amount.charging_information,
+            charging_meta_data: tx.payment_amount.charging_meta_data,
+            total_amount_charged: None,
+            amount_reserved: None,
+        },
+        reference_code: tx.reference_code,
+        server_reference_code: String::new(),
+        resource_url: resource_url(end_user, "amount", ""),
+        transaction_operation_status: AmountStatus::Pending,
+        client_correlator: tx.client_correlator,
+        original_server_reference_code: None,
+    };
+    let body = Json(AmountTransactionResponse {
+        amount_transaction: out,
+    });
+    Reply::plain((StatusCode::ACCEPTED, body).into_response())
 }
 
 /// Reads back a charge or refund this application made (no Parlay X operation does this; it is

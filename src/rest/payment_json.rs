@@ -15,6 +15,10 @@ pub(crate) enum AmountStatus {
     Charged,
     /// Refund the amount (Parlay X `refundAmount`); needs `originalServerReferenceCode`.
     Refunded,
+    /// Answer only (202): a fraud rule holds the charge until the subscriber confirms it by SMS;
+    /// the same request again answers `Charged`, or POL1022 when the subscriber declined.
+    #[serde(skip_deserializing)]
+    Pending,
 }
 
 /// `transactionOperationStatus` of an `amountReservationTransaction` request.

@@ -17,6 +17,7 @@ mod console;
 mod crash;
 mod demo;
 mod deploy_files;
+mod fraud;
 mod harness;
 mod jasmin_api;
 mod kannel_api;

@@ -31,6 +31,7 @@ fn reservation(id: &str, number: &str, amount: i64, t: &TestTime) -> NewReservat
         description: "game session".to_owned(),
         expires_at_ms: t.now().at_ms + 60_000,
         limits: Limits::default(),
+        screen: None,
     }
 }
 
@@ -41,6 +42,7 @@ fn adjust(id: &str, delta: i64, expires_at_ms: i64, limits: Limits) -> Reservati
         delta,
         expires_at_ms,
         limits,
+        screen: None,
     }
 }
 
@@ -66,6 +68,7 @@ fn movement(number: &str, kind: EntryKind, amount: i64, actor: &str, limits: Lim
         description: "test".to_owned(),
         limits,
         extend_expiry_days: None,
+        screen: None,
     }
 }
 

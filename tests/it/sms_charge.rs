@@ -283,6 +283,7 @@ async fn the_store_rolls_back_every_charge_and_part_together(db: &TestDb) {
         description: "Weather alert".to_owned(),
         limits: Limits::default(),
         extend_expiry_days: None,
+        screen: None,
     };
     let sms = |request_id: &str, to: &[&str]| NewSms {
         request_id: request_id.to_owned(),

@@ -34,6 +34,7 @@ fn movement(number: &str, kind: EntryKind, amount: i64, reference: Option<&str>)
         description: "test".to_owned(),
         limits: Limits::default(),
         extend_expiry_days: None,
+        screen: None,
     }
 }
 

@@ -206,6 +206,7 @@ mod tests {
             description: "round".to_owned(),
             limits,
             extend_expiry_days: None,
+            screen: None,
         }
     }
 
