@@ -319,7 +319,7 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let Some(rules) = m.screen.as_deref().filter(|_| m.kind == EntryKind::Charge) else {
+        let Some(rules) = screen_of(m) else {
             return Ok(None);
         };
         let screened = Screened {
@@ -400,10 +400,15 @@ pub(in crate::store::sql) fn over_movement_limit(m: &Movement) -> Option<Refusal
 }
 
 /// Whether [`SqlStore::check_limits`] has nothing to read or write for `m` beyond
-/// [`over_movement_limit`]: no application counter to bump (`sql::counted_periods`), no refund to
-/// bound or give back, no fraud rule to run.
+/// [`over_movement_limit`] and the fraud rules' account counters: no application counter to bump
+/// (`sql::counted_periods`), no refund to bound or give back.
 pub(in crate::store::sql) fn limits_need_no_statement(m: &Movement, now: &Moment) -> bool {
-    m.kind != EntryKind::Refund
-        && crate::store::sql::counted_periods(m.kind, &m.limits, now).is_none()
-        && m.screen.as_ref().is_none_or(|rules| !rules.any_enabled())
+    m.kind != EntryKind::Refund && crate::store::sql::counted_periods(m.kind, &m.limits, now).is_none()
+}
+
+/// The fraud rules `check_limits` runs on `m`, if any (an application's charge, some rule on).
+pub(in crate::store::sql) fn screen_of(m: &Movement) -> Option<&crate::fraud::Rules> {
+    m.screen
+        .as_deref()
+        .filter(|rules| m.kind == EntryKind::Charge && rules.any_enabled())
 }

@@ -5,6 +5,8 @@
 //! transaction; a stop (confirm, refuse) undoes the movement, and the decision is recorded after
 //! the undo, where it stays.
 
+use std::sync::LazyLock;
+
 use crate::domain::{Currency, Moment, Msisdn};
 use crate::fraud::{Action, Observed, Rules, Tally, Verdict};
 use crate::store::sql::{SqlStore, db};
@@ -40,26 +42,49 @@ impl crate::store::sql::db::DirectRow for CountersRow {
     }
 }
 
-/// Counts a debit or hold: `$1` account id, `$2` minute, `$3` hour, `$4` day, `$5` amount, `$6`
-/// probing window. Each window starts again when its key changes.
-const COUNT_DEBIT: &str = "INSERT INTO fraud_counters \
-       (account_id, minute_key, minute_count, minute_amount, hour_key, hour_count, hour_amount, \
-        day_key, day_count, day_amount, charges, charged) \
-     VALUES ($1, $2, 1, $5, $3, 1, $5, $4, 1, $5, 1, $5) \
-     ON CONFLICT (account_id) DO UPDATE SET \
-       minute_count = CASE WHEN fraud_counters.minute_key = $2 THEN fraud_counters.minute_count + 1 ELSE 1 END, \
-       minute_amount = CASE WHEN fraud_counters.minute_key = $2 THEN fraud_counters.minute_amount + $5 ELSE $5 END, \
-       minute_key = $2, \
-       hour_count = CASE WHEN fraud_counters.hour_key = $3 THEN fraud_counters.hour_count + 1 ELSE 1 END, \
-       hour_amount = CASE WHEN fraud_counters.hour_key = $3 THEN fraud_counters.hour_amount + $5 ELSE $5 END, \
-       hour_key = $3, \
-       day_count = CASE WHEN fraud_counters.day_key = $4 THEN fraud_counters.day_count + 1 ELSE 1 END, \
-       day_amount = CASE WHEN fraud_counters.day_key = $4 THEN fraud_counters.day_amount + $5 ELSE $5 END, \
-       day_key = $4, \
-       charges = fraud_counters.charges + 1, \
-       charged = fraud_counters.charged + $5 \
-     RETURNING minute_count, minute_amount, hour_count, hour_amount, day_count, day_amount, \
-       charges, charged, CASE WHEN refusal_key = $6 THEN refusals ELSE 0 END AS refusals";
+/// Counts a debit or hold of `amount` on the account `source` names (`VALUES (…)` or a `SELECT`
+/// of the same columns) in the windows `minute`, `hour` and `day`, and reads the refusals of the
+/// probing window `probe` (each a placeholder). A window starts again when its key changes.
+fn count_debit(source: &str, amount: &str, [minute, hour, day, probe]: [&str; 4]) -> String {
+    let window = |name: &str, key: &str| {
+        format!(
+            "{name}_count = CASE WHEN fraud_counters.{name}_key = {key} THEN fraud_counters.{name}_count + 1 ELSE 1 END, \
+             {name}_amount = CASE WHEN fraud_counters.{name}_key = {key} THEN fraud_counters.{name}_amount + {amount} ELSE {amount} END, \
+             {name}_key = {key}, "
+        )
+    };
+    format!(
+        "INSERT INTO fraud_counters (account_id, minute_key, minute_count, minute_amount, hour_key, \
+           hour_count, hour_amount, day_key, day_count, day_amount, charges, charged) {source} \
+         ON CONFLICT (account_id) DO UPDATE SET {}{}{}\
+           charges = fraud_counters.charges + 1, charged = fraud_counters.charged + {amount} \
+         RETURNING minute_count, minute_amount, hour_count, hour_amount, day_count, day_amount, \
+           charges, charged, CASE WHEN refusal_key = {probe} THEN refusals ELSE 0 END AS refusals",
+        window("minute", minute),
+        window("hour", hour),
+        window("day", day),
+    )
+}
+
+/// [`count_debit`] on its own: `$1` account id, `$2` minute, `$3` hour, `$4` day, `$5` amount, `$6`
+/// probing window.
+static COUNT_DEBIT: LazyLock<String> = LazyLock::new(|| {
+    count_debit(
+        "VALUES ($1, $2, 1, $5, $3, 1, $5, $4, 1, $5, 1, $5)",
+        "$5",
+        ["$2", "$3", "$4", "$6"],
+    )
+});
+
+/// [`count_debit`] of the account a data-modifying `WITH` names `moved`, for PostgreSQL's
+/// one-statement charge: `$1` amount, `$13` minute, `$14` hour, `$15` day, `$16` probing window.
+pub(in crate::store::sql) static COUNT_DEBIT_OF_MOVED: LazyLock<String> = LazyLock::new(|| {
+    count_debit(
+        "SELECT id, $13, 1, $1, $14, 1, $1, $15, 1, $1, 1, $1 FROM moved",
+        "$1",
+        ["$13", "$14", "$15", "$16"],
+    )
+});
 
 /// Counts a refused debit: `$1` number, `$2` probing window.
 const COUNT_REFUSAL: &str = "INSERT INTO fraud_counters (account_id, refusal_key, refusals) \
@@ -120,8 +145,72 @@ pub(in crate::store::sql) struct Stopped {
     verdict: Verdict,
 }
 
+impl CountersRow {
+    /// What the rules see of a movement of `amount` these counters counted.
+    pub(in crate::store::sql) fn observed(
+        &self,
+        amount: i64,
+        now: &Moment,
+        charged_before: Option<bool>,
+        app_accounts: Option<i64>,
+    ) -> Observed {
+        Observed {
+            amount,
+            velocity: [
+                Tally {
+                    count: self.minute_count,
+                    amount: self.minute_amount,
+                },
+                Tally {
+                    count: self.hour_count,
+                    amount: self.hour_amount,
+                },
+                Tally {
+                    count: self.day_count,
+                    amount: self.day_amount,
+                },
+            ],
+            history: Tally {
+                count: self.charges - 1,
+                amount: self.charged - amount,
+            },
+            refusals: self.refusals,
+            charged_before,
+            app_accounts,
+            local_hour: now.hour,
+        }
+    }
+}
+
+impl Stopped {
+    /// The decision on `s`.
+    pub(in crate::store::sql) fn of(s: &Screened<'_>, verdict: Verdict) -> Self {
+        Self {
+            msisdn: s.account.msisdn.clone(),
+            actor: s.actor.to_owned(),
+            kind: s.kind,
+            amount: s.amount,
+            currency: s.account.currency,
+            reference_code: s.reference_code.map(str::to_owned),
+            verdict,
+        }
+    }
+
+    /// The strongest action of the rules that fired.
+    pub(in crate::store::sql) fn action(&self) -> Option<Action> {
+        self.verdict.action()
+    }
+}
+
+/// Whether a movement screened by `rules` can still be PostgreSQL's one statement: only when no
+/// rule can stop it (a flag is recorded after the commit) and the rules need nothing but the
+/// account's counters (no first-charge look-up for this amount, no app_spread counter).
+pub(in crate::store::sql) fn fits_one_statement(rules: &Rules, amount: i64) -> bool {
+    !rules.could_stop() && !rules.app_spread.enabled && !rules.needs_first_charge_lookup(amount)
+}
+
 /// The minute, hour and day keys of `now` (the day in the operator's calendar).
-fn window_keys(now: &Moment) -> (i64, i64, i64) {
+pub(in crate::store::sql) fn window_keys(now: &Moment) -> (i64, i64, i64) {
     use chrono::Datelike;
     (
         now.at_ms.div_euclid(60_000),
@@ -143,7 +232,7 @@ impl SqlStore {
             return Ok(None);
         }
         let (minute, hour, day) = window_keys(now);
-        let c = db::query_as::<CountersRow>(COUNT_DEBIT)
+        let c = db::query_as::<CountersRow>(&COUNT_DEBIT)
             .bind(s.account.id)
             .bind(minute)
             .bind(hour)
@@ -167,41 +256,8 @@ impl SqlStore {
         } else {
             None
         };
-        let observed = Observed {
-            amount: s.amount,
-            velocity: [
-                Tally {
-                    count: c.minute_count,
-                    amount: c.minute_amount,
-                },
-                Tally {
-                    count: c.hour_count,
-                    amount: c.hour_amount,
-                },
-                Tally {
-                    count: c.day_count,
-                    amount: c.day_amount,
-                },
-            ],
-            history: Tally {
-                count: c.charges - 1,
-                amount: c.charged - s.amount,
-            },
-            refusals: c.refusals,
-            charged_before,
-            app_accounts,
-            local_hour: now.hour,
-        };
-        let verdict = s.rules.evaluate(&observed);
-        let stopped = Stopped {
-            msisdn: s.account.msisdn.clone(),
-            actor: s.actor.to_owned(),
-            kind: s.kind,
-            amount: s.amount,
-            currency: s.account.currency,
-            reference_code: s.reference_code.map(str::to_owned),
-            verdict,
-        };
+        let observed = c.observed(s.amount, now, charged_before, app_accounts);
+        let stopped = Stopped::of(s, s.rules.evaluate(&observed));
         match stopped.verdict.action() {
             None => Ok(None),
             Some(Action::Flag) => {
@@ -227,6 +283,15 @@ impl SqlStore {
             .bind(minute)
             .fetch_one(&mut *tx)
             .await
+    }
+
+    /// Records a flag on a movement already committed (PostgreSQL's one statement), in a
+    /// transaction of its own.
+    pub(in crate::store::sql) async fn record_flag(&self, s: &Stopped, now: &Moment) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        self.record_decision(&mut tx, s, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records the decision on a movement in `tx`; its id.
