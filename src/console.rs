@@ -8,14 +8,16 @@
 //!
 //! Sign-in exchanges an operator token for a session cookie (`HttpOnly`, `SameSite=Strict`,
 //! expiring; `console/session.rs`); every form carries the session's CSRF token and a POST
-//! without it is refused before any handler runs. The dashboard's charts come from the
-//! gateway's own metrics, sampled in-process every second (`console/sampler.rs`).
+//! without it is refused before any handler runs. The charts are SVG drawn on the server
+//! (`console/chart.rs`); the dashboard's come from the gateway's own metrics, sampled in-process
+//! every second (`console/sampler.rs`).
 //!
 //! Must not know: SQL, the wire formats of the bindings. What the admin API does not read (an SMS
 //! request's parts) comes from the store's read methods, through the admin state.
 
 mod api;
 mod apps;
+mod chart;
 mod dashboard;
 mod lang;
 mod layout;
