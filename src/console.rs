@@ -10,7 +10,8 @@
 //! expiring; `console/session.rs`); every form carries the session's CSRF token and a POST
 //! without it is refused before any handler runs. The charts are SVG drawn on the server
 //! (`console/chart.rs`); the dashboard's come from the gateway's own metrics, sampled in-process
-//! every second (`console/sampler.rs`).
+//! every second (`console/sampler.rs`), an application's usage bars from the admin API's usage
+//! reports.
 //!
 //! Must not know: SQL, the wire formats of the bindings. What the admin API does not read (an SMS
 //! request's parts) comes from the store's read methods, through the admin state.

@@ -1,6 +1,7 @@
 //! The console's SVG charts, drawn on the server so a page needs no script to show them: a line
-//! over time (the dashboard's rates and backlogs), scaled to a round ceiling ([`ceiling`]), its
-//! figures written by [`figure`].
+//! over time (the dashboard's rates and backlogs) and horizontal bars (an application's usage by
+//! operation and by outcome). Both scale to a round ceiling ([`ceiling`]) and write their
+//! figures the same way ([`figure`]).
 //!
 //! Must not know: where the numbers come from. maud escapes every label written into the SVG.
 
@@ -14,6 +15,17 @@ use super::Lang;
 const W: f64 = 600.0;
 /// Line chart height in SVG units.
 const H: f64 = 140.0;
+
+/// Bar chart width in SVG units.
+const BARS_W: f64 = 600.0;
+/// Bar chart: the narrowest and the widest the label column, left of the bars, may be.
+const LABEL_W: (f64, f64) = (80.0, 300.0);
+/// Bar chart: room right of the longest bar for its value.
+const VALUE_W: f64 = 60.0;
+/// Bar chart: the height of one row (a bar and the space under it).
+const ROW_H: f64 = 24.0;
+/// Bar chart: the height of one bar.
+const BAR_H: f64 = 16.0;
 
 /// A number as a chart's label shows it.
 pub(super) fn figure(v: f64) -> String {
@@ -79,6 +91,59 @@ pub(super) fn line(
     }
 }
 
+/// One bar of a bar chart.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Bar<'a> {
+    /// What it counts, as the data says it (`data-key`, for scripts and tests).
+    pub(super) key: &'a str,
+    /// What it counts, as the reader reads it (beside the bar).
+    pub(super) label: &'a str,
+    /// Its length, written at its end.
+    pub(super) value: f64,
+    /// Drawn in the refusal colour (class `refused`) rather than the accent.
+    pub(super) refused: bool,
+}
+
+/// About how wide `text` is written at the bars' 11px: CJK and other wide characters about a full
+/// em, the rest about six tenths of one (no font is measured on the server).
+fn text_width(text: &str) -> f64 {
+    text.chars().map(|c| if c.is_ascii() { 6.5 } else { 11.0 }).sum()
+}
+
+/// A horizontal bar chart, one labelled bar per entry in the order given, each with its value at
+/// its end; a scale from 0 to the round [`ceiling`] of the largest under them. The label column
+/// is as wide as the longest label (within [`LABEL_W`]). `title` names it for screen readers.
+/// Nothing to draw is said in words (`empty`), not drawn as an empty frame.
+pub(super) fn bars(title: &str, id: &str, bars: &[Bar<'_>], empty: &str) -> Markup {
+    if bars.is_empty() {
+        return html! { p.muted id={ "bars-" (id) } { (empty) } };
+    }
+    let top = ceiling(bars.iter().map(|b| b.value).fold(0.0, f64::max));
+    let axis_y = ROW_H * bars.len() as f64 + 4.0;
+    let height = axis_y + 16.0;
+    let longest = bars.iter().map(|b| text_width(b.label)).fold(0.0, f64::max);
+    let left = (longest + 12.0).clamp(LABEL_W.0, LABEL_W.1).round();
+    let right = BARS_W - VALUE_W;
+    let bar_w = right - left;
+    html! {
+        svg.bars id={ "bars-" (id) } viewBox={ "0 0 " (BARS_W) " " (height) } role="img" aria-label=(title) {
+            @for (i, bar) in bars.iter().enumerate() {
+                @let y = ROW_H * i as f64 + 4.0;
+                @let width = (bar.value.max(0.0) / top * bar_w).max(1.0);
+                g.bar data-key=(bar.key) data-value=(figure(bar.value)) {
+                    text.label x=(left - 6.0) y=(y + 13.0) text-anchor="end" { (bar.label) }
+                    rect class=(if bar.refused { "refused" } else { "counted" }) x=(left) y=(y) width=(format!("{width:.1}")) height=(BAR_H) {}
+                    text.value x=(format!("{:.1}", left + width + 4.0)) y=(y + 13.0) { (figure(bar.value)) }
+                }
+            }
+            line.axis x1=(left) y1="0" x2=(left) y2=(axis_y) {}
+            line.axis x1=(left) y1=(axis_y) x2=(right) y2=(axis_y) {}
+            text x=(left) y=(axis_y + 13.0) text-anchor="middle" { "0" }
+            text x=(right) y=(axis_y + 13.0) text-anchor="middle" { (figure(top)) }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +170,69 @@ mod tests {
         assert!(svg.contains("5 min ago"));
         assert!(svg.contains(r#"points="0.0,140.0 600.0,36.0""#), "{svg}");
         assert!(svg.contains(r#"data-value="4""#));
+    }
+
+    #[test]
+    fn bars_scale_to_the_ceiling_and_refusals_stand_out() {
+        let svg = bars(
+            "by outcome",
+            "outcome",
+            &[
+                Bar {
+                    key: "ok",
+                    label: "OK",
+                    value: 3.0,
+                    refused: false,
+                },
+                Bar {
+                    key: "POL0001",
+                    label: "<POL0001>",
+                    value: 1.0,
+                    refused: true,
+                },
+            ],
+            "none",
+        )
+        .into_string();
+        // Short labels: the narrowest label column, 80, so the longest bar is 600 - 80 - 60.
+        // Ceiling 5: 3 calls are 3/5 of it, 1 call 1/5.
+        assert!(
+            svg.contains(r#"<rect class="counted" x="80" y="4" width="276.0" height="16">"#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"<rect class="refused" x="80" y="28" width="92.0" height="16">"#),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"<g class="bar" data-key="POL0001" data-value="1">"#));
+        assert!(
+            svg.contains("&lt;POL0001&gt;") && !svg.contains("<POL0001>"),
+            "labels are escaped"
+        );
+        assert!(
+            svg.contains(r#"viewBox="0 0 600 68""#),
+            "two rows and the scale: {svg}"
+        );
+        assert!(svg.contains(">5</text>"), "the scale's top: {svg}");
+        // A long label widens its column (27 × 6.5 + 12), up to 300.
+        let long = |label: &str| {
+            bars(
+                "t",
+                "x",
+                &[Bar {
+                    key: "k",
+                    label,
+                    value: 1.0,
+                    refused: false,
+                }],
+                "",
+            )
+            .into_string()
+        };
+        assert!(long("AmountCharging.chargeAmount").contains(r#"x="188" y="4""#));
+        assert!(long(&"x".repeat(100)).contains(r#"x="300" y="4""#));
+        assert!(long("성공").contains(r#"x="80" y="4""#));
+        let none = bars("t", "x", &[], "Nothing yet").into_string();
+        assert_eq!(none, r#"<p class="muted" id="bars-x">Nothing yet</p>"#);
     }
 }
