@@ -8,14 +8,17 @@
 //!
 //! Sign-in exchanges an operator token for a session cookie (`HttpOnly`, `SameSite=Strict`,
 //! expiring; `console/session.rs`); every form carries the session's CSRF token and a POST
-//! without it is refused before any handler runs. The dashboard's charts come from the
-//! gateway's own metrics, sampled in-process every second (`console/sampler.rs`).
+//! without it is refused before any handler runs; an address that keeps failing to sign in is
+//! refused for a minute. The charts are SVG drawn on the server (`console/chart.rs`); the
+//! dashboard's come from the gateway's own metrics, sampled in-process every second
+//! (`console/sampler.rs`), an application's usage bars from the admin API's usage reports.
 //!
 //! Must not know: SQL, the wire formats of the bindings. What the admin API does not read (an SMS
 //! request's parts) comes from the store's read methods, through the admin state.
 
 mod api;
 mod apps;
+mod chart;
 mod dashboard;
 mod lang;
 mod layout;
@@ -38,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 use crate::admin::AdminState;
 
 pub use lang::Lang;
-pub use session::SESSION_TTL;
+pub use session::{SESSION_TTL, SIGN_IN_FAILURES};
 
 /// A path segment or query value, percent-encoded.
 fn enc(raw: &str) -> String {

@@ -7,23 +7,32 @@
 //! Each session has its own CSRF token, which every form carries; the sign-in form carries the
 //! token of a short-lived cookie set with the page (double submit), so a sign-in cannot be forged
 //! from another site either.
+//!
+//! Failed sign-ins are counted per peer address with the framework's [`Lockout`]: the
+//! [`SIGN_IN_FAILURES`]th failure within a minute refuses that address, with HTTP 429, until its
+//! minute is over, so operator tokens cannot be guessed at line rate. Other addresses are never
+//! refused for it. The sign-in page and its handler are in `session/sign_in.rs`.
 
+mod sign_in;
+
+use std::net::IpAddr;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Query, Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use dashmap::DashMap;
-use maud::html;
-use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::layout::{self, Ctx};
+use super::layout;
 use super::{ConsoleState, Lang};
 use crate::admin::Operator;
+use crate::framework::lockout::Lockout;
+
+pub(super) use sign_in::{sign_in, sign_in_page};
 
 /// How long a session lasts from sign-in.
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
@@ -35,6 +44,8 @@ const SESSION_COOKIE: &str = "pxc_session";
 const SIGN_IN_COOKIE: &str = "pxc_signin";
 /// Largest form body the CSRF check reads.
 const MAX_FORM: usize = 256 * 1024;
+/// Failed sign-ins from one address within a minute that refuse it for the rest of that minute.
+pub const SIGN_IN_FAILURES: u32 = 5;
 
 /// A signed-in operator's session, put in the request's extensions for the pages.
 #[derive(Debug, Clone)]
@@ -47,22 +58,47 @@ pub(super) struct Session {
     expires_ms: i64,
 }
 
-/// The live sessions, by the SHA-256 of their ids; whether cookies are `Secure`.
-pub(super) struct Sessions(DashMap<[u8; 32], Session>, bool);
+/// The live sessions and the failed sign-ins.
+pub(super) struct Sessions {
+    /// The live sessions, by the SHA-256 of their ids.
+    live: DashMap<[u8; 32], Session>,
+    /// Whether cookies are `Secure`.
+    https: bool,
+    /// Failed sign-ins per peer address, over the last minute.
+    failures: Lockout,
+}
 
 impl Sessions {
     /// Sessions whose cookies are marked `Secure` when the gateway serves HTTPS itself.
     pub(super) fn new(https: bool) -> Self {
-        Self(DashMap::new(), https)
+        // The lock-out refuses a key once it has failed more often than its allowance, so an
+        // allowance of one less than SIGN_IN_FAILURES makes that failure the one that refuses.
+        // Sign-in has no user name: only the address is counted.
+        let allowance = SIGN_IN_FAILURES - 1;
+        Self {
+            live: DashMap::new(),
+            https,
+            failures: Lockout::new(allowance, allowance),
+        }
     }
 
     fn secure(&self) -> bool {
-        self.1
+        self.https
+    }
+
+    /// `Err(wait)` while `peer` has failed to sign in [`SIGN_IN_FAILURES`] times this minute.
+    fn refused(&self, peer: IpAddr) -> Result<(), Duration> {
+        self.failures.check(peer, None)
+    }
+
+    /// Counts a failed sign-in from `peer`.
+    fn failed(&self, peer: IpAddr) {
+        self.failures.failed(peer, None);
     }
 
     /// A new session for `operator`; answers its id.
     fn open(&self, operator: Operator, now_ms: i64) -> String {
-        self.0.retain(|_, s| s.expires_ms > now_ms);
+        self.live.retain(|_, s| s.expires_ms > now_ms);
         let id = crate::crypto::generate_token();
         let ttl_ms = i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
         let session = Session {
@@ -70,23 +106,23 @@ impl Sessions {
             csrf: crate::crypto::random_hex::<16>(),
             expires_ms: now_ms.saturating_add(ttl_ms),
         };
-        self.0.insert(crate::crypto::token_digest(&id), session);
+        self.live.insert(crate::crypto::token_digest(&id), session);
         id
     }
 
     /// The live session of `id`; an expired one is forgotten.
     fn find(&self, id: &str, now_ms: i64) -> Option<Session> {
         let key = crate::crypto::token_digest(id);
-        let session = self.0.get(&key).map(|s| s.clone())?;
+        let session = self.live.get(&key).map(|s| s.clone())?;
         if session.expires_ms > now_ms {
             return Some(session);
         }
-        self.0.remove(&key);
+        self.live.remove(&key);
         None
     }
 
     fn close(&self, id: &str) {
-        self.0.remove(&crate::crypto::token_digest(id));
+        self.live.remove(&crate::crypto::token_digest(id));
     }
 }
 
@@ -191,97 +227,6 @@ pub(super) async fn check_csrf(State(state): State<ConsoleState>, req: Request, 
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
-/// Query of the sign-in page.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct SignInQuery {
-    next: Option<String>,
-    expired: Option<String>,
-}
-
-/// Only a page of the console may be the place to go back to.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with("/console/") && !n.contains("//") && !n.contains('\\') => n,
-        _ => "/console/",
-    }
-}
-
-/// `GET /console/sign-in`
-pub(super) async fn sign_in_page(
-    State(state): State<ConsoleState>,
-    Extension(lang): Extension<Lang>,
-    Query(q): Query<SignInQuery>,
-) -> Response {
-    let notice = q.expired.is_some().then(|| {
-        lang.t(
-            "세션이 만료되었습니다. 다시 로그인하세요.",
-            "Your session has expired. Sign in again.",
-        )
-    });
-    let secure = state.sessions().secure();
-    sign_in_form(secure, lang, q.next.as_deref(), notice, None, StatusCode::OK)
-}
-
-fn sign_in_form(
-    secure: bool,
-    lang: Lang,
-    next: Option<&str>,
-    notice: Option<&str>,
-    error: Option<&str>,
-    status: StatusCode,
-) -> Response {
-    let csrf = crate::crypto::random_hex::<16>();
-    let ctx = Ctx::anonymous(lang, "/console/sign-in");
-    let body = html! {
-        form.card.narrow method="post" action="/console/sign-in" {
-            h1 { (lang.t("운영자 로그인", "Operator sign-in")) }
-            @if let Some(n) = notice { p.notice { (n) } }
-            input type="hidden" name="csrf" value=(csrf);
-            input type="hidden" name="next" value=(safe_next(next));
-            (layout::field(lang.t("운영자 토큰", "Operator token"), "token", "password", "", error))
-            button type="submit" { (lang.t("로그인", "Sign in")) }
-        }
-    };
-    let mut response = (status, layout::page(&ctx, lang.t("로그인", "Sign in"), body)).into_response();
-    set_cookie(&mut response, secure, SIGN_IN_COOKIE, &csrf, SIGN_IN_TTL_SECS);
-    response
-}
-
-/// Form of `POST /console/sign-in`.
-#[derive(Debug, Deserialize)]
-pub(super) struct SignIn {
-    #[serde(default)]
-    token: String,
-    next: Option<String>,
-}
-
-/// `POST /console/sign-in`: the operator token for a session cookie.
-pub(super) async fn sign_in(
-    State(state): State<ConsoleState>,
-    Extension(lang): Extension<Lang>,
-    Form(form): Form<SignIn>,
-) -> Response {
-    let Some(operator) = state.admin().operators().authenticate(form.token.trim()) else {
-        tracing::warn!("console sign-in with an unknown token");
-        let error = lang.t("알 수 없는 토큰입니다.", "Unknown token.");
-        return sign_in_form(
-            state.sessions().secure(),
-            lang,
-            form.next.as_deref(),
-            None,
-            Some(error),
-            StatusCode::UNAUTHORIZED,
-        );
-    };
-    tracing::info!(operator = %operator.name, "operator signed in to the console");
-    let id = state.sessions().open(operator, state.admin().now().at_ms);
-    let mut response = Redirect::to(safe_next(form.next.as_deref())).into_response();
-    let secure = state.sessions().secure();
-    set_cookie(&mut response, secure, SESSION_COOKIE, &id, SESSION_TTL.as_secs());
-    set_cookie(&mut response, secure, SIGN_IN_COOKIE, "", 0);
-    response
-}
-
 /// `POST /console/sign-out`
 pub(super) async fn sign_out(
     State(state): State<ConsoleState>,
@@ -336,14 +281,20 @@ mod tests {
     }
 
     #[test]
-    fn only_console_pages_are_places_to_go_back_to() {
-        assert_eq!(
-            safe_next(Some("/console/subscribers?q=1")),
-            "/console/subscribers?q=1"
+    fn the_fifth_failure_refuses_its_address_and_no_other() {
+        let sessions = Sessions::new(false);
+        let (guesser, other): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        for _ in 1..SIGN_IN_FAILURES {
+            sessions.failed(guesser);
+        }
+        assert!(sessions.refused(guesser).is_ok(), "four failures are allowed");
+        sessions.failed(guesser);
+        let wait = sessions.refused(guesser).unwrap_err();
+        assert!(
+            wait <= Duration::from_secs(60) && wait > Duration::from_secs(50),
+            "{wait:?}"
         );
-        assert_eq!(safe_next(Some("https://evil.example/")), "/console/");
-        assert_eq!(safe_next(Some("/console//evil.example")), "/console/");
-        assert_eq!(safe_next(None), "/console/");
+        assert!(sessions.refused(other).is_ok());
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The operator console's pages and forms over a real socket, on both backends: sign-in and its
-//! cookie, CSRF refusals, expiry, the subscriber pages and their forms (the admin API's field
+//! cookie, the refusal of an address that keeps failing to sign in, CSRF refusals, expiry, the subscriber pages and their forms (the admin API's field
 //! errors shown next to the field, hostile text escaped), the language switch.
 
 use std::sync::Arc;
 
 use chrono::TimeDelta;
+use pxgate::console::SIGN_IN_FAILURES;
 use pxgate::domain::ManualClock;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -24,6 +25,7 @@ use client::Browser;
 
 battery!(
     signing_in_gives_a_strict_http_only_cookie_and_signing_out_ends_it,
+    an_address_that_keeps_failing_to_sign_in_is_refused_and_no_other,
     a_form_without_its_csrf_token_is_refused_and_changes_nothing,
     an_expired_session_is_sent_to_sign_in_again,
     a_top_up_from_the_console_is_recorded_as_the_api_records_it,
@@ -123,6 +125,61 @@ async fn signing_in_gives_a_strict_http_only_cookie_and_signing_out_ends_it(db: 
     // The old cookie no longer opens anything.
     browser.cookies.insert("pxc_session".to_owned(), session);
     assert_eq!(browser.get(next).await.status, StatusCode::SEE_OTHER);
+}
+
+async fn an_address_that_keeps_failing_to_sign_in_is_refused_and_no_other(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    let mut guesser = Browser::from_address(&gw, "127.0.0.2");
+    let mut csrf = guesser.get("/console/sign-in").await.csrf();
+    for n in 1..=SIGN_IN_FAILURES {
+        let guess = format!("guess-{n}");
+        let page = guesser
+            .post("/console/sign-in", &[("csrf", &csrf), ("token", &guess)])
+            .await;
+        // The failure that reaches the limit is told so at once.
+        let expected = if n < SIGN_IN_FAILURES {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(page.status, expected, "failure {n}: {}", page.body);
+        csrf = page.csrf();
+    }
+    // The right token from that address is refused too, without being looked at.
+    let refused = guesser
+        .post("/console/sign-in", &[("csrf", &csrf), ("token", OPERATOR_TOKEN)])
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("이 주소에서 로그인에 너무 많이 실패했습니다."),
+        "{}",
+        refused.body
+    );
+    let retry: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(!guesser.cookies.contains_key("pxc_session"));
+    let csrf = refused.csrf();
+    let english = guesser
+        .post(
+            "/console/sign-in?lang=en",
+            &[("csrf", &csrf), ("token", OPERATOR_TOKEN)],
+        )
+        .await;
+    assert_eq!(english.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        english
+            .body
+            .contains("Too many failed sign-ins from this address. Try again in"),
+        "{}",
+        english.body
+    );
+    // Other addresses sign in as before.
+    for address in ["127.0.0.3", "127.0.0.1"] {
+        let mut other = Browser::signed_in_from(&gw, address).await;
+        assert_eq!(other.get("/console/subscribers").await.status, StatusCode::OK);
+    }
 }
 
 async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing(db: &TestDb) {

@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use super::agreement;
 use crate::admin::app_views::{AppList, AppView, IssuedCredential};
 use crate::console::Lang;
+use crate::console::chart;
 use crate::console::layout::{self, Ctx, Sent, field};
 use crate::console::settlement::Usage;
 use crate::store::apps::AppStatus;
@@ -169,7 +170,7 @@ pub(super) fn detail(
             (agreement_inputs(ctx, sent, "agreement", &agreement::to_form(&app.agreement)))
             button type="submit" { (lang.t("계약 저장", "Save the agreement")) }
         }
-        @if let Some(reports) = usage { (usage_tables(lang, reports)) }
+        @if let Some(reports) = usage { (usage_reports(lang, reports)) }
     }
 }
 
@@ -227,19 +228,27 @@ fn credentials(ctx: &Ctx, app: &AppView, sent: &Sent) -> Markup {
     }
 }
 
-fn usage_tables(lang: Lang, reports: &[Option<Usage>]) -> Markup {
+/// This month's usage by operation and by outcome (`reports`, in that order): per report, a bar
+/// chart of the calls (refusals, every outcome but `ok`, in the refusal colour) over a table that
+/// adds what a bar does not carry, the mean latency and the money moved.
+fn usage_reports(lang: Lang, reports: &[Option<Usage>]) -> Markup {
+    let by = [
+        ("operation", lang.t("작업별", "by operation")),
+        ("outcome", lang.t("결과별", "by outcome")),
+    ];
     html! {
         div.forms id="usage" {
-            @for (report, by) in reports.iter().zip([lang.t("작업별", "by operation"), lang.t("결과별", "by outcome")]) {
+            @for (report, (id, by)) in reports.iter().zip(by) {
                 @if let Some(report) = report {
-                section.card {
+                section.card id={ "usage-" (id) } {
                     h2 { (lang.t("이번 달 사용량", "This month's usage")) " · " (by) }
+                    (usage_bars(lang, id, by, report))
                     table.list {
                         thead { tr { th { "" } th.num { (lang.t("호출", "Calls")) } th.num { (lang.t("평균 ms", "Mean ms")) } th.num { (lang.t("금액", "Amount")) } } }
                         tbody {
                             @for (key, calls, mean_ms, amounts) in &report.groups {
                                 tr {
-                                    td { (key) }
+                                    td { (outcome_label(lang, id, key)) }
                                     td.num { (calls) }
                                     td.num { (format!("{mean_ms:.1}")) }
                                     td.num { @for (cur, amount) in amounts { (lang.money(*amount, cur)) " " } }
@@ -251,5 +260,36 @@ fn usage_tables(lang: Lang, reports: &[Option<Usage>]) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// A report's groups as bars of their calls; by outcome, every outcome but `ok` is a refusal.
+fn usage_bars(lang: Lang, id: &str, by: &str, report: &Usage) -> Markup {
+    let bars: Vec<chart::Bar<'_>> = report
+        .groups
+        .iter()
+        .map(|(key, calls, ..)| chart::Bar {
+            key,
+            label: outcome_label(lang, id, key),
+            value: *calls as f64,
+            refused: id == "outcome" && key != "ok",
+        })
+        .collect();
+    let title = format!("{} · {by}", lang.t("이번 달 호출", "Calls this month"));
+    chart::bars(
+        &title,
+        id,
+        &bars,
+        lang.t("이번 달 호출이 없습니다.", "No calls this month."),
+    )
+}
+
+/// A group's key as the reader reads it: the outcome `ok` in words; operations and refusal codes
+/// (`POL0001`, `throttled`) as the gateway names them.
+fn outcome_label<'k>(lang: Lang, id: &str, key: &'k str) -> &'k str {
+    if id == "outcome" && key == "ok" {
+        lang.t("성공", "OK")
+    } else {
+        key
     }
 }

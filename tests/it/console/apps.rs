@@ -1,17 +1,23 @@
 //! The application pages: register with an agreement (the secret shown once), the agreement
-//! form validated by the API with its errors under their inputs, credential rotation, status.
+//! form validated by the API with its errors under their inputs, credential rotation, status,
+//! and this month's usage drawn as bars from real calls.
+
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::client::Browser;
 use crate::harness::{TestDb, TestGateway, battery};
+use crate::rest_payment::post;
+use crate::soap_framework::{ALICE, open_account};
 
 battery!(
     an_application_is_registered_with_its_agreement_and_its_secret_shown_once,
     the_agreement_form_is_validated_by_the_api,
     credentials_rotate_and_status_follows_the_apis_rules,
     monitoring_is_granted_and_withdrawn,
+    usage_is_charted_by_operation_and_by_outcome,
 );
 
 async fn app(gw: &TestGateway, id: &str) -> Value {
@@ -242,5 +248,118 @@ async fn monitoring_is_granted_and_withdrawn(db: &TestDb) {
         bad.body.contains(r#"data-field="msisdn""#) && !bad.body.contains("<i>x"),
         "{}",
         bad.body
+    );
+}
+
+/// The markup of the bar for `key` in the bar chart `chart` (`operation`, `outcome`) of `body`.
+fn bar<'b>(body: &'b str, chart: &str, key: &str) -> Option<&'b str> {
+    let svg = body.split(&format!(r#"id="bars-{chart}""#)).nth(1)?;
+    let svg = svg.split("</svg>").next()?;
+    let at = svg.find(&format!(r#"data-key="{key}""#))?;
+    svg[at..].split("</g>").next()
+}
+
+/// How many bars the chart `chart` of `body` has.
+fn bars(body: &str, chart: &str) -> usize {
+    body.split(&format!(r#"id="bars-{chart}""#))
+        .nth(1)
+        .and_then(|svg| svg.split("</svg>").next())
+        .map_or(0, |svg| svg.matches(r#"<g class="bar""#).count())
+}
+
+async fn usage_is_charted_by_operation_and_by_outcome(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    let shop = crate::soap_framework::register(&gw, "shop", json!({"allow": ["Payment"]})).await;
+    open_account(&gw, ALICE.0, json!({"balance": 10_000})).await;
+    let charge = |n: u32, amount: u32| {
+        json!({"amountTransaction": {
+            "endUserId": ALICE.1,
+            "paymentAmount": {"chargingInformation": {"amount": amount, "currency": "KRW", "description": "item"}},
+            "referenceCode": format!("chart-{n}"),
+            "transactionOperationStatus": "Charged",
+        }})
+    };
+    let path = "/payment/tel%3A%2B821012345678/transactions/amount";
+    for n in [1, 2] {
+        let done = post(&gw, path, Some(&shop), &charge(n, 1000)).await;
+        assert_eq!(done.status, StatusCode::CREATED);
+    }
+    // More than the balance: POL1000. An SMS the agreement does not allow: not_allowed.
+    let too_much = post(&gw, path, Some(&shop), &charge(3, 1_000_000)).await;
+    assert!(too_much.status.is_client_error());
+    let sms = crate::rest_sms::outbound(&[ALICE.1], "hi");
+    let refused = post(
+        &gw,
+        "/smsmessaging/outbound/tel%3A1588/requests",
+        Some(&shop),
+        &sms,
+    )
+    .await;
+    assert!(refused.status.is_client_error());
+
+    let mut browser = Browser::signed_in(&gw).await;
+    // Usage counts reach the store within a second or so.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let page = loop {
+        let page = browser.get("/console/apps/shop").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if bars(&page.body, "outcome") == 3 {
+            break page;
+        }
+        assert!(Instant::now() < deadline, "{}", page.body);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let body = &page.body;
+    assert_eq!(bars(body, "operation"), 2, "{body}");
+    for (chart, key, calls, class, label) in [
+        (
+            "operation",
+            "AmountCharging.chargeAmount",
+            3,
+            "counted",
+            "AmountCharging.chargeAmount",
+        ),
+        ("operation", "SendSms.sendSms", 1, "counted", "SendSms.sendSms"),
+        ("outcome", "ok", 2, "counted", "성공"),
+        ("outcome", "POL1000", 1, "refused", "POL1000"),
+        ("outcome", "not_allowed", 1, "refused", "not_allowed"),
+    ] {
+        let bar = bar(body, chart, key).unwrap_or_else(|| panic!("no {chart} bar {key}: {body}"));
+        assert!(bar.contains(&format!(r#"data-value="{calls}""#)), "{bar}");
+        assert!(bar.contains(&format!(r#"<rect class="{class}""#)), "{bar}");
+        assert!(bar.contains(&format!(">{label}</text>")), "{bar}");
+    }
+    // Bars are as long as their counts: 3 charges three times the 1 SMS, 2 successes twice the
+    // 1 refused charge.
+    let width = |chart, key| {
+        let bar = bar(body, chart, key).unwrap();
+        let at = bar.find(r#"width=""#).unwrap() + r#"width=""#.len();
+        bar[at..].split('"').next().unwrap().parse::<f64>().unwrap()
+    };
+    let (charged, sent) = (
+        width("operation", "AmountCharging.chargeAmount"),
+        width("operation", "SendSms.sendSms"),
+    );
+    assert!((charged - 3.0 * sent).abs() < 0.2, "{charged} {sent}");
+    assert!((width("outcome", "ok") - 2.0 * width("outcome", "POL1000")).abs() < 0.2);
+    // The tables stay for what a bar does not carry: the money.
+    assert!(body.contains("2,000원"), "{body}");
+    let en = browser.get("/console/apps/shop?lang=en").await;
+    assert!(bar(&en.body, "outcome", "ok").is_some_and(|b| b.contains(">OK</text>")));
+    assert!(
+        en.body.contains(r#"aria-label="Calls this month · by outcome""#),
+        "{}",
+        en.body
+    );
+    // An application that made no call says so instead of drawing an empty chart.
+    crate::soap_framework::register(&gw, "news", json!({"allow": ["SMS"]})).await;
+    let quiet = browser.get("/console/apps/news?lang=ko").await;
+    assert_eq!(bars(&quiet.body, "operation"), 0);
+    assert!(
+        quiet
+            .body
+            .contains(r#"<p class="muted" id="bars-outcome">이번 달 호출이 없습니다.</p>"#),
+        "{}",
+        quiet.body
     );
 }

@@ -51,10 +51,18 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(gw: &TestGateway) -> Self {
+        Self::from_address(gw, "127.0.0.1")
+    }
+
+    /// A client whose connections come from `address`, a loopback address (127.0.0.0/8 is all
+    /// loopback, so the gateway on 127.0.0.1 sees another peer).
+    pub(crate) fn from_address(gw: &TestGateway, address: &str) -> Self {
+        let source: std::net::IpAddr = address.parse().unwrap();
         Self {
             base: gw.base.clone(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(source)
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),
@@ -63,7 +71,12 @@ impl Browser {
 
     /// A browser signed in with the test operator's token.
     pub(crate) async fn signed_in(gw: &TestGateway) -> Self {
-        let mut browser = Self::new(gw);
+        Self::signed_in_from(gw, "127.0.0.1").await
+    }
+
+    /// A browser signed in with the test operator's token, its connections from `address`.
+    pub(crate) async fn signed_in_from(gw: &TestGateway, address: &str) -> Self {
+        let mut browser = Self::from_address(gw, address);
         let form = browser.get("/console/sign-in").await;
         let csrf = form.csrf();
         let page = browser
