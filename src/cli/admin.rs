@@ -72,6 +72,12 @@ pub enum Resource {
         #[command(subcommand)]
         command: super::sms::SmsCommand,
     },
+    /// The fraud rules and the decisions they made, for review.
+    Fraud {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::fraud::FraudCommand,
+    },
     /// What the gateway still owes: SMS parts waiting for the SMSC and callbacks waiting for
     /// applications' endpoints.
     Status,
@@ -109,6 +115,7 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
         Resource::Tariffs { command } => super::tariffs::run(&args, command).await?,
         Resource::Callbacks { command } => super::callbacks::run(&args, command).await?,
         Resource::Sms { command } => super::sms::run(&args, command).await?,
+        Resource::Fraud { command } => super::fraud::run(&args, command).await?,
         Resource::Status => status(&args).await?,
     };
     println!("{out}");

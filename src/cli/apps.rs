@@ -123,12 +123,17 @@ pub async fn run(args: &AdminArgs, command: &AppCommand) -> Result<String, CliEr
 
 /// Reads an agreement given as inline JSON or as a file name.
 fn agreement(raw: &str) -> Result<Value, CliError> {
+    json_argument("the agreement", raw)
+}
+
+/// Reads `what`, given as inline JSON (starting with `{`) or as a file name.
+pub(super) fn json_argument(what: &str, raw: &str) -> Result<Value, CliError> {
     let text = if raw.trim_start().starts_with('{') {
         raw.to_owned()
     } else {
         std::fs::read_to_string(raw).map_err(|e| CliError::Usage(format!("cannot read {raw}: {e}")))?
     };
-    serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("the agreement is not JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{what} is not JSON: {e}")))
 }
 
 fn path_of(id: &str) -> String {

@@ -44,7 +44,7 @@ async fn admin_cli(gw: &TestGateway, args: &[&str], stdin: Option<&str>) -> Outp
 }
 
 /// Runs a command that must succeed; answers its standard output.
-async fn ok(gw: &TestGateway, args: &[&str]) -> String {
+pub(crate) async fn ok(gw: &TestGateway, args: &[&str]) -> String {
     let out = admin_cli(gw, args, None).await;
     assert!(out.status.success(), "{args:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap()

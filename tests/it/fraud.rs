@@ -26,6 +26,7 @@ battery!(
     the_first_charge_and_probing_rules_fire,
     the_night_rule_follows_the_operators_clock,
     unusable_rules_are_refused_by_field_and_reset_goes_back,
+    the_cli_sets_rules_lists_decisions_and_reviews_them,
 );
 
 /// Saves `rules` through the admin API.
@@ -321,4 +322,24 @@ async fn unusable_rules_are_refused_by_field_and_reset_goes_back(db: &TestDb) {
         (&reset["source"], &reset["rules"]["probing"]["enabled"]),
         (&json!("configuration"), &json!(true))
     );
+}
+
+async fn the_cli_sets_rules_lists_decisions_and_reviews_them(db: &TestDb) {
+    use crate::cli_catalog::ok;
+    let (gw, shop) = shop(db).await;
+    let set = ok(
+        &gw,
+        &["fraud", "set-rules", r#"{"first_charge": {"action": "refuse", "min_amount": 5000}}"#],
+    )
+    .await;
+    assert!(set.starts_with("source: admin"), "{set}");
+    assert_eq!(soap_charge(&gw, &shop, 5_000, "cli-1").await.as_deref(), Some("POL1020"));
+    let listed = ok(&gw, &["fraud", "decisions", "--review", "open"]).await;
+    assert!(listed.contains("+821012345678") && listed.contains("refuse"), "{listed}");
+    assert!(listed.contains("first_charge (refuse): first charge by the application 5000 (limit 5000)"), "{listed}");
+    let id = decisions(&gw).await[0]["id"].as_i64().unwrap().to_string();
+    let reviewed = ok(&gw, &["fraud", "review", &id, "--as", "fraud", "--note", "stolen phone"]).await;
+    assert!(reviewed.contains("stolen phone") && reviewed.contains("operator:tester"), "{reviewed}");
+    let reset = ok(&gw, &["fraud", "reset-rules"]).await;
+    assert!(reset.starts_with("source: configuration"), "{reset}");
 }
