@@ -20,6 +20,7 @@ mod api;
 mod apps;
 mod chart;
 mod dashboard;
+mod fraud;
 mod lang;
 mod layout;
 mod messages;
@@ -138,6 +139,11 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/callbacks", get(messages::callbacks))
         .route("/callbacks/{id}", get(messages::callback))
         .route("/callbacks/{id}/retry", post(messages::retry))
+        .route("/fraud", get(fraud::decisions))
+        .route("/fraud/rules", get(fraud::rules).post(fraud::save_rules))
+        .route("/fraud/rules/reset", post(fraud::reset_rules))
+        .route("/fraud/{id}", get(fraud::decision))
+        .route("/fraud/{id}/review", post(fraud::review))
         .route("/settlement", get(settlement::page))
         .route("/settlement.csv", get(settlement::csv))
         .route("/subscribers", get(s::search).post(s::open))

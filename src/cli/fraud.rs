@@ -73,7 +73,11 @@ fn request_for(command: &FraudCommand) -> Result<(Method, String, Option<Value>)
             Some(super::apps::json_argument("the rule set", rules)?),
         ),
         C::ResetRules => (Method::DELETE, RULES.to_owned(), None),
-        C::Decisions { review, msisdn, limit } => {
+        C::Decisions {
+            review,
+            msisdn,
+            limit,
+        } => {
             let mut path = format!("/admin/v1/fraud/decisions?limit={limit}");
             if let Some(r) = review {
                 path.push_str(&format!("&review={}", percent_encode(r)));

@@ -46,12 +46,22 @@ impl FraudConfig {
 }
 
 /// Where the rules in force come from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RulesSource {
+    /// `[fraud.rules]` of the configuration.
+    Configuration,
+    /// Saved through the admin API.
+    Admin,
+}
+
+/// The rules in force and where they come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RulesInForce {
     /// The rules.
     pub rules: Rules,
-    /// `configuration` or `admin`.
-    pub source: &'static str,
+    /// Where they come from.
+    pub source: RulesSource,
     /// Who saved them, for `admin`.
     pub updated_by: Option<String>,
     /// When, ms since the epoch, for `admin`.
@@ -129,13 +139,13 @@ impl Scf {
         Ok(match saved {
             Some(s) => RulesInForce {
                 rules: s.rules,
-                source: "admin",
+                source: RulesSource::Admin,
                 updated_by: Some(s.updated_by),
                 updated_at_ms: Some(s.updated_at_ms),
             },
             None => RulesInForce {
                 rules: (*self.fraud.configured).clone(),
-                source: "configuration",
+                source: RulesSource::Configuration,
                 updated_by: None,
                 updated_at_ms: None,
             },

@@ -16,6 +16,7 @@ mod apps;
 mod browser;
 mod client;
 mod dashboard;
+mod fraud;
 mod in_chromium;
 mod messages;
 mod open;

@@ -329,17 +329,37 @@ async fn the_cli_sets_rules_lists_decisions_and_reviews_them(db: &TestDb) {
     let (gw, shop) = shop(db).await;
     let set = ok(
         &gw,
-        &["fraud", "set-rules", r#"{"first_charge": {"action": "refuse", "min_amount": 5000}}"#],
+        &[
+            "fraud",
+            "set-rules",
+            r#"{"first_charge": {"action": "refuse", "min_amount": 5000}}"#,
+        ],
     )
     .await;
     assert!(set.starts_with("source: admin"), "{set}");
-    assert_eq!(soap_charge(&gw, &shop, 5_000, "cli-1").await.as_deref(), Some("POL1020"));
+    assert_eq!(
+        soap_charge(&gw, &shop, 5_000, "cli-1").await.as_deref(),
+        Some("POL1020")
+    );
     let listed = ok(&gw, &["fraud", "decisions", "--review", "open"]).await;
-    assert!(listed.contains("+821012345678") && listed.contains("refuse"), "{listed}");
-    assert!(listed.contains("first_charge (refuse): first charge by the application 5000 (limit 5000)"), "{listed}");
+    assert!(
+        listed.contains("+821012345678") && listed.contains("refuse"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("first_charge (refuse): first charge by the application 5000 (limit 5000)"),
+        "{listed}"
+    );
     let id = decisions(&gw).await[0]["id"].as_i64().unwrap().to_string();
-    let reviewed = ok(&gw, &["fraud", "review", &id, "--as", "fraud", "--note", "stolen phone"]).await;
-    assert!(reviewed.contains("stolen phone") && reviewed.contains("operator:tester"), "{reviewed}");
+    let reviewed = ok(
+        &gw,
+        &["fraud", "review", &id, "--as", "fraud", "--note", "stolen phone"],
+    )
+    .await;
+    assert!(
+        reviewed.contains("stolen phone") && reviewed.contains("operator:tester"),
+        "{reviewed}"
+    );
     let reset = ok(&gw, &["fraud", "reset-rules"]).await;
     assert!(reset.starts_with("source: configuration"), "{reset}");
 }

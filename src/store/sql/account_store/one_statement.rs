@@ -88,7 +88,11 @@ pub(super) fn fits_one_statement(m: &Movement, now: &Moment) -> bool {
 }
 
 /// Binds the ledger row's arguments after the update's.
-fn bind_entry<'a, R: db::Row>(query: db::QueryAs<'a, R>, draft: &Draft<'a>, now: &Moment) -> db::QueryAs<'a, R> {
+fn bind_entry<'a, R: db::Row>(
+    query: db::QueryAs<'a, R>,
+    draft: &Draft<'a>,
+    now: &Moment,
+) -> db::QueryAs<'a, R> {
     query
         .bind(draft.kind.as_str())
         .bind(draft.amount)

@@ -287,7 +287,11 @@ impl SqlStore {
 
     /// Records a flag on a movement already committed (PostgreSQL's one statement), in a
     /// transaction of its own.
-    pub(in crate::store::sql) async fn record_flag(&self, s: &Stopped, now: &Moment) -> Result<(), StoreError> {
+    pub(in crate::store::sql) async fn record_flag(
+        &self,
+        s: &Stopped,
+        now: &Moment,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         self.record_decision(&mut tx, s, now).await?;
         tx.commit().await?;
