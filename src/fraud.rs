@@ -201,16 +201,17 @@ impl Rules {
         self.first_charge.enabled && amount >= self.first_charge.min_amount
     }
 
-    /// Whether any enabled rule could stop a movement (confirm or refuse): then the movement must
-    /// be decided before it commits, in a transaction that can still be undone.
-    pub fn could_stop(&self) -> bool {
-        self.enabled_actions().any(|a| a > Action::Flag)
+    /// Whether an enabled rule could stop (confirm or refuse) a movement of `amount`: then it must
+    /// be decided before it commits, in a transaction that can still be undone. Rules with a
+    /// smallest amount cannot stop smaller movements.
+    pub fn could_stop(&self, amount: i64) -> bool {
+        self.actions_at(amount).any(|a| a > Action::Flag)
     }
 
-    /// Whether any enabled rule asks the subscriber: then a charge's reference code may already
-    /// have a confirmation, which answers a retry.
-    pub fn may_confirm(&self) -> bool {
-        self.enabled_actions().any(|a| a == Action::Confirm)
+    /// Whether an enabled rule could ask the subscriber about a charge of `amount`: then its
+    /// reference code may already have a confirmation, which answers a retry.
+    pub fn may_confirm(&self, amount: i64) -> bool {
+        self.actions_at(amount).any(|a| a == Action::Confirm)
     }
 
     /// The probing window in milliseconds.
@@ -221,6 +222,29 @@ impl Rules {
     /// Whether any rule is enabled (the store keeps no counters otherwise).
     pub fn any_enabled(&self) -> bool {
         self.enabled_actions().next().is_some()
+    }
+
+    /// The actions of the enabled rules that could fire on a movement of `amount`.
+    fn actions_at(&self, amount: i64) -> impl Iterator<Item = Action> {
+        [
+            (self.account_velocity.enabled, self.account_velocity.action),
+            (self.app_spread.enabled, self.app_spread.action),
+            (
+                self.above_history.enabled && amount >= self.above_history.min_amount,
+                self.above_history.action,
+            ),
+            (
+                self.first_charge.enabled && amount >= self.first_charge.min_amount,
+                self.first_charge.action,
+            ),
+            (
+                self.night.enabled && amount >= self.night.min_amount,
+                self.night.action,
+            ),
+            (self.probing.enabled, self.probing.action),
+        ]
+        .into_iter()
+        .filter_map(|(on, action)| on.then_some(action))
     }
 
     fn enabled_actions(&self) -> impl Iterator<Item = Action> {

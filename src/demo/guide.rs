@@ -62,9 +62,33 @@ fn print_sms(r: &Running, data: &Path, shop: &str) {
             "  curl -s -H 'Content-Type: application/json' -d '{{\"from\":\"821012340001\",\"to\":\"1588\",\"text\":\"ORDER 2 tea\"}}' {}/mo",
             r.smsc_http
         );
+        print_fraud(r, shop);
     } else {
         println!("  # receipts and messages go to the SMSC at {} (SMPP)", r.smpp);
     }
+}
+
+/// A fraud rule at work: the shop's first large charge on a number waits for the subscriber.
+#[allow(clippy::print_stdout)]
+fn print_fraud(r: &Running, shop: &str) {
+    let base = &r.base;
+    println!(
+        "  # a fraud rule at work: the shop's first charge of 10,000 won or more on a number waits for the subscriber (202 Pending)"
+    );
+    println!(
+        "  curl -s -u shop:{shop} -H 'Content-Type: application/json' -d '{{\"amountTransaction\":{{\"endUserId\":\"tel:+821012340006\",\"paymentAmount\":{{\"chargingInformation\":{{\"amount\":15000,\"currency\":\"KRW\",\"description\":\"Concert ticket\"}}}},\"referenceCode\":\"demo-confirm-0001\",\"transactionOperationStatus\":\"Charged\"}}}}' {base}/oneapi/v1/payment/tel%3A%2B821012340006/transactions/amount"
+    );
+    println!(
+        "  # the phone shows the question and its code at {}/handsets/821012340006; answer it (YES <code>, or NO):",
+        r.smsc_http
+    );
+    println!(
+        "  curl -s -H 'Content-Type: application/json' -d '{{\"from\":\"821012340006\",\"to\":\"1588\",\"text\":\"YES 123456\"}}' {}/mo",
+        r.smsc_http
+    );
+    println!(
+        "  # the same charge again answers Charged (or POL1022 after NO); the decision: {base}/console/fraud"
+    );
 }
 
 /// The operator's console and API, the sample shop, metrics, and how to stop.

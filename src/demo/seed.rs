@@ -84,6 +84,17 @@ pub(super) const SEEDS: &[Seed] = &[
         expiry_days: 365,
         spent: 0,
     },
+    Seed {
+        number: "010-1234-0006",
+        note: "new customer, 200,000 KRW: a first charge of 10,000 or more waits for a YES by SMS",
+        balance: 200_000,
+        monthly_limit: None,
+        threshold: None,
+        status: AccountStatus::Active,
+        language: Language::Ko,
+        expiry_days: 365,
+        spent: 0,
+    },
 ];
 
 /// Opens the demo accounts (once; a restart replays instead of charging again).

@@ -33,8 +33,12 @@ fn all_on(action: Action) -> Rules {
 fn ordinary_traffic_fires_nothing_and_defaults_refuse_nothing() {
     assert!(Rules::default().evaluate(&ordinary(1_000)).fired.is_empty());
     assert!(all_on(Action::Refuse).evaluate(&ordinary(1_000)).fired.is_empty());
-    assert!(!Rules::default().could_stop());
-    assert!(all_on(Action::Confirm).could_stop());
+    assert!(!Rules::default().could_stop(i64::MAX));
+    assert!(all_on(Action::Confirm).could_stop(1));
+    let mut large_only = Rules::default();
+    large_only.first_charge.action = Action::Confirm;
+    assert!(!large_only.could_stop(99_999) && !large_only.may_confirm(99_999));
+    assert!(large_only.could_stop(100_000) && large_only.may_confirm(100_000));
 }
 
 #[test]

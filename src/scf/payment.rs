@@ -265,7 +265,7 @@ impl Scf {
     }
 
     async fn apply(&self, m: Movement, now: &Moment) -> Result<Charged, ScfError> {
-        let confirms = m.screen.as_ref().is_some_and(|rules| rules.may_confirm());
+        let confirms = m.screen.as_ref().is_some_and(|rules| rules.may_confirm(m.amount));
         if confirms && let Some(charged) = self.confirmed_outcome(&m).await? {
             return Ok(charged);
         }

@@ -159,7 +159,7 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
     let (demo, manifest) = start_demo(dir.path());
     let base = manifest["gateway"]["url"].as_str().unwrap().to_owned();
     let token = manifest["operator"]["token"].as_str().unwrap().to_owned();
-    assert_eq!(manifest["accounts"].as_array().unwrap().len(), 5);
+    assert_eq!(manifest["accounts"].as_array().unwrap().len(), 6);
     assert_eq!(manifest["applications"].as_array().unwrap().len(), 3);
     #[cfg(unix)]
     {
@@ -241,6 +241,7 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(inbox.contains("결제가 완료되었습니다: 커피 4,300원"), "{inbox}");
+    demo_fraud_rule_waits_for_the_subscriber(&http, &manifest, shop).await;
     let topup = serde_json::json!({"amount": 1000, "reference_code": "restart-check"});
     let url = format!("{base}/admin/v1/accounts/+821012340001/topups");
     assert_eq!(
@@ -284,6 +285,65 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
         .await
         .unwrap();
     assert_eq!(near["month_to_date_spend"], 28_500, "seeding is not repeated");
+}
+
+/// The printed fraud lines: the shop's first large charge on 010-1234-0006 is held (202 Pending),
+/// the handset gets the question, its `YES <code>` through the simulator's MO endpoint completes
+/// it, and the decision is listed for review.
+async fn demo_fraud_rule_waits_for_the_subscriber(http: &reqwest::Client, manifest: &Value, shop: &Value) {
+    let base = manifest["gateway"]["url"].as_str().unwrap();
+    let token = manifest["operator"]["token"].as_str().unwrap();
+    let smsc = manifest["smsc"]["http"].as_str().unwrap();
+    let url = format!("{base}/oneapi/v1/payment/tel%3A%2B821012340006/transactions/amount");
+    let body = serde_json::json!({"amountTransaction": {
+        "endUserId": "tel:+821012340006",
+        "paymentAmount": {"chargingInformation": {"amount": 15000, "currency": "KRW", "description": "Concert ticket"}},
+        "referenceCode": "demo-confirm-0001",
+        "transactionOperationStatus": "Charged",
+    }});
+    let charge = async || {
+        http.post(&url)
+            .basic_auth(shop["username"].as_str().unwrap(), shop["password"].as_str())
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(charge().await, 202, "held for the subscriber");
+    let handset = format!("{smsc}/handsets/821012340006/messages");
+    let mut code = String::new();
+    for _ in 0..200 {
+        let inbox = http.get(&handset).send().await.unwrap().text().await.unwrap();
+        if let Some(after) = inbox.split("YES ").nth(1) {
+            code = after.chars().take_while(char::is_ascii_digit).collect();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(code.len(), 6, "the question reached the handset");
+    let mo = serde_json::json!({"from": "821012340006", "to": "1588", "text": format!("YES {code}")});
+    let sent = http.post(format!("{smsc}/mo")).json(&mo).send().await.unwrap();
+    assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
+    let mut status = reqwest::StatusCode::ACCEPTED;
+    for _ in 0..200 {
+        status = charge().await;
+        if status != 202 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 200, "charged on the subscriber's YES");
+    let decisions: Value = http
+        .get(format!("{base}/admin/v1/fraud/decisions"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decisions[0]["fired"][0]["rule"], "first_charge", "{decisions}");
 }
 
 /// With debug logging on, nothing secret reaches the log: not an application's secret (right or

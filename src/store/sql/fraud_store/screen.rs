@@ -202,11 +202,11 @@ impl Stopped {
     }
 }
 
-/// Whether a movement screened by `rules` can still be PostgreSQL's one statement: only when no
-/// rule can stop it (a flag is recorded after the commit) and the rules need nothing but the
-/// account's counters (no first-charge look-up for this amount, no app_spread counter).
+/// Whether a movement of `amount` screened by `rules` can still be PostgreSQL's one statement:
+/// only when no rule can stop it (a flag is recorded after the commit) and the rules need nothing
+/// but the account's counters (no first-charge look-up for this amount, no app_spread counter).
 pub(in crate::store::sql) fn fits_one_statement(rules: &Rules, amount: i64) -> bool {
-    !rules.could_stop() && !rules.app_spread.enabled && !rules.needs_first_charge_lookup(amount)
+    !rules.could_stop(amount) && !rules.app_spread.enabled && !rules.needs_first_charge_lookup(amount)
 }
 
 /// The minute, hour and day keys of `now` (the day in the operator's calendar).
