@@ -56,8 +56,8 @@ pub struct Config {
     /// Subscriber alert SMS and account-monitoring notifications.
     #[serde(default)]
     pub alerts: crate::alerts::AlertsConfig,
-    /// `[fraud]`: the fraud rules on every application debit and hold, and the subscriber
-    /// confirmation.
+    /// The fraud rules on every application debit and hold, and the subscriber confirmation.
+    #[serde(default)]
     pub fraud: crate::scf::fraud::FraudConfig,
     /// Logging.
     #[serde(default)]

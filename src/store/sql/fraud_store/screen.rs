@@ -302,8 +302,8 @@ impl SqlStore {
     async fn record_decision(&self, tx: &mut db::Tx, s: &Stopped, now: &Moment) -> Result<i64, sqlx::Error> {
         let action = s.verdict.action().unwrap_or(Action::Flag);
         let fired = serde_json::to_string(&s.verdict.fired).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        if let Some(f) = s.verdict.fired.iter().max_by_key(|f| f.action) {
-            metrics::counter!("pxgate_fraud_decisions_total", "rule" => f.rule.as_str(), "action" => action.as_str())
+        if let Some(rule) = s.verdict.deciding_rule() {
+            metrics::counter!("pxgate_fraud_decisions_total", "rule" => rule.as_str(), "action" => action.as_str())
                 .increment(1);
         }
         db::query_scalar::<i64>(INSERT_DECISION)
