@@ -125,8 +125,12 @@ impl Scf {
         Ok(())
     }
 
-    /// Forgets the app_spread rule's past minutes.
+    /// Forgets the app_spread rule's past minutes (while the rule is on; what it left when it was
+    /// turned off waits for it to be on again).
     pub async fn prune_fraud_minutes(&self) -> Result<u64, ScfError> {
+        if !self.screen().is_some_and(|rules| rules.app_spread.enabled) {
+            return Ok(0);
+        }
         self.store
             .prune_fraud_minutes(&self.now())
             .await

@@ -25,6 +25,7 @@ battery!(
     a_flag_lets_the_charge_through_for_review,
     the_first_charge_and_probing_rules_fire,
     the_night_rule_follows_the_operators_clock,
+    one_application_charging_many_accounts_is_stopped,
     unusable_rules_are_refused_by_field_and_reset_goes_back,
     the_cli_sets_rules_lists_decisions_and_reviews_them,
 );
@@ -362,4 +363,53 @@ async fn the_cli_sets_rules_lists_decisions_and_reviews_them(db: &TestDb) {
     );
     let reset = ok(&gw, &["fraud", "reset-rules"]).await;
     assert!(reset.starts_with("source: configuration"), "{reset}");
+}
+
+async fn one_application_charging_many_accounts_is_stopped(db: &TestDb) {
+    let (gw, shop) = shop(db).await;
+    save_rules(
+        &gw,
+        json!({"app_spread": {"enabled": true, "action": "refuse", "accounts_per_minute": 2}}),
+    )
+    .await;
+    let numbers = ["010-1234-5678", "010-2000-0002", "010-2000-0003"];
+    for n in &numbers[1..] {
+        open_account(&gw, n, json!({"balance": 10_000})).await;
+    }
+    let charge = |n: &str, reference: &str| {
+        let body = charge_amount(n, "100", reference);
+        let gw = &gw;
+        let shop = &shop;
+        async move {
+            call(gw, AMOUNT, &Auth::Basic(shop), &body)
+                .await
+                .message_id()
+                .map(str::to_owned)
+        }
+    };
+    assert_eq!(charge(numbers[0], "s-1").await, None);
+    assert_eq!(charge(numbers[1], "s-2").await, None);
+    assert_eq!(
+        charge(numbers[0], "s-3").await,
+        None,
+        "an account already counted this minute"
+    );
+    assert_eq!(
+        charge(numbers[2], "s-4").await.as_deref(),
+        Some("POL1020"),
+        "a third account"
+    );
+    let other = register(&gw, "other", json!({"allow": ["Payment"]})).await;
+    let body = charge_amount(numbers[2], "100", "o-1");
+    let answer = call(&gw, AMOUNT, &Auth::Basic(&other), &body).await;
+    assert_eq!(
+        answer.message_id(),
+        None,
+        "another application counts its own accounts"
+    );
+    let fired = &decisions(&gw).await[0]["fired"][0];
+    assert_eq!(
+        (&fired["rule"], &fired["observed"]),
+        (&json!("app_spread"), &json!(3))
+    );
 }

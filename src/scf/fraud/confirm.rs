@@ -280,9 +280,13 @@ fn is_unique(e: &sqlx::Error) -> bool {
 }
 
 impl Scf {
-    /// Creates the two keyword registrations on the short code when they are not there yet.
+    /// Creates the two keyword registrations on the short code when they are not there yet
+    /// (with `[fraud]` on).
     pub async fn register_confirmation_keywords(&self) {
         use crate::store::sms::routing::{Registration, RegistrationConflict};
+        if self.screen().is_none() {
+            return;
+        }
         let cfg = self.confirmation();
         for (id, word) in [
             (YES_REGISTRATION, &cfg.yes_keyword),
@@ -309,8 +313,17 @@ impl Scf {
     /// Answers every confirmation reply received since the last look; how many were taken.
     pub async fn answer_confirmations(&self) -> Result<usize, ScfError> {
         let mut taken = 0;
+        if self.screen().is_none() {
+            return Ok(taken);
+        }
         for (registration, yes) in [(YES_REGISTRATION, true), (NO_REGISTRATION, false)] {
-            for reply in self.take_gateway_sms(registration, BATCH).await? {
+            let replies = match self.take_gateway_sms(registration, BATCH).await {
+                Ok(replies) => replies,
+                // Not registered: the keyword belongs to another registration (logged at start).
+                Err(ScfError::InvalidInput { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            for reply in replies {
                 taken += 1;
                 let code = reply.message.split_whitespace().nth(1).unwrap_or_default();
                 let cc = &self.locale.default_country_code;
@@ -353,19 +366,26 @@ impl Scf {
             description: c.description.clone(),
             limits: c.limits,
         };
-        match self.store.charge_reservation(&charge, now).await {
-            Ok(_) => {
-                self.store
-                    .finish_confirmation(&c.id, ConfirmationStatus::Confirmed, now.at_ms)
-                    .await
-                    .map_err(internal)?;
-                Ok(())
-            }
+        let charged = match self.store.charge_reservation(&charge, now).await {
+            Ok(_) => true,
+            // A second YES handled at the same time (another instance) may have charged it.
             Err(e) => {
-                tracing::warn!(error = %e, confirmation = %c.id, "a confirmed charge was refused; released");
-                self.release(c, ConfirmationStatus::Declined, now).await
+                let entry = self.store.reference_entry(&c.actor, &c.reference_code).await;
+                let done = entry.map_err(internal)?.is_some();
+                if !done {
+                    tracing::warn!(error = %e, confirmation = %c.id, "a confirmed charge was refused; released");
+                }
+                done
             }
+        };
+        if !charged {
+            return self.release(c, ConfirmationStatus::Declined, now).await;
         }
+        self.store
+            .finish_confirmation(&c.id, ConfirmationStatus::Confirmed, now.at_ms)
+            .await
+            .map_err(internal)?;
+        Ok(())
     }
 
     /// Gives back what `c` holds and closes it as `status`.

@@ -125,7 +125,7 @@ pub(in crate::store::sql) struct Screened<'a> {
     pub account: &'a Account,
     /// The application.
     pub actor: &'a str,
-    /// `Charge` (also a reservation's hold being charged is not screened) or `Reserve`.
+    /// `Charge` or `Reserve` (a hold; charging a reservation is not screened again).
     pub kind: EntryKind,
     /// Minor units.
     pub amount: i64,
