@@ -34,7 +34,8 @@ pub struct Window {
 }
 
 /// `account_velocity`: charges and amounts per account per minute, hour and day (fixed windows:
-/// the clock's minute and hour, the operator's calendar day).
+/// the clock's minute and hour, the operator's calendar day). As a flag it marks the charge that
+/// crosses a limit, once per window; as a stop, every charge over it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Velocity {
@@ -81,8 +82,14 @@ impl Velocity {
             ("hour", self.per_hour),
             ("day", self.per_day),
         ];
+        // A flag marks the charge that crosses a limit, once per window: the account is flagged
+        // for review then, and every later charge of the window would only repeat it. A stop
+        // applies to every charge over the limit.
+        let over = |before: i64, now: i64, limit: i64| {
+            now > limit && (self.action > Action::Flag || before <= limit)
+        };
         for ((name, window), seen) in windows.into_iter().zip(o.velocity) {
-            if let Some(limit) = window.count.filter(|&l| seen.count > l) {
+            if let Some(limit) = window.count.filter(|&l| over(seen.count - 1, seen.count, l)) {
                 let measure = format!("charges this {name}");
                 fire(
                     fired,
@@ -93,7 +100,8 @@ impl Velocity {
                     limit,
                 );
             }
-            if let Some(limit) = window.amount.filter(|&l| seen.amount > l) {
+            let before = seen.amount - o.amount;
+            if let Some(limit) = window.amount.filter(|&l| over(before, seen.amount, l)) {
                 let measure = format!("amount this {name}");
                 fire(
                     fired,

@@ -83,11 +83,39 @@ fn each_rule_fires_just_past_its_threshold() {
 }
 
 #[test]
+fn a_velocity_flag_marks_the_crossing_once_and_a_stop_every_charge_over() {
+    let flag = Rules::default();
+    let mut o = ordinary(1_000);
+    o.velocity[0].count = 11;
+    assert_eq!(flag.evaluate(&o).deciding_rule(), Some(RuleName::AccountVelocity));
+    o.velocity[0].count = 12;
+    assert!(
+        flag.evaluate(&o).fired.is_empty(),
+        "the window is flagged already"
+    );
+    let mut refuse = Rules::default();
+    refuse.account_velocity.action = Action::Refuse;
+    assert_eq!(refuse.evaluate(&o).action(), Some(Action::Refuse));
+
+    let mut by_amount = Rules::default();
+    by_amount.account_velocity.per_day.amount = Some(10_000);
+    let mut o = ordinary(3_000);
+    o.velocity[2].amount = 12_000;
+    assert_eq!(
+        by_amount.evaluate(&o).fired[0].measure,
+        "amount this day",
+        "9,000 + 3,000 crosses"
+    );
+    o.velocity[2].amount = 15_000;
+    assert!(by_amount.evaluate(&o).fired.is_empty(), "12,000 was over already");
+}
+
+#[test]
 fn the_strongest_action_decides_and_names_its_rule() {
     let mut rules = all_on(Action::Flag);
     rules.probing.action = Action::Confirm;
     let mut o = ordinary(1_000);
-    o.velocity[1].count = 100;
+    o.velocity[1].count = 61;
     o.refusals = 9;
     let v = rules.evaluate(&o);
     assert_eq!(v.fired.len(), 2);
