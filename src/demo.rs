@@ -102,6 +102,13 @@ fn ports_message(ports: &[PortInUse]) -> String {
     )
 }
 
+/// One fraud rule that fires on purpose: an application's first charge of 10,000 won or more on a
+/// number waits for the subscriber's YES by SMS (the "try this" lines walk through it).
+fn fraud_rule_on_purpose(config: &mut Config) {
+    config.fraud.rules.first_charge.action = crate::fraud::Action::Confirm;
+    config.fraud.rules.first_charge.min_amount = 10_000;
+}
+
 /// What the manifest and the "try this" lines need to know.
 struct Running {
     base: String,
@@ -140,10 +147,7 @@ pub async fn run(
     config.store.sqlite_synchronous = options.durability;
     // The paper's subscriber SMS: a receipt for every charge, a warning below the threshold.
     config.alerts.enabled = options.alerts;
-    // One fraud rule that fires on purpose: an application's first charge of 10,000 won or more on
-    // a number waits for the subscriber's YES by SMS (the "try this" lines walk through it).
-    config.fraud.rules.first_charge.action = crate::fraud::Action::Confirm;
-    config.fraud.rules.first_charge.min_amount = 10_000;
+    fraud_rule_on_purpose(&mut config);
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
         max_connections: 8,

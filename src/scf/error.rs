@@ -159,19 +159,10 @@ impl ScfError {
                 "Request rate exceeded, retry after %1 seconds",
                 vec![retry_after_secs.to_string()],
             ),
-            Self::ConfirmationPending { until_ms } => Exception::policy(
-                "POL1021",
-                "The charge awaits the end user's confirmation until %1; repeat the request to learn the outcome",
-                vec![
-                    crate::domain::clock::from_millis(*until_ms)
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                ],
-            ),
-            Self::ConfirmationRefused(status) => Exception::policy(
-                "POL1022",
-                "The end user did not confirm the charge: %1",
-                vec![status.as_str().to_owned()],
-            ),
+            // The subscriber confirmation of a charge a fraud rule held.
+            held @ (Self::ConfirmationPending { .. } | Self::ConfirmationRefused(_)) => {
+                confirmation_exception(held)
+            }
             Self::Internal(_) => Exception::service(
                 "SVC0001",
                 "A service error occurred. Error code is %1",
@@ -278,6 +269,31 @@ fn sms_exception(e: &ScfError) -> Exception {
             "SVC0001",
             "A service error occurred. Error code is %1",
             vec![format!("not an SMS error: {other}")],
+        ),
+    }
+}
+
+/// POL1021 while the subscriber has not answered, POL1022 when they declined or did not answer
+/// (docs/guides/fraud.md).
+fn confirmation_exception(e: &ScfError) -> Exception {
+    match e {
+        ScfError::ConfirmationPending { until_ms } => Exception::policy(
+            "POL1021",
+            "The charge awaits the end user's confirmation until %1; repeat the request to learn the outcome",
+            vec![
+                crate::domain::clock::from_millis(*until_ms)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ],
+        ),
+        ScfError::ConfirmationRefused(status) => Exception::policy(
+            "POL1022",
+            "The end user did not confirm the charge: %1",
+            vec![status.as_str().to_owned()],
+        ),
+        other => Exception::service(
+            "SVC0001",
+            "A service error occurred. Error code is %1",
+            vec![format!("not a confirmation: {other}")],
         ),
     }
 }

@@ -243,10 +243,10 @@ impl SqlStore {
             Err(e) => return e,
         };
         let refusal = crate::store::sql::debit_refusal(account.as_ref(), currency, amount, now);
-        if let Some(rules) = rules.filter(|_| probes(refusal)) {
-            if let Err(e) = self.count_refusal(msisdn, rules, now).await {
-                return e;
-            }
+        if let Some(rules) = rules.filter(|_| probes(refusal))
+            && let Err(e) = self.count_refusal(msisdn, rules, now).await
+        {
+            return e;
         }
         StoreError::Refused(refusal)
     }
