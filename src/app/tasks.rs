@@ -92,7 +92,6 @@ impl Tasks {
 /// read again, and the subscribers' confirmation replies answered (or their time run out).
 async fn housekeeping(gateway: Gateway, stop: CancellationToken) {
     let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
-    gateway.scf().register_confirmation_keywords().await;
     loop {
         tokio::select! {
             _ = tick.tick() => {}

@@ -74,6 +74,8 @@ pub(super) struct Current {
     enabled: bool,
     configured: Arc<Rules>,
     rules: RwLock<Arc<Rules>>,
+    /// Whether this process registered the confirmation keywords.
+    keywords_registered: std::sync::atomic::AtomicBool,
 }
 
 impl Current {
@@ -83,6 +85,7 @@ impl Current {
             enabled: config.enabled,
             rules: RwLock::new(Arc::clone(&configured)),
             configured,
+            keywords_registered: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -122,6 +125,7 @@ impl Scf {
             tracing::info!("fraud rules changed");
             self.fraud.set(rules);
         }
+        self.register_confirmation_keywords().await;
         Ok(())
     }
 

@@ -280,11 +280,18 @@ fn is_unique(e: &sqlx::Error) -> bool {
 }
 
 impl Scf {
-    /// Creates the two keyword registrations on the short code when they are not there yet
-    /// (with `[fraud]` on).
-    pub async fn register_confirmation_keywords(&self) {
+    /// Creates the two keyword registrations on the short code once a rule in force may ask a
+    /// subscriber (with `[fraud]` on); until then the short code's keywords stay the operator's.
+    /// Registered once per process (registering again is harmless: the id is taken).
+    pub(in crate::scf) async fn register_confirmation_keywords(&self) {
         use crate::store::sms::routing::{Registration, RegistrationConflict};
-        if self.screen().is_none() {
+        let asks = self.screen().is_some_and(|rules| rules.may_confirm(i64::MAX));
+        if !asks
+            || self
+                .fraud
+                .keywords_registered
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
             return;
         }
         let cfg = self.confirmation();
