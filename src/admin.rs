@@ -13,6 +13,7 @@ pub mod extract;
 pub mod fraud;
 pub mod monitoring;
 pub mod problem;
+pub mod push;
 pub mod sms;
 mod state;
 pub mod status;
@@ -102,6 +103,10 @@ pub fn api() -> Router<AdminState> {
         .route("/accounts/{msisdn}/close", post(a::close))
         .route("/accounts/{msisdn}/topups", post(a::topup))
         .route("/accounts/{msisdn}/ledger", get(a::ledger))
+        .route(
+            "/accounts/{msisdn}/push",
+            get(push::show).put(push::put).delete(push::delete),
+        )
         .route(
             "/accounts/{msisdn}/pin",
             put(vouchers::set_pin).delete(vouchers::clear_pin),

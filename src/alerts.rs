@@ -32,9 +32,8 @@ use tokio_util::sync::CancellationToken;
 use crate::callbacks::CallbackConfig;
 use crate::domain::{Clock, Locale, Moment};
 use crate::scf::Scf;
-use crate::smpp::encoding;
 use crate::store::Store;
-use crate::store::sms::{NewPart, NewSms};
+use crate::store::sms::NewSms;
 pub(crate) use templates::{TemplateBook, Templates};
 
 /// `[alerts]`: which subscriber SMS the gateway sends, and how they read.
@@ -59,6 +58,9 @@ pub struct AlertsConfig {
     pub balance_keyword: String,
     /// Ledger rows older than this (seconds) get no alert (after the alerts were off a while).
     pub max_entry_age_secs: u64,
+    /// The alerts that go to a number's device topic first when `[push]` is on (template keys);
+    /// the others, and every alert of a number without a topic, are SMS.
+    pub push: Vec<String>,
     /// Texts per language, overriding the built-in ones.
     pub templates: Templates,
 }
@@ -74,6 +76,16 @@ impl Default for AlertsConfig {
             unregistered_prefixes: Vec::new(),
             balance_keyword: "BAL".to_owned(),
             max_entry_age_secs: 3_600,
+            push: [
+                "receipt",
+                "low_balance",
+                "expiry",
+                "suspended",
+                "resumed",
+                "balance",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             templates: Templates::default(),
         }
     }
@@ -105,6 +117,11 @@ impl AlertsConfig {
         }
         if self.balance_keyword.chars().any(char::is_whitespace) || self.balance_keyword.len() > 20 {
             errors.push("alerts.balance_keyword: one word of at most 20 characters".to_owned());
+        }
+        for (i, kind) in self.push.iter().enumerate() {
+            if !templates::Alert::keys().any(|k| k == kind) {
+                errors.push(format!("alerts.push[{i}]: not an alert: {kind:?}"));
+            }
         }
         self.templates.check(errors);
     }
@@ -169,6 +186,8 @@ pub(crate) struct Alerts {
     pub max_parts: usize,
     /// The binding's writers of account notifications.
     pub writers: NoticeWriters,
+    /// `[push] ack_timeout_secs` when push is on: how long a device has to confirm a notice.
+    pub push_timeout: Option<Duration>,
 }
 
 impl Alerts {
@@ -244,43 +263,26 @@ impl Ctx<'_> {
     /// An alert SMS from the operator short code to `msisdn`; `None` (logged) when the text does
     /// not fit the configured number of parts.
     fn sms(&self, msisdn: &str, text: &str) -> Option<NewSms> {
-        let (id, reference) = request_id();
-        let parts = match encoding::encode(text, self.state.max_parts, reference) {
-            Ok(parts) => parts,
-            Err(e) => {
-                tracing::warn!(max_chars = e.max_chars, "an alert text is too long; not sent");
-                return None;
-            }
-        };
-        let count = i64::try_from(parts.len()).unwrap_or(i64::MAX);
-        let parts = (1..)
-            .zip(&parts)
-            .map(|(part_no, p)| NewPart {
-                address: msisdn.to_owned(),
-                part_no,
-                part_count: count,
-                data_coding: i64::from(p.data_coding),
-                esm_class: i64::from(p.esm_class),
-                body: p.bytes.clone(),
-            })
-            .collect();
-        Some(NewSms {
-            request_id: id,
-            actor: ALERT_ACTOR.to_owned(),
-            sender: self.config.sender.trim_start_matches('+').to_owned(),
-            receipt: true,
-            notify: None,
-            notify_format: "soap",
-            client_correlator: None,
-            parts,
-        })
+        let sms = crate::smpp::gateway_sms(
+            ALERT_ACTOR,
+            &self.config.sender,
+            msisdn,
+            text,
+            self.state.max_parts,
+        );
+        if let Err(max_chars) = sms {
+            tracing::warn!(max_chars, "an alert text is too long; not sent");
+        }
+        sms.ok()
     }
-}
 
-/// `alert-` and 12 random bytes in hex, and a concatenation reference for its parts.
-fn request_id() -> (String, u8) {
-    let bytes = crate::crypto::random_bytes::<12>();
-    (format!("alert-{}", crate::crypto::hex(&bytes)), bytes[0])
+    /// When a push notice of `alert` falls back to SMS; `None` when the alert is not pushed.
+    fn push_deadline(&self, alert: templates::Alert) -> Option<i64> {
+        let timeout = self.state.push_timeout?;
+        let pushed = self.config.push.iter().any(|k| k == alert.key());
+        let ms = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX / 2);
+        pushed.then(|| self.state.now().at_ms.saturating_add(ms))
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ pub struct App {
     links: Links,
     callbacks: CallbackConfig,
     alerts: AlertsConfig,
+    push: crate::push::PushConfig,
 }
 
 impl App {
@@ -112,6 +113,7 @@ impl App {
             links,
             callbacks: config.callbacks.clone(),
             alerts: config.alerts.clone(),
+            push: config.push.clone(),
         })
     }
 

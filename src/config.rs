@@ -56,6 +56,9 @@ pub struct Config {
     /// Subscriber alert SMS and account-monitoring notifications.
     #[serde(default)]
     pub alerts: crate::alerts::AlertsConfig,
+    /// Subscriber notices over MQTT, with SMS as the fallback.
+    #[serde(default)]
+    pub push: crate::push::PushConfig,
     /// The fraud rules on every application debit and hold, and the subscriber confirmation.
     #[serde(default)]
     pub fraud: crate::scf::fraud::FraudConfig,
@@ -209,6 +212,7 @@ impl Config {
             smpp: crate::smpp::SmppConfig::default(),
             callbacks: crate::callbacks::CallbackConfig::default(),
             alerts: crate::alerts::AlertsConfig::default(),
+            push: crate::push::PushConfig::default(),
             fraud: crate::scf::fraud::FraudConfig::default(),
             log: LogConfig::default(),
         }
@@ -257,6 +261,7 @@ impl Config {
         self.smpp.check(&mut errors);
         self.callbacks.check(&mut errors);
         self.alerts.check(&mut errors);
+        self.push.check(&mut errors);
         self.fraud.check(&mut errors);
         for (key, value) in [
             (

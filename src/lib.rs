@@ -21,6 +21,7 @@
 //! | [`framework`] | who may call what: credentials, agreements, throttling, usage, the `Permit` |
 //! | [`smpp`] | the SMSC link: text encoding and MO decoding through the `sms_text` crate, ESME sessions with a window, the outbox dispatcher, receipts |
 //! | [`callbacks`] | notifications to applications' endpoints: durable, retried, given up visibly |
+//! | [`push`] | subscriber notices over MQTT: publish, the devices' confirmations, SMS when none comes in time |
 //! | [`scf`] | the business rules (Payment, Account Management), protocol-neutral, and the Parlay X exception catalogue |
 //! | [`gateway`] | `Gateway`: the framework and service functions the bindings share, and the one authorize → call → complete pipeline |
 //! | [`alerts`] | subscriber alert SMS and account-monitoring notifications, decided from the ledger |
@@ -66,6 +67,7 @@ mod gateway;
 mod http;
 mod oauth;
 mod outbox;
+pub mod push;
 mod rest;
 pub mod scf;
 pub mod smpp;

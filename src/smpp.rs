@@ -13,6 +13,7 @@
 
 pub mod config;
 mod dispatcher;
+mod gateway_sms;
 mod links;
 mod metrics;
 mod mo;
@@ -45,6 +46,8 @@ pub(crate) fn read_frame(data: &[u8]) {
 /// Text → `short_message` parts and back (GSM 03.38 / UCS-2, UDH, segmentation): the codec the
 /// gateway shares with the simulator.
 pub use sms_text as encoding;
+
+pub use gateway_sms::gateway_sms;
 
 use crate::domain::Clock;
 use crate::outbox::Outbox;

@@ -23,6 +23,7 @@ pub mod fraud;
 pub mod model;
 pub mod payment;
 mod postgres;
+pub mod push;
 pub mod sms;
 mod sql;
 mod sqlite;
@@ -156,6 +157,7 @@ pub trait Store:
     + callbacks::CallbackStore
     + fraud::FraudStore
     + payment::PaymentStore
+    + push::PushStore
     + sms::SmsStore
     + sms::batch::SmsBatchStore
     + sms::routing::SmsRoutingStore

@@ -19,8 +19,8 @@ const TIERS: &[&[&str]] = &[
     &["outbox"],
     // Who may call what; the SMPP client.
     &["framework", "smpp"],
-    // Notifications to applications' endpoints.
-    &["callbacks"],
+    // Notifications to applications' endpoints; subscriber notices over MQTT.
+    &["callbacks", "push"],
     // The business rules.
     &["scf"],
     // The pipeline the bindings share; alerts decided from the ledger.

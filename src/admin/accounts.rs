@@ -36,7 +36,7 @@ fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Opti
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn parse_msisdn(state: &AdminState, raw: &str) -> Result<Msisdn, Problem> {
+pub(super) fn parse_msisdn(state: &AdminState, raw: &str) -> Result<Msisdn, Problem> {
     Msisdn::parse(raw, &state.locale().default_country_code)
         .map_err(|e| Problem::invalid_field("msisdn", e.to_string()))
 }

@@ -143,7 +143,9 @@ fn month_start_ms(zone: chrono_tz::Tz, at_ms: i64) -> i64 {
         .map_or(at_ms, |d| d.timestamp_millis())
 }
 
-/// Renders and adds one SMS to the batch.
+/// Renders and adds one alert to the batch: as a push candidate when push is on for its kind
+/// (`[alerts] push`; the store keeps it as a notice if the number has a device topic, else queues
+/// the SMS), otherwise as an SMS.
 pub(super) fn push_sms(
     ctx: &Ctx<'_>,
     batch: &mut AlertBatch,
@@ -153,8 +155,19 @@ pub(super) fn push_sms(
     values: &Values,
 ) {
     let text = ctx.book.render(language, alert, values);
-    if let Some(sms) = ctx.sms(to, &text) {
-        batch.sms.push(sms);
+    let Some(sms) = ctx.sms(to, &text) else {
+        return;
+    };
+    match ctx.push_deadline(alert) {
+        Some(deadline_ms) => batch.push.push(crate::store::push::PushCandidate {
+            id: crate::crypto::random_hex::<16>(),
+            msisdn: crate::domain::Msisdn::from_stored(to.to_owned()),
+            kind: alert.key(),
+            text,
+            deadline_ms,
+            sms,
+        }),
+        None => batch.sms.push(sms),
     }
 }
 

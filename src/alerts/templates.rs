@@ -42,6 +42,11 @@ impl Alert {
         Self::Balance,
     ];
 
+    /// Every alert's key.
+    pub(crate) fn keys() -> impl Iterator<Item = &'static str> {
+        Self::ALL.into_iter().map(Self::key)
+    }
+
     /// The configuration key of its template.
     pub(crate) fn key(self) -> &'static str {
         match self {

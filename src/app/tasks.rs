@@ -73,8 +73,17 @@ impl Tasks {
             callbacks: app.callbacks.clone(),
             max_parts: app.smpp.max_parts as usize,
             writers: crate::soap::monitoring_xml::NOTICE_WRITERS,
+            push_timeout: app.push.timeout(),
         };
         tasks.spawn(crate::alerts::run(alerts, stop.clone()));
+        // Alerts for numbers with a device topic go to the MQTT broker first; SMS when unconfirmed.
+        let push = crate::push::Push {
+            store: Arc::clone(&app.store),
+            clock: Arc::clone(&app.clock),
+            config: app.push.clone(),
+            max_parts: app.smpp.max_parts as usize,
+        };
+        tasks.spawn(crate::push::run(push, stop.clone()));
         // The console dashboard's samples of the metrics above.
         tasks.spawn(app.console.clone().sample(app.metrics.clone(), stop.clone()));
         Self { stop, tasks, smpp }

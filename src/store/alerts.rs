@@ -85,6 +85,8 @@ pub struct AlertBatch {
     pub marks: Vec<AlertMark>,
     /// SMS to queue.
     pub sms: Vec<NewSms>,
+    /// Alerts that go by push where their number has a device topic, else as their SMS.
+    pub push: Vec<super::push::PushCandidate>,
     /// Callbacks to queue.
     pub callbacks: Vec<NewCallback>,
 }

@@ -383,6 +383,7 @@ pub(super) mod callback_store;
 pub(super) mod db;
 mod fraud_store;
 pub(super) mod payment_store;
+mod push_store;
 mod rows;
 pub(super) mod sms_store;
 mod store;

@@ -33,7 +33,7 @@ const EN: (&str, &str) = ("821011110002", "010-1111-0002");
 const OTHER: (&str, &str) = ("821011110003", "010-1111-0003");
 
 /// Alerts on, the SMPP link to the simulator at `smsc`.
-fn alerts_on(c: &mut pxgate::config::Config, smsc: &str) {
+pub(crate) fn alerts_on(c: &mut pxgate::config::Config, smsc: &str) {
     c.smpp.address = smsc.to_owned();
     c.smpp.reconnect_min_ms = 20;
     c.smpp.reconnect_max_ms = 100;
@@ -90,7 +90,7 @@ pub(crate) async fn charge(
 }
 
 /// Complete messages at the handset whose text satisfies `matches`.
-fn texts(sim: &pxsim::SimHandle, handset: &str, matches: impl Fn(&str) -> bool) -> Vec<String> {
+pub(crate) fn texts(sim: &pxsim::SimHandle, handset: &str, matches: impl Fn(&str) -> bool) -> Vec<String> {
     sim.inbox(handset)
         .into_iter()
         .filter(|m| m.complete && matches(&m.text))
@@ -99,7 +99,7 @@ fn texts(sim: &pxsim::SimHandle, handset: &str, matches: impl Fn(&str) -> bool) 
 }
 
 /// Waits until `count` complete messages matching `matches` reached the handset (bounded: 15 s).
-async fn wait_for(
+pub(crate) async fn wait_for(
     sim: &pxsim::SimHandle,
     handset: &str,
     count: usize,

@@ -25,6 +25,7 @@ mod listener;
 mod micropay;
 mod payment_battery;
 mod process;
+mod push;
 mod rest_account;
 mod rest_payment;
 mod rest_sms;

@@ -16,7 +16,6 @@ use crate::scf::payment::Charged;
 use crate::scf::{Scf, ScfError, internal};
 use crate::store::fraud::{Confirmation, ConfirmationStatus};
 use crate::store::payment::{NewReservation, ReservationCharge};
-use crate::store::sms::{NewPart, NewSms};
 use crate::store::{Language, Movement, StoreError};
 
 /// Registration ids of the two keywords.
@@ -241,32 +240,13 @@ impl Scf {
 
     /// Queues a gateway SMS to `to`; a text too long is logged and dropped.
     async fn send_notice(&self, to: &str, sender: &str, text: &str, now: &Moment) {
-        let id = crate::crypto::random_hex::<16>();
-        let reference = u8::from_str_radix(&id[..2], 16).unwrap_or(0);
-        let Ok(parts) = crate::smpp::encoding::encode(text, self.smpp().max_parts as usize, reference) else {
-            tracing::warn!("a confirmation text is too long; not sent");
-            return;
-        };
-        let count = i64::try_from(parts.len()).unwrap_or(i64::MAX);
-        let sms = NewSms {
-            request_id: id,
-            actor: "gateway:fraud".to_owned(),
-            sender: sender.trim_start_matches('+').to_owned(),
-            receipt: true,
-            notify: None,
-            notify_format: "soap",
-            client_correlator: None,
-            parts: (1..)
-                .zip(&parts)
-                .map(|(part_no, p)| NewPart {
-                    address: to.to_owned(),
-                    part_no,
-                    part_count: count,
-                    data_coding: i64::from(p.data_coding),
-                    esm_class: i64::from(p.esm_class),
-                    body: p.bytes.clone(),
-                })
-                .collect(),
+        let max_parts = self.smpp().max_parts as usize;
+        let sms = match crate::smpp::gateway_sms("gateway:fraud", sender, to, text, max_parts) {
+            Ok(sms) => sms,
+            Err(max_chars) => {
+                tracing::warn!(max_chars, "a confirmation text is too long; not sent");
+                return;
+            }
         };
         if let Err(e) = self.outbox.queue(&sms, now.at_ms).await {
             tracing::warn!(error = %e, "a confirmation SMS could not be queued");

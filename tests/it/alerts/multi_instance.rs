@@ -105,6 +105,7 @@ async fn a_decision_made_twice_is_written_once(db: &TestDb) {
             last_sent_at_ms: None,
         }],
         sms: vec![sms],
+        push: Vec::new(),
         callbacks: Vec::new(),
     };
     assert!(store.commit_alerts(&batch, 2).await.unwrap(), "first decision");

@@ -162,6 +162,9 @@ impl AlertStore for SqlStore {
         for sms in &batch.sms {
             self.insert_parts(&mut tx, sms, now_ms).await?;
         }
+        for candidate in &batch.push {
+            self.queue_candidate(&mut tx, candidate, now_ms).await?;
+        }
         for callback in &batch.callbacks {
             Self::insert_callback(&mut tx, callback, now_ms).await?;
         }
