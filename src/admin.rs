@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod app_views;
 pub mod apps;
 pub mod callbacks;
+pub mod campaigns;
 pub mod extract;
 pub mod fraud;
 pub mod monitoring;
@@ -131,6 +132,13 @@ pub fn api() -> Router<AdminState> {
             "/apps/{id}/monitored/{msisdn}",
             put(monitoring::grant).delete(monitoring::revoke),
         )
+        .route("/campaigns", post(campaigns::create).get(campaigns::list))
+        .route("/campaigns/{id}", get(campaigns::show))
+        .route("/campaigns/{id}/pause", post(campaigns::pause))
+        .route("/campaigns/{id}/resume", post(campaigns::resume))
+        .route("/campaigns/{id}/cancel", post(campaigns::cancel))
+        .route("/sms/opt-outs", get(campaigns::opt_outs))
+        .route("/sms/opt-outs/{msisdn}", delete(campaigns::remove_opt_out))
         .route("/callbacks", get(callbacks::list))
         .route("/callbacks/{id}", get(callbacks::show))
         .route("/callbacks/{id}/retry", post(callbacks::retry))

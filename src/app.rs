@@ -71,6 +71,7 @@ impl App {
             pepper: Pepper::from_base64(config.framework.secret_key.as_deref().unwrap_or_default())
                 .map_err(|e| format!("framework.secret_key: {e}"))?,
             fraud: config.fraud.clone(),
+            campaigns: config.campaigns.clone(),
         };
         let outbox = Outbox::new(Arc::clone(&store));
         let scf = Arc::new(Scf::new(

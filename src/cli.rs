@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod apps;
 pub mod callbacks;
+pub mod campaigns;
 pub mod fraud;
 pub mod generate;
 pub mod sms;

@@ -56,6 +56,9 @@ pub struct Config {
     /// Subscriber alert SMS and account-monitoring notifications.
     #[serde(default)]
     pub alerts: crate::alerts::AlertsConfig,
+    /// Scheduled bulk messages: the feeder's share of the outbox and the opt-out keywords.
+    #[serde(default)]
+    pub campaigns: crate::scf::CampaignConfig,
     /// Subscriber notices over MQTT, with SMS as the fallback.
     #[serde(default)]
     pub push: crate::push::PushConfig,
@@ -212,6 +215,7 @@ impl Config {
             smpp: crate::smpp::SmppConfig::default(),
             callbacks: crate::callbacks::CallbackConfig::default(),
             alerts: crate::alerts::AlertsConfig::default(),
+            campaigns: crate::scf::CampaignConfig::default(),
             push: crate::push::PushConfig::default(),
             fraud: crate::scf::fraud::FraudConfig::default(),
             log: LogConfig::default(),
@@ -261,6 +265,7 @@ impl Config {
         self.smpp.check(&mut errors);
         self.callbacks.check(&mut errors);
         self.alerts.check(&mut errors);
+        self.campaigns.check(&mut errors);
         self.push.check(&mut errors);
         self.fraud.check(&mut errors);
         for (key, value) in [

@@ -4,6 +4,7 @@
 //! typed result or [`ScfError`] into wire output. Nothing here sees XML or JSON.
 
 pub mod account;
+pub mod campaign;
 mod config;
 pub mod error;
 pub mod fraud;
@@ -16,6 +17,7 @@ mod text;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use campaign::CampaignConfig;
 pub use config::AccountConfig;
 pub use error::{Exception, ExceptionKind, ScfError};
 
@@ -38,6 +40,8 @@ pub struct ScfSettings {
     pub pepper: crate::crypto::Pepper,
     /// `[fraud]`: the rules of the configuration and the subscriber confirmation.
     pub fraud: fraud::FraudConfig,
+    /// `[campaigns]`: the feeder's share of the outbox and the opt-out keywords.
+    pub campaigns: CampaignConfig,
 }
 
 /// The service capability functions and what they need.
@@ -53,6 +57,8 @@ pub struct Scf {
     receipt_subscriptions: sms::SubscriptionCache,
     /// The fraud rules in force.
     fraud: fraud::Current,
+    /// Whether this process registered the campaigns' opt-out keywords.
+    opt_outs_registered: std::sync::atomic::AtomicBool,
     settings: ScfSettings,
 }
 
@@ -76,6 +82,7 @@ impl Scf {
             ),
             receipt_subscriptions: sms::SubscriptionCache::default(),
             fraud: fraud::Current::new(&settings.fraud),
+            opt_outs_registered: std::sync::atomic::AtomicBool::new(false),
             settings,
         }
     }

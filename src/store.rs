@@ -19,6 +19,7 @@
 pub mod alerts;
 pub mod apps;
 pub mod callbacks;
+pub mod campaigns;
 pub mod fraud;
 pub mod model;
 pub mod payment;
@@ -155,6 +156,7 @@ pub trait Store:
     + alerts::AlertStore
     + apps::AppStore
     + callbacks::CallbackStore
+    + campaigns::CampaignStore
     + fraud::FraudStore
     + payment::PaymentStore
     + push::PushStore

@@ -113,6 +113,9 @@ async fn housekeeping(gateway: Gateway, stop: CancellationToken) {
             Err(e) => tracing::warn!(error = %e, "releasing expired reservations failed"),
         }
         fraud_duties(gateway.scf()).await;
+        if let Err(e) = gateway.scf().feed_campaigns().await {
+            tracing::warn!(error = %e, "feeding campaigns failed");
+        }
     }
 }
 

@@ -72,6 +72,12 @@ pub enum Resource {
         #[command(subcommand)]
         command: super::sms::SmsCommand,
     },
+    /// Scheduled bulk messages: schedule, follow, pause, resume, cancel.
+    Campaigns {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: super::campaigns::CampaignCommand,
+    },
     /// The fraud rules and the decisions they made, for review.
     Fraud {
         /// What to do with them.
@@ -116,6 +122,7 @@ pub async fn run(args: AdminArgs) -> Result<(), CliError> {
         Resource::Callbacks { command } => super::callbacks::run(&args, command).await?,
         Resource::Sms { command } => super::sms::run(&args, command).await?,
         Resource::Fraud { command } => super::fraud::run(&args, command).await?,
+        Resource::Campaigns { command } => super::campaigns::run(&args, command).await?,
         Resource::Status => status(&args).await?,
     };
     println!("{out}");

@@ -380,6 +380,7 @@ mod account_store;
 pub(super) mod alert_store;
 pub(super) mod app_store;
 pub(super) mod callback_store;
+mod campaign_store;
 pub(super) mod db;
 mod fraud_store;
 pub(super) mod payment_store;

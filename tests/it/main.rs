@@ -10,6 +10,7 @@ mod admin_import;
 mod admin_status;
 mod alerts;
 mod callbacks;
+mod campaigns;
 mod cli;
 mod cli_catalog;
 mod cli_flags;

@@ -264,7 +264,6 @@ impl Scf {
     /// subscriber (with `[fraud]` on); until then the short code's keywords stay the operator's.
     /// Registered once per process (registering again is harmless: the id is taken).
     pub(in crate::scf) async fn register_confirmation_keywords(&self) {
-        use crate::store::sms::routing::{Registration, RegistrationConflict};
         let asks = self.screen().is_some_and(|rules| rules.may_confirm(i64::MAX));
         if !asks
             || self
@@ -275,25 +274,12 @@ impl Scf {
             return;
         }
         let cfg = self.confirmation();
+        let sender = cfg.sender.clone();
         for (id, word) in [
-            (YES_REGISTRATION, &cfg.yes_keyword),
-            (NO_REGISTRATION, &cfg.no_keyword),
+            (YES_REGISTRATION, cfg.yes_keyword.clone()),
+            (NO_REGISTRATION, cfg.no_keyword.clone()),
         ] {
-            let registration = Registration {
-                id: id.to_owned(),
-                app_id: None,
-                short_code: cfg.sender.trim_start_matches('+').to_owned(),
-                keyword: word.to_uppercase(),
-                created_at_ms: self.now().at_ms,
-            };
-            match self.store.create_registration(&registration).await {
-                Ok(Ok(()) | Err(RegistrationConflict::IdTaken)) => {}
-                Ok(Err(RegistrationConflict::NumberTaken(other))) => tracing::error!(
-                    registration = %other, keyword = %registration.keyword,
-                    "a confirmation keyword of the short code belongs to another registration"
-                ),
-                Err(e) => tracing::warn!(error = %e, "a confirmation keyword could not be registered"),
-            }
+            self.register_gateway_keyword(id, &sender, &word).await;
         }
     }
 

@@ -194,6 +194,30 @@ impl Scf {
         }
     }
 
+    /// Creates the gateway's own registration `id` (no application) of `keyword` on `short_code`
+    /// unless it is there; a keyword another registration holds is logged, and its messages go
+    /// there.
+    pub(in crate::scf) async fn register_gateway_keyword(&self, id: &str, short_code: &str, keyword: &str) {
+        use crate::store::sms::routing::{Registration, RegistrationConflict};
+        let registration = Registration {
+            id: id.to_owned(),
+            app_id: None,
+            short_code: short_code.trim_start_matches('+').to_owned(),
+            keyword: keyword.to_uppercase(),
+            created_at_ms: self.now().at_ms,
+        };
+        match self.store.create_registration(&registration).await {
+            Ok(Ok(()) | Err(RegistrationConflict::IdTaken)) => {}
+            Ok(Err(RegistrationConflict::NumberTaken(other))) => tracing::error!(
+                registration = %other, keyword = %registration.keyword,
+                "a keyword the gateway answers itself belongs to another registration"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, keyword = %registration.keyword, "a gateway keyword could not be registered")
+            }
+        }
+    }
+
     /// Removes and answers up to `limit` messages routed to a registration the gateway handles
     /// itself (no application); SVC0002 for an application's or unknown registration.
     pub async fn take_gateway_sms(
