@@ -59,6 +59,8 @@ pub struct Scf {
     fraud: fraud::Current,
     /// Whether this process registered the campaigns' opt-out keywords.
     opt_outs_registered: std::sync::atomic::AtomicBool,
+    /// The opt-out list, as every application send checks it.
+    opt_outs: campaign::OptOuts,
     settings: ScfSettings,
 }
 
@@ -83,6 +85,7 @@ impl Scf {
             receipt_subscriptions: sms::SubscriptionCache::default(),
             fraud: fraud::Current::new(&settings.fraud),
             opt_outs_registered: std::sync::atomic::AtomicBool::new(false),
+            opt_outs: campaign::OptOuts::default(),
             settings,
         }
     }

@@ -85,6 +85,33 @@ pub struct NewCampaign {
     pub created_by: String,
 }
 
+/// The opt-out list as this process knows it: every application send checks its addresses here
+/// (a hash look-up, no store read on the SMS path); read again from the store when it changed,
+/// checked each second by the feeder, and at once for the opt-outs this process takes.
+#[derive(Debug, Default)]
+pub(super) struct OptOuts {
+    numbers: std::sync::RwLock<std::collections::HashSet<String>>,
+    version: std::sync::Mutex<Option<(i64, i64)>>,
+}
+
+impl OptOuts {
+    fn contains(&self, msisdn: &Msisdn) -> bool {
+        let numbers = self
+            .numbers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        !numbers.is_empty() && numbers.contains(msisdn.as_str())
+    }
+
+    fn insert(&self, msisdn: &Msisdn) {
+        let mut numbers = self
+            .numbers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        numbers.insert(msisdn.as_str().to_owned());
+    }
+}
+
 /// Whether `hour` is within the window `from..to` (wrapping midnight when `to <= from`).
 fn in_window(from: u32, to: u32, hour: u32) -> bool {
     if from < to {
@@ -168,10 +195,11 @@ impl Scf {
             .map_err(internal)
     }
 
-    /// One step of the feeder: opt-out replies taken, then each due campaign in its window fed
-    /// its allowance, while the outbox has room.
+    /// One step of the feeder: opt-out replies taken and the opt-out list read again if it
+    /// changed, then each due campaign in its window fed its allowance, while the outbox has room.
     pub async fn feed_campaigns(&self) -> Result<usize, ScfError> {
         self.take_opt_outs().await?;
+        self.refresh_opt_outs().await?;
         let now = self.now();
         let due = self.store.due_campaigns(now.at_ms).await.map_err(internal)?;
         if !due.is_empty() {
@@ -234,6 +262,39 @@ impl Scf {
         Ok(messages.len())
     }
 
+    /// The first of `addresses` that opted out, if any: an application's send is refused for it.
+    pub(in crate::scf) fn opted_out<'a>(&self, addresses: &'a [Msisdn]) -> Option<&'a Msisdn> {
+        addresses.iter().find(|a| self.opt_outs.contains(a))
+    }
+
+    /// Reads the opt-out list again when it changed (another instance took an opt-out, or an
+    /// operator removed one).
+    async fn refresh_opt_outs(&self) -> Result<(), ScfError> {
+        let version = self.store.opt_out_version().await.map_err(internal)?;
+        if *self
+            .opt_outs
+            .version
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            == Some(version)
+        {
+            return Ok(());
+        }
+        let list = self.store.opt_outs(version.0.max(1)).await.map_err(internal)?;
+        let numbers = list.into_iter().map(|(m, _, _)| m.as_str().to_owned()).collect();
+        *self
+            .opt_outs
+            .numbers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = numbers;
+        *self
+            .opt_outs
+            .version
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(version);
+        Ok(())
+    }
+
     /// Takes the opt-out replies received since the last look.
     async fn take_opt_outs(&self) -> Result<(), ScfError> {
         let cfg = self.campaign_config();
@@ -253,6 +314,7 @@ impl Scf {
                     .opt_out(&msisdn, word, self.now().at_ms)
                     .await
                     .map_err(internal)?;
+                self.opt_outs.insert(&msisdn);
                 tracing::info!(keyword = %word, "a number opted out of campaigns");
             }
         }

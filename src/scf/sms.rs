@@ -108,6 +108,10 @@ impl Scf {
         if addresses.len() > agreement.max_sms_addresses as usize {
             return Err(ScfError::TooManyAddresses);
         }
+        // A number that texted an opt-out keyword gets no application's messages.
+        if let Some(out) = self.opted_out(&addresses) {
+            return Err(ScfError::PrivacyRefused(out.tel_uri()));
+        }
         let cfg = self.smpp();
         let sender = agreed_sender(permit, req.sender_name.as_deref())?;
         if req.message.is_empty() {

@@ -137,6 +137,10 @@ pub trait CampaignStore: Send + Sync {
     /// Whether a number opted out.
     async fn opted_out(&self, msisdn: &Msisdn) -> Result<bool, StoreError>;
 
+    /// How many numbers are on the opt-out list and when the newest was added: it changed when
+    /// this did.
+    async fn opt_out_version(&self) -> Result<(i64, i64), StoreError>;
+
     /// The opt-out list, newest first: number, keyword, when (ms since the epoch).
     async fn opt_outs(&self, limit: i64) -> Result<Vec<(Msisdn, String, i64)>, StoreError>;
 

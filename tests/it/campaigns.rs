@@ -116,6 +116,11 @@ async fn a_campaign_keeps_its_window_rate_and_opt_outs_and_yields_to_transaction
     }
     assert_eq!(listed.len(), 2, "{listed:?}");
     assert_eq!(campaign(&gw, &id).await["sent"], 0, "nothing before the window");
+    // Every application send honours the list too.
+    let shop = register(&gw, "shop", json!({"allow": ["SMS"], "sms_senders": ["1588"]})).await;
+    let to_opted_out = send_sms(&[&format!("tel:{}", number(0))], Some("1588"), "Hello");
+    let refused = call(&gw, SEND_SMS, &Auth::Basic(&shop), &to_opted_out).await;
+    refused.assert_fault("POL0002", "a number that opted out");
 
     // 09:00: the feeder starts counting; one second of the gateway's clock later, 100 go.
     clock.set(chrono::Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).unwrap());
@@ -139,7 +144,6 @@ async fn a_campaign_keeps_its_window_rate_and_opt_outs_and_yields_to_transaction
     // Ten more seconds: the allowance is there, but the feeder keeps at most 100 parts queued, so
     // a transactional message sent now is not behind the rest of the campaign.
     clock.advance(chrono::TimeDelta::seconds(10));
-    let shop = register(&gw, "shop", json!({"allow": ["SMS"], "sms_senders": ["1588"]})).await;
     let sent = call(
         &gw,
         SEND_SMS,
@@ -208,6 +212,23 @@ async fn a_campaign_keeps_its_window_rate_and_opt_outs_and_yields_to_transaction
         StatusCode::CONFLICT,
         "done stays done"
     );
+
+    // The operator takes a number off the list on its owner's request: applications reach it again.
+    let path = format!("/sms/opt-outs/{}", number(0));
+    let removed = gw.admin(Method::DELETE, &path).send().await.unwrap().status();
+    assert_eq!(removed, StatusCode::NO_CONTENT);
+    let again = gw.admin(Method::DELETE, &path).send().await.unwrap().status();
+    assert_eq!(again, StatusCode::NOT_FOUND);
+    let mut delivered = false;
+    for _ in 0..500 {
+        let sent = call(&gw, SEND_SMS, &Auth::Basic(&shop), &to_opted_out).await;
+        if sent.message_id().is_none() {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(delivered, "sent once the list was read again");
 }
 
 /// The text of the first complete message at `handset` (bounded: 10 s).

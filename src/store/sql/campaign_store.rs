@@ -50,6 +50,8 @@ const OPT_OUT: &str = "INSERT INTO sms_opt_outs (msisdn, keyword, created_at) VA
 const LIST_OPT_OUTS: &str =
     "SELECT msisdn, keyword, created_at FROM sms_opt_outs ORDER BY created_at DESC, msisdn LIMIT $1";
 const REMOVE_OPT_OUT: &str = "DELETE FROM sms_opt_outs WHERE msisdn = $1";
+const OPT_OUT_VERSION: &str =
+    "SELECT COUNT(*), CAST(COALESCE(MAX(created_at), 0) AS BIGINT) FROM sms_opt_outs";
 const IS_OPTED_OUT: &str = "SELECT COUNT(*) FROM sms_opt_outs WHERE msisdn = $1";
 
 /// A row of `campaigns`.
@@ -279,6 +281,12 @@ impl CampaignStore for SqlStore {
             .fetch_one(self.reader())
             .await?;
         Ok(n > 0)
+    }
+
+    async fn opt_out_version(&self) -> Result<(i64, i64), StoreError> {
+        Ok(db::query_as::<(i64, i64)>(OPT_OUT_VERSION)
+            .fetch_one(self.reader())
+            .await?)
     }
 
     async fn opt_outs(&self, limit: i64) -> Result<Vec<(Msisdn, String, i64)>, StoreError> {
