@@ -18,6 +18,7 @@
 
 mod api;
 mod apps;
+mod campaigns;
 mod chart;
 mod dashboard;
 mod fraud;
@@ -139,6 +140,9 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/callbacks", get(messages::callbacks))
         .route("/callbacks/{id}", get(messages::callback))
         .route("/callbacks/{id}/retry", post(messages::retry))
+        .route("/campaigns", get(campaigns::page).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::campaign))
+        .route("/campaigns/{id}/{action}", post(campaigns::action))
         .route("/fraud", get(fraud::decisions))
         .route("/fraud/rules", get(fraud::rules).post(fraud::save_rules))
         .route("/fraud/rules/reset", post(fraud::reset_rules))
@@ -153,6 +157,7 @@ pub fn routes(state: ConsoleState) -> Router {
         .route("/subscribers/{msisdn}/status", post(s::status))
         .route("/subscribers/{msisdn}/limits", post(s::limits))
         .route("/subscribers/{msisdn}/pin", post(s::pin))
+        .route("/subscribers/{msisdn}/push", post(s::push))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require));
     Router::new()
         .route("/sign-in", get(session::sign_in_page).post(session::sign_in))

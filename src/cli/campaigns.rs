@@ -73,11 +73,16 @@ pub async fn run(args: &AdminArgs, command: &CampaignCommand) -> Result<String, 
     })
 }
 
-/// The numbers of a CSV file: the first column of each line; a first line with no digit in it is
-/// a header.
+/// The numbers of a CSV file ([`numbers_in_csv`]).
 fn numbers_in(path: &std::path::Path) -> Result<Vec<String>, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    Ok(numbers_in_csv(&text))
+}
+
+/// The numbers of a CSV text: the first column of each line (quotes and blanks trimmed, empty
+/// lines skipped); a first line with no digit in it is a header.
+pub fn numbers_in_csv(text: &str) -> Vec<String> {
     let mut numbers: Vec<String> = text
         .lines()
         .map(|l| {
@@ -96,7 +101,7 @@ fn numbers_in(path: &std::path::Path) -> Result<Vec<String>, CliError> {
     {
         numbers.remove(0);
     }
-    Ok(numbers)
+    numbers
 }
 
 /// `FROM-TO` as two hours.

@@ -132,6 +132,7 @@ pub(super) fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                             a href="/console/tariffs" { (lang.t("요금", "Tariffs")) }
                             a href="/console/sms" { (lang.t("문자", "Messages")) }
                             a href="/console/callbacks" { (lang.t("콜백", "Callbacks")) }
+                            a href="/console/campaigns" { (lang.t("캠페인", "Campaigns")) }
                             a href="/console/fraud" { (lang.t("이상 거래", "Fraud")) }
                             a href="/console/settlement" { (lang.t("정산", "Settlement")) }
                         }

@@ -138,6 +138,12 @@ async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Op
         .sms_sent(&to, SMS_PAGE)
         .await
         .map_err(|e| e.to_string());
+    let push = state
+        .api()
+        .get::<crate::admin::push::PushView>(&operator, &format!("/accounts/{}/push", account.msisdn))
+        .await
+        .ok();
+    let topic = push.as_ref().and_then(|p| p.topic.as_deref());
     let sent = sent.unwrap_or_default();
     let status = sent.status();
     let zone = state.admin().locale().time_zone;
@@ -148,6 +154,7 @@ async fn show(state: &ConsoleState, ctx: &Ctx, raw: &str, q: PageQuery, sent: Op
             (render::status_form(ctx, &account, &sent))
             (render::limits_form(ctx, &account, &sent))
             (render::pin_form(ctx, &account, &sent))
+            (render::push_form(ctx, &account, topic, &sent))
         }
         @match ledger {
             Ok(ledger) => (render::ledger(ctx, &ledger, &account.currency, zone)),
@@ -303,4 +310,29 @@ pub(super) async fn pin(
     let mut values = form;
     values.remove("pin");
     answer(&state, &ctx, &raw, "pin", values, result).await
+}
+
+/// `POST /console/subscribers/{msisdn}/push`: `PUT` (or, with `clear`, `DELETE`)
+/// `/admin/v1/accounts/{msisdn}/push`.
+pub(super) async fn push(
+    State(state): State<ConsoleState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/accounts/{}/push", enc_number(&raw));
+    let operator = ctx.operator();
+    let result = if form.contains_key("clear") {
+        state
+            .api()
+            .send(&operator, Method::DELETE, &path, Value::Null)
+            .await
+    } else {
+        let topic = form.get("topic").map_or("", |t| t.trim());
+        state
+            .api()
+            .send(&operator, Method::PUT, &path, json!({ "topic": topic }))
+            .await
+    };
+    answer(&state, &ctx, &raw, "push", form, result).await
 }

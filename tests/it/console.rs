@@ -14,6 +14,7 @@ use crate::harness::{OPERATOR_TOKEN, TestDb, TestGateway, battery};
 
 mod apps;
 mod browser;
+mod campaigns;
 mod client;
 mod dashboard;
 mod fraud;
@@ -34,6 +35,7 @@ battery!(
     any_spelling_of_a_number_finds_its_account,
     hostile_text_comes_out_escaped,
     status_changes_follow_the_apis_rules,
+    a_device_topic_is_set_refused_and_removed,
     korean_by_default_english_by_the_switch,
 );
 
@@ -450,4 +452,25 @@ async fn korean_by_default_english_by_the_switch(db: &TestDb) {
     assert!(en.set_cookie("pxc_lang").unwrap().starts_with("pxc_lang=en"));
     // Remembered by the cookie.
     assert!(browser.get(page).await.body.contains("Spent this month"));
+}
+
+async fn a_device_topic_is_set_refused_and_removed(db: &TestDb) {
+    let gw = TestGateway::start(db).await;
+    open_account(&gw, "01020000007", 1000).await;
+    let mut browser = Browser::signed_in(&gw).await;
+    let page = "/console/subscribers/+821020000007";
+    let push = format!("{page}/push");
+    let refused = browser.submit(page, &push, &[("topic", "devices/#")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains(r#"data-field="topic""#), "{}", refused.body);
+    let set = browser.submit(page, &push, &[("topic", "devices/kim")]).await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    let api: serde_json::Value = gw.admin_json("/accounts/+821020000007/push").await;
+    assert_eq!(api["topic"], "devices/kim");
+    assert!(browser.get(page).await.body.contains(r#"value="devices/kim""#));
+    browser
+        .submit(page, &push, &[("topic", ""), ("clear", "1")])
+        .await;
+    let api: serde_json::Value = gw.admin_json("/accounts/+821020000007/push").await;
+    assert!(api["topic"].is_null());
 }

@@ -148,6 +148,22 @@ pub(super) fn pin_form(ctx: &Ctx, a: &AccountView, sent: &Sent) -> Markup {
     }
 }
 
+/// The device topic the account's alerts go to first when push is on (docs/guides/push.md).
+pub(super) fn push_form(ctx: &Ctx, a: &AccountView, topic: Option<&str>, sent: &Sent) -> Markup {
+    let lang = ctx.lang;
+    let value = sent.value("push", "topic").or(topic).unwrap_or_default();
+    html! {
+        form.card method="post" action={ "/console/subscribers/" (a.msisdn) "/push" } id="push" {
+            h2 { (lang.t("푸시 알림 (MQTT)", "Push notices (MQTT)")) }
+            (layout::csrf(ctx))
+            @if let Some(d) = sent.detail("push") { p.error { (d) } }
+            (field(lang.t("기기 토픽", "Device topic"), "topic", "text", value, sent.error("push", "topic")))
+            button type="submit" { (lang.t("저장", "Save")) }
+            button.secondary type="submit" name="clear" value="1" { (lang.t("삭제", "Remove")) }
+        }
+    }
+}
+
 /// One page of the ledger, newest first, with a link to the older entries.
 pub(super) fn ledger(ctx: &Ctx, page: &LedgerPage, currency: &str, zone: Tz) -> Markup {
     let lang = ctx.lang;
