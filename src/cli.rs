@@ -70,6 +70,10 @@ pub enum Command {
         /// paper's subscriber SMS, on by default): for measuring the charge path alone.
         #[arg(long)]
         no_alerts: bool,
+        /// Send 010-1234-0001's alerts over MQTT first, through the broker at this `host:port`
+        /// (e.g. a local mosquitto at 127.0.0.1:1883), with SMS as the fallback.
+        #[arg(long)]
+        push_broker: Option<String>,
     },
     /// Print a new operator token and the configuration lines that admit it.
     GenToken {

@@ -45,6 +45,8 @@ pub struct DemoOptions {
     /// Text subscribers a receipt for every charge and a warning below the threshold (`[alerts]`),
     /// as the paper's service does; off to measure the charge path alone.
     pub alerts: bool,
+    /// An MQTT broker (`host:port`) for 010-1234-0001's alerts, pushed first (`[push]`).
+    pub push_broker: Option<String>,
 }
 
 /// Why the demo could not start.
@@ -61,7 +63,7 @@ pub enum DemoError {
     /// The database.
     #[error("database: {0}")]
     Store(#[from] StoreError),
-    /// The generated configuration was refused (a bug).
+    /// A flag's value was refused (`--push-broker`), or the generated configuration was (a bug).
     #[error("configuration: {0}")]
     Config(String),
     /// This build carries no simulator (built without the `demo` feature) and no external SMSC
@@ -118,6 +120,8 @@ struct Running {
     smsc_http: String,
     /// Whether the SMSC is the simulator this process started (its handset pages exist).
     simulated: bool,
+    /// The MQTT broker 010-1234-0001's alerts go to first, if any.
+    push_broker: Option<String>,
 }
 
 /// Runs the demo until `shutdown` completes.
@@ -147,6 +151,15 @@ pub async fn run(
     config.store.sqlite_synchronous = options.durability;
     // The paper's subscriber SMS: a receipt for every charge, a warning below the threshold.
     config.alerts.enabled = options.alerts;
+    if let Some(broker) = &options.push_broker {
+        config.push.enabled = true;
+        config.push.broker.clone_from(broker);
+        let mut errors = Vec::new();
+        config.push.check(&mut errors);
+        if !errors.is_empty() {
+            return Err(DemoError::Config(format!("--push-broker: {}", errors.join("; "))));
+        }
+    }
     fraud_rule_on_purpose(&mut config);
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
@@ -160,6 +173,9 @@ pub async fn run(
     seed::accounts(store.as_ref(), &config, &now).await?;
     let apps = seed::applications(store.as_ref(), &secrets, &now).await?;
     seed::tariffs(store.as_ref(), &now).await?;
+    if config.push.enabled {
+        seed::push_topic(store.as_ref(), &config, &now).await?;
+    }
 
     let Listeners { http: listener, smsc } = listeners;
     let sim = match smsc {
@@ -178,6 +194,7 @@ pub async fn run(
         smpp,
         smsc_http: format!("http://{smsc_http}"),
         simulated: sim.is_some(),
+        push_broker: options.push_broker.clone(),
     };
     write_manifest(&data, &running, &config).map_err(io(&data))?;
     guide::print_try_this(&running, &data);

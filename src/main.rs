@@ -47,6 +47,7 @@ async fn run(cli: Cli) -> ExitCode {
             sqlite_synchronous,
             external_smsc,
             no_alerts,
+            push_broker,
         } => {
             telemetry::init_tracing(config::LogFormat::Text);
             let options = demo::DemoOptions {
@@ -58,6 +59,7 @@ async fn run(cli: Cli) -> ExitCode {
                 durability: sqlite_synchronous,
                 external_smsc,
                 alerts: !no_alerts,
+                push_broker,
             };
             demo::run(options, shutdown_signal()).await.map_err(Into::into)
         }

@@ -63,6 +63,7 @@ fn print_sms(r: &Running, data: &Path, shop: &str) {
             r.smsc_http
         );
         print_fraud(r, shop);
+        print_push(r);
     } else {
         println!("  # receipts and messages go to the SMSC at {} (SMPP)", r.smpp);
     }
@@ -91,6 +92,21 @@ fn print_fraud(r: &Running, shop: &str) {
     );
 }
 
+/// With `--push-broker`: the device side of 010-1234-0001's alerts.
+#[allow(clippy::print_stdout)]
+fn print_push(r: &Running) {
+    let Some((host, port)) = r.push_broker.as_deref().and_then(|b| b.rsplit_once(':')) else {
+        return;
+    };
+    println!(
+        "  # 010-1234-0001's alerts go to its device topic first (MQTT); watch it like the phone's app would:"
+    );
+    println!("  mosquitto_sub -h {host} -p {port} -t devices/821012340001 -v");
+    println!(
+        "  # confirm a notice with its id, or let it fall back to SMS after 30 s: mosquitto_pub -h {host} -p {port} -t pxgate/acks -m <id>"
+    );
+}
+
 /// The operator's console and API, the sample shop, metrics, and how to stop.
 #[allow(clippy::print_stdout)]
 fn print_operator(r: &Running, data: &Path) {
@@ -107,6 +123,11 @@ fn print_operator(r: &Running, data: &Path) {
     );
     println!(
         "  cargo run --release -- admin --url {base} --token {} accounts ledger 010-1234-0001",
+        r.token
+    );
+    println!("  # a campaign to every active account, 09:00-21:00, 5 a second (STOP to 1588 opts out)");
+    println!(
+        "  cargo run --release -- admin --url {base} --token {} campaigns create --name Welcome --sender 1588 --text 'Welcome to pxgate! Reply STOP to opt out' --all-active --window 9-21 --rate 5",
         r.token
     );
     println!("  # the sample shop (examples/micropay); its guide: docs/guides/micropay.md");

@@ -284,3 +284,11 @@ pub(super) async fn tariffs(store: &dyn Store, now: &Moment) -> Result<(), Store
     }
     Ok(())
 }
+
+/// The device topic of 010-1234-0001 (`devices/821012340001`), when the demo pushes alerts.
+pub(super) async fn push_topic(store: &dyn Store, config: &Config, now: &Moment) -> Result<(), StoreError> {
+    let number = Msisdn::parse(SEEDS[0].number, &config.locale.default_country_code)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let topic = format!("devices/{}", number.digits());
+    store.set_push_topic(&number, Some(&topic), now.at_ms).await
+}
