@@ -104,6 +104,30 @@ fn ports_message(ports: &[PortInUse]) -> String {
     )
 }
 
+/// The demo's configuration: SQLite in `data` (or `--database`), the paper's subscriber SMS
+/// unless `--no-alerts`, pushed alerts with `--push-broker`, one fraud rule on purpose.
+fn demo_config(options: &DemoOptions, data: &Path, key: &str) -> Result<Config, DemoError> {
+    let mut config = Config::with_store(&format!("sqlite://{}", data.join("pxgate.db").display()), key);
+    config.http.listen = options.http;
+    if let Some(url) = &options.database {
+        config.store.url.clone_from(url);
+    }
+    config.store.sqlite_synchronous = options.durability;
+    // The paper's subscriber SMS: a receipt for every charge, a warning below the threshold.
+    config.alerts.enabled = options.alerts;
+    if let Some(broker) = &options.push_broker {
+        config.push.enabled = true;
+        config.push.broker.clone_from(broker);
+        let mut errors = Vec::new();
+        config.push.check(&mut errors);
+        if !errors.is_empty() {
+            return Err(DemoError::Config(format!("--push-broker: {}", errors.join("; "))));
+        }
+    }
+    fraud_rule_on_purpose(&mut config);
+    Ok(config)
+}
+
 /// One fraud rule that fires on purpose: an application's first charge of 10,000 won or more on a
 /// number waits for the subscriber's YES by SMS (the "try this" lines walk through it).
 fn fraud_rule_on_purpose(config: &mut Config) {
@@ -142,25 +166,7 @@ pub async fn run(
     let data = std::fs::canonicalize(&options.data).map_err(io(&options.data))?;
     let token = keep_file(&data.join("operator.token"), crate::crypto::generate_token).map_err(io(&data))?;
     let key = keep_file(&data.join("secret.key"), SecretBox::generate_key).map_err(io(&data))?;
-    let mut config = Config::with_store(&format!("sqlite://{}", data.join("pxgate.db").display()), &key);
-    config.http.listen = options.http;
-
-    if let Some(url) = &options.database {
-        config.store.url.clone_from(url);
-    }
-    config.store.sqlite_synchronous = options.durability;
-    // The paper's subscriber SMS: a receipt for every charge, a warning below the threshold.
-    config.alerts.enabled = options.alerts;
-    if let Some(broker) = &options.push_broker {
-        config.push.enabled = true;
-        config.push.broker.clone_from(broker);
-        let mut errors = Vec::new();
-        config.push.check(&mut errors);
-        if !errors.is_empty() {
-            return Err(DemoError::Config(format!("--push-broker: {}", errors.join("; "))));
-        }
-    }
-    fraud_rule_on_purpose(&mut config);
+    let mut config = demo_config(&options, &data, &key)?;
     let store = store::connect(&StoreOptions {
         url: config.store.url.clone(),
         max_connections: 8,
