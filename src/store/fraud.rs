@@ -208,12 +208,14 @@ pub trait FraudStore: Send + Sync {
     /// The account's pending confirmations, oldest first.
     async fn pending_confirmations(&self, msisdn: &Msisdn) -> Result<Vec<Confirmation>, StoreError>;
 
-    /// Moves a pending confirmation to `status`; `false` when it was no longer pending.
+    /// Moves a pending confirmation to `status`; `false` when it was no longer pending. A
+    /// confirmation that ends `declined` or `expired` gives its hold back in the same transaction,
+    /// so nobody sees it ended while the money is still held.
     async fn finish_confirmation(
         &self,
         id: &str,
         status: ConfirmationStatus,
-        now_ms: i64,
+        now: &Moment,
     ) -> Result<bool, StoreError>;
 
     /// Pending confirmations whose time ran out, oldest first, at most `limit`.

@@ -51,7 +51,10 @@ pub(crate) async fn decisions(gw: &TestGateway) -> Vec<Value> {
 
 /// A gateway, a Payment application and Alice with 100,000 KRW.
 async fn shop(db: &TestDb) -> (TestGateway, Client) {
-    shop_on(TestGateway::start(db).await).await
+    // Noon in Seoul, on a clock that stands still: the velocity windows never turn mid-test.
+    let noon = chrono::Utc.with_ymd_and_hms(2026, 3, 9, 3, 0, 30).unwrap();
+    let clock = Arc::new(pxgate::domain::ManualClock::new(noon));
+    shop_on(TestGateway::start_clocked(db, clock, |_| {}).await).await
 }
 
 async fn shop_on(gw: TestGateway) -> (TestGateway, Client) {
@@ -72,26 +75,35 @@ pub(crate) async fn soap_charge(
     answer.message_id().map(str::to_owned)
 }
 
-/// Charges over REST; the answer's status and messageId (empty when charged).
+/// Charges Alice over REST; the answer's status and messageId (empty when charged).
 pub(crate) async fn rest_charge(
     gw: &TestGateway,
     shop: &Client,
     amount: i64,
     reference: &str,
 ) -> (StatusCode, String) {
+    rest_charge_to(gw, shop, ALICE.1, amount, reference).await
+}
+
+/// Charges `end_user` (a `tel:` URI) over REST.
+async fn rest_charge_to(
+    gw: &TestGateway,
+    shop: &Client,
+    end_user: &str,
+    amount: i64,
+    reference: &str,
+) -> (StatusCode, String) {
     let body = json!({"amountTransaction": {
-        "endUserId": ALICE.1,
+        "endUserId": end_user,
         "paymentAmount": {"chargingInformation": {"amount": amount, "currency": "KRW", "description": "Pass"}},
         "referenceCode": reference,
         "transactionOperationStatus": "Charged",
     }});
-    let r = post(
-        gw,
-        "/payment/tel%3A%2B821012345678/transactions/amount",
-        Some(shop),
-        &body,
-    )
-    .await;
+    let path = format!(
+        "/payment/{}/transactions/amount",
+        end_user.replace(':', "%3A").replace('+', "%2B")
+    );
+    let r = post(gw, &path, Some(shop), &body).await;
     (r.status, r.exception().1.to_owned())
 }
 
@@ -209,12 +221,9 @@ async fn a_flag_lets_the_charge_through_for_review(db: &TestDb) {
         None,
         "below ten times"
     );
-    // Six charges averaging 14,000 / 6: 30,000 is over ten times that.
-    assert_eq!(
-        soap_charge(&gw, &shop, 30_000, "h-6").await,
-        None,
-        "flagged, not refused"
-    );
+    // Six charges averaging 14,000 / 6: 30,000 is over ten times that (over REST this time).
+    let flagged = rest_charge(&gw, &shop, 30_000, "h-6").await;
+    assert_eq!(flagged.0, StatusCode::CREATED, "flagged, not refused");
     let recorded = decisions(&gw).await;
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(
@@ -398,6 +407,18 @@ async fn one_application_charging_many_accounts_is_stopped(db: &TestDb) {
         charge(numbers[2], "s-4").await.as_deref(),
         Some("POL1020"),
         "a third account"
+    );
+    let over_rest = rest_charge_to(&gw, &shop, "tel:+821020000003", 100, "s-5").await;
+    assert_eq!(
+        over_rest,
+        (StatusCode::FORBIDDEN, "POL1020".to_owned()),
+        "the same over REST"
+    );
+    let counted = rest_charge_to(&gw, &shop, ALICE.1, 100, "s-6").await;
+    assert_eq!(
+        counted.0,
+        StatusCode::CREATED,
+        "an account counted already, over REST"
     );
     let other = register(&gw, "other", json!({"allow": ["Payment"]})).await;
     let body = charge_amount(numbers[2], "100", "o-1");

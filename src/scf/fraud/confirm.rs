@@ -355,34 +355,23 @@ impl Scf {
             return self.release(c, ConfirmationStatus::Declined, now).await;
         }
         self.store
-            .finish_confirmation(&c.id, ConfirmationStatus::Confirmed, now.at_ms)
+            .finish_confirmation(&c.id, ConfirmationStatus::Confirmed, now)
             .await
             .map_err(internal)?;
         Ok(())
     }
 
-    /// Gives back what `c` holds and closes it as `status`.
+    /// Gives back what `c` holds and closes it as `status`, in one transaction.
     async fn release(
         &self,
         c: &Confirmation,
         status: ConfirmationStatus,
         now: &Moment,
     ) -> Result<(), ScfError> {
-        if self
-            .store
-            .finish_confirmation(&c.id, status, now.at_ms)
+        self.store
+            .finish_confirmation(&c.id, status, now)
             .await
-            .map_err(internal)?
-        {
-            match self
-                .store
-                .release_reservation(&c.reservation_id, &c.actor, now)
-                .await
-            {
-                Ok(_) | Err(StoreError::ReservationClosed(_) | StoreError::ReservationNotFound) => {}
-                Err(e) => return Err(internal(e)),
-            }
-        }
+            .map_err(internal)?;
         Ok(())
     }
 

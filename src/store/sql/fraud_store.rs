@@ -70,7 +70,8 @@ const INSERT_CONFIRMATION: &str = "INSERT INTO charge_confirmations (id, decisio
 const REFERENCE_ENTRY: &str = "SELECT id FROM ledger WHERE actor = $1 AND reference_code = $2";
 
 const FINISH_CONFIRMATION: &str = "UPDATE charge_confirmations SET status = $2, updated_at = $3 \
-     WHERE id = $1 AND status = 'pending'";
+     WHERE id = $1 AND status = 'pending' RETURNING reservation_id";
+const CONFIRMATION_ACTOR: &str = "SELECT actor FROM charge_confirmations WHERE id = $1";
 
 const PRUNE_SPREAD_ACCOUNTS: &str = "DELETE FROM fraud_app_accounts WHERE minute_key < $1";
 const PRUNE_SPREAD_MINUTES: &str = "DELETE FROM fraud_app_minutes WHERE minute_key < $1";
@@ -306,18 +307,40 @@ impl FraudStore for SqlStore {
         &self,
         id: &str,
         status: ConfirmationStatus,
-        now_ms: i64,
+        now: &Moment,
     ) -> Result<bool, StoreError> {
+        use crate::store::payment::ReservationStatus;
         let mut tx = self.begin_write().await?;
-        let changed = db::query(FINISH_CONFIRMATION)
+        let ended = db::query_scalar::<String>(FINISH_CONFIRMATION)
             .bind(id)
             .bind(status.as_str())
-            .bind(now_ms)
-            .execute(&mut tx)
-            .await?
-            .rows_affected();
+            .bind(now.at_ms)
+            .fetch_optional(&mut tx)
+            .await?;
+        let Some(reservation) = ended else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        if status != ConfirmationStatus::Confirmed {
+            // The hold may be gone already (charged by a YES that lost the race, or expired).
+            let actor = db::query_scalar::<String>(CONFIRMATION_ACTOR)
+                .bind(id)
+                .fetch_one(&mut tx)
+                .await?;
+            match self
+                .touch_reservation(&mut tx, &reservation, &actor, now, false)
+                .await
+            {
+                Ok((account_id, r)) => {
+                    self.release_held(&mut tx, account_id, &r, ReservationStatus::Released, now)
+                        .await?;
+                }
+                Err(StoreError::ReservationNotFound | StoreError::ReservationClosed(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
         tx.commit().await?;
-        Ok(changed > 0)
+        Ok(true)
     }
 
     async fn due_confirmations(&self, now: &Moment, limit: i64) -> Result<Vec<Confirmation>, StoreError> {

@@ -13,7 +13,10 @@ use crate::soap_framework::{ALICE, open_account, register};
 battery!(rules_are_edited_and_decisions_reviewed_from_the_console);
 
 async fn rules_are_edited_and_decisions_reviewed_from_the_console(db: &TestDb) {
-    let gw = TestGateway::start(db).await;
+    // A clock that stands still: the velocity minute never turns between the two charges.
+    let noon = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 9, 3, 0, 30).unwrap();
+    let clock = std::sync::Arc::new(pxgate::domain::ManualClock::new(noon));
+    let gw = TestGateway::start_clocked(db, clock, |_| {}).await;
     let mut browser = Browser::signed_in(&gw).await;
     let page = "/console/fraud/rules";
     let shown = browser.get(page).await;
