@@ -286,53 +286,51 @@ pub(super) async fn limits(
     answer(&state, &ctx, &raw, "limits", form, result).await
 }
 
-/// `POST /console/subscribers/{msisdn}/pin`: sets a new PIN, or clears it (`clear`).
+/// `POST /console/subscribers/{msisdn}/pin`: sets a new PIN, or clears it (`clear`). The PIN is
+/// never written back into the page.
 pub(super) async fn pin(
     State(state): State<ConsoleState>,
     ctx: Ctx,
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let path = format!("/accounts/{}/pin", enc_number(&raw));
-    let operator = ctx.operator();
-    let result = if form.contains_key("clear") {
-        state
-            .api()
-            .send(&operator, Method::DELETE, &path, Value::Null)
-            .await
-    } else {
-        let pin = form.get("pin").map_or("", |p| p.trim());
-        state
-            .api()
-            .send(&operator, Method::PUT, &path, json!({ "pin": pin }))
-            .await
-    };
+    let result = put_or_delete(&state, &ctx, &raw, ("pin", "pin"), &form).await;
     let mut values = form;
     values.remove("pin");
     answer(&state, &ctx, &raw, "pin", values, result).await
 }
 
-/// `POST /console/subscribers/{msisdn}/push`: `PUT` (or, with `clear`, `DELETE`)
-/// `/admin/v1/accounts/{msisdn}/push`.
+/// `POST /console/subscribers/{msisdn}/push`: sets the device topic, or removes it (`clear`).
 pub(super) async fn push(
     State(state): State<ConsoleState>,
     ctx: Ctx,
     Path(raw): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let path = format!("/accounts/{}/push", enc_number(&raw));
+    let result = put_or_delete(&state, &ctx, &raw, ("push", "topic"), &form).await;
+    answer(&state, &ctx, &raw, "push", form, result).await
+}
+
+/// `DELETE /admin/v1/accounts/{msisdn}/{what}` when the form says `clear`, else `PUT` it with the
+/// form's `field`.
+async fn put_or_delete(
+    state: &ConsoleState,
+    ctx: &Ctx,
+    raw: &str,
+    (what, field): (&str, &str),
+    form: &HashMap<String, String>,
+) -> Result<Value, Refused> {
+    let path = format!("/accounts/{}/{what}", enc_number(raw));
     let operator = ctx.operator();
-    let result = if form.contains_key("clear") {
-        state
+    if form.contains_key("clear") {
+        return state
             .api()
             .send(&operator, Method::DELETE, &path, Value::Null)
-            .await
-    } else {
-        let topic = form.get("topic").map_or("", |t| t.trim());
-        state
-            .api()
-            .send(&operator, Method::PUT, &path, json!({ "topic": topic }))
-            .await
-    };
-    answer(&state, &ctx, &raw, "push", form, result).await
+            .await;
+    }
+    let value = form.get(field).map_or("", |v| v.trim());
+    state
+        .api()
+        .send(&operator, Method::PUT, &path, json!({ field: value }))
+        .await
 }
