@@ -105,14 +105,36 @@ pub(crate) fn release_held(shared: &Arc<Shared>, system_id: &str, link: &Arc<Lin
     });
 }
 
-/// One deliver_sm per destination of the message.
+/// After a session ended: the receipts it was sent and never acknowledged go out again on another
+/// receiving session of their system_id, or are held until one binds.
+pub(crate) fn redeliver_unacked(shared: &Arc<Shared>, link: &Link) {
+    let owed = link.take_unacked();
+    if owed.is_empty() {
+        return;
+    }
+    tracing::debug!(
+        receipts = owed.len(),
+        "receipts not acknowledged before the session ended: again"
+    );
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        for (id, rec) in owed {
+            if let Some(link) = shared
+                .held
+                .pick_or_hold(&shared.registry, id, &rec, &shared.counters)
+            {
+                send(&shared, id, &rec, &link).await;
+            }
+        }
+    });
+}
+
+/// One deliver_sm per destination of the message, each owed until its deliver_sm_resp.
 async fn send(shared: &Shared, id: u64, rec: &Record, link: &Link) {
     for dest in &rec.dests {
-        let out = Out::cmd(
-            CommandStatus::EsmeRok,
-            link.next_seq(),
-            build(shared, id, rec, dest, link),
-        );
+        let seq = link.next_seq();
+        link.expect_ack(seq, id, rec);
+        let out = Out::cmd(CommandStatus::EsmeRok, seq, build(shared, id, rec, dest, link));
         let sent = tokio::time::timeout(SEND_PATIENCE, link.send(out, &shared.counters)).await;
         let counter = if matches!(sent, Ok(Ok(()))) {
             &shared.counters.receipts_sent

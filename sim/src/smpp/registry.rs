@@ -18,6 +18,9 @@ pub(crate) struct Link {
     next_seq: AtomicU32,
     /// interface_version the peer bound with (0x34, 0x50, …); 0 before bind.
     version: AtomicU32,
+    /// Receipts sent on this link whose deliver_sm_resp has not come, by sequence number: held
+    /// again when the session ends, as an SMSC retries a deliver_sm nobody acknowledged.
+    unacked: Mutex<HashMap<u32, (u64, crate::store::Record)>>,
 }
 
 /// The session's writer has gone.
@@ -32,7 +35,32 @@ impl Link {
             tx,
             next_seq: AtomicU32::new(1),
             version: AtomicU32::new(0),
+            unacked: Mutex::default(),
         }
+    }
+
+    /// Receipt `id` went out as `seq`; it stays owed until [`Self::acked`].
+    pub(crate) fn expect_ack(&self, seq: u32, id: u64, rec: &crate::store::Record) {
+        let mut unacked = self.unacked.lock().unwrap_or_else(PoisonError::into_inner);
+        unacked.insert(seq, (id, rec.clone()));
+    }
+
+    /// The peer answered the deliver_sm `seq`.
+    pub(crate) fn acked(&self, seq: u32) {
+        self.unacked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&seq);
+    }
+
+    /// The receipts still owed, each message once (its record sends every destination again).
+    pub(crate) fn take_unacked(&self) -> Vec<(u64, crate::store::Record)> {
+        let owed = std::mem::take(&mut *self.unacked.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut by_id: HashMap<u64, crate::store::Record> = HashMap::new();
+        for (_, (id, rec)) in owed {
+            by_id.entry(id).or_insert(rec);
+        }
+        by_id.into_iter().collect()
     }
 
     /// SMPP v5.0 §3.2: sequence numbers run 0x00000001..=0x7FFFFFFF, then wrap.

@@ -146,6 +146,7 @@ pub(crate) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         }
         End::Abrupt => writer.abort(),
     }
+    super::receipts::redeliver_unacked(&shared, &link);
     shared.counters.sessions_open.fetch_sub(1, Relaxed);
 }
 
@@ -323,11 +324,11 @@ impl Session {
             | Pdu::QuerySm(_)
             | Pdu::CancelSm(_)
             | Pdu::ReplaceSm(_) => self.transmit(id, seq, pdu, faults),
-            Pdu::DeliverSmResp(_)
-            | Pdu::DataSmResp(_)
-            | Pdu::EnquireLinkResp
-            | Pdu::UnbindResp
-            | Pdu::GenericNack => Action::none(),
+            Pdu::DeliverSmResp(_) => {
+                self.link.acked(seq);
+                Action::none()
+            }
+            Pdu::DataSmResp(_) | Pdu::EnquireLinkResp | Pdu::UnbindResp | Pdu::GenericNack => Action::none(),
             // Unknown ids, MC-only PDUs and broadcast (not simulated).
             _ => Action::reply(Out::nack(CommandStatus::EsmeRinvcmdid, seq)),
         }
