@@ -119,11 +119,13 @@ pub(super) async fn create(
     if !get("start_at").is_empty() {
         body["start_at"] = json!(get("start_at"));
     }
-    if let Some((from, to)) = get("window").split_once('-') {
-        body["window"] = json!([
-            from.trim().parse::<u32>().unwrap_or(99),
-            to.trim().parse::<u32>().unwrap_or(99)
-        ]);
+    // `FROM-TO` as two hours; anything else goes to the API as typed, which names the field.
+    let window = get("window");
+    if !window.is_empty() {
+        let hours = window
+            .split_once('-')
+            .and_then(|(from, to)| Some((from.trim().parse::<u32>().ok()?, to.trim().parse::<u32>().ok()?)));
+        body["window"] = hours.map_or_else(|| json!(window), |(from, to)| json!([from, to]));
     }
     match state
         .api()

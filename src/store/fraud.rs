@@ -195,7 +195,8 @@ pub trait FraudStore: Send + Sync {
         now_ms: i64,
     ) -> Result<Decision, StoreError>;
 
-    /// Records a confirmation (its reservation already holds the money).
+    /// Records a confirmation (its reservation already holds the money);
+    /// [`StoreError::AlreadyExists`] when the actor's reference code has one already.
     async fn create_confirmation(&self, c: &Confirmation) -> Result<(), StoreError>;
 
     /// The confirmation of an application's charge, by its reference code.

@@ -220,7 +220,7 @@ impl Scf {
                 .release_reservation(&confirmation.reservation_id, &m.actor, now)
                 .await;
             return match e {
-                StoreError::Backend(ref b) if is_unique(b) => Err(ScfError::ConfirmationPending {
+                StoreError::AlreadyExists => Err(ScfError::ConfirmationPending {
                     until_ms: expires_at_ms,
                 }),
                 other => Err(internal(other)),
@@ -252,11 +252,6 @@ impl Scf {
             tracing::warn!(error = %e, "a confirmation SMS could not be queued");
         }
     }
-}
-
-/// Whether `e` is a unique violation (a second confirmation for one reference code).
-fn is_unique(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
 impl Scf {

@@ -276,7 +276,14 @@ impl FraudStore for SqlStore {
             .bind(c.expires_at_ms)
             .bind(c.created_at_ms)
             .execute(&mut tx)
-            .await?;
+            .await
+            .map_err(|e| {
+                if crate::store::sql::is_unique_violation(&e) {
+                    StoreError::AlreadyExists
+                } else {
+                    e.into()
+                }
+            })?;
         tx.commit().await?;
         Ok(())
     }

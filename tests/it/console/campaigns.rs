@@ -31,6 +31,21 @@ async fn a_campaign_is_scheduled_paused_resumed_and_cancelled_from_the_console(d
             refused.body
         );
     }
+    let unreadable = [
+        ("name", "x"),
+        ("sender", "1588"),
+        ("text", "Hi"),
+        ("window", "nine to five"),
+        ("rate_per_sec", "5"),
+        ("numbers", "010-3000-0001"),
+    ];
+    let refused = browser.submit(page, page, &unreadable).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"data-field="window""#),
+        "{}",
+        refused.body
+    );
     assert!(
         gw.admin_json::<Vec<Value>>("/campaigns").await.is_empty(),
         "nothing scheduled"
