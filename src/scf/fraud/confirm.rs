@@ -326,6 +326,16 @@ impl Scf {
 
     /// Charges what `c` holds under the application's reference code.
     async fn complete(&self, c: &Confirmation, now: &Moment) -> Result<(), ScfError> {
+        // The subscriber's YES does not outlive the application: one suspended or revoked since
+        // it asked charges nothing.
+        let app = match crate::domain::actor::app_id(&c.actor) {
+            Some(id) => self.store.app(id).await.map_err(internal)?,
+            None => None,
+        };
+        if app.is_none_or(|a| a.status != crate::store::apps::AppStatus::Active) {
+            tracing::info!(confirmation = %c.id, "the application is no longer active; the held charge is released");
+            return self.release(c, ConfirmationStatus::Declined, now).await;
+        }
         let charge = ReservationCharge {
             id: c.reservation_id.clone(),
             actor: c.actor.clone(),

@@ -127,6 +127,29 @@ async fn a_held_charge_is_confirmed_declined_or_released_by_the_subscriber(db: &
         Some("POL1022")
     );
 
+    // A YES for an application suspended since it asked charges nothing: the hold goes back.
+    let gone = register(&gw, "gone", json!({"allow": ["Payment"]})).await;
+    assert_eq!(
+        soap_charge(&gw, &gone, 15_000, "g-1").await.as_deref(),
+        Some("POL1021")
+    );
+    let code = code_in(&sim, 4).await;
+    let suspended = gw
+        .admin(reqwest::Method::POST, "/apps/gone/suspend")
+        .send()
+        .await
+        .unwrap();
+    assert!(suspended.status().is_success(), "{}", suspended.status());
+    reply(&sim, &format!("YES {code}")).await;
+    let path = format!("/accounts/{}", ALICE.0);
+    for _ in 0..500 {
+        let account: serde_json::Value = gw.admin_json(&path).await;
+        if account["reserved"] == json!(0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     let account: serde_json::Value = gw.admin_json(&format!("/accounts/{}", ALICE.0)).await;
     assert_eq!(
         (&account["balance"], &account["reserved"]),
@@ -138,5 +161,5 @@ async fn a_held_charge_is_confirmed_declined_or_released_by_the_subscriber(db: &
         .iter()
         .filter(|d| d["action"] == "confirm")
         .count();
-    assert_eq!(asked, 3);
+    assert_eq!(asked, 4);
 }
