@@ -398,5 +398,6 @@ fn deny_all() -> ServiceAgreement {
         valid_until: Some(chrono::DateTime::UNIX_EPOCH),
         max_sms_addresses: 1,
         source_networks: Vec::new(),
+        campaigns: agreement::CampaignTerms::default(),
     }
 }

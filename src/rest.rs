@@ -1,6 +1,7 @@
 //! The OneAPI REST binding under `/oneapi/v1`: SMS resources (parlayx-spec §5.2; [`sms`] and its
 //! notifier), Payment resources (parlayx-spec §5.3), pxgate's
-//! Account Management resources (no OneAPI standard exists; [`account`]), the OpenAPI
+//! Account Management resources (no OneAPI standard exists; [`account`]) and campaign resources
+//! ([`campaigns`]), the OpenAPI
 //! 3.1 document generated from the handlers (`GET /oneapi/v1/openapi.json`) and a page rendering it
 //! (`GET /oneapi/v1/docs`).
 //!
@@ -19,6 +20,7 @@
 mod account;
 pub(crate) mod account_json;
 mod amount;
+mod campaigns;
 mod docs;
 pub(crate) mod error;
 mod form;
@@ -86,6 +88,9 @@ pub(crate) fn routes() -> Router<Gateway> {
         .routes(routes!(sms::subscriptions::subscribe))
         .routes(routes!(sms::subscriptions::unsubscribe))
         .routes(routes!(sms::receipt_subscriptions::subscribe))
+        .routes(routes!(campaigns::create, campaigns::list))
+        .routes(routes!(campaigns::show))
+        .routes(routes!(campaigns::update))
         .routes(routes!(
             sms::receipt_subscriptions::get_subscription,
             sms::receipt_subscriptions::unsubscribe

@@ -78,6 +78,15 @@ pub enum StoreError {
     /// A row holds a value this version cannot read (a newer schema, or manual edits).
     #[error("unreadable row: {0}")]
     Corrupt(String),
+    /// The creator's unfinished campaigns already send this many numbers a second: with the new
+    /// one they would exceed its rate budget.
+    #[error("the unfinished campaigns already use {in_use} of the {budget} numbers per second allowed")]
+    CampaignRateBudget {
+        /// The rates of the unfinished campaigns, added up.
+        in_use: i64,
+        /// The budget.
+        budget: u32,
+    },
     /// The database failed or could not be reached.
     #[error("database error: {0}")]
     Backend(#[from] sqlx::Error),

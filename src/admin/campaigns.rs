@@ -160,6 +160,7 @@ impl PostCampaign {
             rate_per_sec: self.rate_per_sec,
             numbers,
             created_by: by.actor(),
+            client_correlator: None,
         })
     }
 }
@@ -207,7 +208,7 @@ pub async fn create(
 /// `GET /campaigns`: every campaign, newest first, with its progress.
 pub async fn list(State(state): State<AdminState>) -> Result<Json<Vec<CampaignView>>, Problem> {
     let mut out = Vec::new();
-    for c in state.store().campaigns().await? {
+    for c in state.store().campaigns(None).await? {
         let report = state.store().campaign_report(&c.id).await?;
         out.push(CampaignView::of(&c, &report));
     }

@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::framework::{Agreement, ServiceAgreement};
+use crate::framework::Agreement;
 use crate::store::Store;
 use crate::store::apps::AppStatus;
 
@@ -112,11 +112,7 @@ impl Routes {
         {
             return Ok(Arc::clone(route));
         }
-        let doc: ServiceAgreement =
-            serde_json::from_str(source).map_err(|e| format!("the stored agreement does not read: {e}"))?;
-        let agreement = Arc::new(
-            Agreement::compile(&doc).map_err(|e| format!("the stored agreement is invalid: {e:?}"))?,
-        );
+        let agreement = Arc::new(Agreement::from_stored(source)?);
         let client = reqwest::Client::builder()
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())

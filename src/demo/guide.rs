@@ -38,7 +38,26 @@ pub(super) fn print_try_this(r: &Running, data: &Path) {
         "  curl -s -u shop:{shop} -H 'Content-Type: application/json' -d '{{\"amountTransaction\":{{\"endUserId\":\"tel:+821012340001\",\"paymentAmount\":{{\"chargingInformation\":{{\"amount\":1200,\"currency\":\"KRW\",\"description\":\"Bagel\"}}}},\"referenceCode\":\"demo-rest-0001\",\"transactionOperationStatus\":\"Charged\"}}}}' {base}/oneapi/v1/payment/tel%3A%2B821012340001/transactions/amount"
     );
     print_sms(r, data, shop);
+    print_campaign(r);
     print_operator(r, data);
+}
+
+/// An application's campaign: "news" has the Campaigns grant.
+#[allow(clippy::print_stdout)]
+fn print_campaign(r: &Running) {
+    let base = &r.base;
+    let news = r
+        .apps
+        .iter()
+        .find(|a| a.id == "news")
+        .map_or("", |a| a.secret.as_str());
+    println!(
+        "  # the \"news\" application schedules its own campaign (the Campaigns grant), then follows it"
+    );
+    println!(
+        "  curl -s -u news:{news} -H 'Content-Type: application/json' -d '{{\"smsCampaign\":{{\"name\":\"Morning headlines\",\"senderName\":\"NEWS\",\"message\":\"Today: pxgate opens its campaigns to applications\",\"address\":[\"tel:+821012340001\",\"tel:+821012340002\"],\"ratePerSecond\":2,\"clientCorrelator\":\"demo-news-0001\"}}}}' {base}/oneapi/v1/smsmessaging/campaigns"
+    );
+    println!("  curl -s -u news:{news} {base}/oneapi/v1/smsmessaging/campaigns");
 }
 
 /// SMS: a send, the subscriber's phone, a message from the phone.

@@ -158,7 +158,8 @@ pub(super) struct DemoApp {
 }
 
 /// "shop" may use Payment, Account Management (reads of accounts it charged, no credits) and SMS
-/// at a high rate; "news" only SMS, slowly; "topup" only credits accounts (balanceUpdate,
+/// at a high rate; "news" only SMS, slowly, and campaigns to up to 1,000 numbers at 5 a second;
+/// "topup" only credits accounts (balanceUpdate,
 /// voucherUpdate) within its credit limits, and reads what it credited.
 fn agreements() -> [(&'static str, &'static str, &'static str, serde_json::Value); 3] {
     [
@@ -178,11 +179,12 @@ fn agreements() -> [(&'static str, &'static str, &'static str, serde_json::Value
         (
             "news",
             "Daily News",
-            "SMS",
+            "SMS, Campaigns",
             json!({
-                "allow": ["SMS"],
+                "allow": ["SMS", "Campaigns"],
                 "rates": [{"scope": "SMS", "per_second": 5, "burst": 10}],
                 "sms_senders": ["NEWS"],
+                "campaigns": {"max_numbers": 1000, "max_rate_per_second": 5},
                 "callback_hosts": ["127.0.0.1:*", "localhost:*"],
                 "callback_networks": ["127.0.0.0/8", "::1"],
             }),

@@ -60,10 +60,33 @@ pub struct ServiceAgreement {
     /// empty: any. The peer address of the connection is checked (no forwarding header is trusted).
     #[serde(default)]
     pub source_networks: Vec<String>,
+    /// What the application's campaigns may reach (with the `Campaigns` grant).
+    #[serde(default)]
+    pub campaigns: CampaignTerms,
 }
 
 fn default_max_sms_addresses() -> u32 {
     10
+}
+
+/// The bounds of an application's campaigns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CampaignTerms {
+    /// Most numbers in one campaign.
+    pub max_numbers: u32,
+    /// Most numbers per second all its unfinished (scheduled or paused) campaigns together may
+    /// send: the sum of their rates.
+    pub max_rate_per_second: u32,
+}
+
+impl Default for CampaignTerms {
+    fn default() -> Self {
+        Self {
+            max_numbers: 10_000,
+            max_rate_per_second: 10,
+        }
+    }
 }
 
 /// One request-rate rule.
@@ -154,6 +177,8 @@ pub struct Agreement {
     pub max_sms_addresses: u32,
     /// Networks calls may come from; empty: any.
     source_networks: Vec<ipnet::IpNet>,
+    /// Bounds of its campaigns.
+    pub campaigns: CampaignTerms,
 }
 
 /// Why the agreement does not let a call through.
@@ -182,6 +207,18 @@ impl Agreement {
         if doc.max_sms_addresses == 0 {
             errors.push(("max_sms_addresses".to_owned(), "must be at least 1".to_owned()));
         }
+        if doc.campaigns.max_numbers == 0 {
+            errors.push((
+                "campaigns.max_numbers".to_owned(),
+                "must be at least 1".to_owned(),
+            ));
+        }
+        if doc.campaigns.max_rate_per_second == 0 {
+            errors.push((
+                "campaigns.max_rate_per_second".to_owned(),
+                "must be at least 1".to_owned(),
+            ));
+        }
         let source_networks = compile_networks("source_networks", &doc.source_networks, &mut errors);
         let callback_hosts = compile_callback_hosts(doc, &mut errors);
         let callback_networks = compile_networks("callback_networks", &doc.callback_networks, &mut errors);
@@ -200,7 +237,15 @@ impl Agreement {
             valid_until: doc.valid_until,
             max_sms_addresses: doc.max_sms_addresses,
             source_networks,
+            campaigns: doc.campaigns,
         })
+    }
+
+    /// The agreement as the store keeps it (its JSON document), checked; why not, in one line.
+    pub fn from_stored(source: &str) -> Result<Self, String> {
+        let doc: ServiceAgreement =
+            serde_json::from_str(source).map_err(|e| format!("the stored agreement does not read: {e}"))?;
+        Self::compile(&doc).map_err(|e| format!("the stored agreement is invalid: {e:?}"))
     }
 
     /// Whether a call may come from `peer`.

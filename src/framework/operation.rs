@@ -18,6 +18,9 @@ pub enum Group {
     /// Adding money to an account (`balanceUpdate`, `voucherUpdate`): granted only by name,
     /// never through `*`, `AccountManagement` or a service scope, since it mints credit.
     Credit,
+    /// Scheduled bulk messages (pxgate extension): granted only by name, never through `*`,
+    /// since one call reaches many subscribers.
+    Campaigns,
 }
 
 /// A Parlay X interface (one SOAP endpoint).
@@ -41,11 +44,13 @@ pub enum Service {
     ReceiveSms,
     /// `SmsNotificationManager`
     SmsNotificationManager,
+    /// `SmsCampaign` (pxgate extension, REST only)
+    SmsCampaign,
 }
 
 impl Service {
     /// Every service.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::AmountCharging,
         Self::VolumeCharging,
         Self::ReserveAmountCharging,
@@ -55,6 +60,7 @@ impl Service {
         Self::SendSms,
         Self::ReceiveSms,
         Self::SmsNotificationManager,
+        Self::SmsCampaign,
     ];
 
     /// The interface name, as in the WSDL.
@@ -69,6 +75,7 @@ impl Service {
             Self::SendSms => "SendSms",
             Self::ReceiveSms => "ReceiveSms",
             Self::SmsNotificationManager => "SmsNotificationManager",
+            Self::SmsCampaign => "SmsCampaign",
         }
     }
 
@@ -81,6 +88,7 @@ impl Service {
             | Self::ReserveVolumeCharging => Group::Payment,
             Self::AccountManagement | Self::AccountNotificationManager => Group::AccountManagement,
             Self::SendSms | Self::ReceiveSms | Self::SmsNotificationManager => Group::Sms,
+            Self::SmsCampaign => Group::Campaigns,
         }
     }
 }
@@ -93,6 +101,7 @@ impl Group {
             Self::AccountManagement => "AccountManagement",
             Self::Sms => "SMS",
             Self::Credit => "Credit",
+            Self::Campaigns => "Campaigns",
         }
     }
 }
@@ -160,6 +169,9 @@ operations! {
     GetReceivedSms => ReceiveSms."getReceivedSms",
     StartSmsNotification => SmsNotificationManager."startSmsNotification",
     StopSmsNotification => SmsNotificationManager."stopSmsNotification",
+    CreateCampaign => SmsCampaign."createCampaign",
+    GetCampaign => SmsCampaign."getCampaign",
+    UpdateCampaign => SmsCampaign."updateCampaign",
 }
 
 impl Operation {
@@ -181,6 +193,12 @@ impl Operation {
     /// Whether this operation adds money to an account (the `Credit` grant).
     pub fn is_credit(self) -> bool {
         matches!(self, Self::BalanceUpdate | Self::VoucherUpdate)
+    }
+
+    /// Whether only a scope that names it (its group, its service or itself) grants it, never
+    /// `*`: the credits, and the campaigns.
+    pub fn granted_only_by_name(self) -> bool {
+        self.is_credit() || self.service().group() == Group::Campaigns
     }
 }
 
@@ -214,6 +232,7 @@ impl Scope {
             Group::AccountManagement,
             Group::Sms,
             Group::Credit,
+            Group::Campaigns,
         ]
         .into_iter()
         .find(|g| g.name() == s)
@@ -241,11 +260,17 @@ impl Scope {
         }
     }
 
-    /// Whether an agreement allowing this scope grants `op`: credits only by `Credit` or by name.
+    /// Whether an agreement allowing this scope grants `op`: credits only by `Credit` or by
+    /// their names; campaigns by any scope that names them (`Campaigns`, `SmsCampaign`, one
+    /// operation), never by `*`.
     pub fn grants(self, op: Operation) -> bool {
+        if !self.covers(op) {
+            return false;
+        }
         match self {
-            Self::Group(Group::Credit) | Self::Operation(_) => self.covers(op),
-            _ => !op.is_credit() && self.covers(op),
+            Self::All => !op.granted_only_by_name(),
+            Self::Group(Group::Credit) | Self::Operation(_) => true,
+            Self::Group(_) | Self::Service(_) => !op.is_credit(),
         }
     }
 
@@ -308,6 +333,29 @@ mod tests {
         assert!(!credit.grants(Operation::GetBalance));
         let one = Scope::parse("AccountManagement.balanceUpdate").unwrap();
         assert!(one.grants(Operation::BalanceUpdate) && !one.grants(Operation::VoucherUpdate));
+    }
+
+    #[test]
+    fn campaigns_are_granted_only_by_a_scope_that_names_them() {
+        for broad in ["*", "SMS", "SendSms"] {
+            let scope = Scope::parse(broad).unwrap();
+            assert!(!scope.grants(Operation::CreateCampaign), "{broad}");
+        }
+        for named in ["Campaigns", "SmsCampaign", "SmsCampaign.createCampaign"] {
+            assert!(
+                Scope::parse(named).unwrap().grants(Operation::CreateCampaign),
+                "{named}"
+            );
+        }
+        assert!(
+            !Scope::parse("SmsCampaign.getCampaign")
+                .unwrap()
+                .grants(Operation::CreateCampaign)
+        );
+        assert!(
+            Scope::parse("*").unwrap().covers(Operation::CreateCampaign),
+            "rates of * count them"
+        );
     }
 
     #[test]

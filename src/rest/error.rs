@@ -114,7 +114,8 @@ pub(crate) fn error_response(e: &RestError) -> Response {
 }
 
 /// parlayx-spec §5.4: SVC → 400 except SVC0005 → 409, SVC1000 ("no resources") → 503 and SVC0001
-/// (a failure of ours, not the caller's) → 500; POL → 403.
+/// (a failure of ours, not the caller's) → 500; POL → 403, except POL1100 (rate) → 429 and
+/// POL1024 (a campaign's state does not allow the change) → 409.
 fn exception_status(e: &Exception) -> StatusCode {
     match (e.kind, e.id) {
         (ExceptionKind::Service, "SVC0001") => StatusCode::INTERNAL_SERVER_ERROR,
@@ -122,6 +123,7 @@ fn exception_status(e: &Exception) -> StatusCode {
         (ExceptionKind::Service, "SVC1000") => StatusCode::SERVICE_UNAVAILABLE,
         (ExceptionKind::Service, _) => StatusCode::BAD_REQUEST,
         (ExceptionKind::Policy, "POL1100") => StatusCode::TOO_MANY_REQUESTS,
+        (ExceptionKind::Policy, "POL1024") => StatusCode::CONFLICT,
         (ExceptionKind::Policy, _) => StatusCode::FORBIDDEN,
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Scf, ScfError, internal};
 use crate::domain::{Moment, Msisdn};
+use crate::store::StoreError;
 use crate::store::campaigns::{Campaign, CampaignReport, CampaignStatus};
 
 /// Registration ids of the opt-out keywords: `gateway-optout-<n>`.
@@ -81,8 +82,10 @@ pub struct NewCampaign {
     pub rate_per_sec: u32,
     /// The numbers, E.164.
     pub numbers: Vec<Msisdn>,
-    /// Who asks (`operator:<name>`).
+    /// Who asks (`operator:<name>`, `app:<id>`).
     pub created_by: String,
+    /// An application's `clientCorrelator` and the fingerprint of its request.
+    pub client_correlator: Option<(String, String)>,
 }
 
 /// The opt-out list as this process knows it: every application send checks its addresses here
@@ -126,9 +129,20 @@ impl Scf {
         &self.settings.campaigns
     }
 
-    /// Schedules a campaign; its id and how many distinct numbers it has. `MessageTooLong`
-    /// when the text needs more than `[smpp] max_parts` parts.
+    /// Schedules an operator's campaign; it and how many distinct numbers it has.
+    /// `MessageTooLong` when the text needs more than `[smpp] max_parts` parts.
     pub async fn create_campaign(&self, new: NewCampaign) -> Result<(Campaign, i64), ScfError> {
+        self.schedule(new, None).await
+    }
+
+    /// Records a campaign, with its creator's unfinished campaigns' rates within `rate_budget`
+    /// (else `CampaignLimit`); a `clientCorrelator` its creator used before is
+    /// `DuplicateClientCorrelator`.
+    async fn schedule(
+        &self,
+        new: NewCampaign,
+        rate_budget: Option<u32>,
+    ) -> Result<(Campaign, i64), ScfError> {
         let max_parts = self.smpp().max_parts as usize;
         crate::smpp::encoding::encode(&new.text, max_parts, 0)
             .map_err(|e| ScfError::MessageTooLong(e.max_chars))?;
@@ -146,12 +160,21 @@ impl Scf {
             fed_at_ms: None,
             created_by: new.created_by,
             created_at_ms: now.at_ms,
+            client_correlator: new.client_correlator,
         };
         let numbers = self
             .store
-            .create_campaign(&campaign, &new.numbers)
+            .create_campaign(&campaign, &new.numbers, rate_budget)
             .await
-            .map_err(internal)?;
+            .map_err(|e| match e {
+                StoreError::AlreadyExists => ScfError::DuplicateClientCorrelator(
+                    campaign.client_correlator.clone().unwrap_or_default().0,
+                ),
+                StoreError::CampaignRateBudget { in_use, budget } => ScfError::CampaignLimit(format!(
+                    "ratePerSecond: the unfinished campaigns already send {in_use} of the {budget} numbers per second allowed"
+                )),
+                other => internal(other),
+            })?;
         self.register_opt_out_keywords().await;
         Ok((campaign, numbers))
     }
@@ -212,9 +235,10 @@ impl Scf {
         Ok(fed)
     }
 
-    /// Feeds one campaign; how many numbers it sent.
+    /// Feeds one campaign; how many numbers it sent. Outside its window, or while its creator
+    /// may not send it, it waits without counting an allowance.
     async fn feed(&self, c: &Campaign, now: &Moment) -> Result<usize, ScfError> {
-        if !in_window(c.window_from, c.window_to, now.hour) {
+        if !in_window(c.window_from, c.window_to, now.hour) || !self.creator_may_send(c).await? {
             if c.fed_at_ms.is_some() {
                 self.store
                     .set_campaign_fed_at(&c.id, None)
@@ -321,6 +345,10 @@ impl Scf {
         Ok(())
     }
 }
+
+mod apps;
+
+pub use apps::{CampaignRequest, Scheduled};
 
 #[cfg(test)]
 mod tests {

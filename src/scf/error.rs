@@ -88,6 +88,21 @@ pub enum ScfError {
     /// No SMS request with this identifier belongs to the caller (SVC0002).
     #[error("unknown request {0}")]
     UnknownRequest(String),
+    /// No campaign with this id belongs to the caller (SVC0002; REST: 404).
+    #[error("unknown campaign {0}")]
+    UnknownCampaign(String),
+    /// The campaign goes beyond the agreement's campaign bounds (POL1023, naming the part and
+    /// the bound).
+    #[error("campaign limit: {0}")]
+    CampaignLimit(String),
+    /// The campaign's state does not allow the change (POL1024; REST: 409).
+    #[error("campaign {id} is {status}")]
+    CampaignState {
+        /// The campaign.
+        id: String,
+        /// Its state.
+        status: &'static str,
+    },
     /// A service function's own rate (voucher attempts) is used up (POL1100).
     #[error("too many attempts; retry after {retry_after_secs} s")]
     RateExceeded {
@@ -180,6 +195,9 @@ impl ScfError {
             | Self::DuplicateNotificationCorrelator(_)
             | Self::OverlappingCriteria
             | Self::UnknownRequest(_)) => sms_exception(sms),
+            campaign @ (Self::UnknownCampaign(_) | Self::CampaignLimit(_) | Self::CampaignState { .. }) => {
+                campaign_exception(campaign)
+            }
         }
     }
 
@@ -269,6 +287,30 @@ fn sms_exception(e: &ScfError) -> Exception {
             "SVC0001",
             "A service error occurred. Error code is %1",
             vec![format!("not an SMS error: {other}")],
+        ),
+    }
+}
+
+/// The campaign refusals (docs/guides/campaigns.md).
+fn campaign_exception(e: &ScfError) -> Exception {
+    match e {
+        ScfError::UnknownCampaign(id) => Exception::service(
+            "SVC0002",
+            "Invalid input value for message part %1",
+            vec![format!("campaignId ({id})")],
+        ),
+        ScfError::CampaignLimit(what) => {
+            Exception::policy("POL1023", "Campaign limit exceeded: %1", vec![what.clone()])
+        }
+        ScfError::CampaignState { id, status } => Exception::policy(
+            "POL1024",
+            "Campaign %1 is %2",
+            vec![id.clone(), (*status).to_owned()],
+        ),
+        other => Exception::service(
+            "SVC0001",
+            "A service error occurred. Error code is %1",
+            vec![format!("not a campaign error: {other}")],
         ),
     }
 }

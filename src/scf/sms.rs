@@ -255,7 +255,7 @@ impl Scf {
 
     /// Every address as E.164, duplicates dropped (first one kept). None valid: SVC0004; some
     /// invalid: SVC0002 naming the first (ES 202 391-1 §10).
-    fn sms_addresses(&self, raw: &[String]) -> Result<Vec<Msisdn>, ScfError> {
+    pub(super) fn sms_addresses(&self, raw: &[String]) -> Result<Vec<Msisdn>, ScfError> {
         let parsed: Vec<_> = raw
             .iter()
             .map(|a| Msisdn::parse(a, &self.locale.default_country_code))
@@ -281,7 +281,7 @@ impl Scf {
 /// The sender a message goes out from: `name` when it is one of the agreement's `sms_senders`;
 /// without a name, the agreement's first sender. Anything else is POL0001: an application never
 /// sends from a name the operator did not give it (not even the gateway's own).
-fn agreed_sender(permit: &Permit, name: Option<&str>) -> Result<String, ScfError> {
+pub(super) fn agreed_sender(permit: &Permit, name: Option<&str>) -> Result<String, ScfError> {
     let senders = &permit.app().agreement.sms_senders;
     match name {
         Some(name) if senders.iter().any(|s| s == name) => Ok(name.to_owned()),

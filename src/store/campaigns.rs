@@ -68,8 +68,10 @@ pub struct Campaign {
     pub rate_per_sec: u32,
     /// The clock time the feeder last counted its allowance from, while in the window.
     pub fed_at_ms: Option<i64>,
-    /// Who made it (`operator:<name>`).
+    /// Who made it (`operator:<name>`, or `app:<id>` for an application's).
     pub created_by: String,
+    /// The application's `clientCorrelator` (unique per creator) and its request's fingerprint.
+    pub client_correlator: Option<(String, String)>,
     /// When.
     pub created_at_ms: i64,
 }
@@ -91,10 +93,26 @@ pub struct CampaignReport {
 #[async_trait]
 pub trait CampaignStore: Send + Sync {
     /// Records a campaign and its numbers (each once) in one transaction; how many numbers.
-    async fn create_campaign(&self, c: &Campaign, numbers: &[Msisdn]) -> Result<i64, StoreError>;
+    /// With `rate_budget`, the rates of its creator's unfinished (scheduled or paused) campaigns,
+    /// this one included, must not add up to more, else [`StoreError::CampaignRateBudget`];
+    /// checked under a lock per creator, so concurrent creations cannot both pass.
+    /// `AlreadyExists` when its creator used its `client_correlator` before.
+    async fn create_campaign(
+        &self,
+        c: &Campaign,
+        numbers: &[Msisdn],
+        rate_budget: Option<u32>,
+    ) -> Result<i64, StoreError>;
 
-    /// Every campaign, newest first.
-    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError>;
+    /// Every campaign, newest first; only `created_by`'s when given.
+    async fn campaigns(&self, created_by: Option<&str>) -> Result<Vec<Campaign>, StoreError>;
+
+    /// The campaign `created_by` made with `client_correlator`.
+    async fn campaign_by_correlator(
+        &self,
+        created_by: &str,
+        client_correlator: &str,
+    ) -> Result<Option<Campaign>, StoreError>;
 
     /// One campaign.
     async fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError>;

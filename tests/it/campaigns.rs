@@ -12,6 +12,8 @@ use chrono::TimeZone;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+mod apps;
+
 use crate::harness::{TestDb, TestGateway, battery};
 use crate::sms_harness::{SEND_SMS, send_sms, start_sim};
 use crate::soap_framework::{Auth, call, register};

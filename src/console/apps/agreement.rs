@@ -12,6 +12,7 @@
 //! | `sms_senders`, `callback_hosts`, `callback_networks`, `source_networks` | one a line | lists |
 //! | `valid_from`, `valid_until` | RFC 3339, empty: none | instants |
 //! | `max_sms_addresses` | a number | a number |
+//! | `campaigns` | `10000 10` (most numbers in a campaign, most numbers a second); empty: the defaults | `{"max_numbers", "max_rate_per_second"}` |
 
 use std::collections::HashMap;
 
@@ -104,6 +105,15 @@ pub(super) fn from_form(form: &HashMap<String, String>) -> Value {
     if !max.is_empty() {
         doc.insert("max_sms_addresses".to_owned(), word(max));
     }
+    let campaigns: Vec<&str> = get("campaigns").split_whitespace().collect();
+    if !campaigns.is_empty() {
+        let at = |i: usize| campaigns.get(i).map_or(Value::Null, |v| word(v));
+        let mut terms = json!({"max_numbers": at(0), "max_rate_per_second": at(1)});
+        if campaigns.len() > 2 {
+            terms["unexpected"] = json!(campaigns[2..].join(" "));
+        }
+        doc.insert("campaigns".to_owned(), terms);
+    }
     Value::Object(doc)
 }
 
@@ -156,6 +166,11 @@ pub(super) fn to_form(doc: &Value) -> HashMap<String, String> {
             .unwrap_or_default();
         form.insert(key.to_owned(), v);
     }
+    let campaigns = doc.get("campaigns").filter(|c| c.is_object()).map(|c| {
+        let term = |k: &str| plain(c.get(k).unwrap_or(&Value::Null));
+        format!("{} {}", term("max_numbers"), term("max_rate_per_second"))
+    });
+    form.insert("campaigns".to_owned(), campaigns.unwrap_or_default());
     form
 }
 
@@ -200,9 +215,11 @@ mod tests {
             "source_networks": ["203.0.113.0/24"],
             "valid_until": "2027-12-31T15:00:00Z",
             "max_sms_addresses": 10,
+            "campaigns": {"max_numbers": 5000, "max_rate_per_second": 20},
         });
         let form = to_form(&doc);
         assert_eq!(form["rates"], "Payment 50 100\nSMS 5");
+        assert_eq!(form["campaigns"], "5000 20");
         assert_eq!(form["spend_limits"], "KRW 50000 - 1000000");
         assert_eq!(from_form(&form), doc);
     }

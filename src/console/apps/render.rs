@@ -98,6 +98,7 @@ fn agreement_inputs(
             (field(lang.t("시작 (RFC 3339)", "Valid from (RFC 3339)"), "valid_from", "text", &value("valid_from"), sent.error(form, "valid_from")))
             (field(lang.t("종료 (RFC 3339)", "Valid until (RFC 3339)"), "valid_until", "text", &value("valid_until"), sent.error(form, "valid_until")))
             (field(lang.t("sendSms 최대 수신자", "Most addresses per sendSms"), "max_sms_addresses", "text", &value("max_sms_addresses"), sent.error(form, "max_sms_addresses")))
+            (field(lang.t("캠페인 (최대 번호 수, 초당 최대 발송; 비우면 기본값 10000 10)", "Campaigns (most numbers, most per second; empty: the defaults 10000 10)"), "campaigns", "text", &value("campaigns"), sent.error(form, "campaigns")))
         }
     }
 }

@@ -10,17 +10,31 @@ use crate::store::sms::NewSms;
 use crate::store::sql::{SqlStore, db};
 
 const COLUMNS: &str = "id, name, sender, text, status, start_at, window_from, window_to, rate_per_sec, \
-       fed_at, created_by, created_at";
+       fed_at, created_by, created_at, client_correlator, client_fingerprint";
 
 const INSERT_CAMPAIGN: &str = "INSERT INTO campaigns (id, name, sender, text, status, start_at, \
-       window_from, window_to, rate_per_sec, fed_at, created_by, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, NULL, $9, $10, $10)";
+       window_from, window_to, rate_per_sec, fed_at, created_by, created_at, updated_at, client_correlator, \
+       client_fingerprint) \
+     VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12)";
+
+/// One creator's campaigns are created one at a time where their rates are checked (on SQLite the
+/// write transaction already is).
+const LOCK_CREATOR_SQLITE: &str = "SELECT $1";
+const LOCK_CREATOR_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+const RATES_IN_USE: &str = "SELECT CAST(COALESCE(SUM(rate_per_sec), 0) AS BIGINT) FROM campaigns \
+     WHERE created_by = $1 AND status IN ('scheduled', 'paused')";
 
 const INSERT_RECIPIENT: &str = "INSERT INTO campaign_recipients (campaign_id, msisdn, status, updated_at) \
      VALUES ($1, $2, 'pending', $3) ON CONFLICT (campaign_id, msisdn) DO NOTHING";
 
 static LIST: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {COLUMNS} FROM campaigns ORDER BY created_at DESC, id"));
+static LIST_BY: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {COLUMNS} FROM campaigns WHERE created_by = $1 ORDER BY created_at DESC, id")
+});
+static BY_CORRELATOR: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {COLUMNS} FROM campaigns WHERE created_by = $1 AND client_correlator = $2")
+});
 static ONE: LazyLock<String> = LazyLock::new(|| format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1"));
 static DUE: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {COLUMNS} FROM campaigns WHERE status = 'scheduled' AND start_at <= $1 ORDER BY start_at")
@@ -69,6 +83,8 @@ struct CampaignRow {
     fed_at: Option<i64>,
     created_by: String,
     created_at: i64,
+    client_correlator: Option<String>,
+    client_fingerprint: Option<String>,
 }
 
 impl TryFrom<CampaignRow> for Campaign {
@@ -89,6 +105,7 @@ impl TryFrom<CampaignRow> for Campaign {
             fed_at_ms: r.fed_at,
             created_by: r.created_by,
             created_at_ms: r.created_at,
+            client_correlator: r.client_correlator.zip(r.client_fingerprint),
         })
     }
 }
@@ -99,9 +116,27 @@ fn campaigns(rows: Vec<CampaignRow>) -> Result<Vec<Campaign>, StoreError> {
 
 #[async_trait::async_trait]
 impl CampaignStore for SqlStore {
-    async fn create_campaign(&self, c: &Campaign, numbers: &[Msisdn]) -> Result<i64, StoreError> {
+    async fn create_campaign(
+        &self,
+        c: &Campaign,
+        numbers: &[Msisdn],
+        rate_budget: Option<u32>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        db::query(INSERT_CAMPAIGN)
+        if let Some(budget) = rate_budget {
+            db::query(self.by_backend(LOCK_CREATOR_SQLITE, LOCK_CREATOR_POSTGRES))
+                .bind(&c.created_by)
+                .execute(&mut tx)
+                .await?;
+            let in_use = db::query_scalar::<i64>(RATES_IN_USE)
+                .bind(&c.created_by)
+                .fetch_one(&mut tx)
+                .await?;
+            if in_use + i64::from(c.rate_per_sec) > i64::from(budget) {
+                return Err(StoreError::CampaignRateBudget { in_use, budget });
+            }
+        }
+        let inserted = db::query(INSERT_CAMPAIGN)
             .bind(&c.id)
             .bind(&c.name)
             .bind(&c.sender)
@@ -112,8 +147,16 @@ impl CampaignStore for SqlStore {
             .bind(c.rate_per_sec)
             .bind(&c.created_by)
             .bind(c.created_at_ms)
+            .bind(c.client_correlator.as_ref().map(|(c, _)| c.as_str()))
+            .bind(c.client_correlator.as_ref().map(|(_, f)| f.as_str()))
             .execute(&mut tx)
-            .await?;
+            .await;
+        match inserted {
+            Err(e) if c.client_correlator.is_some() && crate::store::sql::is_unique_violation(&e) => {
+                return Err(StoreError::AlreadyExists);
+            }
+            other => other?,
+        };
         let mut added = 0;
         for n in numbers {
             added += db::query(INSERT_RECIPIENT)
@@ -128,12 +171,35 @@ impl CampaignStore for SqlStore {
         Ok(i64::try_from(added).unwrap_or(i64::MAX))
     }
 
-    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        campaigns(
-            db::query_as::<CampaignRow>(&LIST)
-                .fetch_all(self.reader())
-                .await?,
-        )
+    async fn campaigns(&self, created_by: Option<&str>) -> Result<Vec<Campaign>, StoreError> {
+        let rows = match created_by {
+            None => {
+                db::query_as::<CampaignRow>(&LIST)
+                    .fetch_all(self.reader())
+                    .await?
+            }
+            Some(by) => {
+                db::query_as::<CampaignRow>(&LIST_BY)
+                    .bind(by)
+                    .fetch_all(self.reader())
+                    .await?
+            }
+        };
+        campaigns(rows)
+    }
+
+    async fn campaign_by_correlator(
+        &self,
+        created_by: &str,
+        client_correlator: &str,
+    ) -> Result<Option<Campaign>, StoreError> {
+        db::query_as::<CampaignRow>(&BY_CORRELATOR)
+            .bind(created_by)
+            .bind(client_correlator)
+            .fetch_optional(self.reader())
+            .await?
+            .map(Campaign::try_from)
+            .transpose()
     }
 
     async fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {

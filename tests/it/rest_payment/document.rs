@@ -14,7 +14,7 @@ battery!(
 );
 
 /// Every route the REST binding mounts, as its template.
-const ROUTES: [(&str, &str); 21] = [
+const ROUTES: [(&str, &str); 25] = [
     ("post", "/oneapi/v1/payment/{endUserId}/transactions/amount"),
     (
         "get",
@@ -69,6 +69,10 @@ const ROUTES: [(&str, &str); 21] = [
         "delete",
         "/oneapi/v1/smsmessaging/outbound/{senderAddress}/subscriptions/{subscriptionId}",
     ),
+    ("post", "/oneapi/v1/smsmessaging/campaigns"),
+    ("get", "/oneapi/v1/smsmessaging/campaigns"),
+    ("get", "/oneapi/v1/smsmessaging/campaigns/{campaignId}"),
+    ("post", "/oneapi/v1/smsmessaging/campaigns/{campaignId}/{action}"),
 ];
 
 async fn the_document_lists_every_route_and_only_served_ones(db: &TestDb) {
@@ -113,6 +117,7 @@ async fn the_document_lists_every_route_and_only_served_ones(db: &TestDb) {
             gw.base,
             path.replace("{endUserId}", "tel%3A%2B821012345678")
                 .replace("{transactionId}", "x")
+                .replace("{action}", "pause")
         );
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let status = gw.http.request(method, &url).send().await.unwrap().status();
