@@ -242,6 +242,7 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
     }
     assert!(inbox.contains("결제가 완료되었습니다: 커피 4,300원"), "{inbox}");
     demo_fraud_rule_waits_for_the_subscriber(&http, &manifest, shop).await;
+    demo_news_campaign_reaches_its_numbers(&http, &manifest).await;
     let topup = serde_json::json!({"amount": 1000, "reference_code": "restart-check"});
     let url = format!("{base}/admin/v1/accounts/+821012340001/topups");
     assert_eq!(
@@ -285,6 +286,64 @@ async fn the_demo_starts_seeds_and_keeps_its_data_across_restarts() {
         .await
         .unwrap();
     assert_eq!(near["month_to_date_spend"], 28_500, "seeding is not repeated");
+}
+
+/// The printed campaign lines: the "news" application (the Campaigns grant) schedules a campaign
+/// to two demo numbers, and both get it from NEWS while the application follows its progress.
+async fn demo_news_campaign_reaches_its_numbers(http: &reqwest::Client, manifest: &Value) {
+    let base = manifest["gateway"]["url"].as_str().unwrap();
+    let smsc = manifest["smsc"]["http"].as_str().unwrap();
+    let news = manifest["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "news")
+        .unwrap();
+    let (user, password) = (news["username"].as_str().unwrap(), news["password"].as_str());
+    let body = serde_json::json!({"smsCampaign": {
+        "name": "Morning headlines", "senderName": "NEWS",
+        "message": "Today: pxgate opens its campaigns to applications",
+        "address": ["tel:+821012340001", "tel:+821012340002"], "ratePerSecond": 2,
+        "clientCorrelator": "demo-news-0001",
+    }});
+    let url = format!("{base}/oneapi/v1/smsmessaging/campaigns");
+    let created = http
+        .post(&url)
+        .basic_auth(user, password)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+    let mut listed = Value::Null;
+    for _ in 0..200 {
+        listed = http
+            .get(&url)
+            .basic_auth(user, password)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if listed["smsCampaignList"]["smsCampaign"][0]["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(listed["smsCampaignList"]["smsCampaign"][0]["sent"], 2, "{listed}");
+    for number in ["821012340001", "821012340002"] {
+        let handset = format!("{smsc}/handsets/{number}/messages");
+        let mut inbox = String::new();
+        for _ in 0..200 {
+            inbox = http.get(&handset).send().await.unwrap().text().await.unwrap();
+            if inbox.contains("opens its campaigns") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(inbox.contains("opens its campaigns"), "{number}: {inbox}");
+    }
 }
 
 /// The printed fraud lines: the shop's first large charge on 010-1234-0006 is held (202 Pending),
