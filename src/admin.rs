@@ -81,6 +81,14 @@ impl OperatorTokens {
         }
         found
     }
+
+    /// The operator configured under `name`, if any (a console session outlives no operator
+    /// taken out of the configuration).
+    pub fn named(&self, name: &str) -> Option<Operator> {
+        self.0.iter().any(|(n, _)| n == name).then(|| Operator {
+            name: name.to_owned(),
+        })
+    }
 }
 
 /// The admin routes, all behind operator authentication.

@@ -25,6 +25,7 @@ pub mod model;
 pub mod payment;
 mod postgres;
 pub mod push;
+pub mod sessions;
 pub mod sms;
 mod sql;
 mod sqlite;
@@ -169,6 +170,7 @@ pub trait Store:
     + fraud::FraudStore
     + payment::PaymentStore
     + push::PushStore
+    + sessions::ConsoleSessionStore
     + sms::SmsStore
     + sms::batch::SmsBatchStore
     + sms::routing::SmsRoutingStore

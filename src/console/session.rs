@@ -2,8 +2,10 @@
 //!
 //! An operator signs in with the token of `[[admin.operators]]` (the admin API's bearer token);
 //! the console answers with a random session id in an `HttpOnly`, `SameSite=Strict` cookie that
-//! expires after [`SESSION_TTL`], by the gateway's clock. Sessions live in the memory of the
-//! instance that issued them (only the SHA-256 of the id is kept); a restart signs everyone out.
+//! expires after [`SESSION_TTL`], by the gateway's clock. Sessions are kept in the store
+//! (`store::sessions`, only the SHA-256 of the id), so every instance behind a load balancer
+//! knows them, a restart signs nobody out and a sign-out ends the session everywhere; an operator
+//! taken out of `[[admin.operators]]` is signed out at the next page.
 //! Each session has its own CSRF token, which every form carries; the sign-in form carries the
 //! token of a short-lived cookie set with the page (double submit), so a sign-in cannot be forged
 //! from another site either.
@@ -24,13 +26,14 @@ use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use dashmap::DashMap;
 use subtle::ConstantTimeEq;
 
 use super::layout;
 use super::{ConsoleState, Lang};
-use crate::admin::Operator;
+use crate::admin::{AdminState, Operator};
 use crate::framework::lockout::Lockout;
+use crate::store::StoreError;
+use crate::store::sessions::ConsoleSession;
 
 pub(super) use sign_in::{sign_in, sign_in_page};
 
@@ -54,14 +57,10 @@ pub(super) struct Session {
     pub(super) operator: Operator,
     /// The token every form of this session carries.
     pub(super) csrf: String,
-    /// When it ends, ms since the epoch by the gateway's clock.
-    expires_ms: i64,
 }
 
-/// The live sessions and the failed sign-ins.
+/// How sessions are kept and cookies set, and the failed sign-ins.
 pub(super) struct Sessions {
-    /// The live sessions, by the SHA-256 of their ids.
-    live: DashMap<[u8; 32], Session>,
     /// Whether cookies are `Secure`.
     https: bool,
     /// Failed sign-ins per peer address, over the last minute.
@@ -76,7 +75,6 @@ impl Sessions {
         // Sign-in has no user name: only the address is counted.
         let allowance = SIGN_IN_FAILURES - 1;
         Self {
-            live: DashMap::new(),
             https,
             failures: Lockout::new(allowance, allowance),
         }
@@ -96,34 +94,43 @@ impl Sessions {
         self.failures.failed(peer, None);
     }
 
-    /// A new session for `operator`; answers its id.
-    fn open(&self, operator: Operator, now_ms: i64) -> String {
-        self.live.retain(|_, s| s.expires_ms > now_ms);
+    /// A new session for `operator`, kept in the store (the ended ones dropped); answers its id.
+    async fn open(&self, admin: &AdminState, operator: &Operator) -> Result<String, StoreError> {
+        let now_ms = admin.now().at_ms;
         let id = crate::crypto::generate_token();
         let ttl_ms = i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
-        let session = Session {
-            operator,
+        let session = ConsoleSession {
+            operator: operator.name.clone(),
             csrf: crate::crypto::random_hex::<16>(),
-            expires_ms: now_ms.saturating_add(ttl_ms),
+            expires_at_ms: now_ms.saturating_add(ttl_ms),
         };
-        self.live.insert(crate::crypto::token_digest(&id), session);
-        id
+        admin
+            .store()
+            .open_console_session(&digest(&id), &session, now_ms)
+            .await?;
+        Ok(id)
     }
 
-    /// The live session of `id`; an expired one is forgotten.
-    fn find(&self, id: &str, now_ms: i64) -> Option<Session> {
-        let key = crate::crypto::token_digest(id);
-        let session = self.live.get(&key).map(|s| s.clone())?;
-        if session.expires_ms > now_ms {
-            return Some(session);
-        }
-        self.live.remove(&key);
-        None
+    /// The live session of `id`, its operator still configured.
+    async fn find(&self, admin: &AdminState, id: &str) -> Result<Option<Session>, StoreError> {
+        let now_ms = admin.now().at_ms;
+        let Some(kept) = admin.store().console_session(&digest(id), now_ms).await? else {
+            return Ok(None);
+        };
+        Ok(admin.operators().named(&kept.operator).map(|operator| Session {
+            operator,
+            csrf: kept.csrf,
+        }))
     }
 
-    fn close(&self, id: &str) {
-        self.live.remove(&crate::crypto::token_digest(id));
+    async fn close(&self, admin: &AdminState, id: &str) -> Result<(), StoreError> {
+        admin.store().close_console_session(&digest(id)).await
     }
+}
+
+/// How the store knows a session id: the hex SHA-256 of it.
+fn digest(id: &str) -> String {
+    crate::crypto::hex(&crate::crypto::token_digest(id))
 }
 
 /// The value of cookie `name` in `headers`.
@@ -147,17 +154,51 @@ fn set_cookie(response: &mut Response, secure: bool, name: &str, value: &str, ma
     }
 }
 
-fn session_of(state: &ConsoleState, headers: &HeaderMap) -> Option<Session> {
-    let id = cookie(headers, SESSION_COOKIE)?;
-    state.sessions().find(id, state.admin().now().at_ms)
+/// The session of the request's cookie, if it is live; a store that does not answer is a 503
+/// page (nobody is signed out for it).
+fn session_of(
+    state: &ConsoleState,
+    req: &Request,
+) -> impl Future<Output = Result<Option<Session>, Response>> + Send + 'static {
+    // Read off the request before awaiting: a request is not shared across threads.
+    let id = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned);
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let state = state.clone();
+    async move {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        state
+            .sessions()
+            .find(state.admin(), &id)
+            .await
+            .map_err(|e| store_down(lang, &e))
+    }
+}
+
+/// The page for a store that does not answer.
+fn store_down(lang: Lang, e: &StoreError) -> Response {
+    tracing::error!(error = %e, "console sessions: the store does not answer");
+    layout::refusal(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang.t(
+            "지금은 저장소에 연결할 수 없습니다. 잠시 후 다시 시도하세요.",
+            "The store cannot be reached right now. Try again shortly.",
+        ),
+    )
 }
 
 /// Lets signed-in requests through with their [`Session`]; sends anyone else to sign in, and
 /// back here afterwards.
 pub(super) async fn require(State(state): State<ConsoleState>, mut req: Request, next: Next) -> Response {
-    if let Some(session) = session_of(&state, req.headers()) {
-        req.extensions_mut().insert(session);
-        return next.run(req).await;
+    match session_of(&state, &req).await {
+        Ok(Some(session)) => {
+            req.extensions_mut().insert(session);
+            return next.run(req).await;
+        }
+        Ok(None) => {}
+        Err(down) => return down,
     }
     let expired = cookie(req.headers(), SESSION_COOKIE).is_some();
     // The nested router sees the path without `/console`; the original has it.
@@ -197,9 +238,10 @@ pub(super) async fn check_csrf(State(state): State<ConsoleState>, req: Request, 
     let expected = if req.uri().path().ends_with("/sign-in") {
         cookie(req.headers(), SIGN_IN_COOKIE).map(str::to_owned)
     } else {
-        match session_of(&state, req.headers()) {
-            Some(session) => Some(session.csrf),
-            None => return next.run(req).await,
+        match session_of(&state, &req).await {
+            Ok(Some(session)) => Some(session.csrf),
+            Ok(None) => return next.run(req).await,
+            Err(down) => return down,
         }
     };
     let (parts, body) = req.into_parts();
@@ -233,8 +275,11 @@ pub(super) async fn sign_out(
     Extension(session): Extension<Session>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
-        state.sessions().close(id);
+    if let Some(id) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = state.sessions().close(state.admin(), id).await
+    {
+        // The cookie is cleared all the same; the kept session ends at its time.
+        tracing::error!(error = %e, "console sign-out: the session could not be ended in the store");
     }
     tracing::info!(operator = %session.operator.name, "operator signed out of the console");
     let mut response = Redirect::to("/console/sign-in").into_response();
@@ -295,23 +340,5 @@ mod tests {
             "{wait:?}"
         );
         assert!(sessions.refused(other).is_ok());
-    }
-
-    #[test]
-    fn a_session_ends_when_its_time_is_up() {
-        let sessions = Sessions::new(false);
-        let id = sessions.open(
-            Operator {
-                name: "ops".to_owned(),
-            },
-            1_000,
-        );
-        assert!(sessions.find(&id, 1_001).is_some());
-        let end = 1_000 + i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
-        assert!(sessions.find(&id, end).is_none());
-        assert!(
-            sessions.find(&id, 1_001).is_none(),
-            "an expired session is forgotten"
-        );
     }
 }

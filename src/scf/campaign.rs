@@ -270,7 +270,13 @@ impl Scf {
             .await
             .map_err(internal)?;
         let max_parts = self.smpp().max_parts as usize;
-        let actor = format!("campaign:{}", c.id);
+        // An application's campaign messages are that application's, as its sendSms ones are
+        // (the console's per-application parts, settlement); an operator's are the campaign's.
+        let actor = if crate::domain::actor::app_id(&c.created_by).is_some() {
+            c.created_by.clone()
+        } else {
+            format!("campaign:{}", c.id)
+        };
         let messages: Vec<_> = numbers
             .iter()
             .filter_map(|n| crate::smpp::gateway_sms(&actor, &c.sender, n.as_str(), &c.text, max_parts).ok())

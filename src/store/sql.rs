@@ -386,6 +386,7 @@ mod fraud_store;
 pub(super) mod payment_store;
 mod push_store;
 mod rows;
+mod session_store;
 pub(super) mod sms_store;
 mod store;
 pub(super) mod voucher_store;

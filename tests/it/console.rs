@@ -27,6 +27,7 @@ use client::Browser;
 
 battery!(
     signing_in_gives_a_strict_http_only_cookie_and_signing_out_ends_it,
+    a_session_is_good_on_every_instance_and_signing_out_ends_it_on_all,
     an_address_that_keeps_failing_to_sign_in_is_refused_and_no_other,
     a_form_without_its_csrf_token_is_refused_and_changes_nothing,
     an_expired_session_is_sent_to_sign_in_again,
@@ -128,6 +129,46 @@ async fn signing_in_gives_a_strict_http_only_cookie_and_signing_out_ends_it(db: 
     // The old cookie no longer opens anything.
     browser.cookies.insert("pxc_session".to_owned(), session);
     assert_eq!(browser.get(next).await.status, StatusCode::SEE_OTHER);
+}
+
+/// Two gateway instances over one store, as behind a load balancer without sticky sessions: a
+/// session signed in on one opens pages and carries forms on the other, and a sign-out on either
+/// ends it on both.
+async fn a_session_is_good_on_every_instance_and_signing_out_ends_it_on_all(db: &TestDb) {
+    let one = TestGateway::start(db).await;
+    let two = TestGateway::start(db).await;
+    let mut on_one = Browser::signed_in(&one).await;
+    let mut on_two = on_one.at(&two);
+    let page = on_two.get("/console/subscribers").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.location());
+    open_account(&one, "+821055550001", 1_000).await;
+    // A form from one instance's page, posted to the other.
+    let csrf = on_one.get("/console/subscribers/+821055550001").await.csrf();
+    let topped = on_two
+        .post(
+            "/console/subscribers/+821055550001/topup",
+            &[
+                ("csrf", &csrf),
+                ("amount", "500"),
+                ("reference_code", "two-instances"),
+            ],
+        )
+        .await;
+    assert_eq!(topped.status, StatusCode::SEE_OTHER, "{}", topped.body);
+    assert_eq!(account(&two, "+821055550001").await["balance"], 1_500);
+    let out = on_two
+        .submit("/console/subscribers", "/console/sign-out", &[])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let page = on_one.get("/console/subscribers").await;
+    assert_eq!(
+        (page.status, page.location()),
+        (
+            StatusCode::SEE_OTHER,
+            "/console/sign-in?next=%2Fconsole%2Fsubscribers&expired=1"
+        ),
+        "signed out on the other instance too"
+    );
 }
 
 async fn an_address_that_keeps_failing_to_sign_in_is_refused_and_no_other(db: &TestDb) {

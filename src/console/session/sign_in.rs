@@ -111,7 +111,10 @@ pub(in crate::console) async fn sign_in(
         );
     };
     tracing::info!(operator = %operator.name, "operator signed in to the console");
-    let id = sessions.open(operator, state.admin().now().at_ms);
+    let id = match sessions.open(state.admin(), &operator).await {
+        Ok(id) => id,
+        Err(e) => return super::store_down(lang, &e),
+    };
     let mut response = Redirect::to(safe_next(next)).into_response();
     let secure = sessions.secure();
     set_cookie(&mut response, secure, SESSION_COOKIE, &id, SESSION_TTL.as_secs());

@@ -293,6 +293,16 @@ async fn an_application_schedules_and_steers_its_own_campaigns_within_its_agreem
         Some("Today's headlines")
     );
     assert!(sim.inbox(&from).is_empty(), "opted out");
+    // Its messages are the application's, like its sendSms ones (the per-application listings).
+    let by_news = pxgate::store::sms::SentTo::Actor("app:news".to_owned());
+    let parts = db.store.sms_sent(&by_news, 100).await.unwrap();
+    for i in 1..=15 {
+        let address = number(i).trim_start_matches("tel:").to_owned();
+        assert!(
+            parts.iter().any(|p| p.part.address == address),
+            "{address}: {parts:?}"
+        );
+    }
 
     // Suspended, its campaign waits (and counts no allowance); resumed, it goes on.
     let suspend = gw.admin(Method::POST, "/apps/news/suspend").send().await.unwrap();

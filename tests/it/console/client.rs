@@ -69,6 +69,15 @@ impl Browser {
         }
     }
 
+    /// The same browser (its cookies) pointed at another gateway instance.
+    pub(crate) fn at(&self, gw: &TestGateway) -> Self {
+        Self {
+            base: gw.base.clone(),
+            http: self.http.clone(),
+            cookies: self.cookies.clone(),
+        }
+    }
+
     /// A browser signed in with the test operator's token.
     pub(crate) async fn signed_in(gw: &TestGateway) -> Self {
         Self::signed_in_from(gw, "127.0.0.1").await
