@@ -155,6 +155,7 @@ fn render(command: &CampaignCommand, value: &Value) -> String {
             let columns = [
                 ("id", "id"),
                 ("name", "name"),
+                ("by", "created_by"),
                 ("status", "status"),
                 ("rate/s", "rate_per_sec"),
                 ("waiting", "pending"),

@@ -37,12 +37,13 @@ async fn show(state: &ConsoleState, ctx: &Ctx, sent: &Sent) -> Response {
         (create_form(ctx, sent))
         @match list {
             Ok(list) => table.list id="campaigns" {
-                thead { tr { th { "ID" } th { (lang.t("이름", "Name")) } th { (lang.t("상태", "State")) }
+                thead { tr { th { "ID" } th { (lang.t("이름", "Name")) } th { (lang.t("예약한 곳", "Scheduled by")) } th { (lang.t("상태", "State")) }
                     th.num { (lang.t("초당", "Per second")) } th.num { (lang.t("대기", "Waiting")) }
                     th.num { (lang.t("발송", "Sent")) } th.num { (lang.t("수신 거부", "Opted out")) } } }
                 tbody { @for c in &list { tr {
                     td { a href={ "/console/campaigns/" (c.id) } { (c.id) } }
                     td { (c.name) }
+                    td { (c.created_by) }
                     td { (state_name(c)) }
                     td.num { (c.rate_per_sec) }
                     td.num { (c.pending) }
@@ -165,6 +166,7 @@ pub(super) async fn campaign(
     let body = html! {
         h1 { (lang.t("캠페인", "Campaign")) " " (c.name) " " span.status id="state" { (state_name(&c)) } }
         dl.summary {
+            dt { (lang.t("예약한 곳", "Scheduled by")) } dd { (c.created_by) }
             dt { (lang.t("발신 번호", "Sender")) } dd { (c.sender) }
             dt { (lang.t("문구", "Text")) } dd { (c.text) }
             dt { (lang.t("시작", "Start")) } dd { (lang.time(crate::domain::clock::from_millis(c.start_at_ms), zone)) }
