@@ -298,12 +298,13 @@ async fn usage_is_charted_by_operation_and_by_outcome(db: &TestDb) {
     assert!(refused.status.is_client_error());
 
     let mut browser = Browser::signed_in(&gw).await;
-    // Usage counts reach the store within a second or so.
+    // Usage counts reach the store within a second or so; the page reads the two reports one
+    // after the other, so a flush may land between them: wait for both.
     let deadline = Instant::now() + Duration::from_secs(20);
     let page = loop {
         let page = browser.get("/console/apps/shop").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        if bars(&page.body, "outcome") == 3 {
+        if bars(&page.body, "outcome") == 3 && bars(&page.body, "operation") == 2 {
             break page;
         }
         assert!(Instant::now() < deadline, "{}", page.body);
