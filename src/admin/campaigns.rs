@@ -14,14 +14,12 @@ use super::extract::AdminJson;
 use super::problem::{Fields, Problem};
 use crate::admin::AdminState;
 use crate::domain::Msisdn;
-use crate::scf::campaign::NewCampaign;
+use crate::scf::campaign::{self, MAX_NAME, NewCampaign};
 use crate::store::campaigns::{Campaign, CampaignReport, CampaignStatus};
 use crate::store::{AccountQuery, AccountStatus};
 
 /// Most numbers in one campaign.
 const MAX_NUMBERS: usize = 1_000_000;
-/// Longest name.
-const MAX_NAME: usize = 100;
 
 /// A campaign as operators see it, with its progress.
 #[derive(Debug, Serialize, Deserialize)]
@@ -71,7 +69,7 @@ impl CampaignView {
             window_to: c.window_to,
             rate_per_sec: c.rate_per_sec,
             created_by: c.created_by.clone(),
-            sending: c.status == CampaignStatus::Scheduled && c.fed_at_ms.is_some(),
+            sending: c.sending(),
             pending: r.pending,
             sent: r.sent,
             opted_out: r.opted_out,
@@ -107,7 +105,7 @@ impl PostCampaign {
     /// The campaign, every unusable field named.
     async fn validate(self, state: &AdminState, by: &Operator) -> Result<NewCampaign, Problem> {
         let mut f = Fields::default();
-        if self.name.trim().is_empty() || self.name.chars().count() > MAX_NAME {
+        if !campaign::name_ok(&self.name) {
             f.push("name", format!("1 to {MAX_NAME} characters"));
         }
         let sender = self.sender.trim_start_matches('+');
@@ -126,7 +124,7 @@ impl PostCampaign {
             ),
         };
         let window = self.window.unwrap_or((0, 0));
-        if window.0 > 23 || window.1 > 23 {
+        if !campaign::window_ok(window) {
             f.push("window", "hours from 0 to 23");
         }
         if !(1..=10_000).contains(&self.rate_per_sec) {

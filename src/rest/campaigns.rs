@@ -199,10 +199,9 @@ async fn schedule(scf: &Scf, p: &Permit, c: NewCampaign) -> Result<Reply, RestEr
     let request = CampaignRequest {
         name: c.name,
         // An alphanumeric senderName replaces the number; either must be an agreed sender.
-        sender_name: c.sender_name.or_else(|| {
-            c.sender_address
-                .map(|a| a.trim().trim_start_matches("tel:").to_owned())
-        }),
+        sender_name: c
+            .sender_name
+            .or_else(|| c.sender_address.as_deref().map(super::sms::number)),
         message: c.message,
         addresses: c.address.into_vec(),
         start_at_ms,
@@ -345,7 +344,7 @@ fn view(c: &Campaign, r: &CampaignReport) -> CampaignOut {
         },
         rate_per_second: c.rate_per_sec,
         client_correlator: c.client_correlator.as_ref().map(|(c, _)| c.clone()),
-        sending: c.status == CampaignStatus::Scheduled && c.fed_at_ms.is_some(),
+        sending: c.sending(),
         pending: r.pending,
         sent: r.sent,
         opted_out: r.opted_out,

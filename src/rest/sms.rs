@@ -235,7 +235,7 @@ fn request_url(sender: &str, id: &str) -> String {
 }
 
 /// The agreement's sender a `tel:` URI names: `tel:1588` → `1588`.
-fn number(address: &str) -> String {
+pub(super) fn number(address: &str) -> String {
     address.trim().trim_start_matches("tel:").to_owned()
 }
 

@@ -115,6 +115,19 @@ impl OptOuts {
     }
 }
 
+/// Longest campaign name, in characters.
+pub const MAX_NAME: usize = 100;
+
+/// Whether a name may be a campaign's: 1 to [`MAX_NAME`] characters, not only blanks.
+pub fn name_ok(name: &str) -> bool {
+    !name.trim().is_empty() && name.chars().count() <= MAX_NAME
+}
+
+/// Whether a daily window's hours are hours (0 to 23).
+pub fn window_ok(window: (u32, u32)) -> bool {
+    window.0 <= 23 && window.1 <= 23
+}
+
 /// Whether `hour` is within the window `from..to` (wrapping midnight when `to <= from`).
 fn in_window(from: u32, to: u32, hour: u32) -> bool {
     if from < to {

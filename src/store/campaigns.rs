@@ -76,6 +76,14 @@ pub struct Campaign {
     pub created_at_ms: i64,
 }
 
+impl Campaign {
+    /// Whether the feeder is sending it now: scheduled, and counting its allowance (started, in
+    /// its window, its creator allowed to send).
+    pub fn sending(&self) -> bool {
+        self.status == CampaignStatus::Scheduled && self.fed_at_ms.is_some()
+    }
+}
+
 /// A campaign's numbers by state, and its messages by outbox state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CampaignReport {

@@ -8,14 +8,12 @@
 //! granting `createCampaign` and still giving it the sender. A `clientCorrelator` makes a retry
 //! safe: the same request answers the campaign it made, another request with it is SVC0005.
 
-use super::{CampaignStatus, NewCampaign};
+use super::{CampaignStatus, MAX_NAME, NewCampaign, name_ok, window_ok};
 use crate::framework::{Agreement, Operation, Permit};
 use crate::scf::{Scf, ScfError, internal};
 use crate::store::apps::AppStatus;
 use crate::store::campaigns::{Campaign, CampaignReport};
 
-/// Longest campaign name.
-const MAX_NAME: usize = 100;
 /// Most campaigns an application's list shows (newest first).
 const MAX_LISTED: usize = 100;
 
@@ -89,15 +87,14 @@ impl Scf {
     /// applied (the rates of the other campaigns are the store's to check).
     fn checked(&self, permit: &Permit, req: &CampaignRequest) -> Result<NewCampaign, ScfError> {
         let terms = permit.app().agreement.campaigns;
-        let name = req.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME {
+        if !name_ok(&req.name) {
             return Err(ScfError::invalid("name", format!("1 to {MAX_NAME} characters")));
         }
         if req.message.is_empty() {
             return Err(ScfError::invalid("message", "empty"));
         }
         let window = req.window.unwrap_or((0, 0));
-        if window.0 > 23 || window.1 > 23 {
+        if !window_ok(window) {
             return Err(ScfError::invalid("sendWindow", "hours from 0 to 23"));
         }
         if req.rate_per_sec == 0 {
@@ -118,7 +115,7 @@ impl Scf {
             )));
         }
         Ok(NewCampaign {
-            name: name.to_owned(),
+            name: req.name.trim().to_owned(),
             sender,
             text: req.message.clone(),
             start_at_ms: req.start_at_ms.unwrap_or_else(|| self.now().at_ms),

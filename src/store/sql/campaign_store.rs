@@ -18,9 +18,8 @@ const INSERT_CAMPAIGN: &str = "INSERT INTO campaigns (id, name, sender, text, st
      VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, NULL, $9, $10, $10, $11, $12)";
 
 /// One creator's campaigns are created one at a time where their rates are checked (on SQLite the
-/// write transaction already is).
-const LOCK_CREATOR_SQLITE: &str = "SELECT $1";
-const LOCK_CREATOR_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+/// one write transaction at a time already does this).
+const LOCK_CREATOR: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
 const RATES_IN_USE: &str = "SELECT CAST(COALESCE(SUM(rate_per_sec), 0) AS BIGINT) FROM campaigns \
      WHERE created_by = $1 AND status IN ('scheduled', 'paused')";
 
@@ -124,10 +123,12 @@ impl CampaignStore for SqlStore {
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         if let Some(budget) = rate_budget {
-            db::query(self.by_backend(LOCK_CREATOR_SQLITE, LOCK_CREATOR_POSTGRES))
-                .bind(&c.created_by)
-                .execute(&mut tx)
-                .await?;
+            if self.db.is_postgres() {
+                db::query(LOCK_CREATOR)
+                    .bind(&c.created_by)
+                    .execute(&mut tx)
+                    .await?;
+            }
             let in_use = db::query_scalar::<i64>(RATES_IN_USE)
                 .bind(&c.created_by)
                 .fetch_one(&mut tx)
